@@ -1,0 +1,181 @@
+"""Election operations shared by the CLI and the demo: each builds a signed statement or a ballot locally and
+submits it through :class:`client.api.LinliClient` (docs/protocol.md §P1–§P8)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from crypto import threshold
+from crypto.ed25519 import SigningKey
+from voting.ballot import build_referendum_ballot
+from voting.election import (
+    ElectionContext,
+    ElectionDefinition,
+    ElectionKind,
+    EligibilityMode,
+    RevotePolicy,
+    REFERENDUM_OPTIONS,
+    Trustee,
+    key_to_json,
+)
+from voting.records import Entry, EntryKind, Role, sign_statement
+from voting.state import modulus_proof_to_json
+from voting.tally import make_trustee_shares
+
+from client.api import LinliClient, Receipt
+from client.errors import UsageError
+from client.record import Record
+
+__all__ = [
+    "cast_referendum_vote",
+    "close_election",
+    "create_election",
+    "export_record",
+    "issue_credential",
+    "key_ceremony",
+    "open_election",
+    "publish_roll",
+    "submit_decryption_share",
+]
+
+
+def create_election(
+    client: LinliClient,
+    admin: SigningKey,
+    *,
+    election_id: str,
+    title: str,
+    question: str,
+    trustee_keys: Sequence[bytes],
+    threshold_: int,
+    registrar_key: bytes,
+    revote: RevotePolicy = RevotePolicy.LAST_COUNTS,
+    modulus_bits: int = 3072,
+    max_voters: int = 100_000,
+    description: str = "",
+    opens_at: int = 0,
+    closes_at: int = 0,
+) -> tuple[ElectionDefinition, Receipt]:
+    definition = ElectionDefinition(
+        election_id=election_id,
+        kind=ElectionKind.REFERENDUM,
+        title=title,
+        question=question,
+        options=REFERENDUM_OPTIONS,
+        eligibility=EligibilityMode.SIGNING,
+        revote=revote,
+        threshold=threshold_,
+        trustees=tuple(Trustee(i + 1, f"trustee {i + 1}", k) for i, k in enumerate(trustee_keys)),
+        admin_key=admin.public_key,
+        registrar_key=registrar_key,
+        modulus_bits=modulus_bits,
+        max_voters=max_voters,
+        description=description,
+        opens_at=opens_at,
+        closes_at=closes_at,
+    )
+    entry = sign_statement(EntryKind.ELECTION_CREATED, election_id, {"election": definition.to_json()}, admin, Role.ADMIN)
+    return definition, client.submit(entry)
+
+
+def key_ceremony(
+    client: LinliClient,
+    admin: SigningKey,
+    election_id: str,
+    *,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 2,
+) -> tuple[list[threshold.KeyShare], Receipt]:
+    """§P3: the trusted-dealer ceremony on the administrator's machine; returns the trustees' shares to hand out."""
+    snap = client.election(election_id)
+    d = snap.definition
+    election_hash = _election_hash(client, election_id)
+    pk, shares, proof = threshold.generate(
+        d.modulus_bits, d.threshold, len(d.trustees), progress=progress, context=election_hash, workers=workers
+    )
+    body = {"modulus_proof": modulus_proof_to_json(proof, d.modulus_bits), "public_key": key_to_json(pk, d.modulus_bits)}
+    entry = sign_statement(EntryKind.KEY_PUBLISHED, election_id, body, admin, Role.ADMIN)
+    return shares, client.submit(entry)
+
+
+def _election_hash(client: LinliClient, election_id: str) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(bytes(client.election(election_id).info.definition)).digest()
+
+
+def publish_roll(client: LinliClient, admin: SigningKey, election_id: str, roll_ids: Sequence[str]) -> list[Receipt]:
+    receipts = []
+    for start in range(0, len(roll_ids), 5000):
+        body = {"entries": [{"roll_id": r} for r in roll_ids[start : start + 5000]]}
+        receipts.append(client.submit(sign_statement(EntryKind.ROLL_PUBLISHED, election_id, body, admin, Role.ADMIN)))
+    return receipts
+
+
+def issue_credential(
+    client: LinliClient, registrar: SigningKey, election_id: str, roll_id: str, credential: bytes
+) -> Receipt:
+    body = {"credential": credential.hex(), "roll_id": roll_id}
+    return client.submit(sign_statement(EntryKind.CREDENTIAL_ISSUED, election_id, body, registrar, Role.REGISTRAR))
+
+
+def open_election(client: LinliClient, admin: SigningKey, election_id: str) -> Receipt:
+    return client.submit(sign_statement(EntryKind.ELECTION_OPENED, election_id, {}, admin, Role.ADMIN))
+
+
+def close_election(client: LinliClient, admin: SigningKey, election_id: str) -> Receipt:
+    return client.submit(sign_statement(EntryKind.ELECTION_CLOSED, election_id, {}, admin, Role.ADMIN))
+
+
+def build_vote(context: ElectionContext, credential: SigningKey, choice: str) -> bytes:
+    options = context.definition.options
+    if choice not in options:
+        raise UsageError(f"choice must be one of {', '.join(options)}")
+    return build_referendum_ballot(context, options.index(choice), credential).to_bytes(context)
+
+
+def cast_referendum_vote(client: LinliClient, election_id: str, credential: SigningKey, choice: str) -> Receipt:
+    context = client.election(election_id).context
+    if context is None:
+        raise UsageError("the election has no key yet")
+    return client.cast_ballot(election_id, build_vote(context, credential, choice))
+
+
+def submit_decryption_share(
+    client: LinliClient, trustee_key: SigningKey, share: threshold.KeyShare, election_id: str
+) -> Receipt:
+    snap = client.election(election_id)
+    if snap.context is None or not snap.info.tally:
+        raise UsageError("the election has not been tallied yet")
+    if snap.context.public_key != share.public_key:
+        raise UsageError("this key share is not for this election's key")
+    trustee = snap.definition.trustee(share.index)
+    if trustee.key != trustee_key.public_key:
+        raise UsageError(f"this identity key is not trustee {share.index}'s")
+    tally_entry = Entry.from_bytes(bytes(snap.info.tally))
+    nb = snap.definition.modulus_bits // 8
+    tally = [int.from_bytes(bytes.fromhex(c), "big") for c in tally_entry.body["ciphertexts"]]
+    if any(len(c) != 4 * nb for c in tally_entry.body["ciphertexts"]):
+        raise UsageError("malformed tally from the server")
+    shares = make_trustee_shares(snap.context, share, tally)
+    body = shares.to_json(snap.context)
+    entry = sign_statement(EntryKind.DECRYPTION_SHARE, election_id, body, trustee_key, Role.TRUSTEE, share.index)
+    return client.submit(entry)
+
+
+def export_record(client: LinliClient, election_id: str) -> Record:
+    """Fetch the record: the kept checkpoints, then exactly the entries the latest of them covers."""
+    from crypto.note import open_checkpoint
+
+    verifier, _ = client.log_verifier()
+    notes = client.checkpoints(election_id)
+    if not notes:
+        raise UsageError(f"election {election_id} has no checkpoint")
+    size = open_checkpoint(notes[-1], verifier).size
+    return Record(
+        election_id=election_id,
+        origin=client.origin(election_id),
+        log_key=verifier.to_vkey(),
+        checkpoints=tuple(notes),
+        entries=tuple(client.entries(election_id)[:size]),
+    )

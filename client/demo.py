@@ -1,0 +1,167 @@
+"""``linli demo``: a whole referendum on the embedded default — SQLite in a temporary folder, the gRPC server
+in-process on a free port, 5 trustees with quorum 3, N voters casting over gRPC — then export and verify."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import grpc
+from tqdm import tqdm
+
+from crypto.ed25519 import SigningKey
+from crypto.note import NoteSigner
+from voting.election import ElectionContext
+
+from client import actions
+from client.api import LinliClient
+from client.record import read_record, write_record
+from client.verifier import Report, verify_record
+
+__all__ = ["DemoResult", "run_demo"]
+
+
+@dataclass
+class DemoResult:
+    election_id: str
+    record_dir: Path
+    totals: tuple[int, ...]
+    expected: tuple[int, ...]
+    report: Report
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _phase(timings: dict[str, float], name: str, out: TextIO) -> Iterator[None]:
+    start = time.perf_counter()
+    print(f"→ {name}…", file=out, flush=True)
+    yield
+    timings[name] = time.perf_counter() - start
+
+
+def _build(args: tuple[ElectionContext, bytes, str]) -> bytes:
+    context, secret, choice = args
+    return actions.build_vote(context, SigningKey(secret), choice)
+
+
+@contextmanager
+def embedded_server(db_url: str, *, min_modulus_bits: int) -> Iterator[tuple[str, Any]]:
+    """Start the service in-process on a free port (server/ is imported only here, on the demo's own side)."""
+    from server.ledger import Ledger
+    from server.service import ElectionService, ServiceConfig
+    from server.storage import make_engine
+    from server.grpc_service import create_server
+
+    engine = make_engine(db_url)
+    ledger = Ledger(engine, NoteSigner.generate("linli-demo"), "linli.demo")
+    service = ElectionService(ledger, ServiceConfig(min_modulus_bits=min_modulus_bits))
+    server, port = create_server(service, "127.0.0.1:0")
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}", service
+    finally:
+        server.stop(grace=1).wait()
+        engine.dispose()
+
+
+def run_demo(
+    voters: int,
+    out_dir: Path,
+    *,
+    modulus_bits: int = 3072,
+    db_url: str | None = None,
+    seed: int | None = None,
+    workers: int = 2,
+    out: TextIO = sys.stderr,
+    progress: bool = True,
+) -> DemoResult:
+    if voters < 1:
+        raise ValueError("at least one voter")
+    timings: dict[str, float] = {}
+    rng = random.Random(seed)  # noqa: S311 - chooses demo votes, not secrets
+    election_id = f"demo-referendum-{int(time.time())}"
+    with tempfile.TemporaryDirectory(prefix="linli-demo-") as tmp:
+        url = db_url or f"sqlite:///{Path(tmp) / 'linli.db'}"
+        with embedded_server(url, min_modulus_bits=min(modulus_bits, 3072)) as (address, _service):
+            channel = grpc.insecure_channel(address)
+            client = LinliClient(channel)
+            admin, registrar = SigningKey.generate(), SigningKey.generate()
+            trustees = [SigningKey.generate() for _ in range(5)]
+            with _phase(timings, "create election", out):
+                actions.create_election(
+                    client,
+                    admin,
+                    election_id=election_id,
+                    title="Install an electric-bicycle charging shed by building 3",
+                    question="Should the community build a covered charging shed for e-bikes next to building 3?",
+                    trustee_keys=[t.public_key for t in trustees],
+                    threshold_=3,
+                    registrar_key=registrar.public_key,
+                    modulus_bits=modulus_bits,
+                    max_voters=max(voters, 1000),
+                )
+            with _phase(timings, f"key ceremony ({modulus_bits}-bit safe primes, 3 of 5)", out):
+                bar = tqdm(desc="safe-prime candidates", unit="cand", disable=not progress, file=out, leave=False)
+                shares, _ = actions.key_ceremony(
+                    client, admin, election_id, progress=lambda n: bar.update(n - bar.n), workers=workers
+                )
+                bar.close()
+            roll = [f"unit-{i + 1:05d}" for i in range(voters)]
+            credentials = [SigningKey.generate() for _ in roll]
+            with _phase(timings, "roll and credential issuance", out):
+                actions.publish_roll(client, admin, election_id, roll)
+                for roll_id, cred in tqdm(
+                    list(zip(roll, credentials, strict=True)), desc="credentials", disable=not progress, file=out, leave=False
+                ):
+                    actions.issue_credential(client, registrar, election_id, roll_id, cred.public_key)
+                actions.open_election(client, admin, election_id)
+            context = client.election(election_id).context
+            assert context is not None
+            options = context.definition.options
+            choices = [rng.choices(options, weights=(6, 3, 1))[0] for _ in roll]
+            with _phase(timings, f"{voters} voters build ballots", out):
+                jobs = [(context, c.secret, ch) for c, ch in zip(credentials, choices, strict=True)]
+                with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                    ballots = list(
+                        tqdm(pool.map(_build, jobs, chunksize=4), total=len(jobs), desc="ballots", disable=not progress,
+                             file=out, leave=False)
+                    )
+            with _phase(timings, f"{voters} ballots cast over gRPC", out):
+                bar = tqdm(total=len(ballots), desc="cast", disable=not progress, file=out, leave=False)
+
+                def cast(b: bytes) -> None:
+                    client.cast_ballot(election_id, b)
+                    bar.update(1)
+
+                with ThreadPoolExecutor(max_workers=8) as pool:
+                    list(pool.map(cast, ballots))
+                bar.close()
+            with _phase(timings, "close and tally", out):
+                actions.close_election(client, admin, election_id)
+            quorum = sorted(rng.sample(range(5), 3))
+            with _phase(timings, f"decryption by trustees {[q + 1 for q in quorum]}", out):
+                for q in quorum:
+                    actions.submit_decryption_share(client, trustees[q], shares[q], election_id)
+            with _phase(timings, "export record", out):
+                write_record(out_dir, actions.export_record(client, election_id))
+            channel.close()
+    with _phase(timings, "verify record", out):
+        bar = tqdm(total=voters, desc="verify ballots", disable=not progress, file=out, leave=False)
+        report = verify_record(read_record(out_dir), min_modulus_bits=min(modulus_bits, 2048), workers=workers,
+                               progress=lambda done, total: bar.update(done - bar.n))
+        bar.close()
+    expected = tuple(choices.count(o) for o in options)
+    return DemoResult(election_id, out_dir, report.totals, expected, report, timings)
+
+
+ProgressFn = Callable[[int, int], None]

@@ -1,0 +1,92 @@
+"""Key files on the user's device: identity keys (Ed25519), voter credentials, trustee key shares.
+
+Every file is JSON, written with mode 0600; secrets are hex. A key share file is the trustee's part of the
+election key: whoever holds ``threshold`` of them can decrypt any ballot, so keep them apart and offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from crypto.ed25519 import SigningKey
+from crypto.threshold import KeyShare, ThresholdPublicKey
+
+from client.errors import UsageError
+
+__all__ = ["load_json", "load_share", "load_signing_key", "save_json", "save_share", "save_signing_key"]
+
+
+def save_json(path: Path, obj: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(obj, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def load_json(path: Path, kind: str) -> dict[str, Any]:
+    try:
+        obj = json.loads(Path(path).read_text())
+    except FileNotFoundError as e:
+        raise UsageError(f"{path}: no such file") from e
+    except (OSError, ValueError) as e:
+        raise UsageError(f"{path}: cannot read JSON ({e})") from e
+    if not isinstance(obj, dict) or obj.get("type") != kind:
+        raise UsageError(f"{path}: not a {kind} file")
+    return obj
+
+
+def save_signing_key(path: Path, key: SigningKey, role: str) -> None:
+    save_json(path, {"public_key": key.public_key.hex(), "role": role, "secret": key.secret.hex(), "type": "linli-key"})
+
+
+def load_signing_key(path: Path) -> SigningKey:
+    obj = load_json(path, "linli-key")
+    try:
+        key = SigningKey(bytes.fromhex(obj["secret"]))
+    except (KeyError, ValueError, TypeError) as e:
+        raise UsageError(f"{path}: malformed key file") from e
+    if key.public_key.hex() != obj.get("public_key"):
+        raise UsageError(f"{path}: public key does not match the secret")
+    return key
+
+
+def save_share(path: Path, election_id: str, share: KeyShare) -> None:
+    pk = share.public_key
+    save_json(
+        path,
+        {
+            "election": election_id,
+            "index": share.index,
+            "public_key": {
+                "n": hex(pk.n),
+                "parties": pk.parties,
+                "threshold": pk.threshold,
+                "v": hex(pk.v),
+                "verification_keys": [hex(x) for x in pk.verification_keys],
+            },
+            "secret": hex(share.secret),
+            "type": "linli-key-share",
+        },
+    )
+
+
+def load_share(path: Path) -> tuple[str, KeyShare]:
+    obj = load_json(path, "linli-key-share")
+    try:
+        p = obj["public_key"]
+        pk = ThresholdPublicKey(
+            n=int(p["n"], 16),
+            threshold=int(p["threshold"]),
+            parties=int(p["parties"]),
+            v=int(p["v"], 16),
+            verification_keys=tuple(int(x, 16) for x in p["verification_keys"]),
+        )
+        return str(obj["election"]), KeyShare(index=int(obj["index"]), secret=int(obj["secret"], 16), public_key=pk)
+    except (KeyError, ValueError, TypeError) as e:
+        raise UsageError(f"{path}: malformed key share file") from e

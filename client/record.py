@@ -1,0 +1,82 @@
+"""The election record on disk (docs/record.md): what ``linli export`` writes and ``linli verify`` reads.
+
+A record is a directory with two files:
+
+* ``record.json`` — ``{"checkpoints": [signed notes...], "election": id, "format": "linli-record/1",
+  "log_key": "<signed-note verifier key>", "origin": "<log origin>"}``
+* ``entries.jsonl`` — every log entry, one per line, exactly its canonical bytes (the RFC 9162 leaf input).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from client.errors import UsageError
+
+__all__ = ["FORMAT", "Record", "read_record", "write_record"]
+
+FORMAT = "linli-record/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    election_id: str
+    origin: str
+    log_key: str
+    checkpoints: tuple[bytes, ...]
+    entries: tuple[bytes, ...]
+
+
+def write_record(path: Path, record: Record) -> None:
+    """Write atomically-enough: files are written to temporary names and renamed into place."""
+    path.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "checkpoints": [n.decode() for n in record.checkpoints],
+        "election": record.election_id,
+        "format": FORMAT,
+        "log_key": record.log_key,
+        "origin": record.origin,
+    }
+    for name, data in (
+        ("entries.jsonl", b"".join(e + b"\n" for e in record.entries)),
+        ("record.json", json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"),
+    ):
+        tmp = path / (name + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path / name)
+
+
+def read_record(path: Path) -> Record:
+    """Read a record directory; raise UsageError with a precise reason when it is malformed."""
+    meta_path, entries_path = path / "record.json", path / "entries.jsonl"
+    if not meta_path.is_file() or not entries_path.is_file():
+        raise UsageError(f"{path} is not an election record (record.json and entries.jsonl expected)")
+    try:
+        meta = json.loads(meta_path.read_bytes())
+    except ValueError as e:
+        raise UsageError(f"record.json is not valid JSON: {e}") from e
+    expected = {"checkpoints", "election", "format", "log_key", "origin"}
+    if not isinstance(meta, dict) or set(meta) != expected:
+        raise UsageError(f"record.json must have exactly the fields {sorted(expected)}")
+    if meta["format"] != FORMAT:
+        raise UsageError(f"unsupported record format {meta['format']!r}")
+    if not all(isinstance(meta[k], str) for k in ("election", "log_key", "origin")) or not isinstance(
+        meta["checkpoints"], list
+    ):
+        raise UsageError("record.json has fields of the wrong type")
+    if not all(isinstance(n, str) for n in meta["checkpoints"]):
+        raise UsageError("record.json: checkpoints must be strings")
+    raw = entries_path.read_bytes()
+    if raw and not raw.endswith(b"\n"):
+        raise UsageError("entries.jsonl must end with a newline")
+    entries = tuple(raw.split(b"\n")[:-1]) if raw else ()
+    return Record(
+        election_id=meta["election"],
+        origin=meta["origin"],
+        log_key=meta["log_key"],
+        checkpoints=tuple(n.encode() for n in meta["checkpoints"]),
+        entries=entries,
+    )

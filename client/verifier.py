@@ -1,0 +1,298 @@
+"""The independent verifier (docs/protocol.md §V): re-runs every check from the published record alone.
+
+It never imports ``server``. Each numbered step reports what it checked; the record verifies only if every step
+passed. Steps, in order:
+
+1. Record format — the files parse; every entry is in canonical form and belongs to this election.
+2. Checkpoint signatures — every checkpoint is signed by the log key and names this log's origin.
+3. Ledger integrity — the RFC 9162 root of the entries equals every checkpoint's root; consecutive checkpoints
+   are consistent (consistency proofs recomputed and checked) and never roll back; the last covers every entry.
+4. Election set-up — definition, administrator statements, key ceremony (modulus proof), roll and credential
+   issuance (one per roll entry).
+5. Ballot rules — ballots only while open, from issued credentials, no replayed ciphertext, the re-vote rule.
+6. Ballot proofs — every ballot's eligibility evidence and validity proof.
+7. Aggregation — the tally is the product of the counted ballots.
+8. Decryption shares — every trustee's share proof.
+9. Result — the totals are what t valid shares decrypt the tally to.
+10. Outcome — the rules give the published outcome for the totals and the roll.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from crypto import merkle
+from crypto.errors import CryptoError
+from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
+from voting.ballot import EncryptedBallot, verify_ballot
+from voting.election import ElectionContext
+from voting.errors import OutcomeMismatch, VotingError
+from voting.records import Entry, EntryKind
+from voting.state import ElectionState, Phase
+
+from client.record import Record
+
+__all__ = ["Report", "Step", "verify_record"]
+
+STEP_TITLES = {
+    1: "Record format",
+    2: "Checkpoint signatures",
+    3: "Ledger integrity",
+    4: "Election set-up, key ceremony, roll and credentials",
+    5: "Ballot rules (phase, credential, replay, re-vote)",
+    6: "Ballot proofs (eligibility and validity)",
+    7: "Aggregation",
+    8: "Decryption shares",
+    9: "Result totals",
+    10: "Outcome under the rules",
+}
+
+_STEP_OF_KIND = {
+    EntryKind.ELECTION_CREATED: 4,
+    EntryKind.ROLL_PUBLISHED: 4,
+    EntryKind.KEY_PUBLISHED: 4,
+    EntryKind.CREDENTIAL_ISSUED: 4,
+    EntryKind.ELECTION_OPENED: 4,
+    EntryKind.BALLOT: 5,
+    EntryKind.ELECTION_CLOSED: 5,
+    EntryKind.TALLY: 7,
+    EntryKind.DECRYPTION_SHARE: 8,
+    EntryKind.RESULT: 9,
+}
+
+
+@dataclass
+class Step:
+    number: int
+    title: str
+    passed: bool = False
+    detail: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    def fail(self, message: str) -> None:
+        self.passed = False
+        if len(self.errors) < 20:
+            self.errors.append(message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"detail": self.detail, "errors": self.errors, "passed": self.passed, "step": self.number, "title": self.title}
+
+
+@dataclass
+class Report:
+    election_id: str
+    steps: list[Step]
+    totals: tuple[int, ...] = ()
+    options: tuple[str, ...] = ()
+    outcome: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return all(s.passed for s in self.steps)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "election": self.election_id,
+            "options": list(self.options),
+            "outcome": self.outcome,
+            "passed": self.passed,
+            "steps": [s.to_json() for s in self.steps],
+            "totals": list(self.totals),
+        }
+
+    def render(self) -> str:
+        lines = [f"Verification of election {self.election_id}"]
+        for s in self.steps:
+            mark = "PASS" if s.passed else "FAIL"
+            lines.append(f"{s.number:>2}. [{mark}] {s.title}" + (f" — {s.detail}" if s.detail else ""))
+            lines.extend(f"      ! {e}" for e in s.errors)
+        if self.totals:
+            lines.append("Totals: " + ", ".join(f"{o} {t}" for o, t in zip(self.options, self.totals, strict=True)))
+            lines.append(f"Outcome: {self.outcome}")
+        lines.append("RESULT: " + ("every check passed" if self.passed else "VERIFICATION FAILED"))
+        return "\n".join(lines)
+
+
+def _verify_ballot_job(args: tuple[bytes, bytes, bytes, int]) -> str | None:
+    """Worker: rebuild the context from the definition and key entries and verify one ballot."""
+    definition_entry, key_entry, ballot_entry, index = args
+    context = _context_cache(definition_entry, key_entry)
+    try:
+        entry = Entry.from_bytes(ballot_entry)
+        verify_ballot(context, EncryptedBallot.from_json(entry.body, context))
+    except (VotingError, CryptoError) as e:
+        return f"entry {index}: {e}"
+    return None
+
+
+_CONTEXTS: dict[tuple[bytes, bytes], ElectionContext] = {}
+
+
+def _context_cache(definition_entry: bytes, key_entry: bytes) -> ElectionContext:
+    ctx = _CONTEXTS.get((definition_entry, key_entry))
+    if ctx is None:
+        state = ElectionState(min_modulus_bits=1024)
+        state.apply(Entry.from_bytes(definition_entry))
+        state.apply(Entry.from_bytes(key_entry))
+        ctx = state.require_context()
+        _CONTEXTS[(definition_entry, key_entry)] = ctx
+    return ctx
+
+
+def verify_record(
+    record: Record,
+    *,
+    expected_log_key: str | None = None,
+    min_modulus_bits: int = 2048,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    steps = {n: Step(n, t) for n, t in STEP_TITLES.items()}
+    report = Report(record.election_id, [steps[n] for n in sorted(steps)])
+
+    # 1. Record format
+    s1 = steps[1]
+    entries: list[Entry] = []
+    s1.passed = True
+    for i, data in enumerate(record.entries):
+        try:
+            entry = Entry.from_bytes(data)
+        except VotingError as e:
+            s1.fail(f"entry {i}: {e}")
+            continue
+        if entry.election_id != record.election_id:
+            s1.fail(f"entry {i} belongs to election {entry.election_id!r}")
+        entries.append(entry)
+    if not record.entries:
+        s1.fail("the record has no entries")
+    s1.detail = f"{len(record.entries)} entries"
+
+    # 2. Checkpoint signatures
+    s2 = steps[2]
+    checkpoints: list[Checkpoint] = []
+    try:
+        if expected_log_key is not None and expected_log_key != record.log_key:
+            raise CryptoError("the record's log key is not the expected one")
+        verifier = NoteVerifier.from_vkey(record.log_key)
+        for i, note in enumerate(record.checkpoints):
+            cp = open_checkpoint(note, verifier)
+            if cp.origin != record.origin:
+                raise CryptoError(f"checkpoint {i} is for log {cp.origin!r}")
+            checkpoints.append(cp)
+        s2.passed = bool(checkpoints)
+        if not checkpoints:
+            s2.fail("the record has no checkpoint")
+        s2.detail = f"{len(checkpoints)} checkpoints signed by {verifier.name}+{verifier.key_id.hex()}"
+    except CryptoError as e:
+        s2.fail(str(e))
+
+    # 3. Ledger integrity
+    s3 = steps[3]
+    tree = merkle.MerkleTree.from_leaf_hashes([merkle.leaf_hash(e) for e in record.entries])
+    s3.passed = bool(checkpoints)
+    previous: Checkpoint | None = None
+    for cp in checkpoints:
+        if cp.size > tree.size:
+            s3.fail(f"checkpoint of size {cp.size} is beyond the {tree.size} entries")
+            continue
+        if tree.root(cp.size) != cp.root_hash:
+            s3.fail(f"the entries do not hash to the signed root at size {cp.size}")
+        if previous is not None:
+            try:
+                proof = tree.consistency_proof(previous.size, cp.size) if previous.size else []
+                verify_checkpoint_extends(previous, cp, proof)
+            except CryptoError as e:
+                s3.fail(f"checkpoint {previous.size} -> {cp.size}: {e}")
+        previous = cp
+    if checkpoints and checkpoints[-1].size != tree.size:
+        s3.fail(f"the last checkpoint covers {checkpoints[-1].size} of {tree.size} entries")
+    if checkpoints and s3.passed:
+        s3.detail = f"root {tree.root().hex()[:16]}… over {tree.size} entries"
+
+    # 4-10. Replay the log through the election rules; attribute a failure to its step.
+    state = ElectionState(min_modulus_bits=min_modulus_bits)
+    failed_at: int | None = None
+    for i, entry in enumerate(entries):
+        try:
+            state.apply(entry)
+        except VotingError as e:
+            step = 10 if isinstance(e, OutcomeMismatch) else _STEP_OF_KIND[entry.kind]
+            steps[step].fail(f"entry {i} ({entry.kind.value}): {e}")
+            failed_at = step
+            break
+    reached = failed_at or 11
+    for n in (4, 5, 7, 8, 9, 10):
+        if n < reached and not steps[n].errors:
+            steps[n].passed = True
+    if failed_at is None and state.phase is not Phase.PUBLISHED:
+        for n in (7, 8, 9, 10):
+            if steps[n].passed:
+                steps[n].passed = False
+                steps[n].fail(f"the record ends before the result (election is {state.phase.value})")
+    for n in range(reached + 1, 11):
+        if n != 6:
+            steps[n].passed = False
+            steps[n].detail = "not reached"
+    if state.definition is not None:
+        steps[4].detail = (
+            f"{state.definition.threshold} of {len(state.definition.trustees)} trustees, "
+            f"{state.definition.modulus_bits}-bit key, roll of {len(state.roll)}, {len(state.issued)} credentials"
+        )
+        steps[5].detail = f"{state.ballots_cast} ballots cast, {len(state.counted)} counted"
+    if state.tally:
+        steps[7].detail = f"{len(state.tally)} tally ciphertext(s) over {len(state.counted)} ballots"
+    if state.shares:
+        steps[8].detail = f"shares of trustees {sorted(state.shares)}"
+
+    # 6. Ballot proofs, in parallel over processes.
+    s6 = steps[6]
+    ballots = [(i, record.entries[i]) for i, e in enumerate(entries) if e.kind is EntryKind.BALLOT]
+    if state.context is None:
+        s6.passed = not ballots
+        s6.detail = "no key published" if ballots else "no ballots"
+    else:
+        jobs = [(state.definition_entry, state.key_entry, data, i) for i, data in ballots]
+        errors = _run_jobs(jobs, workers, progress)
+        s6.passed = not errors
+        for err in errors:
+            s6.fail(err)
+        s6.detail = f"{len(ballots) - len(errors)} of {len(ballots)} ballots verified"
+
+    if state.phase is Phase.PUBLISHED and state.outcome is not None and state.definition is not None:
+        report.totals = state.totals
+        report.options = state.definition.options
+        report.outcome = ("PASSED" if state.outcome.passed else "NOT PASSED") + f" ({state.outcome.reason})"
+        steps[9].detail = ", ".join(f"{o} {t}" for o, t in zip(report.options, report.totals, strict=True))
+        steps[10].detail = report.outcome
+    return report
+
+
+def _run_jobs(
+    jobs: list[tuple[bytes, bytes, bytes, int]], workers: int | None, progress: Callable[[int, int], None] | None
+) -> list[str]:
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    errors: list[str] = []
+    done = 0
+    if workers <= 1 or len(jobs) < 8:
+        results = map(_verify_ballot_job, jobs)
+        for r in results:
+            done += 1
+            if progress:
+                progress(done, len(jobs))
+            if r:
+                errors.append(r)
+        return errors
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for r in pool.map(_verify_ballot_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+            done += 1
+            if progress:
+                progress(done, len(jobs))
+            if r:
+                errors.append(r)
+    return errors

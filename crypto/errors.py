@@ -1,0 +1,60 @@
+"""The exception tree of ``crypto``.
+
+::
+
+    CryptoError
+     ├── InvalidEncoding      bytes or integers that do not parse (length, range, group, subgroup, canonical form)
+     ├── InvalidKey           a public key or key material that is not well formed (modulus, share, verification key)
+     ├── InvalidProof         a zero-knowledge proof that does not verify
+     │    └── InvalidShare    a decryption share whose proof does not verify
+     ├── InvalidSignature     a signature (BBS, Ed25519, signed note) that does not verify
+     ├── MerkleProofError     an inclusion or consistency proof that does not hold
+     └── NotEnoughShares      fewer valid decryption shares than the threshold
+
+Every verification function in ``crypto`` returns ``None`` on success and raises one of these on failure.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CryptoError",
+    "InvalidEncoding",
+    "InvalidKey",
+    "InvalidProof",
+    "InvalidShare",
+    "InvalidSignature",
+    "MerkleProofError",
+    "NotEnoughShares",
+]
+
+
+class CryptoError(Exception):
+    """Base class of every error raised by ``crypto``."""
+
+
+class InvalidEncoding(CryptoError):
+    """Bytes or integers that do not decode to a valid, canonical value."""
+
+
+class InvalidKey(CryptoError):
+    """A key or key material that is not well formed."""
+
+
+class InvalidProof(CryptoError):
+    """A zero-knowledge proof that does not verify."""
+
+
+class InvalidShare(InvalidProof):
+    """A partial decryption whose proof of correctness does not verify."""
+
+
+class InvalidSignature(CryptoError):
+    """A signature that does not verify."""
+
+
+class MerkleProofError(CryptoError):
+    """A Merkle inclusion or consistency proof that does not hold."""
+
+
+class NotEnoughShares(CryptoError):
+    """Fewer valid decryption shares than the threshold."""

@@ -1,0 +1,180 @@
+"""Zero-knowledge proofs about Paillier ciphertexts (notes/crypto-standards.md §4.3.1).
+
+**Set membership** ("``c`` encrypts one value of the public set ``{m_1..m_K}``"): the Cramer–Damgård–Schoenmakers
+OR-composition (CRYPTO '94) of Σ-protocols for n-th residuosity, as in Baudron–Fouque–Pointcheval–Poupard–Stern
+(PODC 2001) and Damgård–Jurik (PKC 2001 §5), made non-interactive with Fiat–Shamir over the whole statement::
+
+    u_j = c·(1+n)^{-m_j} mod n²                       (u_i = r^n for the real index i)
+    j ≠ i:  e_j ← [0, 2^k),  z_j ← Z*_n,  a_j = z_j^n · u_j^{-e_j} mod n²     (simulated branches)
+    j = i:  ρ ← Z*_n,  a_i = ρ^n mod n²
+    e = H(context, n, {m_j}, c, {a_j})  (k bits);  e_i = e − Σ_{j≠i} e_j mod 2^k;  z_i = ρ·r^{e_i} mod n
+    verify: Σ_j e_j ≡ e (mod 2^k)  and  z_j^n ≡ a_j·u_j^{e_j} (mod n²) for every j
+
+Proof fields use the letters above: ``commitments`` = (a_j), ``challenges`` = (e_j), ``responses`` = (z_j).
+Soundness needs 2^k < min(p, q), which holds for any modulus of at least 2k + 2 bits built from two equal-size primes.
+
+**Known plaintext** (:func:`prove_sum` / :func:`verify_sum`): "``C`` encrypts exactly ``M``", i.e.
+``C·(1+n)^{-M}`` is an n-th residue with witness ``r`` — the one-branch case of the proof above with its own transcript
+domain. For a homomorphic sum ``C = ∏ c_j`` the witness is ``∏ r_j mod n``.
+
+Speed (the ballot-intake hot path): ``(1+n)^{x} = 1 + x·n mod n²``, so ``u_j^{±e_j}`` costs one short (k-bit)
+exponentiation of ``c`` or ``c^{-1}``; the only full-length exponentiations are the ``z_j^n``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import gmpy2
+
+from crypto.errors import InvalidEncoding, InvalidKey, InvalidProof
+from crypto.paillier import PublicKey, random_unit, validate_ciphertext
+from crypto.transcript import Transcript
+
+__all__ = [
+    "CHALLENGE_BITS",
+    "MembershipProof",
+    "prove_membership",
+    "prove_sum",
+    "verify_membership",
+    "verify_sum",
+]
+
+CHALLENGE_BITS = 128  # k
+_MASK = (1 << CHALLENGE_BITS) - 1
+
+_MEMBERSHIP_DOMAIN = "paillier/set-membership"
+_SUM_DOMAIN = "paillier/known-plaintext"
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipProof:
+    """CDS OR-proof: ``commitments`` a_j ∈ Z*_{n²}, ``challenges`` e_j ∈ [0, 2^k), ``responses`` z_j ∈ Z*_n, one per
+    allowed value, in the order of the allowed set."""
+
+    commitments: tuple[int, ...]
+    challenges: tuple[int, ...]
+    responses: tuple[int, ...]
+
+
+def _check_statement(pk: PublicKey, allowed: Sequence[int]) -> tuple[int, ...]:
+    if pk.n.bit_length() < 2 * CHALLENGE_BITS + 2:
+        raise InvalidKey(f"modulus too small for {CHALLENGE_BITS}-bit challenges (need 2^k < min(p, q))")
+    values = tuple(int(m) for m in allowed)
+    if not values:
+        raise ValueError("the allowed set is empty")
+    if len(set(values)) != len(values):
+        raise ValueError("the allowed set has duplicate values")
+    if any(not 0 <= m < pk.n for m in values):
+        raise ValueError("allowed values must lie in [0, n)")
+    return values
+
+
+def _challenge(
+    domain: str, pk: PublicKey, c: int, allowed: Sequence[int], commitments: Sequence[int], context: bytes
+) -> int:
+    t = Transcript(domain)
+    t.append_bytes("context", context)
+    t.append_int("n", pk.n)
+    t.append_ints("allowed", allowed)
+    t.append_int("c", c)
+    t.append_ints("a", commitments)
+    return t.challenge_int("e", CHALLENGE_BITS)
+
+
+def _prove(
+    domain: str, pk: PublicKey, c: int, r: int, index: int, allowed: Sequence[int], context: bytes
+) -> MembershipProof:
+    values = _check_statement(pk, allowed)
+    n, n2 = pk.n, pk.n2
+    validate_ciphertext(pk, c)
+    if not 0 <= index < len(values):
+        raise ValueError("index outside the allowed set")
+    if not (0 < r < n and gmpy2.gcd(r, n) == 1):
+        raise ValueError("randomness r must be in Z*_n")
+    # The witness: u_i = c·(1+n)^{-m_i} = r^n (mod n²). The prover refuses a false statement.
+    if c * (1 - values[index] * n) % n2 != gmpy2.powmod(r, n, n2):
+        raise ValueError("c is not an encryption of allowed[index] with randomness r")
+    c_inv = gmpy2.invert(c, n2)
+    k = len(values)
+    commitments = [0] * k
+    challenges = [0] * k
+    responses = [0] * k
+    for j, m in enumerate(values):
+        if j == index:
+            continue
+        # Simulated branch: a_j = z_j^n · u_j^{-e_j}, with u_j^{-e_j} = c^{-e_j}·(1 + m_j·e_j·n) mod n²
+        e_j = secrets.randbits(CHALLENGE_BITS)
+        z_j = random_unit(pk)
+        u_inv_e = gmpy2.powmod(c_inv, e_j, n2) * (1 + m * e_j * n) % n2
+        commitments[j] = int(gmpy2.powmod(z_j, n, n2) * u_inv_e % n2)
+        challenges[j] = e_j
+        responses[j] = z_j
+    rho = random_unit(pk)
+    commitments[index] = int(gmpy2.powmod(rho, n, n2))  # a_i = ρ^n
+    e = _challenge(domain, pk, c, values, commitments, context)
+    e_i = (e - sum(challenges)) & _MASK  # e_i = e − Σ_{j≠i} e_j mod 2^k
+    challenges[index] = e_i
+    responses[index] = int(rho * gmpy2.powmod(r, e_i, n) % n)  # z_i = ρ·r^{e_i} mod n
+    del rho
+    return MembershipProof(tuple(commitments), tuple(challenges), tuple(responses))
+
+
+def _verify(domain: str, pk: PublicKey, c: int, allowed: Sequence[int], proof: MembershipProof, context: bytes) -> None:
+    values = _check_statement(pk, allowed)
+    n, n2 = pk.n, pk.n2
+    try:
+        validate_ciphertext(pk, c)
+    except InvalidEncoding as err:
+        raise InvalidProof(f"invalid ciphertext: {err}") from err
+    k = len(values)
+    a, es, zs = proof.commitments, proof.challenges, proof.responses
+    # 1. shapes and ranges: a_j ∈ Z*_{n²}, e_j ∈ [0, 2^k), z_j ∈ Z*_n
+    if not (len(a) == len(es) == len(zs) == k):
+        raise InvalidProof(f"proof must have exactly {k} commitments, challenges and responses")
+    for j in range(k):
+        if not isinstance(a[j], int) or not (0 < a[j] < n2 and gmpy2.gcd(a[j], n) == 1):
+            raise InvalidProof(f"commitment {j} is not in Z*_(n²)")
+        if not isinstance(es[j], int) or not 0 <= es[j] <= _MASK:
+            raise InvalidProof(f"challenge {j} out of range [0, 2^{CHALLENGE_BITS})")
+        if not isinstance(zs[j], int) or not (0 < zs[j] < n and gmpy2.gcd(zs[j], n) == 1):
+            raise InvalidProof(f"response {j} is not in Z*_n")
+    # 2. Σ e_j ≡ e (mod 2^k), e from the transcript over the whole statement and every a_j
+    if sum(es) & _MASK != _challenge(domain, pk, c, values, a, context):
+        raise InvalidProof("challenges do not sum to the Fiat–Shamir challenge")
+    # 3. z_j^n ≡ a_j · u_j^{e_j} (mod n²), with u_j^{e_j} = c^{e_j}·(1 − m_j·e_j·n) mod n²
+    lhs = gmpy2.powmod_base_list(list(zs), n, n2)
+    c_e = gmpy2.powmod_exp_list(c, list(es), n2)
+    for j, m in enumerate(values):
+        if lhs[j] != a[j] * c_e[j] % n2 * (1 - m * es[j] * n) % n2:
+            raise InvalidProof(f"branch {j} does not verify")
+
+
+def prove_membership(
+    pk: PublicKey, c: int, r: int, index: int, allowed: Sequence[int], context: bytes
+) -> MembershipProof:
+    """Prove that ``c = Enc(allowed[index]; r)`` encrypts a value of ``allowed`` without saying which.
+
+    Raises ValueError if ``c`` is not that encryption (the prover refuses to prove a false statement).
+    """
+    return _prove(_MEMBERSHIP_DOMAIN, pk, c, r, index, allowed, context)
+
+
+def verify_membership(pk: PublicKey, c: int, allowed: Sequence[int], proof: MembershipProof, context: bytes) -> None:
+    """Verify that ``c`` encrypts a value of ``allowed`` (raises InvalidProof, also for an invalid ``c``)."""
+    _verify(_MEMBERSHIP_DOMAIN, pk, c, allowed, proof, context)
+
+
+def prove_sum(pk: PublicKey, c: int, r: int, value: int, context: bytes) -> MembershipProof:
+    """Prove that ``c`` encrypts exactly ``value`` (``c·(1+n)^{-value} = r^n``), without revealing ``r``.
+
+    For a homomorphic sum ``C = ∏ c_j`` pass ``r = ∏ r_j mod n``. Raises ValueError for a false statement.
+    """
+    return _prove(_SUM_DOMAIN, pk, c, r, 0, (value,), context)
+
+
+def verify_sum(pk: PublicKey, c: int, value: int, proof: MembershipProof, context: bytes) -> None:
+    """Verify a :func:`prove_sum` proof that ``c`` encrypts exactly ``value`` (raises InvalidProof)."""
+    _verify(_SUM_DOMAIN, pk, c, (value,), proof, context)

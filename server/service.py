@@ -1,0 +1,140 @@
+"""The election service: the server's logic, independent of gRPC (docs/protocol.md §P2, §P6, §P10).
+
+Every request becomes at most one appended entry: the entry is parsed and checked against the election's state
+(voting.state) first, and only then appended; the in-memory state is updated after the append is committed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from voting.ballot import EncryptedBallot, verify_ballot
+from voting.encoding import canonical, parse
+from voting.errors import InvalidStatement, NotFound, VotingError, WrongPhase
+from voting.records import Entry, EntryKind
+from voting.state import ElectionState, Phase
+
+from server.ledger import Appended, Ledger
+
+__all__ = ["ElectionService", "ServiceConfig"]
+
+MAX_ENTRY_BYTES = 4 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    """Server policy. ``admin_keys`` lists who may create elections (empty: anyone with a key may)."""
+
+    min_modulus_bits: int = 3072
+    admin_keys: frozenset[bytes] = frozenset()
+    clock: Callable[[], float] = time.time
+
+
+class ElectionService:
+    def __init__(self, ledger: Ledger, config: ServiceConfig | None = None) -> None:
+        self.ledger = ledger
+        self.config = config or ServiceConfig()
+        self._states: dict[str, ElectionState] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._global = threading.Lock()
+        for election_id in ledger.election_ids():
+            self._states[election_id] = self._replay(election_id)
+            self._locks[election_id] = threading.Lock()
+
+    def _replay(self, election_id: str) -> ElectionState:
+        """Rebuild an election's state from its own log (its ballots' proofs were checked at intake)."""
+        state = ElectionState(min_modulus_bits=self.config.min_modulus_bits)
+        start = 0
+        while True:
+            batch = self.ledger.entries(election_id, start, 1000)
+            for data in batch:
+                state.apply(Entry.from_bytes(data))
+            if len(batch) < 1000:
+                return state
+            start += len(batch)
+
+    # -- reads -------------------------------------------------------------------------------------------------
+    def state(self, election_id: str) -> ElectionState:
+        state = self._states.get(election_id)
+        if state is None:
+            raise NotFound(f"no election {election_id!r}")
+        return state
+
+    def election_ids(self) -> list[str]:
+        return sorted(self._states)
+
+    # -- writes ------------------------------------------------------------------------------------------------
+    def _append(self, state: ElectionState, entry: Entry, ballot: EncryptedBallot | None = None) -> Appended:
+        """Apply to a trial copy of the state first, so a rejected entry changes nothing."""
+        data = entry.to_bytes()
+        state.apply(entry, ballot)  # raises before any mutation on every check
+        try:
+            return self.ledger.append(entry.election_id, entry.kind.value, data, milestone=entry.kind is not EntryKind.BALLOT)
+        except Exception:
+            # The state already moved: rebuild it from the log, which is the truth.
+            self._states[entry.election_id] = self._replay(entry.election_id)
+            raise
+
+    def submit_statement(self, data: bytes, kind: EntryKind) -> Appended:
+        """An administrative statement (admin, registrar, trustee): parse, check, append."""
+        if len(data) > MAX_ENTRY_BYTES:
+            raise InvalidStatement("statement too large")
+        entry = Entry.from_bytes(data)
+        if entry.kind is not kind:
+            raise InvalidStatement(f"expected a {kind.value} statement, got {entry.kind.value}")
+        if kind is EntryKind.ELECTION_CREATED:
+            return self._create(entry)
+        state = self.state(entry.election_id)
+        with self._locks[entry.election_id]:
+            appended = self._append(state, entry)
+            if kind is EntryKind.ELECTION_CLOSED:
+                tally = Entry(EntryKind.TALLY, entry.election_id, state.tally_body())
+                self._append(state, tally)
+            elif kind is EntryKind.DECRYPTION_SHARE and len(state.shares) == state.require_definition().threshold:
+                result = Entry(EntryKind.RESULT, entry.election_id, state.result_body())
+                self._append(state, result)
+            return appended
+
+    def _create(self, entry: Entry) -> Appended:
+        if self.config.admin_keys and (entry.author is None or entry.author.key not in self.config.admin_keys):
+            raise InvalidStatement("this server does not accept elections from that administrator key")
+        with self._global:
+            if entry.election_id in self._states:
+                from voting.errors import Conflict
+
+                raise Conflict(f"election {entry.election_id!r} already exists")
+            state = ElectionState(min_modulus_bits=self.config.min_modulus_bits)
+            appended = self._append(state, entry)
+            self._states[entry.election_id] = state
+            self._locks[entry.election_id] = threading.Lock()
+            return appended
+
+    def cast_ballot(self, election_id: str, data: bytes) -> Appended:
+        """§P6: parse, verify every proof (outside the lock), then the stateful checks and the append."""
+        if len(data) > MAX_ENTRY_BYTES:
+            raise InvalidStatement("ballot too large")
+        state = self.state(election_id)
+        if state.phase is not Phase.OPEN:
+            raise WrongPhase(f"the election is {state.phase.value}, not open for voting")
+        definition = state.require_definition()
+        now = self.config.clock()
+        if (definition.opens_at and now < definition.opens_at) or (definition.closes_at and now >= definition.closes_at):
+            raise WrongPhase("the ballot arrived outside the election's voting window")
+        context = state.require_context()
+        ballot = EncryptedBallot.from_json(parse(data), context)
+        if ballot.to_bytes(context) != data:
+            raise InvalidStatement("ballot is not in canonical form")
+        verify_ballot(context, ballot)
+        entry = Entry(EntryKind.BALLOT, election_id, parse(data))
+        with self._locks[election_id]:
+            return self._append(state, entry, ballot)
+
+
+def ensure_canonical(data: bytes) -> bytes:
+    return canonical(parse(data))
+
+
+__all__ += ["VotingError"]

@@ -1,0 +1,72 @@
+"""SQLAlchemy storage: the append-only ledger tables (docs/protocol.md §P10).
+
+Two tables hold everything: ``ledger_entries`` (one canonical entry per row, with its RFC 9162 leaf hash) and
+``checkpoints`` (the signed tree head after every append). An append writes one row of each in one transaction,
+so a crash leaves either the whole entry with its tree state or nothing. Election state is not stored: it is
+rebuilt by replaying the log (voting.state). SQLite by default, PostgreSQL by URL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Engine,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    create_engine,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "CheckpointRow", "ElectionRow", "EntryRow", "make_engine"]
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ElectionRow(Base):
+    __tablename__ = "elections"
+
+    election_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class EntryRow(Base):
+    __tablename__ = "ledger_entries"
+
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.election_id"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+
+
+class CheckpointRow(Base):
+    __tablename__ = "checkpoints"
+
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.election_id"), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    note: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    milestone: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the tables created. SQLite gets WAL and foreign keys."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.close()
+
+    Base.metadata.create_all(engine)
+    return engine

@@ -1,0 +1,282 @@
+"""Election definitions, roles and the election context every proof is bound to (docs/protocol.md §P1–§P3)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from crypto.threshold import ThresholdPublicKey
+from crypto.transcript import Transcript
+from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
+from voting.errors import InvalidElection, InvalidEncoding
+
+__all__ = [
+    "DEFAULT_MAX_VOTERS",
+    "DEFAULT_MODULUS_BITS",
+    "REFERENDUM_OPTIONS",
+    "ElectionContext",
+    "ElectionDefinition",
+    "ElectionKind",
+    "EligibilityMode",
+    "RevotePolicy",
+    "RollEntry",
+    "Trustee",
+    "key_from_json",
+    "key_to_json",
+]
+
+DEFAULT_MODULUS_BITS = 3072
+DEFAULT_MAX_VOTERS = 100_000
+REFERENDUM_OPTIONS = ("yes", "no", "abstain")
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+_ROLL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+
+
+class ElectionKind(StrEnum):
+    REFERENDUM = "referendum"
+
+
+class EligibilityMode(StrEnum):
+    SIGNING = "signing"  # Belenios-style: a published list of credential keys; every ballot is signed
+    ANONYMOUS = "anonymous"  # BBS credential + per-election pseudonym (issue "Anonymous eligibility")
+
+
+class RevotePolicy(StrEnum):
+    LAST_COUNTS = "last"  # a later ballot under the same credential replaces the earlier one
+    REFUSE = "refuse"  # a second ballot is refused
+
+
+def _text(obj: JSON, key: str, what: str, max_len: int, *, allow_empty: bool = False) -> str:
+    value: str = get(obj, key, str, what)
+    if (not value and not allow_empty) or len(value) > max_len:
+        raise InvalidEncoding(f"{what}.{key}: must be 1..{max_len} characters")
+    if any(ord(ch) < 0x20 and ch not in "\n" for ch in value):
+        raise InvalidEncoding(f"{what}.{key}: control characters are not allowed")
+    return value
+
+
+def _count(obj: JSON, key: str, what: str, lo: int, hi: int) -> int:
+    value: int = get(obj, key, int, what)
+    if not lo <= value <= hi:
+        raise InvalidEncoding(f"{what}.{key}: must be in [{lo}, {hi}], got {value}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Trustee:
+    index: int  # 1..n, the Shamir evaluation point
+    name: str
+    key: bytes  # Ed25519 public key that signs this trustee's statements
+
+    def to_json(self) -> JSON:
+        return {"index": self.index, "key": hex_bytes(self.key), "name": self.name}
+
+    @classmethod
+    def from_json(cls, obj: JSON) -> Trustee:
+        exact_keys(obj, {"index", "key", "name"}, "trustee")
+        return cls(
+            index=_count(obj, "index", "trustee", 1, 64),
+            name=_text(obj, "name", "trustee", 100),
+            key=parse_hex_bytes(obj["key"], "trustee.key", 32),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionDefinition:
+    """What the administrator declares when creating an election (entry ``election.created``)."""
+
+    election_id: str
+    kind: ElectionKind
+    title: str
+    question: str
+    options: tuple[str, ...]
+    eligibility: EligibilityMode
+    revote: RevotePolicy
+    threshold: int
+    trustees: tuple[Trustee, ...]
+    admin_key: bytes
+    registrar_key: bytes
+    modulus_bits: int = DEFAULT_MODULUS_BITS
+    max_voters: int = DEFAULT_MAX_VOTERS
+    opens_at: int = 0  # unix seconds; 0 = no lower bound (the admin opens explicitly)
+    closes_at: int = 0  # unix seconds; 0 = no upper bound (the admin closes explicitly)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.election_id):
+            raise InvalidElection("election id must be 3-64 characters of a-z, 0-9 and '-', starting alphanumeric")
+        if self.kind is ElectionKind.REFERENDUM and self.options != REFERENDUM_OPTIONS:
+            raise InvalidElection(f"a referendum has the options {REFERENDUM_OPTIONS}")
+        n = len(self.trustees)
+        if not 1 <= self.threshold <= n:
+            raise InvalidElection(f"threshold must be between 1 and the number of trustees ({n})")
+        if [t.index for t in self.trustees] != list(range(1, n + 1)):
+            raise InvalidElection("trustees must be numbered 1..n in order")
+        if len({t.key for t in self.trustees}) != n:
+            raise InvalidElection("every trustee needs its own key")
+        if self.modulus_bits % 256 or not 1024 <= self.modulus_bits <= 8192:
+            raise InvalidElection("modulus_bits must be a multiple of 256 between 1024 and 8192")
+        if not 1 <= self.max_voters <= 10_000_000:
+            raise InvalidElection("max_voters must be between 1 and 10,000,000")
+        if len(self.options) * self.counter_bits > self.modulus_bits - 2:
+            raise InvalidElection("the packed counters do not fit in the plaintext space")
+        if self.opens_at < 0 or self.closes_at < 0 or (self.closes_at and self.closes_at <= self.opens_at):
+            raise InvalidElection("the voting window must end after it starts")
+        if len(self.admin_key) != 32 or len(self.registrar_key) != 32:
+            raise InvalidElection("admin and registrar keys are 32-byte Ed25519 public keys")
+
+    @property
+    def counter_bits(self) -> int:
+        """Bits per packed counter: every total is at most max_voters < 2**counter_bits (§P4)."""
+        return self.max_voters.bit_length()
+
+    def trustee(self, index: int) -> Trustee:
+        if not 1 <= index <= len(self.trustees):
+            raise InvalidElection(f"no trustee {index}")
+        return self.trustees[index - 1]
+
+    def to_json(self) -> JSON:
+        return {
+            "admin_key": hex_bytes(self.admin_key),
+            "closes_at": self.closes_at,
+            "description": self.description,
+            "election_id": self.election_id,
+            "eligibility": self.eligibility.value,
+            "kind": self.kind.value,
+            "max_voters": self.max_voters,
+            "modulus_bits": self.modulus_bits,
+            "opens_at": self.opens_at,
+            "options": list(self.options),
+            "question": self.question,
+            "registrar_key": hex_bytes(self.registrar_key),
+            "revote": self.revote.value,
+            "threshold": self.threshold,
+            "title": self.title,
+            "trustees": [t.to_json() for t in self.trustees],
+        }
+
+    @classmethod
+    def from_json(cls, obj: JSON) -> ElectionDefinition:
+        what = "election"
+        exact_keys(
+            obj,
+            {"admin_key", "closes_at", "description", "election_id", "eligibility", "kind", "max_voters",
+             "modulus_bits", "opens_at", "options", "question", "registrar_key", "revote", "threshold", "title",
+             "trustees"},
+            what,
+        )
+        try:
+            kind = ElectionKind(get(obj, "kind", str, what))
+            eligibility = EligibilityMode(get(obj, "eligibility", str, what))
+            revote = RevotePolicy(get(obj, "revote", str, what))
+        except ValueError as e:
+            raise InvalidEncoding(f"{what}: {e}") from e
+        options = get(obj, "options", list, what)
+        if not all(isinstance(o, str) for o in options):
+            raise InvalidEncoding("election.options: expected strings")
+        trustees = get(obj, "trustees", list, what)
+        if not 1 <= len(trustees) <= 64:
+            raise InvalidEncoding("election.trustees: 1..64 trustees")
+        return cls(
+            election_id=get(obj, "election_id", str, what),
+            kind=kind,
+            title=_text(obj, "title", what, 200),
+            question=_text(obj, "question", what, 4000),
+            description=_text(obj, "description", what, 20000, allow_empty=True),
+            options=tuple(options),
+            eligibility=eligibility,
+            revote=revote,
+            threshold=_count(obj, "threshold", what, 1, 64),
+            trustees=tuple(Trustee.from_json(t) for t in trustees),
+            admin_key=parse_hex_bytes(obj["admin_key"], "election.admin_key", 32),
+            registrar_key=parse_hex_bytes(obj["registrar_key"], "election.registrar_key", 32),
+            modulus_bits=_count(obj, "modulus_bits", what, 1024, 8192),
+            max_voters=_count(obj, "max_voters", what, 1, 10_000_000),
+            opens_at=_count(obj, "opens_at", what, 0, 1 << 40),
+            closes_at=_count(obj, "closes_at", what, 0, 1 << 40),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RollEntry:
+    """One line of the voter roll: a unit / resident identifier (no names), published on the ledger."""
+
+    roll_id: str
+
+    def __post_init__(self) -> None:
+        if not _ROLL_ID.match(self.roll_id):
+            raise InvalidElection(f"roll id {self.roll_id!r}: 1-64 characters of A-Z a-z 0-9 . _ / -")
+
+    def to_json(self) -> JSON:
+        return {"roll_id": self.roll_id}
+
+    @classmethod
+    def from_json(cls, obj: JSON) -> RollEntry:
+        exact_keys(obj, {"roll_id"}, "roll entry")
+        return cls(roll_id=get(obj, "roll_id", str, "roll entry"))
+
+
+def key_to_json(pk: ThresholdPublicKey, modulus_bits: int) -> JSON:
+    nb = modulus_bits // 8
+    return {
+        "n": hex_int(pk.n, nb),
+        "parties": pk.parties,
+        "threshold": pk.threshold,
+        "v": hex_int(pk.v, 2 * nb),
+        "verification_keys": [hex_int(x, 2 * nb) for x in pk.verification_keys],
+    }
+
+
+def key_from_json(obj: JSON, definition: ElectionDefinition) -> ThresholdPublicKey:
+    """Parse and validate the threshold public key against the definition (size, t, n)."""
+    what = "public_key"
+    exact_keys(obj, {"n", "parties", "threshold", "v", "verification_keys"}, what)
+    nb = definition.modulus_bits // 8
+    vks = get(obj, "verification_keys", list, what)
+    pk = ThresholdPublicKey(
+        n=parse_hex_int(obj["n"], "public_key.n", nb),
+        threshold=_count(obj, "threshold", what, 1, 64),
+        parties=_count(obj, "parties", what, 1, 64),
+        v=parse_hex_int(obj["v"], "public_key.v", 2 * nb),
+        verification_keys=tuple(parse_hex_int(x, "public_key.verification_keys", 2 * nb) for x in vks),
+    )
+    if pk.threshold != definition.threshold or pk.parties != len(definition.trustees):
+        raise InvalidElection("the key's threshold or number of parties differs from the election's")
+    return pk
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionContext:
+    """Everything a ballot or a decryption share is bound to (§P3): the definition and the published key."""
+
+    definition: ElectionDefinition
+    public_key: ThresholdPublicKey
+    election_hash: bytes  # SHA-256 of the canonical election.created entry
+    key_hash: bytes  # SHA-256 of the canonical key.published entry
+
+    @property
+    def election_id(self) -> str:
+        return self.definition.election_id
+
+    def allowed_values(self) -> tuple[int, ...]:
+        """Referendum plaintexts: option i is encoded as 2**(counter_bits·i) (§P4)."""
+        b = self.definition.counter_bits
+        return tuple(1 << (b * i) for i in range(len(self.definition.options)))
+
+    def proof_context(self, purpose: str, *parts: bytes) -> bytes:
+        """The 32-byte context a proof's transcript absorbs: election, key, purpose and the statement's binding."""
+        t = Transcript("linli/context")
+        t.append_str("election_id", self.election_id)
+        t.append_bytes("election_hash", self.election_hash)
+        t.append_bytes("key_hash", self.key_hash)
+        t.append_str("purpose", purpose)
+        for i, part in enumerate(parts):
+            t.append_bytes(f"part{i}", part)
+        return t.challenge_bytes("context", 32)
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()

@@ -1,0 +1,339 @@
+"""The election state machine: every entry of an election's log, applied in order (docs/protocol.md §P2).
+
+The server applies each entry before appending it; the verifier replays the published record through the same
+rules. :meth:`ElectionState.apply` checks an entry against the state and, only if every check passes, records it.
+It verifies statement signatures, the key's modulus proof, issuance rules, phases, duplicates and re-votes,
+recomputes the tally and the result — everything except the per-ballot proofs, which the caller checks with
+:func:`voting.ballot.verify_ballot` (the server at intake, the verifier in bulk) because they are the costly part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from crypto import threshold
+from crypto.errors import CryptoError
+from voting.ballot import EncryptedBallot
+from voting.election import ElectionContext, ElectionDefinition, ElectionKind, RevotePolicy, RollEntry, key_from_json
+from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
+from voting.errors import (
+    Conflict,
+    DuplicateBallot,
+    InvalidElection,
+    InvalidEncoding,
+    InvalidStatement,
+    NotEligible,
+    OutcomeMismatch,
+    RecordError,
+    WrongPhase,
+)
+from voting.records import Entry, EntryKind
+from voting.rules import Outcome, decide_referendum
+from voting.tally import TrusteeShares, aggregate, combine_totals, verify_trustee_shares
+
+__all__ = ["CastRecord", "ElectionState", "Phase", "modulus_proof_from_json", "modulus_proof_to_json"]
+
+MAX_ROLL_BATCH = 10_000
+
+
+class Phase(StrEnum):
+    EMPTY = "empty"
+    CREATED = "created"
+    KEYED = "keyed"
+    OPEN = "open"
+    CLOSED = "closed"  # closed and tallied: waiting for decryption shares
+    PUBLISHED = "published"
+
+
+@dataclass(frozen=True, slots=True)
+class CastRecord:
+    index: int  # leaf index of the ballot entry
+    binding: bytes  # credential key or pseudonym
+    ciphertexts: tuple[int, ...]
+
+
+def modulus_proof_to_json(proof: threshold.ModulusProof, modulus_bits: int) -> JSON:
+    nb = modulus_bits // 8
+    return {"sigmas": [hex_int(s, nb) for s in proof.sigmas]}
+
+
+def modulus_proof_from_json(obj: JSON, modulus_bits: int) -> threshold.ModulusProof:
+    exact_keys(obj, {"sigmas"}, "modulus_proof")
+    nb = modulus_bits // 8
+    sigmas = get(obj, "sigmas", list, "modulus_proof")
+    if len(sigmas) > 64:
+        raise InvalidEncoding("modulus_proof: too many values")
+    return threshold.ModulusProof(sigmas=tuple(parse_hex_int(s, "modulus_proof.sigmas", nb) for s in sigmas))
+
+
+@dataclass
+class ElectionState:
+    """Mutable, in-memory state of one election, rebuilt by applying its log."""
+
+    min_modulus_bits: int = 3072
+    size: int = 0
+    phase: Phase = Phase.EMPTY
+    definition: ElectionDefinition | None = None
+    election_hash: bytes = b""
+    context: ElectionContext | None = None
+    roll: dict[str, RollEntry] = field(default_factory=dict)
+    issued: dict[str, bytes] = field(default_factory=dict)  # roll id -> credential
+    credentials: dict[bytes, str] = field(default_factory=dict)  # credential -> roll id
+    ballots_cast: int = 0
+    counted: dict[bytes, CastRecord] = field(default_factory=dict)  # binding -> last counted ballot
+    seen_ciphertexts: set[int] = field(default_factory=set)
+    tally: tuple[int, ...] = ()
+    tally_entry: bytes = b""
+    shares: dict[int, TrusteeShares] = field(default_factory=dict)
+    totals: tuple[int, ...] = ()
+    outcome: Outcome | None = None
+    result_entry: bytes = b""
+    key_entry: bytes = b""
+    definition_entry: bytes = b""
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+    def _require(self, *phases: Phase) -> None:
+        if self.phase not in phases:
+            allowed = " or ".join(p.value for p in phases)
+            raise WrongPhase(f"the election is {self.phase.value}; this needs it {allowed}")
+
+    def require_context(self) -> ElectionContext:
+        if self.context is None:
+            raise WrongPhase("the election has no published key yet")
+        return self.context
+
+    def require_definition(self) -> ElectionDefinition:
+        if self.definition is None:
+            raise WrongPhase("the log has no election definition")
+        return self.definition
+
+    def _check_author(self, entry: Entry, key: bytes, who: str) -> None:
+        if entry.author is None or entry.author.key != key:
+            raise InvalidStatement(f"{entry.kind.value} must be signed by the election's {who}")
+        entry.verify_signature()
+
+    # -- the reducer --------------------------------------------------------------------------------------------
+    def apply(self, entry: Entry, ballot: EncryptedBallot | None = None) -> None:
+        """Check ``entry`` against the state and record it; raise a VotingError and change nothing otherwise.
+
+        For a ballot entry the caller passes the parsed ``ballot`` it has already verified with
+        :func:`voting.ballot.verify_ballot`; without it, the entry is parsed here.
+        """
+        if self.phase is not Phase.EMPTY and entry.election_id != self.require_definition().election_id:
+            raise InvalidStatement(f"entry for election {entry.election_id!r} in the log of another election")
+        handler = {
+            EntryKind.ELECTION_CREATED: self._created,
+            EntryKind.ROLL_PUBLISHED: self._roll,
+            EntryKind.KEY_PUBLISHED: self._key,
+            EntryKind.CREDENTIAL_ISSUED: self._credential,
+            EntryKind.ELECTION_OPENED: self._opened,
+            EntryKind.BALLOT: self._ballot,
+            EntryKind.ELECTION_CLOSED: self._closed,
+            EntryKind.TALLY: self._tally,
+            EntryKind.DECRYPTION_SHARE: self._share,
+            EntryKind.RESULT: self._result,
+        }[entry.kind]
+        if entry.kind is EntryKind.BALLOT:
+            self._ballot(entry, ballot)
+        else:
+            handler(entry)  # type: ignore[operator]
+        self.size += 1
+
+    def _created(self, entry: Entry) -> None:
+        self._require(Phase.EMPTY)
+        definition = ElectionDefinition.from_json(entry.body.get("election") if isinstance(entry.body, dict) else None)
+        exact_keys(entry.body, {"election"}, "election.created")
+        if definition.election_id != entry.election_id:
+            raise InvalidElection("the definition's election id differs from the entry's")
+        if definition.kind is not ElectionKind.REFERENDUM:
+            raise InvalidElection(f"election kind {definition.kind.value} is not supported")
+        if definition.modulus_bits < self.min_modulus_bits:
+            raise InvalidElection(f"modulus of {definition.modulus_bits} bits is below the minimum {self.min_modulus_bits}")
+        self._check_author(entry, definition.admin_key, "administrator")
+        self.definition = definition
+        self.definition_entry = entry.to_bytes()
+        self.election_hash = hashlib.sha256(self.definition_entry).digest()
+        self.phase = Phase.CREATED
+
+    def _roll(self, entry: Entry) -> None:
+        self._require(Phase.CREATED, Phase.KEYED)
+        definition = self.require_definition()
+        self._check_author(entry, definition.admin_key, "administrator")
+        exact_keys(entry.body, {"entries"}, "roll.published")
+        items = get(entry.body, "entries", list, "roll.published")
+        if not 1 <= len(items) <= MAX_ROLL_BATCH:
+            raise InvalidEncoding(f"roll.published: 1..{MAX_ROLL_BATCH} entries per batch")
+        batch = [RollEntry.from_json(item) for item in items]
+        ids = [r.roll_id for r in batch]
+        if len(set(ids)) != len(ids):
+            raise Conflict("roll batch lists a roll id twice")
+        again = [i for i in ids if i in self.roll]
+        if again:
+            raise Conflict(f"roll id {again[0]!r} is already on the roll")
+        if len(self.roll) + len(batch) > definition.max_voters:
+            raise InvalidElection(f"the roll would exceed the election's max_voters ({definition.max_voters})")
+        for r in batch:
+            self.roll[r.roll_id] = r
+
+    def _key(self, entry: Entry) -> None:
+        self._require(Phase.CREATED)
+        definition = self.require_definition()
+        self._check_author(entry, definition.admin_key, "administrator")
+        exact_keys(entry.body, {"modulus_proof", "public_key"}, "key.published")
+        pk = key_from_json(entry.body["public_key"], definition)
+        proof = modulus_proof_from_json(entry.body["modulus_proof"], definition.modulus_bits)
+        try:
+            pk.validate(definition.modulus_bits)
+            threshold.verify_modulus(pk.n, proof, self.election_hash, min_bits=definition.modulus_bits)
+        except CryptoError as e:
+            raise InvalidElection(f"the published key is not well formed: {e}") from e
+        if pk.n.bit_length() != definition.modulus_bits:
+            raise InvalidElection(f"the modulus has {pk.n.bit_length()} bits, the election asks for {definition.modulus_bits}")
+        self.key_entry = entry.to_bytes()
+        self.context = ElectionContext(definition, pk, self.election_hash, hashlib.sha256(self.key_entry).digest())
+        self.phase = Phase.KEYED
+
+    def _credential(self, entry: Entry) -> None:
+        self._require(Phase.CREATED, Phase.KEYED, Phase.OPEN)
+        definition = self.require_definition()
+        self._check_author(entry, definition.registrar_key, "registrar")
+        exact_keys(entry.body, {"credential", "roll_id"}, "credential.issued")
+        roll_id = get(entry.body, "roll_id", str, "credential.issued")
+        credential = parse_hex_bytes(entry.body["credential"], "credential.issued.credential", 32)
+        if roll_id not in self.roll:
+            raise InvalidStatement(f"roll id {roll_id!r} is not on the roll")
+        if roll_id in self.issued:
+            raise Conflict(f"a credential was already issued for roll id {roll_id!r}")
+        if credential in self.credentials:
+            raise Conflict("this credential key was already issued to another roll entry")
+        self.issued[roll_id] = credential
+        self.credentials[credential] = roll_id
+
+    def _opened(self, entry: Entry) -> None:
+        self._require(Phase.KEYED)
+        self._check_author(entry, self.require_definition().admin_key, "administrator")
+        exact_keys(entry.body, set(), "election.opened")
+        if not self.roll:
+            raise WrongPhase("cannot open an election with an empty roll")
+        self.phase = Phase.OPEN
+
+    def parse_ballot(self, entry: Entry) -> EncryptedBallot:
+        return EncryptedBallot.from_json(entry.body, self.require_context())
+
+    def check_ballot(self, ballot: EncryptedBallot) -> None:
+        """The stateful checks of a ballot (§P6.4–6.6), without recording it."""
+        self._require(Phase.OPEN)
+        binding = ballot.evidence.binding
+        if binding not in self.credentials:
+            raise NotEligible("the ballot's credential was never issued for this election")
+        if any(c.ciphertext in self.seen_ciphertexts for c in ballot.contests):
+            raise DuplicateBallot("this ciphertext was already cast: a replayed or copied ballot")
+        if binding in self.counted and self.require_definition().revote is RevotePolicy.REFUSE:
+            raise DuplicateBallot("this credential has already voted and the election refuses re-votes")
+
+    def _ballot(self, entry: Entry, ballot: EncryptedBallot | None) -> None:
+        parsed = ballot if ballot is not None else self.parse_ballot(entry)
+        if parsed.to_bytes(self.require_context()) != _body_bytes(entry):
+            raise InvalidStatement("the parsed ballot differs from the entry")
+        self.check_ballot(parsed)
+        cts = tuple(c.ciphertext for c in parsed.contests)
+        self.seen_ciphertexts.update(cts)
+        self.counted[parsed.evidence.binding] = CastRecord(self.size, parsed.evidence.binding, cts)
+        self.ballots_cast += 1
+
+    def _closed(self, entry: Entry) -> None:
+        self._require(Phase.OPEN)
+        self._check_author(entry, self.require_definition().admin_key, "administrator")
+        exact_keys(entry.body, set(), "election.closed")
+        self.phase = Phase.CLOSED
+
+    # -- tally and result -----------------------------------------------------------------------------------------
+    def counted_records(self) -> list[CastRecord]:
+        """The counted ballots in log order: the last ballot of each binding (§P6.6)."""
+        return sorted(self.counted.values(), key=lambda r: r.index)
+
+    def tally_body(self) -> JSON:
+        """§P7: the server's tally entry body, recomputed by every verifier."""
+        context = self.require_context()
+        records = self.counted_records()
+        nb = context.definition.modulus_bits // 8
+        contests = len(records[0].ciphertexts) if records else 1
+        tally = [aggregate(context, [r.ciphertexts[i] for r in records]) for i in range(contests)]
+        return {
+            "ballots_cast": self.ballots_cast,
+            "ciphertexts": [hex_int(c, 2 * nb) for c in tally],
+            "counted": [r.index for r in records],
+        }
+
+    def _tally(self, entry: Entry) -> None:
+        self._require(Phase.CLOSED)
+        if self.tally:
+            raise Conflict("the election is already tallied")
+        expected = self.tally_body()
+        if entry.body != expected:
+            raise RecordError("the tally entry is not the product of the counted ballots")
+        nb = self.require_definition().modulus_bits // 8
+        self.tally = tuple(parse_hex_int(c, "tally", 2 * nb) for c in expected["ciphertexts"])
+        self.tally_entry = entry.to_bytes()
+
+    def parse_shares(self, entry: Entry) -> TrusteeShares:
+        return TrusteeShares.from_json(entry.body, self.require_context(), len(self.tally))
+
+    def _share(self, entry: Entry) -> None:
+        self._require(Phase.CLOSED)
+        if not self.tally:
+            raise WrongPhase("the election is not tallied yet")
+        context = self.require_context()
+        shares = self.parse_shares(entry)
+        trustee = context.definition.trustee(shares.trustee)
+        if entry.author is None or entry.author.index != trustee.index:
+            raise InvalidStatement("a decryption share must be signed by the trustee it names")
+        self._check_author(entry, trustee.key, f"trustee {trustee.index}")
+        if shares.trustee in self.shares:
+            raise Conflict(f"trustee {shares.trustee} has already submitted a decryption share")
+        verify_trustee_shares(context, shares, self.tally)
+        self.shares[shares.trustee] = shares
+
+    def result_body(self) -> JSON:
+        """§P8–§P9: combine the first ``threshold`` shares in log order, decode, apply the rules."""
+        context = self.require_context()
+        t = context.definition.threshold
+        if len(self.shares) < t:
+            raise WrongPhase(f"{len(self.shares)} of the {t} decryption shares needed have been submitted")
+        used = list(self.shares.values())[:t]
+        totals = combine_totals(context, self.tally, used)
+        outcome = decide_referendum(totals, len(self.roll))
+        return {
+            "options": list(context.definition.options),
+            "outcome": outcome.to_json(),
+            "roll_size": len(self.roll),
+            "shares_used": [s.trustee for s in used],
+            "totals": list(totals),
+        }
+
+    def _result(self, entry: Entry) -> None:
+        self._require(Phase.CLOSED)
+        expected = self.result_body()
+        body = entry.body
+        if body.get("outcome") != expected["outcome"] and {k: v for k, v in body.items() if k != "outcome"} == {
+            k: v for k, v in expected.items() if k != "outcome"
+        }:
+            raise OutcomeMismatch(f"the published outcome is wrong: the rules give {expected['outcome']}")
+        if body != expected:
+            raise RecordError("the result entry differs from the combination of the shares (totals)")
+        self.totals = tuple(expected["totals"])
+        self.outcome = Outcome.from_json(expected["outcome"])
+        self.result_entry = entry.to_bytes()
+        self.phase = Phase.PUBLISHED
+
+
+def _body_bytes(entry: Entry) -> bytes:
+    from voting.encoding import canonical
+
+    return canonical(entry.body)
+
+
+def credential_hex(credential: bytes) -> str:
+    return hex_bytes(credential)

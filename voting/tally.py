@@ -1,0 +1,130 @@
+"""Homomorphic tally, decryption shares and totals (docs/protocol.md §P7–§P8)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from crypto import paillier, threshold
+from crypto.errors import CryptoError
+from voting.election import ElectionContext
+from voting.encoding import JSON, exact_keys, get, hex_int, parse_hex_int
+from voting.errors import InvalidEncoding, InvalidShare
+
+__all__ = [
+    "TrusteeShares",
+    "aggregate",
+    "combine_totals",
+    "decode_totals",
+    "decryption_context",
+    "make_trustee_shares",
+    "verify_trustee_shares",
+]
+
+# Bits of the integer response z in the equality proof are bounded by the key; its hex width is derived here.
+_PROOF_E_BYTES = 16
+
+
+def aggregate(context: ElectionContext, ciphertexts: Sequence[int]) -> int:
+    """§P7: the product of the counted ballots' ciphertexts (an encryption of the sum of their plaintexts)."""
+    pk = context.public_key.paillier
+    return paillier.add(pk, *ciphertexts) if ciphertexts else paillier.encrypt(pk, 0, 1)
+
+
+def decryption_context(context: ElectionContext, tally_ciphertexts: Sequence[int]) -> bytes:
+    """The context a decryption share proof is bound to: election, key and the whole tally."""
+    nb = context.definition.modulus_bits // 8
+    blob = b"".join(int(c).to_bytes(2 * nb, "big") for c in tally_ciphertexts)
+    return context.proof_context("decryption", blob)
+
+
+def _z_bytes(context: ElectionContext) -> int:
+    pk = context.public_key
+    bits = 2 * context.definition.modulus_bits + pk.delta.bit_length() + 3 * 128 + 8
+    return (bits + 7) // 8
+
+
+@dataclass(frozen=True, slots=True)
+class TrusteeShares:
+    """One trustee's decryption shares, one per tally ciphertext (body of a ``decryption.share`` statement)."""
+
+    trustee: int
+    shares: tuple[threshold.DecryptionShare, ...]
+
+    def to_json(self, context: ElectionContext) -> JSON:
+        nb = context.definition.modulus_bits // 8
+        zb = _z_bytes(context)
+        return {
+            "shares": [
+                {
+                    "proof": {"e": hex_int(s.proof.e, _PROOF_E_BYTES), "z": hex_int(s.proof.z, zb)},
+                    "value": hex_int(s.value, 2 * nb),
+                }
+                for s in self.shares
+            ],
+            "trustee": self.trustee,
+        }
+
+    @classmethod
+    def from_json(cls, obj: JSON, context: ElectionContext, count: int) -> TrusteeShares:
+        exact_keys(obj, {"shares", "trustee"}, "decryption share")
+        trustee = get(obj, "trustee", int, "decryption share")
+        if not 1 <= trustee <= len(context.definition.trustees):
+            raise InvalidEncoding(f"decryption share: no trustee {trustee}")
+        items = get(obj, "shares", list, "decryption share")
+        if len(items) != count:
+            raise InvalidEncoding(f"decryption share: expected {count} shares, got {len(items)}")
+        nb = context.definition.modulus_bits // 8
+        zb = _z_bytes(context)
+        shares = []
+        for item in items:
+            exact_keys(item, {"proof", "value"}, "decryption share")
+            proof = exact_keys(item["proof"], {"e", "z"}, "decryption share proof")
+            shares.append(
+                threshold.DecryptionShare(
+                    index=trustee,
+                    value=parse_hex_int(item["value"], "decryption share value", 2 * nb),
+                    proof=threshold.EqualityProof(
+                        e=parse_hex_int(proof["e"], "decryption share proof e", _PROOF_E_BYTES),
+                        z=parse_hex_int(proof["z"], "decryption share proof z", zb),
+                    ),
+                )
+            )
+        return cls(trustee, tuple(shares))
+
+
+def make_trustee_shares(context: ElectionContext, key_share: threshold.KeyShare, tally: Sequence[int]) -> TrusteeShares:
+    """§P8: a trustee's partial decryptions of every tally ciphertext, with proofs."""
+    ctx = decryption_context(context, tally)
+    return TrusteeShares(key_share.index, tuple(threshold.partial_decrypt(key_share, c, ctx) for c in tally))
+
+
+def verify_trustee_shares(context: ElectionContext, shares: TrusteeShares, tally: Sequence[int]) -> None:
+    ctx = decryption_context(context, tally)
+    for position, (c, share) in enumerate(zip(tally, shares.shares, strict=True)):
+        try:
+            threshold.verify_share(context.public_key, c, share, ctx)
+        except CryptoError as e:
+            raise InvalidShare(f"trustee {shares.trustee}, tally ciphertext {position}: {e}") from e
+
+
+def combine_totals(context: ElectionContext, tally: Sequence[int], shares: Sequence[TrusteeShares]) -> tuple[int, ...]:
+    """Combine verified shares of ``threshold`` trustees and decode every contest's counters."""
+    plaintexts = []
+    for position, c in enumerate(tally):
+        try:
+            plaintexts.append(threshold.combine(context.public_key, c, [s.shares[position] for s in shares]))
+        except CryptoError as e:
+            raise InvalidShare(f"cannot combine the shares of tally ciphertext {position}: {e}") from e
+    totals: list[int] = []
+    for m in plaintexts:
+        totals.extend(decode_totals(m, context.definition.counter_bits, len(context.definition.options)))
+    return tuple(totals)
+
+
+def decode_totals(plaintext: int, counter_bits: int, count: int) -> tuple[int, ...]:
+    """Unpack ``count`` counters of ``counter_bits`` bits each (§P4); anything beyond them is an error."""
+    if plaintext >> (counter_bits * count):
+        raise InvalidShare("decrypted tally overflows its packed counters")
+    mask = (1 << counter_bits) - 1
+    return tuple((plaintext >> (counter_bits * i)) & mask for i in range(count))

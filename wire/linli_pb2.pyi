@@ -1,0 +1,171 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable
+from typing import ClassVar as _ClassVar, Optional as _Optional
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SignedStatement(_message.Message):
+    __slots__ = ("entry",)
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    entry: bytes
+    def __init__(self, entry: _Optional[bytes] = ...) -> None: ...
+
+class CastBallotRequest(_message.Message):
+    __slots__ = ("election_id", "ballot")
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    BALLOT_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    ballot: bytes
+    def __init__(self, election_id: _Optional[str] = ..., ballot: _Optional[bytes] = ...) -> None: ...
+
+class Receipt(_message.Message):
+    __slots__ = ("election_id", "leaf_index", "leaf_hash", "tree_size", "inclusion_proof", "checkpoint")
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    LEAF_HASH_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    INCLUSION_PROOF_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    leaf_index: int
+    leaf_hash: bytes
+    tree_size: int
+    inclusion_proof: _containers.RepeatedScalarFieldContainer[bytes]
+    checkpoint: bytes
+    def __init__(self, election_id: _Optional[str] = ..., leaf_index: _Optional[int] = ..., leaf_hash: _Optional[bytes] = ..., tree_size: _Optional[int] = ..., inclusion_proof: _Optional[_Iterable[bytes]] = ..., checkpoint: _Optional[bytes] = ...) -> None: ...
+
+class ElectionRef(_message.Message):
+    __slots__ = ("election_id",)
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    def __init__(self, election_id: _Optional[str] = ...) -> None: ...
+
+class ServerInfoRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ServerInfo(_message.Message):
+    __slots__ = ("version", "log_origin_prefix", "verifier_key")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    LOG_ORIGIN_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    VERIFIER_KEY_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    log_origin_prefix: str
+    verifier_key: str
+    def __init__(self, version: _Optional[str] = ..., log_origin_prefix: _Optional[str] = ..., verifier_key: _Optional[str] = ...) -> None: ...
+
+class ElectionInfo(_message.Message):
+    __slots__ = ("election_id", "phase", "definition", "public_key", "roll_size", "credentials_issued", "ballots_cast", "ballots_counted", "tree_size", "tally", "result")
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    ROLL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CREDENTIALS_ISSUED_FIELD_NUMBER: _ClassVar[int]
+    BALLOTS_CAST_FIELD_NUMBER: _ClassVar[int]
+    BALLOTS_COUNTED_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    TALLY_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    phase: str
+    definition: bytes
+    public_key: bytes
+    roll_size: int
+    credentials_issued: int
+    ballots_cast: int
+    ballots_counted: int
+    tree_size: int
+    tally: bytes
+    result: bytes
+    def __init__(self, election_id: _Optional[str] = ..., phase: _Optional[str] = ..., definition: _Optional[bytes] = ..., public_key: _Optional[bytes] = ..., roll_size: _Optional[int] = ..., credentials_issued: _Optional[int] = ..., ballots_cast: _Optional[int] = ..., ballots_counted: _Optional[int] = ..., tree_size: _Optional[int] = ..., tally: _Optional[bytes] = ..., result: _Optional[bytes] = ...) -> None: ...
+
+class ListElectionsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListElectionsResponse(_message.Message):
+    __slots__ = ("election_ids",)
+    ELECTION_IDS_FIELD_NUMBER: _ClassVar[int]
+    election_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, election_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CheckpointRequest(_message.Message):
+    __slots__ = ("election_id",)
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    def __init__(self, election_id: _Optional[str] = ...) -> None: ...
+
+class Checkpoint(_message.Message):
+    __slots__ = ("note",)
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    note: bytes
+    def __init__(self, note: _Optional[bytes] = ...) -> None: ...
+
+class InclusionProofRequest(_message.Message):
+    __slots__ = ("election_id", "leaf_index", "tree_size")
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    leaf_index: int
+    tree_size: int
+    def __init__(self, election_id: _Optional[str] = ..., leaf_index: _Optional[int] = ..., tree_size: _Optional[int] = ...) -> None: ...
+
+class InclusionProof(_message.Message):
+    __slots__ = ("leaf_index", "tree_size", "leaf_hash", "proof")
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LEAF_HASH_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    leaf_index: int
+    tree_size: int
+    leaf_hash: bytes
+    proof: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, leaf_index: _Optional[int] = ..., tree_size: _Optional[int] = ..., leaf_hash: _Optional[bytes] = ..., proof: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class ConsistencyProofRequest(_message.Message):
+    __slots__ = ("election_id", "size1", "size2")
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    SIZE1_FIELD_NUMBER: _ClassVar[int]
+    SIZE2_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    size1: int
+    size2: int
+    def __init__(self, election_id: _Optional[str] = ..., size1: _Optional[int] = ..., size2: _Optional[int] = ...) -> None: ...
+
+class ConsistencyProof(_message.Message):
+    __slots__ = ("size1", "size2", "proof")
+    SIZE1_FIELD_NUMBER: _ClassVar[int]
+    SIZE2_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    size1: int
+    size2: int
+    proof: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, size1: _Optional[int] = ..., size2: _Optional[int] = ..., proof: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class EntriesRequest(_message.Message):
+    __slots__ = ("election_id", "start", "limit")
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    start: int
+    limit: int
+    def __init__(self, election_id: _Optional[str] = ..., start: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class EntriesResponse(_message.Message):
+    __slots__ = ("entries", "tree_size")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedScalarFieldContainer[bytes]
+    tree_size: int
+    def __init__(self, entries: _Optional[_Iterable[bytes]] = ..., tree_size: _Optional[int] = ...) -> None: ...
+
+class CheckpointsResponse(_message.Message):
+    __slots__ = ("notes",)
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    notes: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, notes: _Optional[_Iterable[bytes]] = ...) -> None: ...
