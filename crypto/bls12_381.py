@@ -200,9 +200,9 @@ def g2_in_subgroup(q: G2Point) -> bool:
 
 
 def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
-    """RFC 9380 §5.3.1 expand_message_xmd with SHA-256."""
+    """RFC 9380 §5.3.1 expand_message_xmd with SHA-256 (a DST over 255 bytes is first hashed, §5.3.3)."""
     if len(dst) > 255:
-        raise ValueError("DST longer than 255 bytes")
+        dst = hashlib.sha256(b"H2C-OVERSIZE-DST-" + dst).digest()
     if len_in_bytes > 255 * 32 or len_in_bytes > 65535:
         raise ValueError("expand_message_xmd output too long")
     return bytes(_py_ecc_expand_message_xmd(msg, dst, len_in_bytes, hashlib.sha256))  # type: ignore[arg-type]

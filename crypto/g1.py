@@ -7,10 +7,14 @@ of ``FQ`` with ``x = X/Z``, ``y = Y/Z``; the identity has ``Z == 0``. Results ar
 
 Internally the points are Jacobian (``x = X/Z²``, ``y = Y/Z³``) with ``gmpy2.mpz`` coordinates and the
 ``a = 0`` formulas of the Explicit-Formulas Database (EFD, g1p/shortw/jacobian-0): ``dbl-2009-l``,
-``add-2007-bl`` and ``madd-2007-bl``. The EFD writes some products as squarings, e.g.
-``(Z1+H)² − Z1Z1 − HH``; in Python a multiplication is cheaper than a squaring plus two subtractions,
-so those terms are computed as the equal product (``2·Z1·H``). Many points are normalised to affine at
-once with Montgomery's trick (one inversion in all).
+``add-2007-bl`` and ``madd-2007-bl``. In CPython the cost is the number of big-integer operations, not
+the M/S count the EFD optimises, so the code departs from the EFD text where that is measurably faster:
+squarings written as ``(a+b)² − a² − b²`` are computed as the equal product ``2ab``, and the additions
+drop the bl formulas' factors of 2 (which only rescale (X, Y, Z) by (4, 8, 2); the result is the
+``add-1998-cmo-2`` / ``madd-2004-hmv`` form). Reductions mod p are kept wherever skipping them made the
+next multiplication dearer than the reduction saved. Many points are normalised to affine at once with
+Montgomery's trick (one inversion in all), and Pippenger's buckets are summed in affine coordinates with
+one inversion per round.
 
 Public API (every scalar is reduced mod r = ``curve_order``):
 
@@ -26,7 +30,8 @@ Public API (every scalar is reduced mod r = ``curve_order``):
 
 Preconditions. ``mul``, ``msm`` and the fixed-base tables assume that their points are in G1 (as every
 point decoded through a subgroup check is): the scalar is reduced mod r and GLV uses ``φ(P) = λ·P``,
-which both hold only on G1. For a point outside G1 the result is some other point, not ``k·P``.
+which both hold only on G1. For a point outside G1 the result is some other point, not ``k·P``, or
+:class:`~crypto.errors.InvalidEncoding` when a small-order component happens to show up in a table.
 Check untrusted points with :func:`is_in_subgroup` first.
 
 NOT CONSTANT TIME. Every function here runs in time (and memory access pattern) that depends on the
@@ -34,8 +39,8 @@ scalar: wNAF and bucket digits skip additions for zero digits, table lookups are
 the GLV split and the Python big-integer arithmetic are variable time, and the exceptional cases of the
 addition formulas branch. An attacker who can time many operations with the same secret scalar (a BBS
 signer's key SK, a prover's blinding scalars r1, r2, r3~, m~_j, a pseudonym secret) may learn bits of it,
-remotely over a network in the worst case. Python gives no constant-time guarantee in any case (see
-the README's side-channel section). Use these functions on public scalars (verification, batch
+remotely over a network in the worst case. Python big integers give no constant-time guarantee in any
+case, so a constant-time ladder written in Python would not fix this either. Use these functions on public scalars (verification, batch
 verification, public generators) freely; on secret scalars only where that risk is accepted, as it is for
 py_ecc's own ``multiply``, which is not constant time either.
 """
@@ -49,7 +54,10 @@ from typing import Final
 
 import gmpy2
 from gmpy2 import mpz
-from py_ecc.optimized_bls12_381 import FQ, curve_order, field_modulus
+from py_ecc.fields import optimized_bls12_381_FQ as FQ
+from py_ecc.optimized_bls12_381.optimized_curve import curve_order, field_modulus
+
+from crypto.errors import InvalidEncoding
 
 __all__ = [
     "FIXED_BASE_CACHE_SIZE",
@@ -91,8 +99,8 @@ PIPPENGER_THRESHOLD: Final = 32
 FIXED_BASE_CACHE_SIZE: Final = 32
 """How many tables :func:`fixed_base` keeps (about 1 MB each at the default window of 8)."""
 
-_MUL_WINDOW: Final = 5
-_STRAUS_WINDOW: Final = 5
+_WNAF_WINDOW: Final = 5  # measured best for 1 … 40 points (tables of 8 odd multiples)
+_GLV_BITS: Final = 128  # both GLV halves are below 2^128, so their wNAF has at most 129 digits
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -313,8 +321,8 @@ def _odd_multiples(points: Sequence[_Aff], w: int) -> list[list[_Aff]]:
     twos = _batch_to_affine([_dbl((q[0], q[1], mpz(1))) for q in points])
     jac: list[_Jac] = []
     for q, t in zip(points, twos, strict=True):
-        if t is None:  # only for points of order 2, which G1 has none of
-            raise ValueError("point of order 2")
+        if t is None:  # only for points of order 2, which E(Fp) has none of (#E(Fp) = h·r is odd)
+            raise InvalidEncoding("point of order 2: not in G1")
         cur: _Jac = (q[0], q[1], mpz(1))
         jac.append(cur)
         for _ in range(m - 1):
@@ -325,7 +333,7 @@ def _odd_multiples(points: Sequence[_Aff], w: int) -> list[list[_Aff]]:
     for i in range(len(points)):
         row = aff[i * m : (i + 1) * m]
         if any(a is None for a in row):  # jQ = O for an odd j < 2^(w−1): Q has small order, not in G1
-            raise ValueError("point of small order")
+            raise InvalidEncoding("point of small order: not in G1")
         out.append([a for a in row if a is not None])
     return out
 
@@ -334,14 +342,15 @@ def _straus(points: Sequence[_Aff], scalars: Sequence[int], w: int) -> _Jac:
     """Σ k_i·Q_i for affine points of G1 and scalars already reduced mod r: GLV plus interleaved wNAF."""
     tables = _odd_multiples(points, w)
     # For every bit position, the affine points (negated for negative digits) to add after doubling.
-    schedule: list[list[_Aff]] = [[] for _ in range(130)]
+    schedule: list[list[_Aff]] = [[] for _ in range(_GLV_BITS + 1)]
     p = _P
     for table, k in zip(tables, scalars, strict=True):
         a, b = _glv_split(k)
-        for part, tab in ((a, table), (b, None)):
+        parts = [(a, table)]
+        if b:
+            parts.append((b, [_phi(t) for t in table]))  # φ(jQ) = j·φ(Q)
+        for part, tab in parts:
             for pos, d in _wnaf(part, w):
-                if tab is None:
-                    tab = [_phi(t) for t in table]
                 x, y = tab[abs(d) >> 1]
                 schedule[pos].append((x, y) if d > 0 else (x, p - y))
     acc = _INF
@@ -361,7 +370,7 @@ def mul(pt: G1Point, k: int) -> G1Point:
     aff = _affine_from_pyecc([pt])[0]
     if aff is None or k == 0:
         return _from_jac(_INF)
-    return _from_jac(_straus([aff], [k], _MUL_WINDOW))
+    return _from_jac(_straus([aff], [k], _WNAF_WINDOW))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -479,7 +488,7 @@ def msm(points: Sequence[G1Point], scalars: Sequence[int]) -> G1Point:
         return _from_jac(_INF)
     if len(pts) >= PIPPENGER_THRESHOLD:
         return _from_jac(_pippenger(pts, ks))
-    return _from_jac(_straus(pts, ks, _STRAUS_WINDOW if len(pts) < 8 else 4))
+    return _from_jac(_straus(pts, ks, _WNAF_WINDOW))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -515,7 +524,10 @@ class FixedBaseTable:
         jac: list[_Jac] = []
         base: _Jac = (aff[0], aff[1], mpz(1))
         for _ in range(nwin):
-            bx, by = _batch_to_affine([base])[0] or (mpz(0), mpz(0))
+            base_aff = _batch_to_affine([base])[0]
+            if base_aff is None:  # 2^(i·w)·P = O: P has small order
+                raise InvalidEncoding("point of small order: not in G1")
+            bx, by = base_aff
             cur = base
             jac.append(cur)
             for _ in range(half - 1):
@@ -525,7 +537,7 @@ class FixedBaseTable:
         flat = _batch_to_affine(jac)
         rows = [flat[i * half : (i + 1) * half] for i in range(nwin)]
         if any(a is None for row in rows for a in row):
-            raise ValueError("point of small order")
+            raise InvalidEncoding("point of small order: not in G1")
         self._rows = [[a for a in row if a is not None] for row in rows]
 
     def _mul_jac(self, k: int, acc: _Jac) -> _Jac:
@@ -597,8 +609,10 @@ def _mul_u_abs(pt: _Jac) -> _Jac:
 
 
 def _on_curve(pt: G1Point) -> bool:
-    """Y²Z = X³ + 4Z³ (homogeneous form of y² = x³ + 4); the identity (0 : 1 : 0)-class counts as on it."""
-    x, y, z = (mpz(c.n) for c in pt)
+    """Y²Z = X³ + 4Z³ (homogeneous form of y² = x³ + 4); any point with Z = 0 is the identity."""
+    x: int = mpz(pt[0].n)
+    y: int = mpz(pt[1].n)
+    z: int = mpz(pt[2].n)
     if not z:
         return True
     return (y * y * z - x * x * x - _B * z * z * z) % _P == 0
@@ -621,4 +635,4 @@ def is_in_subgroup(pt: G1Point) -> bool:
         return True
     phi = (_BETA * x % _P, y, z)  # φ in Jacobian coordinates: x = X/Z² scales like X
     t = _mul_u_abs(_mul_u_abs(phi))
-    return not _add(t, (x, y, z))[2]
+    return _add(t, (x, y, z))[2] == 0

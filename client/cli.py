@@ -1,0 +1,435 @@
+"""The ``linli`` command line: a thin shell over the client, the verifier and (for ``serve``/``demo``) the server.
+
+Exit codes: 0 success; 1 verification failed or the server refused; 2 bad usage or input; 3 cannot reach the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import grpc
+
+from crypto.ed25519 import SigningKey
+from crypto.errors import CryptoError
+from voting.election import RevotePolicy
+from voting.errors import VotingError
+
+from client import actions
+from client.api import LinliClient, Receipt
+from client.errors import ClientError, ReceiptInvalid, ServerRejected, UsageError
+from client.keystore import load_json, load_share, load_signing_key, save_json, save_share, save_signing_key
+from client.record import read_record, write_record
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+
+def _client(args: argparse.Namespace) -> LinliClient:
+    return LinliClient(grpc.insecure_channel(args.server), timeout=args.timeout)
+
+
+def _print_receipt(receipt: Receipt, what: str) -> None:
+    print(f"{what}: entry {receipt.leaf_index} in a log of {receipt.tree_size} (receipt verified)")
+
+
+# -- serve / demo / verify ----------------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from crypto.note import NoteSigner
+    from server.grpc_service import create_server
+    from server.ledger import Ledger
+    from server.service import ElectionService, ServiceConfig
+    from server.storage import make_engine
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    key_path = Path(args.key)
+    if not key_path.exists():
+        save_signing_key(key_path, SigningKey.generate(), "server")
+        print(f"created a new log signing key in {key_path}", file=sys.stderr)
+    signer = NoteSigner.from_private_bytes(args.name, load_signing_key(key_path).secret)
+    admin_keys = frozenset(bytes.fromhex(k) for k in args.admin_key)
+    engine = make_engine(args.db)
+    service = ElectionService(
+        Ledger(engine, signer, args.origin), ServiceConfig(min_modulus_bits=args.min_modulus_bits, admin_keys=admin_keys)
+    )
+    server, port = create_server(service, args.listen)
+    server.start()
+    print(f"linli serving on port {port}; log key {signer.verifier().to_vkey()}", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.stop(grace=5).wait()
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from client.demo import run_demo
+
+    result = run_demo(
+        args.voters, Path(args.out), modulus_bits=args.modulus_bits, db_url=args.db, seed=args.seed, workers=args.workers
+    )
+    print(result.report.render())
+    print(f"\nVotes cast by the demo's voters: " + ", ".join(f"{o} {n}" for o, n in zip(("yes", "no", "abstain"), result.expected, strict=True)))
+    print("Decrypted totals " + ("match" if result.totals == result.expected else "DO NOT MATCH") + " the votes cast.")
+    print("\nTime per phase:")
+    for name, seconds in result.timings.items():
+        print(f"  {seconds:8.2f} s  {name}")
+    print(f"  {sum(result.timings.values()):8.2f} s  total")
+    print(f"\nElection record written to {result.record_dir}; check it again with: linli verify {result.record_dir}")
+    return EXIT_OK if result.report.passed and result.totals == result.expected else EXIT_FAILED
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from client.verifier import verify_record
+
+    record = read_record(Path(args.record))
+    bar = tqdm(desc="verify ballots", disable=args.json or not sys.stderr.isatty(), file=sys.stderr, leave=False)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    report = verify_record(
+        record, expected_log_key=args.log_key, min_modulus_bits=args.min_modulus_bits, workers=args.workers, progress=progress
+    )
+    bar.close()
+    print(json.dumps(report.to_json(), indent=2, ensure_ascii=False) if args.json else report.render())
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+# -- keys ----------------------------------------------------------------------------------------------------------
+def cmd_keygen(args: argparse.Namespace) -> int:
+    path = Path(args.out)
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} exists; pass --force to overwrite")
+    key = SigningKey.generate()
+    save_signing_key(path, key, args.role)
+    print(key.public_key.hex())
+    return EXIT_OK
+
+
+# -- administrator ------------------------------------------------------------------------------------------------
+def cmd_admin_create(args: argparse.Namespace) -> int:
+    admin = load_signing_key(Path(args.key))
+    trustee_keys = [_hex_key(k, "--trustee-key") for k in args.trustee_key]
+    _, receipt = actions.create_election(
+        _client(args),
+        admin,
+        election_id=args.election,
+        title=args.title,
+        question=args.question,
+        description=args.description,
+        trustee_keys=trustee_keys,
+        threshold_=args.threshold,
+        registrar_key=_hex_key(args.registrar_key, "--registrar-key"),
+        revote=RevotePolicy(args.revote),
+        modulus_bits=args.modulus_bits,
+        max_voters=args.max_voters,
+    )
+    _print_receipt(receipt, f"election {args.election} created")
+    return EXIT_OK
+
+
+def cmd_admin_ceremony(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    admin = load_signing_key(Path(args.key))
+    out = Path(args.out)
+    bar = tqdm(desc="safe-prime candidates", unit="cand", file=sys.stderr, leave=False)
+    shares, receipt = actions.key_ceremony(_client(args), admin, args.election, progress=lambda n: bar.update(n - bar.n))
+    bar.close()
+    for share in shares:
+        save_share(out / f"{args.election}.trustee-{share.index}.share.json", args.election, share)
+    _print_receipt(receipt, "election key published")
+    print(f"{len(shares)} key shares written to {out}: hand each to its trustee, then delete them here.")
+    return EXIT_OK
+
+
+def cmd_admin_roll(args: argparse.Namespace) -> int:
+    admin = load_signing_key(Path(args.key))
+    roll_ids = _read_roll_csv(Path(args.csv))
+    receipts = actions.publish_roll(_client(args), admin, args.election, roll_ids)
+    _print_receipt(receipts[-1], f"{len(roll_ids)} roll entries published")
+    return EXIT_OK
+
+
+def _read_roll_csv(path: Path) -> list[str]:
+    """A CSV with a header row and a ``unit`` column; every bad row is reported, nothing half-imported."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise UsageError(f"{path}: cannot read CSV ({e})") from e
+    if not rows or "unit" not in rows[0]:
+        raise UsageError(f"{path}: expected a header row with a 'unit' column")
+    from voting.election import RollEntry
+
+    ids, errors, seen = [], [], set()
+    for line, row in enumerate(rows, start=2):
+        unit = (row.get("unit") or "").strip()
+        try:
+            RollEntry(unit)
+        except VotingError as e:
+            errors.append(f"line {line}: {e}")
+            continue
+        if unit in seen:
+            errors.append(f"line {line}: unit {unit!r} appears twice")
+        seen.add(unit)
+        ids.append(unit)
+    if errors:
+        raise UsageError(f"{path}: {len(errors)} bad row(s), nothing imported:\n  " + "\n  ".join(errors[:20]))
+    return ids
+
+
+def cmd_admin_open(args: argparse.Namespace) -> int:
+    receipt = actions.open_election(_client(args), load_signing_key(Path(args.key)), args.election)
+    _print_receipt(receipt, "election opened")
+    return EXIT_OK
+
+
+def cmd_admin_close(args: argparse.Namespace) -> int:
+    receipt = actions.close_election(_client(args), load_signing_key(Path(args.key)), args.election)
+    _print_receipt(receipt, "election closed and tallied")
+    return EXIT_OK
+
+
+def cmd_admin_publish(args: argparse.Namespace) -> int:
+    client = _client(args)
+    snap = client.election(args.election)
+    if not snap.info.result:
+        raise UsageError(f"no result yet: {snap.info.phase}; the result is published when the quorum of trustees has decrypted")
+    return cmd_export(args)
+
+
+# -- registrar, voter, trustee -----------------------------------------------------------------------------------
+def cmd_registrar_issue(args: argparse.Namespace) -> int:
+    registrar = load_signing_key(Path(args.key))
+    receipt = actions.issue_credential(_client(args), registrar, args.election, args.roll_id, _hex_key(args.credential, "--credential"))
+    _print_receipt(receipt, f"credential issued for {args.roll_id}")
+    return EXIT_OK
+
+
+def cmd_voter_vote(args: argparse.Namespace) -> int:
+    credential = load_signing_key(Path(args.credential))
+    receipt = actions.cast_referendum_vote(_client(args), args.election, credential, args.choice)
+    save_json(Path(args.receipt), {"type": "linli-receipt", **receipt.to_json()})
+    _print_receipt(receipt, "ballot cast")
+    print(f"receipt saved to {args.receipt}; check it later with: linli voter check-receipt --receipt {args.receipt}")
+    return EXIT_OK
+
+
+def cmd_voter_check(args: argparse.Namespace) -> int:
+    obj = load_json(Path(args.receipt), "linli-receipt")
+    try:
+        receipt = Receipt.from_json(obj)
+    except (KeyError, ValueError, TypeError) as e:
+        raise UsageError(f"{args.receipt}: malformed receipt") from e
+    if args.record:
+        return _check_receipt_in_record(receipt, Path(args.record))
+    cp = _client(args).check_receipt(receipt)
+    print(f"receipt OK: entry {receipt.leaf_index} is in the log, which has grown consistently to {cp.size} entries")
+    return EXIT_OK
+
+
+def _check_receipt_in_record(receipt: Receipt, path: Path) -> int:
+    from crypto import merkle
+    from crypto.note import NoteVerifier
+
+    record = read_record(path)
+    verifier = NoteVerifier.from_vkey(record.log_key)
+    cp = receipt.verify(verifier, record.origin)
+    tree = merkle.MerkleTree.from_leaf_hashes([merkle.leaf_hash(e) for e in record.entries])
+    if cp.size > tree.size or tree.root(cp.size) != cp.root_hash:
+        raise ReceiptInvalid("the published record does not contain the log the receipt was issued from")
+    print(f"receipt OK: entry {receipt.leaf_index} is in the published record")
+    return EXIT_OK
+
+
+def cmd_trustee_decrypt(args: argparse.Namespace) -> int:
+    identity = load_signing_key(Path(args.key))
+    election_id, share = load_share(Path(args.share))
+    if election_id != args.election:
+        raise UsageError(f"{args.share} is a key share for election {election_id}, not {args.election}")
+    receipt = actions.submit_decryption_share(_client(args), identity, share, args.election)
+    _print_receipt(receipt, f"decryption share of trustee {share.index} accepted")
+    return EXIT_OK
+
+
+# -- everyone -------------------------------------------------------------------------------------------------------
+def cmd_status(args: argparse.Namespace) -> int:
+    snap = _client(args).election(args.election)
+    i, d = snap.info, snap.definition
+    print(f"{d.election_id}: {d.title}\n  {d.question}")
+    print(f"  phase {i.phase}; roll {i.roll_size}; credentials {i.credentials_issued}; ballots cast {i.ballots_cast}, counted {i.ballots_counted}; log size {i.tree_size}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    record = actions.export_record(_client(args), args.election)
+    write_record(Path(args.out), record)
+    print(f"record of {args.election} ({len(record.entries)} entries) written to {args.out}")
+    return EXIT_OK
+
+
+def _hex_key(value: str, what: str) -> bytes:
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError as e:
+        raise UsageError(f"{what}: not hexadecimal") from e
+    if len(raw) != 32:
+        raise UsageError(f"{what}: an Ed25519 public key is 32 bytes (64 hex digits)")
+    return raw
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="linli", description="Private, verifiable community votes.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def server_opts(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--server", default="127.0.0.1:50051", help="host:port of the Linli service")
+        sp.add_argument("--timeout", type=float, default=120.0, help="seconds per call")
+
+    s = sub.add_parser("serve", help="run the gRPC service")
+    s.add_argument("--listen", default="127.0.0.1:50051")
+    s.add_argument("--db", default="sqlite:///linli.db", help="SQLAlchemy URL (sqlite:///file.db or postgresql://…)")
+    s.add_argument("--key", default="linli-server.key.json", help="log signing key file (created if missing)")
+    s.add_argument("--name", default="linli", help="key name in signed checkpoints")
+    s.add_argument("--origin", default="linli.local/elections", help="log origin prefix")
+    s.add_argument("--admin-key", action="append", default=[], help="hex admin key allowed to create elections")
+    s.add_argument("--min-modulus-bits", type=int, default=3072, choices=(2048, 3072, 4096))
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("demo", help="run a whole referendum end to end on an embedded server")
+    s.add_argument("--voters", type=int, default=50)
+    s.add_argument("--out", default="linli-demo-record")
+    s.add_argument("--modulus-bits", type=int, default=3072, choices=(2048, 3072, 4096))
+    s.add_argument("--db", default=None, help="SQLAlchemy URL (default: SQLite in a temporary folder)")
+    s.add_argument("--seed", type=int, default=None, help="seed for the demo voters' choices")
+    s.add_argument("--workers", type=int, default=2)
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("verify", help="verify an election record independently of any server")
+    s.add_argument("record")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--log-key", default=None, help="require this signed-note verifier key for the log")
+    s.add_argument("--min-modulus-bits", type=int, default=2048)
+    s.add_argument("--workers", type=int, default=None)
+    s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("keygen", help="make an Ed25519 identity key (admin, registrar, trustee, voter credential)")
+    s.add_argument("--out", required=True)
+    s.add_argument("--role", default="voter", choices=("admin", "registrar", "trustee", "voter"))
+    s.add_argument("--force", action="store_true")
+    s.set_defaults(func=cmd_keygen)
+
+    s = sub.add_parser("status", help="show an election's phase and counts")
+    server_opts(s)
+    s.add_argument("--election", required=True)
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("export", help="download the election record")
+    server_opts(s)
+    s.add_argument("--election", required=True)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_export)
+
+    admin = sub.add_parser("admin", help="election administrator").add_subparsers(dest="action", required=True)
+    a = admin.add_parser("create")
+    server_opts(a)
+    a.add_argument("--key", required=True)
+    a.add_argument("--election", required=True)
+    a.add_argument("--title", required=True)
+    a.add_argument("--question", required=True)
+    a.add_argument("--description", default="")
+    a.add_argument("--trustee-key", action="append", required=True, help="hex key of each trustee, in order")
+    a.add_argument("--threshold", type=int, required=True)
+    a.add_argument("--registrar-key", required=True)
+    a.add_argument("--revote", default="last", choices=("last", "refuse"))
+    a.add_argument("--modulus-bits", type=int, default=3072, choices=(2048, 3072, 4096))
+    a.add_argument("--max-voters", type=int, default=100_000)
+    a.set_defaults(func=cmd_admin_create)
+    for name, func, helptext in (
+        ("ceremony", cmd_admin_ceremony, "generate and publish the election key; write the trustees' shares"),
+        ("roll", cmd_admin_roll, "publish the voter roll from a CSV with a 'unit' column"),
+        ("open", cmd_admin_open, "open voting"),
+        ("close", cmd_admin_close, "close voting and tally"),
+        ("publish", cmd_admin_publish, "export the record once the result is published"),
+    ):
+        a = admin.add_parser(name, help=helptext)
+        server_opts(a)
+        a.add_argument("--election", required=True)
+        if name != "publish":
+            a.add_argument("--key", required=True)
+        if name == "ceremony":
+            a.add_argument("--out", required=True, help="folder for the trustees' key share files")
+        if name == "roll":
+            a.add_argument("--csv", required=True)
+        if name == "publish":
+            a.add_argument("--out", required=True)
+        a.set_defaults(func=func)
+
+    reg = sub.add_parser("registrar", help="credential registrar").add_subparsers(dest="action", required=True)
+    r = reg.add_parser("issue", help="issue a credential (the voter's public key) for a roll entry")
+    server_opts(r)
+    r.add_argument("--key", required=True)
+    r.add_argument("--election", required=True)
+    r.add_argument("--roll-id", required=True)
+    r.add_argument("--credential", required=True, help="the voter's credential public key (hex)")
+    r.set_defaults(func=cmd_registrar_issue)
+
+    voter = sub.add_parser("voter", help="voter").add_subparsers(dest="action", required=True)
+    v = voter.add_parser("vote", help="encrypt, prove and cast a ballot")
+    server_opts(v)
+    v.add_argument("--election", required=True)
+    v.add_argument("--credential", required=True)
+    v.add_argument("--choice", required=True, choices=("yes", "no", "abstain"))
+    v.add_argument("--receipt", required=True, help="where to save the receipt")
+    v.set_defaults(func=cmd_voter_vote)
+    v = voter.add_parser("check-receipt", help="check that a ballot is still in the log (or in a record)")
+    server_opts(v)
+    v.add_argument("--receipt", required=True)
+    v.add_argument("--record", default=None, help="check against a downloaded record instead of the server")
+    v.set_defaults(func=cmd_voter_check)
+
+    tr = sub.add_parser("trustee", help="trustee").add_subparsers(dest="action", required=True)
+    t = tr.add_parser("decrypt", help="submit this trustee's decryption share of the tally")
+    server_opts(t)
+    t.add_argument("--election", required=True)
+    t.add_argument("--key", required=True, help="the trustee's identity key")
+    t.add_argument("--share", required=True, help="the trustee's key share file")
+    t.set_defaults(func=cmd_trustee_decrypt)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ServerRejected as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_UNAVAILABLE if e.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED") else EXIT_FAILED
+    except ReceiptInvalid as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except (UsageError, VotingError, CryptoError, ClientError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Build elections, ballots and records directly through the domain layer (no server), for tests."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from crypto import threshold
+from crypto.ed25519 import SigningKey
+from crypto.note import Checkpoint, NoteSigner, sign_checkpoint
+from crypto import merkle
+from voting.ballot import build_referendum_ballot, verify_ballot
+from voting.election import (
+    REFERENDUM_OPTIONS,
+    ElectionContext,
+    ElectionDefinition,
+    ElectionKind,
+    EligibilityMode,
+    RevotePolicy,
+    Trustee,
+    key_to_json,
+)
+from voting.records import Entry, EntryKind, Role, sign_statement
+from voting.state import ElectionState, modulus_proof_to_json
+from voting.tally import make_trustee_shares
+
+from client.record import Record
+
+MODULUS_BITS = 1024
+
+
+@dataclass
+class TestElection:
+    election_id: str
+    admin: SigningKey
+    registrar: SigningKey
+    trustees: list[SigningKey]
+    shares: list[threshold.KeyShare]
+    voters: list[SigningKey]
+    state: ElectionState
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def context(self) -> ElectionContext:
+        return self.state.require_context()
+
+    def append(self, entry: Entry) -> Entry:
+        if entry.kind is EntryKind.BALLOT:
+            ballot = self.state.parse_ballot(entry)
+            verify_ballot(self.context, ballot)
+            self.state.apply(entry, ballot)
+        else:
+            self.state.apply(entry)
+        self.entries.append(entry)
+        return entry
+
+    def statement(self, kind: EntryKind, body: dict, key: SigningKey | None = None, role: Role = Role.ADMIN, index: int = 0) -> Entry:
+        return sign_statement(kind, self.election_id, body, key or self.admin, role, index)
+
+    def ballot_entry(self, voter: int, choice: int) -> Entry:
+        ballot = build_referendum_ballot(self.context, choice, self.voters[voter])
+        return Entry(EntryKind.BALLOT, self.election_id, ballot.to_json(self.context))
+
+    def vote(self, voter: int, choice: int) -> Entry:
+        return self.append(self.ballot_entry(voter, choice))
+
+    def close(self) -> None:
+        self.append(self.statement(EntryKind.ELECTION_CLOSED, {}))
+        self.append(Entry(EntryKind.TALLY, self.election_id, self.state.tally_body()))
+
+    def share_entry(self, trustee: int) -> Entry:
+        shares = make_trustee_shares(self.context, self.shares[trustee - 1], self.state.tally)
+        return self.statement(
+            EntryKind.DECRYPTION_SHARE, shares.to_json(self.context), self.trustees[trustee - 1], Role.TRUSTEE, trustee
+        )
+
+    def decrypt(self, trustees: list[int]) -> None:
+        for t in trustees:
+            self.append(self.share_entry(t))
+        self.append(Entry(EntryKind.RESULT, self.election_id, self.state.result_body()))
+
+
+def make_election(
+    primes: tuple[int, int],
+    *,
+    voters: int = 5,
+    revote: RevotePolicy = RevotePolicy.LAST_COUNTS,
+    threshold_: int = 3,
+    parties: int = 5,
+    election_id: str = "test-election",
+    open_: bool = True,
+) -> TestElection:
+    admin, registrar = SigningKey.generate(), SigningKey.generate()
+    trustees = [SigningKey.generate() for _ in range(parties)]
+    definition = ElectionDefinition(
+        election_id=election_id,
+        kind=ElectionKind.REFERENDUM,
+        title="Test referendum",
+        question="Repaint the east gate?",
+        options=REFERENDUM_OPTIONS,
+        eligibility=EligibilityMode.SIGNING,
+        revote=revote,
+        threshold=threshold_,
+        trustees=tuple(Trustee(i + 1, f"t{i + 1}", k.public_key) for i, k in enumerate(trustees)),
+        admin_key=admin.public_key,
+        registrar_key=registrar.public_key,
+        modulus_bits=MODULUS_BITS,
+        max_voters=1000,
+    )
+    state = ElectionState(min_modulus_bits=MODULUS_BITS)
+    e = TestElection(election_id, admin, registrar, trustees, [], [SigningKey.generate() for _ in range(voters)], state)
+    e.append(e.statement(EntryKind.ELECTION_CREATED, {"election": definition.to_json()}))
+    p, q = primes
+    pk, shares = threshold.deal(p, q, threshold_, parties)
+    proof = threshold.prove_modulus(p, q, state.election_hash)
+    e.shares = shares
+    e.append(
+        e.statement(
+            EntryKind.KEY_PUBLISHED,
+            {"modulus_proof": modulus_proof_to_json(proof, MODULUS_BITS), "public_key": key_to_json(pk, MODULUS_BITS)},
+        )
+    )
+    e.append(e.statement(EntryKind.ROLL_PUBLISHED, {"entries": [{"roll_id": f"unit-{i}"} for i in range(voters)]}))
+    for i, v in enumerate(e.voters):
+        e.append(
+            e.statement(
+                EntryKind.CREDENTIAL_ISSUED, {"credential": v.public_key.hex(), "roll_id": f"unit-{i}"}, e.registrar, Role.REGISTRAR
+            )
+        )
+    if open_:
+        e.append(e.statement(EntryKind.ELECTION_OPENED, {}))
+    return e
+
+
+def make_record(
+    entries: list[bytes], signer: NoteSigner, election_id: str = "test-election", origin: str | None = None,
+    checkpoint_sizes: list[int] | None = None,
+) -> Record:
+    """Sign checkpoints over ``entries`` as a (possibly dishonest) log operator would."""
+    origin = origin or f"linli.test/{election_id}"
+    tree = merkle.MerkleTree.from_leaf_hashes([merkle.leaf_hash(e) for e in entries])
+    sizes = checkpoint_sizes or [len(entries)]
+    notes = tuple(sign_checkpoint(Checkpoint(origin, s, tree.root(s)), signer) for s in sizes)
+    return Record(election_id, origin, signer.verifier().to_vkey(), notes, tuple(entries))
+
+
+def sha(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()

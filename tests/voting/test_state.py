@@ -1,0 +1,191 @@
+"""The election state machine: phases, authors, issuance, ballots, re-votes, tally and result."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from crypto.ed25519 import SigningKey
+from voting.election import RevotePolicy
+from voting.errors import (
+    Conflict,
+    DuplicateBallot,
+    InvalidBallot,
+    InvalidElection,
+    InvalidEncoding,
+    InvalidShare,
+    InvalidStatement,
+    NotEligible,
+    RecordError,
+    WrongPhase,
+)
+from voting.records import Entry, EntryKind, Role
+from voting.state import Phase
+
+from tests.factories import make_election
+
+
+@pytest.fixture
+def election(safe_primes_1024):  # type: ignore[no-untyped-def]
+    return make_election(safe_primes_1024)
+
+
+def test_full_referendum_counts_votes(election) -> None:  # type: ignore[no-untyped-def]
+    for voter, choice in enumerate([0, 0, 1, 2, 0]):
+        election.vote(voter, choice)
+    election.close()
+    election.decrypt([1, 3, 5])
+    assert election.state.phase is Phase.PUBLISHED
+    assert election.state.totals == (3, 1, 1)
+    assert election.state.outcome.passed
+
+
+def test_every_statement_needs_its_author(election) -> None:  # type: ignore[no-untyped-def]
+    impostor = SigningKey.generate()
+    with pytest.raises(InvalidStatement):
+        election.state.apply(election.statement(EntryKind.ELECTION_CLOSED, {}, impostor))
+    with pytest.raises(InvalidStatement):  # the registrar issues credentials, not the admin
+        election.state.apply(
+            election.statement(EntryKind.CREDENTIAL_ISSUED, {"credential": "00" * 32, "roll_id": "unit-0"})
+        )
+
+
+def test_tampered_statement_signature_rejected(election) -> None:  # type: ignore[no-untyped-def]
+    entry = election.statement(EntryKind.ELECTION_CLOSED, {})
+    forged = dataclasses.replace(entry, signature=bytes(64))
+    with pytest.raises(InvalidStatement):
+        election.state.apply(forged)
+    assert election.state.phase is Phase.OPEN
+
+
+def test_second_issuance_for_one_roll_entry_rejected(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    e = make_election(safe_primes_1024, open_=False)
+    extra = SigningKey.generate()
+    with pytest.raises(Conflict):
+        e.state.apply(
+            e.statement(EntryKind.CREDENTIAL_ISSUED, {"credential": extra.public_key.hex(), "roll_id": "unit-0"}, e.registrar, Role.REGISTRAR)
+        )
+    with pytest.raises(InvalidStatement):  # not on the roll
+        e.state.apply(
+            e.statement(EntryKind.CREDENTIAL_ISSUED, {"credential": extra.public_key.hex(), "roll_id": "unit-99"}, e.registrar, Role.REGISTRAR)
+        )
+
+
+def test_ballot_before_open_and_after_close_rejected(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    e = make_election(safe_primes_1024, open_=False)
+    e.append(e.statement(EntryKind.ELECTION_OPENED, {}))
+    entry = e.ballot_entry(0, 0)
+    e.close()
+    with pytest.raises(WrongPhase):
+        e.state.apply(entry)
+
+
+def test_ballot_from_unissued_credential_rejected(election) -> None:  # type: ignore[no-untyped-def]
+    election.voters[0] = SigningKey.generate()  # a key the registrar never issued
+    with pytest.raises(NotEligible):
+        election.vote(0, 0)
+
+
+def test_replayed_ballot_rejected(election) -> None:  # type: ignore[no-untyped-def]
+    entry = election.vote(0, 1)
+    with pytest.raises(DuplicateBallot):
+        election.state.apply(entry)
+
+
+def test_revote_last_ballot_counts(election) -> None:  # type: ignore[no-untyped-def]
+    election.vote(0, 1)
+    election.vote(0, 0)  # changes their mind
+    election.vote(1, 0)
+    election.vote(2, 0)
+    election.close()
+    election.decrypt([1, 2, 3])
+    assert election.state.totals == (3, 0, 0)
+    assert election.state.ballots_cast == 4
+
+
+def test_revote_refused_when_policy_refuses(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    e = make_election(safe_primes_1024, revote=RevotePolicy.REFUSE)
+    e.vote(0, 1)
+    with pytest.raises(DuplicateBallot):
+        e.vote(0, 0)
+
+
+def test_ballot_for_another_election_rejected(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    a = make_election(safe_primes_1024, election_id="election-a")
+    b = make_election(safe_primes_1024, election_id="election-b")
+    entry = a.ballot_entry(0, 0)
+    moved = Entry(EntryKind.BALLOT, "election-b", entry.body)
+    with pytest.raises((InvalidBallot, InvalidStatement)):
+        b.append(moved)
+
+
+def test_wrong_tally_rejected(election) -> None:  # type: ignore[no-untyped-def]
+    election.vote(0, 0)
+    election.append(election.statement(EntryKind.ELECTION_CLOSED, {}))
+    body = election.state.tally_body()
+    body["counted"] = []
+    with pytest.raises(RecordError):
+        election.state.apply(Entry(EntryKind.TALLY, election.election_id, body))
+
+
+def test_share_from_wrong_trustee_key_rejected(election) -> None:  # type: ignore[no-untyped-def]
+    election.vote(0, 0)
+    election.close()
+    honest = election.share_entry(2)
+    other = election.statement(EntryKind.DECRYPTION_SHARE, honest.body, election.trustees[0], Role.TRUSTEE, 2)
+    with pytest.raises(InvalidStatement):
+        election.state.apply(other)
+
+
+def test_duplicate_share_rejected(election) -> None:  # type: ignore[no-untyped-def]
+    election.vote(0, 0)
+    election.close()
+    election.append(election.share_entry(1))
+    with pytest.raises(Conflict):
+        election.state.apply(election.share_entry(1))
+
+
+def test_bad_share_rejected(election) -> None:  # type: ignore[no-untyped-def]
+    election.vote(0, 0)
+    election.close()
+    good = election.share_entry(1)
+    body = dict(good.body)
+    share = dict(body["shares"][0])
+    value = int(share["value"], 16)
+    share["value"] = format((value * 4) % (election.context.public_key.n ** 2), f"0{len(share['value'])}x")
+    body["shares"] = [share]
+    with pytest.raises(InvalidShare):
+        election.state.apply(election.statement(EntryKind.DECRYPTION_SHARE, body, election.trustees[0], Role.TRUSTEE, 1))
+
+
+def test_result_needs_threshold_shares(election) -> None:  # type: ignore[no-untyped-def]
+    election.vote(0, 0)
+    election.close()
+    election.append(election.share_entry(1))
+    election.append(election.share_entry(2))
+    with pytest.raises(WrongPhase):
+        election.state.result_body()
+
+
+def test_key_with_wrong_size_or_bad_proof_rejected(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    e = make_election(safe_primes_1024, open_=False)
+    key_entry = e.entries[1]
+    body = dict(key_entry.body)
+    proof = dict(body["modulus_proof"])
+    sigmas = list(proof["sigmas"])
+    sigmas[0] = sigmas[1]
+    proof["sigmas"] = sigmas
+    body["modulus_proof"] = proof
+    fresh = make_election(safe_primes_1024, open_=False)
+    fresh.state = type(fresh.state)(min_modulus_bits=1024)
+    fresh.state.apply(fresh.entries[0])
+    with pytest.raises((InvalidElection, InvalidEncoding)):
+        fresh.state.apply(fresh.statement(EntryKind.KEY_PUBLISHED, body))
+
+
+def test_modulus_below_minimum_rejected(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    e = make_election(safe_primes_1024, open_=False)
+    strict = type(e.state)(min_modulus_bits=3072)
+    with pytest.raises(InvalidElection):
+        strict.apply(e.entries[0])
