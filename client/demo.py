@@ -54,6 +54,24 @@ def _build(args: tuple[ElectionContext, bytes, str]) -> bytes:
     return actions.build_vote(context, SigningKey(secret), choice)
 
 
+def _build_all(jobs: list[tuple[ElectionContext, bytes, str]], workers: int, progress: bool, out: TextIO) -> list[bytes]:
+    """Voters build their ballots in parallel (each voter's phone works on its own in a real election)."""
+    bar = tqdm(total=len(jobs), desc="ballots", disable=not progress, file=out, leave=False)
+    if workers <= 1:
+        results = []
+        for job in jobs:
+            results.append(_build(job))
+            bar.update(1)
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = []
+            for b in pool.map(_build, jobs, chunksize=4):
+                results.append(b)
+                bar.update(1)
+    bar.close()
+    return results
+
+
 @contextmanager
 def embedded_server(db_url: str, *, min_modulus_bits: int) -> Iterator[tuple[str, Any]]:
     """Start the service in-process on a free port (server/ is imported only here, on the demo's own side)."""
@@ -131,11 +149,7 @@ def run_demo(
             choices = [rng.choices(options, weights=(6, 3, 1))[0] for _ in roll]
             with _phase(timings, f"{voters} voters build ballots", out):
                 jobs = [(context, c.secret, ch) for c, ch in zip(credentials, choices, strict=True)]
-                with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                    ballots = list(
-                        tqdm(pool.map(_build, jobs, chunksize=4), total=len(jobs), desc="ballots", disable=not progress,
-                             file=out, leave=False)
-                    )
+                ballots = _build_all(jobs, workers, progress, out)
             with _phase(timings, f"{voters} ballots cast over gRPC", out):
                 bar = tqdm(total=len(ballots), desc="cast", disable=not progress, file=out, leave=False)
 

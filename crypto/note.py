@@ -211,7 +211,9 @@ class NoteVerifier:
         """Parse ``<name>+<8 lowercase hex key ID>+<base64(0x01 || public key)>``."""
         if not isinstance(vkey, str):
             raise InvalidKey("verifier key must be a string")
-        parts = vkey.split("+")
+        # The key name cannot contain "+", but the base64 key data can: split on the first two only (as Go's
+        # golang.org/x/mod/sumdb/note does).
+        parts = vkey.split("+", 2)
         if len(parts) != 3:
             raise InvalidKey("verifier key must have the form name+keyid+key")
         name, hex_id, key_text = parts

@@ -18,10 +18,10 @@ Soundness needs 2^k < min(p, q), which holds for any modulus of at least 2k + 2 
 domain. For a homomorphic sum ``C = ∏ c_j`` the witness is ``∏ r_j mod n``.
 
 Speed (the ballot-intake hot path): ``(1+n)^{x} = 1 + x·n mod n²``, so ``u_j^{±e_j}`` costs one short (k-bit)
-exponentiation; the verifier checks all K branch equations with one small-exponent random linear combination
-(:func:`_batch_equations_hold`), i.e. one full-length exponentiation plus about 2K+2 short ones instead of K full ones.
-Verification therefore uses fresh randomness from :mod:`secrets`; it fails to reject a bad proof with probability
-at most 2^-k.
+exponentiation; the verifier checks the K branch equations exactly modulo n and then all of them at once modulo n²
+with one small-exponent combination whose weights come from a transcript (:func:`_equations_hold`): one
+full-length exponentiation modulo n² plus K modulo n, instead of K modulo n². Deterministic, and equal to the
+per-branch check except with probability 2^-k.
 """
 
 from __future__ import annotations
@@ -147,44 +147,60 @@ def _verify(domain: str, pk: PublicKey, c: int, allowed: Sequence[int], proof: M
     # 2. Σ e_j ≡ e (mod 2^k), e from the transcript over the whole statement and every a_j
     if sum(es) & _MASK != _challenge(domain, pk, c, values, a, context):
         raise InvalidProof("challenges do not sum to the Fiat–Shamir challenge")
-    # 3. z_j^n ≡ a_j · u_j^{e_j} (mod n²) for every j, checked as one random linear combination (below).
-    if not _batch_equations_hold(pk, c, values, a, es, zs):
-        raise InvalidProof("the proof equations z_j^n = a_j·u_j^{e_j} do not hold")
+    # 3. z_j^n ≡ a_j · u_j^{e_j} (mod n²) for every j (exactly, up to probability 2^-k; see _equations_hold)
+    if not _equations_hold(domain, pk, c, values, a, es, zs, context):
+        raise InvalidProof("the proof equations z_j^n = a_j·u_j^{e_j} (mod n²) do not hold")
 
 
-def _batch_equations_hold(
+def _equations_hold(
+    domain: str,
     pk: PublicKey,
     c: int,
     values: Sequence[int],
     a: Sequence[int],
     es: Sequence[int],
     zs: Sequence[int],
+    context: bytes,
 ) -> bool:
-    """Small-exponent batch test of ``z_j^n ≡ a_j·u_j^{e_j} (mod n²)`` for all j (Bellare–Garay–Rabin 1998).
+    """Check ``z_j^n ≡ R_j := a_j·u_j^{e_j} (mod n²)`` for all j with one full-length exponentiation modulo n² plus
+    one per branch modulo n (about 3.5× cheaper than modulo n²), instead of one per branch modulo n²:
 
-    With verifier-secret random ``t_j ∈ [0, 2^k)`` it checks the single equation::
+    1. exactly, per branch: ``z_j^n ≡ a_j·c^{e_j} ≡ R_j (mod n)`` (``(1+n)^x ≡ 1 mod n``). Then
+       ``δ_j = z_j^n·R_j^{-1} ≡ 1 (mod n)``, i.e. ``δ_j = 1 + k_j·n = (1+n)^{k_j} mod n²``;
+    2. batched (small-exponent test, Bellare–Garay–Rabin EUROCRYPT '98): with weights ``t_j ∈ [0, 2^k)`` derived from
+       a transcript over the statement and the whole proof, ``(∏ z_j^{t_j})^n ≡ ∏ a_j^{t_j}·c^{Σ e_j t_j}·
+       (1 − n·Σ m_j e_j t_j) (mod n²)``, i.e. ``∏ δ_j^{t_j} = (1+n)^{Σ t_j k_j} = 1``, i.e. ``Σ t_j k_j ≡ 0 (mod n)``.
+       If some ``k_j ≢ 0 (mod n)`` its additive order is at least min(p, q) > 2^k, so at most one value of ``t_j``
+       (the others fixed) passes: a random-oracle weight passes with probability ≤ 2^-k per hash query.
 
-        (∏ z_j^{t_j})^n ≡ ∏ a_j^{t_j} · c^{Σ e_j t_j} · (1 − n·Σ m_j e_j t_j)   (mod n²)
-
-    which costs one full-length exponentiation instead of one per branch. Soundness: write the per-branch error as
-    δ_j = z_j^n / (a_j u_j^{e_j}) = (1+n)^{x_j}·y_j^n (Z*_{n²} ≅ Z_n × Z*_n since gcd(n, φ(n)) = 1). A δ_j with
-    x_j = 0 is an n-th residue, so a_j·u_j^{e_j} still is one and the special-soundness extraction of the Σ-protocol
-    is unaffected; if some x_j ≠ 0, its additive order is ≥ min(p, q) > 2^k and the combination hides it with
-    probability ≤ 2^-k over t_j (drawn from :mod:`secrets` after the proof is fixed).
+    Step 1 catches every error of small order (e.g. a response replaced by n − z_j, i.e. δ_j = −1), which a
+    batch test alone would miss half of the time; with the weights derived from the transcript the result is
+    deterministic, so every verifier reaches the same verdict as the per-branch check
+    (:func:`_equations_hold_reference`).
     """
     n, n2 = pk.n, pk.n2
+    # 1. per-branch modulo n
+    c_mod_n = c % n
+    z_pow_n = gmpy2.powmod_base_list(list(zs), n, n)
+    for a_j, e_j, zn in zip(a, es, z_pow_n, strict=True):
+        if zn != a_j % n * gmpy2.powmod(c_mod_n, e_j, n) % n:
+            return False
+    # 2. one random linear combination modulo n²
+    weights = Transcript(domain + "/batch-weights")
+    weights.append_bytes("context", context).append_int("n", n).append_ints("allowed", values)
+    weights.append_int("c", c).append_ints("a", a).append_ints("e", es).append_ints("z", zs)
     lhs = gmpy2.mpz(1)
     rhs = gmpy2.mpz(1)
     exp_c = 0
     plain = 0
     for m, a_j, e_j, z_j in zip(values, a, es, zs, strict=True):
-        t_j = secrets.randbits(CHALLENGE_BITS) | 1
+        t_j = weights.challenge_int("t", CHALLENGE_BITS)
         lhs = lhs * gmpy2.powmod(z_j, t_j, n2) % n2
         rhs = rhs * gmpy2.powmod(a_j, t_j, n2) % n2
         exp_c += e_j * t_j
         plain += m * e_j * t_j
     lhs = gmpy2.powmod(lhs, n, n2)
-    # u_j^{e_j t_j} = c^{e_j t_j}·(1+n)^{-m_j e_j t_j} and (1+n)^x = 1 + x·n mod n²
+    # ∏ u_j^{e_j t_j} = c^{Σ e_j t_j}·(1+n)^{-Σ m_j e_j t_j}, and (1+n)^x = 1 + x·n mod n²
     rhs = rhs * gmpy2.powmod(c, exp_c, n2) % n2 * ((1 - plain * n) % n2) % n2
     return bool(lhs == rhs)
 

@@ -39,6 +39,10 @@ class Ledger:
         self._trees: dict[str, merkle.MerkleTree] = {}
         self._lock = threading.RLock()
 
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
     @property
     def signer(self) -> NoteSigner:
         return self._signer
@@ -81,9 +85,11 @@ class Ledger:
                         s.flush()
                     s.add(EntryRow(election_id=election_id, idx=index, kind=kind, data=data, leaf_hash=leaf))
                     s.add(CheckpointRow(election_id=election_id, size=size, note=note, milestone=milestone))
-            except SQLAlchemyError as e:
+            except BaseException as e:
                 self._trees.pop(election_id, None)  # reload from what the database really holds
-                raise StorageError(f"could not append to the log of {election_id}") from e
+                if isinstance(e, SQLAlchemyError):
+                    raise StorageError(f"could not append to the log of {election_id}") from e
+                raise
             return Appended(election_id, index, leaf, size, tuple(tree.inclusion_proof(index, size)), note)
 
     def entries(self, election_id: str, start: int = 0, limit: int = 1000) -> list[bytes]:

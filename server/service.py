@@ -56,6 +56,9 @@ class ElectionService:
                 return state
             start += len(batch)
 
+    def close(self) -> None:
+        self.ledger.close()
+
     # -- reads -------------------------------------------------------------------------------------------------
     def state(self, election_id: str) -> ElectionState:
         state = self._states.get(election_id)

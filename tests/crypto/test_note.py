@@ -507,3 +507,17 @@ def test_checkpoint_extends_rejects() -> None:
     for a, b, p in cases:
         with pytest.raises(MerkleProofError):
             verify_checkpoint_extends(a, b, p)
+
+
+def test_vkey_whose_base64_contains_plus_round_trips() -> None:
+    """Base64 key data may contain '+'; only the first two '+' separate name, key id and key."""
+    import base64
+
+    from crypto.note import NoteVerifier
+
+    pub = next(
+        k for k in (bytes([i]) * 32 for i in range(256)) if "+" in base64.b64encode(b"\x01" + k).decode()
+    )
+    v = NoteVerifier.from_public_key("log", pub)
+    assert "+" in v.to_vkey().split("+", 2)[2]
+    assert NoteVerifier.from_vkey(v.to_vkey()) == v
