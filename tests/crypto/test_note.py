@@ -515,9 +515,7 @@ def test_vkey_whose_base64_contains_plus_round_trips() -> None:
 
     from crypto.note import NoteVerifier
 
-    pub = next(
-        k for k in (bytes([i]) * 32 for i in range(256)) if "+" in base64.b64encode(b"\x01" + k).decode()
-    )
+    pub = next(k for k in (bytes([i]) * 32 for i in range(256)) if "+" in base64.b64encode(b"\x01" + k).decode())
     v = NoteVerifier.from_public_key("log", pub)
     assert "+" in v.to_vkey().split("+", 2)[2]
     assert NoteVerifier.from_vkey(v.to_vkey()) == v

@@ -194,7 +194,7 @@ def test_ciphertext_out_of_range_rejected(paillier_key: PublicKey, safe_primes: 
     for label, c in bad.items():
         with pytest.raises(InvalidEncoding):
             validate_ciphertext(pk, c)
-        if 0 <= c < 256 ** pk.ciphertext_length:
+        if 0 <= c < 256**pk.ciphertext_length:
             with pytest.raises(InvalidEncoding):
                 ciphertext_from_bytes(pk, c.to_bytes(pk.ciphertext_length, "big"))
         with pytest.raises(InvalidEncoding):

@@ -1,0 +1,143 @@
+"""The ``linli`` CLI run by hand across roles, against a real server on a real channel; exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from client.cli import main
+from crypto.note import NoteSigner
+from server.grpc_service import create_server
+from server.ledger import Ledger
+from server.service import ElectionService, ServiceConfig
+from server.storage import make_engine
+
+
+@pytest.fixture
+def server_address(tmp_path: Path) -> Iterator[str]:
+    service = ElectionService(
+        Ledger(make_engine(f"sqlite:///{tmp_path / 'cli.db'}"), NoteSigner.generate("linli-cli"), "linli.cli"),
+        ServiceConfig(min_modulus_bits=2048),
+    )
+    server, port = create_server(service, "127.0.0.1:0")
+    server.start()
+    yield f"127.0.0.1:{port}"
+    server.stop(None)
+    service.close()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.slow
+def test_election_by_hand(server_address: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    srv = ["--server", server_address]
+    keys = {}
+    for name, role in [("admin", "admin"), ("registrar", "registrar"), *[(f"t{i}", "trustee") for i in range(1, 4)],
+                       ("v1", "voter"), ("v2", "voter"), ("v3", "voter")]:
+        code, out, _ = run(capsys, "keygen", "--out", str(tmp_path / f"{name}.json"), "--role", role)
+        assert code == 0
+        keys[name] = out.strip()
+    e = ["--election", "hand-made"]
+    code, out, err = run(capsys, "admin", "create", *srv, *e, "--key", str(tmp_path / "admin.json"), "--title", "Gate",
+                         "--question", "Repaint the gate?", "--threshold", "2", "--registrar-key", keys["registrar"],
+                         "--modulus-bits", "2048", *[a for i in (1, 2, 3) for a in ("--trustee-key", keys[f"t{i}"])])
+    assert code == 0, err
+    code, out, err = run(capsys, "admin", "ceremony", *srv, *e, "--key", str(tmp_path / "admin.json"), "--out", str(tmp_path / "shares"))
+    assert code == 0, err
+    bad_csv = tmp_path / "bad.csv"
+    bad_csv.write_text("unit\n1-101\nbad unit!\n1-101\n")
+    code, _, err = run(capsys, "admin", "roll", *srv, *e, "--key", str(tmp_path / "admin.json"), "--csv", str(bad_csv))
+    assert code == 2 and "line 3" in err and "line 4" in err and "nothing imported" in err
+    code, out, _ = run(capsys, "status", *srv, *e)
+    assert "roll 0" in out
+    roll = tmp_path / "roll.csv"
+    roll.write_text("unit\n1-101\n1-102\n1-103\n")
+    assert run(capsys, "admin", "roll", *srv, *e, "--key", str(tmp_path / "admin.json"), "--csv", str(roll))[0] == 0
+    for unit, voter in (("1-101", "v1"), ("1-102", "v2"), ("1-103", "v3")):
+        code, _, err = run(capsys, "registrar", "issue", *srv, *e, "--key", str(tmp_path / "registrar.json"),
+                           "--roll-id", unit, "--credential", keys[voter])
+        assert code == 0, err
+    assert run(capsys, "admin", "open", *srv, *e, "--key", str(tmp_path / "admin.json"))[0] == 0
+    for voter, choice in (("v1", "yes"), ("v2", "yes"), ("v3", "no")):
+        code, _, err = run(capsys, "voter", "vote", *srv, *e, "--credential", str(tmp_path / f"{voter}.json"),
+                           "--choice", choice, "--receipt", str(tmp_path / f"{voter}.receipt.json"))
+        assert code == 0, err
+    code, out, err = run(capsys, "voter", "check-receipt", *srv, "--receipt", str(tmp_path / "v1.receipt.json"))
+    assert code == 0 and "receipt OK" in out, err
+    code, _, err = run(capsys, "admin", "publish", *srv, *e, "--out", str(tmp_path / "record"))
+    assert code == 2 and "no result yet" in err
+    assert run(capsys, "admin", "close", *srv, *e, "--key", str(tmp_path / "admin.json"))[0] == 0
+    code, _, err = run(capsys, "trustee", "decrypt", *srv, *e, "--key", str(tmp_path / "t1.json"),
+                       "--share", str(tmp_path / "shares" / "hand-made.trustee-2.share.json"))
+    assert code == 2 and "not trustee 2" in err  # wrong identity key for that share
+    for t in (1, 3):
+        code, _, err = run(capsys, "trustee", "decrypt", *srv, *e, "--key", str(tmp_path / f"t{t}.json"),
+                           "--share", str(tmp_path / "shares" / f"hand-made.trustee-{t}.share.json"))
+        assert code == 0, err
+    code, _, err = run(capsys, "admin", "publish", *srv, *e, "--out", str(tmp_path / "record"))
+    assert code == 0, err
+    code, out, _ = run(capsys, "verify", str(tmp_path / "record"), "--json", "--workers", "1")
+    report = json.loads(out)
+    assert code == 0 and report["passed"] and report["totals"] == [2, 1, 0]
+    code, out, _ = run(capsys, "voter", "check-receipt", "--receipt", str(tmp_path / "v3.receipt.json"), "--record", str(tmp_path / "record"))
+    assert code == 0 and "published record" in out
+
+    # One altered value anywhere in the record: exit 1.
+    tampered = tmp_path / "tampered"
+    shutil.copytree(tmp_path / "record", tampered)
+    lines = (tampered / "entries.jsonl").read_bytes().split(b"\n")
+    lines[-2] = lines[-2].replace(b'"totals":[2,1,0]', b'"totals":[1,2,0]')
+    (tampered / "entries.jsonl").write_bytes(b"\n".join(lines))
+    code, out, _ = run(capsys, "verify", str(tampered), "--workers", "1")
+    assert code == 1 and "VERIFICATION FAILED" in out
+
+
+def test_usage_errors_exit_2_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "verify", str(tmp_path / "missing"))
+    assert code == 2 and "not an election record" in err and "Traceback" not in err
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "record.json").write_text("{not json")
+    (tmp_path / "rec" / "entries.jsonl").write_text("")
+    code, _, err = run(capsys, "verify", str(tmp_path / "rec"))
+    assert code == 2 and "record.json" in err
+    code, _, err = run(capsys, "voter", "vote", "--election", "x", "--credential", str(tmp_path / "nope.json"),
+                       "--choice", "yes", "--receipt", str(tmp_path / "r.json"))
+    assert code == 2 and "no such file" in err
+    key = tmp_path / "k.json"
+    assert run(capsys, "keygen", "--out", str(key))[0] == 0
+    code, _, err = run(capsys, "keygen", "--out", str(key))
+    assert code == 2 and "exists" in err
+    code, _, err = run(capsys, "registrar", "issue", "--server", "127.0.0.1:1", "--election", "x", "--key", str(key),
+                       "--roll-id", "u", "--credential", "zz")
+    assert code == 2 and "hexadecimal" in err
+
+
+def test_unreachable_server_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "status", "--server", "127.0.0.1:1", "--timeout", "2", "--election", "x")
+    assert code == 3 and "UNAVAILABLE" in err
+
+
+def test_verify_prints_numbered_report(tmp_path: Path, capsys: pytest.CaptureFixture[str], safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    from client.record import write_record
+    from tests.factories import make_election, make_record
+
+    e = make_election(safe_primes_1024, voters=3)
+    e.vote(0, 0)
+    e.vote(1, 0)
+    e.close()
+    e.decrypt([1, 2, 3])
+    write_record(tmp_path / "r", make_record([x.to_bytes() for x in e.entries], NoteSigner.generate("t")))
+    code, out, _ = run(capsys, "verify", str(tmp_path / "r"), "--min-modulus-bits", "1024", "--workers", "1")
+    assert code == 0
+    for n in range(1, 11):
+        assert f"{n:>2}. [PASS]" in out
+    code, out, _ = run(capsys, "verify", str(tmp_path / "r"), "--workers", "1")  # the default refuses a 1024-bit key
+    assert code == 1 and "below the minimum" in out

@@ -1,0 +1,211 @@
+"""The independent verifier: an honest record passes every step; any single altered value, and every lie a
+dishonest server could sign, fails the step that checks it."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from client.record import read_record, write_record
+from client.verifier import verify_record
+from crypto.note import NoteSigner
+from voting.encoding import canonical, parse
+from voting.records import Entry, EntryKind
+
+from tests.factories import make_election, make_record
+
+
+@pytest.fixture(scope="module")
+def signer() -> NoteSigner:
+    return NoteSigner.generate("linli-test")
+
+
+@pytest.fixture(scope="module")
+def honest(safe_primes_1024, signer):  # type: ignore[no-untyped-def]
+    e = make_election(safe_primes_1024, voters=6)
+    for voter, choice in enumerate([0, 1, 0, 2, 0]):
+        e.vote(voter, choice)
+    e.vote(1, 0)  # a re-vote: the last ballot counts
+    e.close()
+    e.decrypt([2, 4, 5])
+    entries = [x.to_bytes() for x in e.entries]
+    sizes = [3, 10, len(entries) - 5, len(entries)]
+    return e, make_record(entries, signer, checkpoint_sizes=sizes)
+
+
+def _verify(record):  # type: ignore[no-untyped-def]
+    return verify_record(record, min_modulus_bits=1024, workers=1)
+
+
+def _failed_steps(report) -> list[int]:  # type: ignore[no-untyped-def]
+    return [s.number for s in report.steps if not s.passed]
+
+
+def test_honest_record_passes(honest) -> None:  # type: ignore[no-untyped-def]
+    e, record = honest
+    report = _verify(record)
+    assert report.passed, report.render()
+    assert report.totals == (4, 0, 1) == e.state.totals
+    assert [s.number for s in report.steps] == list(range(1, 11))
+
+
+def test_record_round_trips_through_files(honest, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _, record = honest
+    write_record(tmp_path, record)
+    assert read_record(tmp_path) == record
+
+
+def _leaves(value, path=()):  # type: ignore[no-untyped-def]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, (*path, i))
+    else:
+        yield path, value
+
+
+def _set(obj, path, value):  # type: ignore[no-untyped-def]
+    for key in path[:-1]:
+        obj = obj[key]
+    obj[path[-1]] = value
+
+
+def _altered(value):  # type: ignore[no-untyped-def]
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if value is None:
+        return 0
+    if isinstance(value, str) and value and all(c in "0123456789abcdef" for c in value):
+        return value[:-1] + ("0" if value[-1] != "0" else "1")
+    return value + "x"
+
+
+def test_any_single_altered_value_fails(honest) -> None:  # type: ignore[no-untyped-def]
+    """Change one value anywhere in the entries (sampled across every entry) and verification fails."""
+    _, record = honest
+    rng = random.Random(2026)
+    targets = []
+    for i, data in enumerate(record.entries):
+        leaves = list(_leaves(parse(data)))
+        targets.extend((i, path, v) for path, v in rng.sample(leaves, min(2, len(leaves))))
+    for i, path, value in targets:
+        obj = parse(record.entries[i])
+        _set(obj, path, _altered(value))
+        entries = list(record.entries)
+        entries[i] = canonical(obj)
+        tampered = type(record)(record.election_id, record.origin, record.log_key, record.checkpoints, tuple(entries))
+        report = _verify(tampered)
+        assert not report.passed, f"entry {i} {path} altered and still verified"
+        assert 3 in _failed_steps(report)
+
+
+def test_altered_record_metadata_fails(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    _, record = honest
+    other = NoteSigner.generate("linli-test")
+    for tampered in (
+        type(record)(record.election_id, record.origin + "x", record.log_key, record.checkpoints, record.entries),
+        type(record)(record.election_id, record.origin, other.verifier().to_vkey(), record.checkpoints, record.entries),
+        type(record)(record.election_id, record.origin, record.log_key, (record.checkpoints[0].replace(b"\n3\n", b"\n4\n"),), record.entries),
+        type(record)("other-election", record.origin, record.log_key, record.checkpoints, record.entries),
+        type(record)(record.election_id, record.origin, record.log_key, record.checkpoints, record.entries[:-1]),
+        type(record)(record.election_id, record.origin, record.log_key, (), record.entries),
+    ):
+        assert not _verify(tampered).passed
+
+
+def test_checkpoint_that_rolls_back_fails(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    _, record = honest
+    reordered = type(record)(record.election_id, record.origin, record.log_key, tuple(reversed(record.checkpoints)), record.entries)
+    report = _verify(reordered)
+    assert 3 in _failed_steps(report)
+
+
+def test_expected_log_key_is_enforced(honest) -> None:  # type: ignore[no-untyped-def]
+    _, record = honest
+    assert verify_record(record, expected_log_key=record.log_key, min_modulus_bits=1024, workers=1).passed
+    other = NoteSigner.generate("linli-test").verifier().to_vkey()
+    assert 2 in _failed_steps(verify_record(record, expected_log_key=other, min_modulus_bits=1024, workers=1))
+
+
+# -- a dishonest server signs whatever it likes: the semantic checks must still catch it -----------------------
+def _resigned(honest, signer, mutate):  # type: ignore[no-untyped-def]
+    e, record = honest
+    entries = [Entry.from_bytes(x) for x in record.entries]
+    entries = mutate(e, entries)
+    return make_record([x.to_bytes() for x in entries], signer)
+
+
+def _replace_body(entries, kind, fn):  # type: ignore[no-untyped-def]
+    out = []
+    for x in entries:
+        if x.kind is kind:
+            body = json.loads(json.dumps(x.body))
+            fn(body)
+            x = Entry(x.kind, x.election_id, body, x.author, x.signature)
+        out.append(x)
+    return out
+
+
+def test_server_signed_wrong_outcome_fails_outcome_step(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    record = _resigned(honest, signer, lambda e, xs: _replace_body(xs, EntryKind.RESULT, lambda b: b["outcome"].update(passed=False)))
+    report = _verify(record)
+    assert _failed_steps(report) == [10]
+
+
+def test_server_signed_wrong_totals_fails_result_step(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    record = _resigned(honest, signer, lambda e, xs: _replace_body(xs, EntryKind.RESULT, lambda b: b.update(totals=[5, 0, 0])))
+    assert 9 in _failed_steps(_verify(record))
+
+
+def test_server_signed_wrong_tally_fails_aggregation_step(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    def drop_one(b):  # type: ignore[no-untyped-def]
+        b["counted"] = b["counted"][1:]
+
+    record = _resigned(honest, signer, lambda e, xs: _replace_body(xs, EntryKind.TALLY, drop_one))
+    assert 7 in _failed_steps(_verify(record))
+
+
+def test_server_dropped_a_ballot_fails(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    def drop(e, xs):  # type: ignore[no-untyped-def]
+        first = next(i for i, x in enumerate(xs) if x.kind is EntryKind.BALLOT)
+        return xs[:first] + xs[first + 1 :]
+
+    assert not _verify(_resigned(honest, signer, drop)).passed
+
+
+def test_server_inserted_an_unsigned_statement_fails(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    def forge(e, xs):  # type: ignore[no-untyped-def]
+        i = next(i for i, x in enumerate(xs) if x.kind is EntryKind.CREDENTIAL_ISSUED)
+        x = xs[i]
+        body = dict(x.body)
+        body["roll_id"] = "unit-5"
+        forged = Entry(x.kind, x.election_id, body, x.author, x.signature)
+        return [*xs[: i + 1], forged, *xs[i + 1 :]]
+
+    assert 4 in _failed_steps(_verify(_resigned(honest, signer, forge)))
+
+
+def test_server_forged_ballot_proof_fails_proof_step(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    def forge(e, xs):  # type: ignore[no-untyped-def]
+        def bump(b):  # type: ignore[no-untyped-def]
+            z = b["contests"][0]["proof"]["z"]
+            z[0] = format(int(z[0], 16) ^ 1, f"0{len(z[0])}x")
+
+        first = next(i for i, x in enumerate(xs) if x.kind is EntryKind.BALLOT)
+        return xs[:first] + _replace_body(xs[first : first + 1], EntryKind.BALLOT, bump) + xs[first + 1 :]
+
+    assert 6 in _failed_steps(_verify(_resigned(honest, signer, forge)))
+
+
+def test_incomplete_record_does_not_pass(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    e, record = honest
+    cut = [x for x in record.entries][:-4]
+    report = _verify(make_record(cut, signer))
+    assert not report.passed
+    assert {1, 2, 3, 4, 5, 6} <= {s.number for s in report.steps if s.passed}

@@ -1,0 +1,499 @@
+"""Threshold Paillier (DJ01 s = 1, Shoup Δ = l!): dealing, shares and their proofs, combining, modulus proof."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import secrets
+from typing import Any
+
+import gmpy2
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crypto.errors import InvalidEncoding, InvalidKey, InvalidProof, InvalidShare, NotEnoughShares
+from crypto.paillier import PublicKey, decrypt_with_factors, encrypt, random_unit
+from crypto.primes import random_safe_prime_pair
+from crypto.threshold import (
+    MODULUS_PROOF_ROUNDS,
+    DecryptionShare,
+    EqualityProof,
+    KeyShare,
+    ModulusProof,
+    ThresholdPublicKey,
+    _modulus_rho,
+    combine,
+    deal,
+    generate,
+    lagrange_coefficient,
+    partial_decrypt,
+    prove_modulus,
+    verify_modulus,
+    verify_share,
+)
+
+CTX = b"election-1/tally"
+Key = tuple[ThresholdPublicKey, list[KeyShare]]
+
+
+def _encrypt(pk: ThresholdPublicKey, m: int) -> int:
+    return encrypt(pk.paillier, m, random_unit(pk.paillier))
+
+
+@pytest.fixture(scope="module")
+def ballot(threshold_key: Key) -> tuple[int, int, list[DecryptionShare]]:
+    """(m, c, all five valid decryption shares of c under CTX)."""
+    pk, shares = threshold_key
+    m = secrets.randbelow(pk.n)
+    c = _encrypt(pk, m)
+    return m, c, [partial_decrypt(s, c, CTX) for s in shares]
+
+
+# --- dealing -------------------------------------------------------------------------------------------------------
+
+
+def test_dealt_key_is_well_formed(threshold_key: Key, safe_primes: tuple[int, int]) -> None:
+    pk, shares = threshold_key
+    pk.validate(min_bits=pk.n.bit_length())
+    assert pk.n == safe_primes[0] * safe_primes[1]
+    assert (pk.threshold, pk.parties, pk.delta) == (3, 5, 120)
+    assert pk.paillier == PublicKey(pk.n) and pk.n2 == pk.n**2
+    assert [s.index for s in shares] == [1, 2, 3, 4, 5]
+    for s in shares:
+        assert s.public_key is pk
+        assert pow(pk.v, pk.delta * s.secret, pk.n2) == pk.verification_key(s.index)
+
+
+def test_key_share_repr_hides_the_secret(threshold_key: Key) -> None:
+    share = threshold_key[1][0]
+    assert str(share.secret) not in repr(share)
+    assert "secret" not in repr(share)
+
+
+def test_deal_rejects_bad_primes(safe_primes: tuple[int, int]) -> None:
+    p, q = safe_primes
+    with pytest.raises(ValueError):
+        deal(p, p, 2, 3)
+    with pytest.raises(ValueError):
+        deal(p, int(gmpy2.next_prime(q)), 2, 3)  # not a safe prime (with overwhelming probability)
+    small_p, small_q = random_safe_prime_pair(64, workers=1)
+    with pytest.raises(ValueError):
+        deal(p, small_q, 2, 3)  # different sizes
+    assert small_p
+
+
+@pytest.mark.parametrize(("t", "l"), [(0, 3), (4, 3), (1, 0), (2, 2000)])
+def test_deal_rejects_bad_threshold(safe_primes: tuple[int, int], t: int, l: int) -> None:
+    with pytest.raises(ValueError):
+        deal(*safe_primes, t, l)
+
+
+def test_generate_small_key_end_to_end() -> None:
+    counts: list[int] = []
+    pk, shares, proof = generate(256, 2, 3, progress=counts.append, context=CTX, workers=1)
+    assert pk.n.bit_length() == 256 and counts
+    pk.validate(min_bits=256)
+    verify_modulus(pk.n, proof, CTX, min_bits=256)
+    c = _encrypt(pk, 77)
+    ds = [partial_decrypt(s, c, CTX) for s in shares[1:]]
+    for d in ds:
+        verify_share(pk, c, d, CTX)
+    assert combine(pk, c, ds) == 77
+
+
+@pytest.mark.parametrize("bits", [62, 255, 0])
+def test_generate_rejects_bad_sizes(bits: int) -> None:
+    with pytest.raises(ValueError):
+        generate(bits, 2, 3, workers=1)
+
+
+# --- public key validation -----------------------------------------------------------------------------------------
+
+
+def _replace(pk: ThresholdPublicKey, **changes: Any) -> ThresholdPublicKey:
+    fields = {f: getattr(pk, f) for f in ("n", "threshold", "parties", "v", "verification_keys")}
+    fields.update(changes)
+    return ThresholdPublicKey(**fields)
+
+
+def test_public_key_validate_rejects_each_defect(threshold_key: Key, safe_primes: tuple[int, int]) -> None:
+    pk = threshold_key[0]
+    p = safe_primes[0]
+    vk = pk.verification_keys
+    bad = {
+        "too small": (pk, pk.n.bit_length() + 1),
+        "t = 0": (_replace(pk, threshold=0), 0),
+        "t > l": (_replace(pk, threshold=6), 0),
+        "too few verification keys": (_replace(pk, verification_keys=vk[:-1]), 0),
+        "too many verification keys": (_replace(pk, verification_keys=(*vk, vk[0])), 0),
+        "v = 1": (_replace(pk, v=1), 0),
+        "v = 0": (_replace(pk, v=0), 0),
+        "v >= n²": (_replace(pk, v=pk.n2 + 4), 0),
+        "v not a unit": (_replace(pk, v=p * p), 0),
+        "v_i not a unit": (_replace(pk, verification_keys=(vk[0], p, *vk[2:])), 0),
+        "v_i out of range": (_replace(pk, verification_keys=(*vk[:-1], pk.n2)), 0),
+        "too many parties": (_replace(pk, parties=1025, threshold=2), 0),
+    }
+    for label, (key, min_bits) in bad.items():
+        with pytest.raises(InvalidKey):
+            key.validate(min_bits)
+        assert label
+
+
+def test_public_key_rejects_even_modulus(threshold_key: Key) -> None:
+    with pytest.raises(InvalidKey):
+        _replace(threshold_key[0], n=threshold_key[0].n + 1)
+
+
+# --- decryption ----------------------------------------------------------------------------------------------------
+
+
+def test_every_3_subset_of_5_decrypts(
+    threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]], safe_primes: tuple[int, int]
+) -> None:
+    pk, _ = threshold_key
+    m, c, ds = ballot
+    assert decrypt_with_factors(*safe_primes, c) == m
+    for d in ds:
+        verify_share(pk, c, d, CTX)
+    subsets = list(itertools.combinations(ds, 3))
+    assert len(subsets) == 10
+    for subset in subsets:
+        assert combine(pk, c, subset) == m
+        assert combine(pk, c, subset[::-1]) == m
+
+
+def test_more_than_t_shares_uses_t(threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]) -> None:
+    pk, _ = threshold_key
+    m, c, ds = ballot
+    assert combine(pk, c, ds) == m
+    assert combine(pk, c, ds[1:]) == m
+
+
+def test_t_minus_1_shares_refused(threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]) -> None:
+    pk, _ = threshold_key
+    _, c, ds = ballot
+    for subset in itertools.combinations(ds, 2):
+        with pytest.raises(NotEnoughShares):
+            combine(pk, c, subset)
+    with pytest.raises(NotEnoughShares):
+        combine(pk, c, [])
+
+
+def test_duplicate_indexes_refused(threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]) -> None:
+    pk, _ = threshold_key
+    _, c, ds = ballot
+    with pytest.raises(InvalidShare, match="duplicate"):
+        combine(pk, c, [ds[0], ds[1], ds[0]])
+    with pytest.raises(InvalidShare, match="duplicate"):
+        combine(pk, c, [ds[0], ds[1], ds[2], ds[1]])  # a duplicate beyond the first t is refused too
+
+
+def test_combine_rejects_index_out_of_range(threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]) -> None:
+    pk, _ = threshold_key
+    _, c, ds = ballot
+    for index in (0, 6, -1):
+        with pytest.raises(InvalidShare, match="out of range"):
+            combine(pk, c, [ds[0], ds[1], dataclasses.replace(ds[2], index=index)])
+
+
+def test_combine_detects_inconsistent_shares(
+    threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]
+) -> None:
+    """combine does not verify, but a forged value that breaks c' ≡ 1 (mod n) is still caught."""
+    pk, _ = threshold_key
+    _, c, ds = ballot
+    forged = dataclasses.replace(ds[2], value=ds[2].value * 2 % pk.n2)
+    with pytest.raises(InvalidShare):
+        combine(pk, c, [ds[0], ds[1], forged])
+
+
+def test_all_trustees_with_threshold_one_and_all(safe_primes: tuple[int, int]) -> None:
+    for t, l in ((1, 1), (1, 3), (4, 4)):
+        pk, shares = deal(*safe_primes, t, l)
+        c = _encrypt(pk, 12345)
+        ds = [partial_decrypt(s, c, CTX) for s in shares]
+        for d in ds:
+            verify_share(pk, c, d, CTX)
+        for subset in itertools.combinations(ds, t):
+            assert combine(pk, c, subset) == 12345
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    data=st.data(),
+    parties=st.integers(min_value=1, max_value=9),
+)
+def test_lagrange_coefficients_interpolate_delta_times_f0(data: st.DataObject, parties: int) -> None:
+    """Σ_{i∈S} λ_i·f(i) = Δ·f(0) over the integers for any polynomial of degree < t and any t-subset S."""
+    t = data.draw(st.integers(min_value=1, max_value=parties))
+    coefficients = data.draw(st.lists(st.integers(-(10**30), 10**30), min_size=t, max_size=t))
+    subset = data.draw(st.permutations(range(1, parties + 1)))[:t]
+    delta = math.factorial(parties)
+
+    def f(x: int) -> int:
+        return sum(a * x**k for k, a in enumerate(coefficients))
+
+    assert sum(lagrange_coefficient(delta, i, subset) * f(i) for i in subset) == delta * f(0)
+
+
+# --- share proofs --------------------------------------------------------------------------------------------------
+
+
+def test_bad_share_among_good_ones_is_found(threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]) -> None:
+    pk, shares = threshold_key
+    m, c, ds = ballot
+    # Trustee 2 publishes c^{2Δ s_2} times an encryption of 1 (shifts the result), keeping a proof.
+    bad = dataclasses.replace(ds[1], value=ds[1].value * (1 + pk.n) % pk.n2)
+    submitted = [ds[0], bad, ds[2], ds[3], ds[4]]
+    good = []
+    for d in submitted:
+        try:
+            verify_share(pk, c, d, CTX)
+        except InvalidShare as err:
+            assert "trustee 2" in str(err)
+            assert d.index == 2
+        else:
+            good.append(d)
+    assert [d.index for d in good] == [1, 3, 4, 5]
+    assert combine(pk, c, good) == m
+    # Without verification the bad share silently corrupts the result: that is why callers must verify first.
+    assert combine(pk, c, [ds[0], bad, ds[2]]) != m
+
+
+def test_share_made_with_wrong_secret_fails(threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]) -> None:
+    """A trustee who uses another value than s_i (with an otherwise honest proof) is caught."""
+    pk, shares = threshold_key
+    _, c, _ = ballot
+    wrong = KeyShare(index=3, secret=shares[2].secret + 1, public_key=pk)
+    with pytest.raises(InvalidShare, match="trustee 3"):
+        verify_share(pk, c, partial_decrypt(wrong, c, CTX), CTX)
+
+
+def test_share_proof_not_bound_to_other_ciphertext(
+    threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]
+) -> None:
+    pk, _ = threshold_key
+    _, c, ds = ballot
+    other = _encrypt(pk, 5)
+    for d in ds:
+        with pytest.raises(InvalidShare):
+            verify_share(pk, other, d, CTX)
+
+
+def test_weak_fiat_shamir_transplant(threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]) -> None:
+    """A share proof made for context A (one election / tally) does not verify for context B."""
+    pk, _ = threshold_key
+    _, c, ds = ballot
+    for context in (b"election-2/tally", b"", CTX + b"\x00"):
+        with pytest.raises(InvalidShare, match="does not verify"):
+            verify_share(pk, c, ds[0], context)
+
+
+def test_share_proof_transplanted_to_other_trustee_fails(
+    threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]
+) -> None:
+    pk, _ = threshold_key
+    _, c, ds = ballot
+    with pytest.raises(InvalidShare, match="trustee 4"):
+        verify_share(pk, c, dataclasses.replace(ds[0], index=4), CTX)
+
+
+def test_share_bound_to_key(
+    threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]], safe_primes: tuple[int, int]
+) -> None:
+    """The same share does not verify under a re-dealt key for the same modulus (other v, v_i)."""
+    _, c, ds = ballot
+    pk2, _ = deal(*safe_primes, 3, 5)
+    with pytest.raises(InvalidShare):
+        verify_share(pk2, c, ds[0], CTX)
+
+
+@pytest.mark.parametrize("field", ["e", "z", "value"])
+@pytest.mark.parametrize("delta", [1, -1, 2])
+def test_mutated_share_fails(
+    threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]], field: str, delta: int
+) -> None:
+    pk, _ = threshold_key
+    _, c, ds = ballot
+    d = ds[2]
+    if field == "value":
+        mutated = dataclasses.replace(d, value=(d.value + delta) % pk.n2)
+    else:
+        proof = dataclasses.replace(d.proof, **{field: getattr(d.proof, field) + delta})
+        mutated = dataclasses.replace(d, proof=proof)
+    with pytest.raises(InvalidShare, match="trustee 3"):
+        verify_share(pk, c, mutated, CTX)
+
+
+def test_share_value_outside_units_fails(
+    threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]], safe_primes: tuple[int, int]
+) -> None:
+    pk, _ = threshold_key
+    _, c, ds = ballot
+    for value in (0, pk.n2, pk.n2 + ds[0].value, safe_primes[0], -ds[0].value):
+        with pytest.raises(InvalidShare, match="trustee 1: share value"):
+            verify_share(pk, c, dataclasses.replace(ds[0], value=value), CTX)
+
+
+def test_share_proof_fields_out_of_range_fail(
+    threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]
+) -> None:
+    pk, _ = threshold_key
+    _, c, ds = ballot
+    d = ds[0]
+    huge_z = d.proof.z + (1 << (pk.n2.bit_length() + pk.delta.bit_length() + 2 * 128 + 1))
+    for proof, reason in (
+        (EqualityProof(e=-1, z=d.proof.z), "challenge"),
+        (EqualityProof(e=1 << 128, z=d.proof.z), "challenge"),
+        (EqualityProof(e=d.proof.e, z=-d.proof.z), "response"),
+        (EqualityProof(e=d.proof.e, z=huge_z), "response"),
+    ):
+        with pytest.raises(InvalidShare, match=reason):
+            verify_share(pk, c, dataclasses.replace(d, proof=proof), CTX)
+
+
+def test_share_index_out_of_range_fails(threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]) -> None:
+    pk, _ = threshold_key
+    _, c, ds = ballot
+    for index in (0, 6, -3):
+        with pytest.raises(InvalidShare, match="out of range"):
+            verify_share(pk, c, dataclasses.replace(ds[0], index=index), CTX)
+
+
+def test_share_of_invalid_ciphertext_refused(
+    threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]
+) -> None:
+    pk, shares = threshold_key
+    _, _, ds = ballot
+    for bad_c in (0, pk.n2, pk.n):
+        with pytest.raises(InvalidEncoding):
+            partial_decrypt(shares[0], bad_c, CTX)
+        with pytest.raises(InvalidEncoding):
+            verify_share(pk, bad_c, ds[0], CTX)
+
+
+# --- modulus proof (GRSB19) ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def modulus_proof(safe_primes: tuple[int, int]) -> ModulusProof:
+    return prove_modulus(*safe_primes, CTX)
+
+
+def test_modulus_proof_verifies(safe_primes: tuple[int, int], modulus_proof: ModulusProof) -> None:
+    n = safe_primes[0] * safe_primes[1]
+    assert len(modulus_proof.sigmas) == MODULUS_PROOF_ROUNDS == 8
+    verify_modulus(n, modulus_proof, CTX, min_bits=n.bit_length())
+    assert prove_modulus(*safe_primes, CTX) == modulus_proof  # deterministic (σ_i is unique)
+
+
+def test_modulus_proof_not_bound_to_other_context(safe_primes: tuple[int, int], modulus_proof: ModulusProof) -> None:
+    n = safe_primes[0] * safe_primes[1]
+    with pytest.raises(InvalidProof):
+        verify_modulus(n, modulus_proof, b"election-2", min_bits=0)
+
+
+def test_modulus_proof_not_bound_to_other_modulus(modulus_proof: ModulusProof) -> None:
+    p, q = random_safe_prime_pair(256, workers=1)
+    with pytest.raises(InvalidProof):
+        verify_modulus(p * q, modulus_proof, CTX, min_bits=0)
+
+
+def test_modulus_proof_mutations_fail(safe_primes: tuple[int, int], modulus_proof: ModulusProof) -> None:
+    n = safe_primes[0] * safe_primes[1]
+    s = modulus_proof.sigmas
+    for i in range(len(s)):
+        for value in (s[i] + 1, n - s[i], 0, n, s[i] + n, -s[i]):
+            with pytest.raises(InvalidProof):
+                verify_modulus(n, ModulusProof((*s[:i], value, *s[i + 1 :])), CTX, min_bits=0)
+    for sigmas in (s[:-1], (*s, s[0]), ()):
+        with pytest.raises(InvalidProof, match="values"):
+            verify_modulus(n, ModulusProof(sigmas), CTX, min_bits=0)
+
+
+def test_modulus_too_small_or_even_rejected(safe_primes: tuple[int, int], modulus_proof: ModulusProof) -> None:
+    n = safe_primes[0] * safe_primes[1]
+    with pytest.raises(InvalidKey, match="bits"):
+        verify_modulus(n, modulus_proof, CTX, min_bits=n.bit_length() + 1)
+    with pytest.raises(InvalidKey, match="even"):
+        verify_modulus(2 * n, modulus_proof, CTX, min_bits=0)
+
+
+def test_modulus_with_small_factor_rejected(safe_primes: tuple[int, int]) -> None:
+    """A modulus with a prime factor below α = 2^16 (where gcd(n, φ(n)) = 1 proofs are not sound) is refused."""
+    p, q = safe_primes
+    for small in (3, 65521):
+        n = small * p * q
+        # gcd(n, φ(n)) = 1 may well hold, so an honest-looking proof exists; the verifier must still refuse.
+        proof = ModulusProof(
+            tuple(
+                int(gmpy2.powmod(_modulus_rho(n, i, CTX), pow(n, -1, (small - 1) * (p - 1) * (q - 1)), n))
+                for i in range(1, 9)
+            )
+        )
+        with pytest.raises(InvalidKey, match="prime factor below"):
+            verify_modulus(n, proof, CTX, min_bits=0)
+
+
+def _prime_with_p_dividing_q_minus_1(p: int, bits: int) -> int:
+    while True:
+        k = secrets.randbits(bits - p.bit_length() - 1) | 1
+        q = 2 * k * p + 1
+        if gmpy2.is_prime(q, 40):
+            return q
+
+
+def test_modulus_not_coprime_to_phi_rejected() -> None:
+    """n = p·q with p | q − 1, so gcd(n, φ(n)) = p ≥ 2^16: n ↦ x^n is not a bijection and Paillier openings are
+    ambiguous. No proof can be produced, and the best forgery (roots for the part of φ coprime to n) is rejected."""
+    p = int(gmpy2.next_prime((1 << 20) + secrets.randbits(19)))
+    q = _prime_with_p_dividing_q_minus_1(p, 300)
+    n = p * q
+    assert math.gcd(n, (p - 1) * (q - 1)) == p
+    with pytest.raises(ValueError):
+        prove_modulus(p, q, CTX)
+    phi_without_p = (p - 1) * (q - 1) // p
+    assert math.gcd(n, phi_without_p) == 1
+    d = pow(n, -1, phi_without_p)
+    forged = ModulusProof(tuple(pow(_modulus_rho(n, i, CTX), d, n) for i in range(1, 9)))
+    with pytest.raises(InvalidProof):
+        verify_modulus(n, forged, CTX, min_bits=0)
+
+
+def test_modulus_prime_power_rejected(safe_primes: tuple[int, int]) -> None:
+    p, q = safe_primes
+    for n in (p * p, p**3, (p * q) ** 2):
+        with pytest.raises(InvalidKey, match="perfect power"):
+            verify_modulus(n, ModulusProof((1,) * 8), CTX, min_bits=0)
+    with pytest.raises(ValueError):
+        prove_modulus(p, p, CTX)
+
+
+def test_prime_modulus_rejected(safe_primes: tuple[int, int]) -> None:
+    """A prime n has gcd(n, φ(n)) = 1 and a valid-looking proof, but Paillier with a prime modulus is insecure."""
+    p = safe_primes[0]
+    proof = ModulusProof(tuple(pow(_modulus_rho(p, i, CTX), pow(p, -1, p - 1), p) for i in range(1, 9)))
+    with pytest.raises(InvalidKey, match="prime"):
+        verify_modulus(p, proof, CTX, min_bits=0)
+
+
+# --- full size ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_threshold_with_2048_bit_vector_key(paillier_vectors: dict[str, Any]) -> None:
+    """The published 2048-bit safe-prime pair: threshold decryption equals the vectors' plaintexts."""
+    s = next(s for s in paillier_vectors["sets"] if s["name"] == "safe-prime-2048")
+    p, q = int(s["p"], 0), int(s["q"], 0)
+    pk, shares = deal(p, q, 3, 5)
+    pk.validate(min_bits=2048)
+    verify_modulus(pk.n, prove_modulus(p, q, CTX), CTX, min_bits=2048)
+    for v in s["vectors"][:2]:
+        c, m = int(v["c"], 0), int(v["m"], 0)
+        ds = [partial_decrypt(sh, c, CTX) for sh in shares[1:4]]
+        for d in ds:
+            verify_share(pk, c, d, CTX)
+        assert combine(pk, c, ds) == m
