@@ -5,26 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from client.api import LinliClient, Receipt
+from client.errors import UsageError
+from client.record import Record
 from crypto import threshold
 from crypto.ed25519 import SigningKey
 from voting.ballot import build_referendum_ballot
 from voting.election import (
+    REFERENDUM_OPTIONS,
     ElectionContext,
     ElectionDefinition,
     ElectionKind,
     EligibilityMode,
     RevotePolicy,
-    REFERENDUM_OPTIONS,
     Trustee,
     key_to_json,
 )
 from voting.records import Entry, EntryKind, Role, sign_statement
 from voting.state import modulus_proof_to_json
 from voting.tally import make_trustee_shares
-
-from client.api import LinliClient, Receipt
-from client.errors import UsageError
-from client.record import Record
 
 __all__ = [
     "cast_referendum_vote",
@@ -74,7 +73,9 @@ def create_election(
         opens_at=opens_at,
         closes_at=closes_at,
     )
-    entry = sign_statement(EntryKind.ELECTION_CREATED, election_id, {"election": definition.to_json()}, admin, Role.ADMIN)
+    entry = sign_statement(
+        EntryKind.ELECTION_CREATED, election_id, {"election": definition.to_json()}, admin, Role.ADMIN
+    )
     return definition, client.submit(entry)
 
 
@@ -93,7 +94,10 @@ def key_ceremony(
     pk, shares, proof = threshold.generate(
         d.modulus_bits, d.threshold, len(d.trustees), progress=progress, context=election_hash, workers=workers
     )
-    body = {"modulus_proof": modulus_proof_to_json(proof, d.modulus_bits), "public_key": key_to_json(pk, d.modulus_bits)}
+    body = {
+        "modulus_proof": modulus_proof_to_json(proof, d.modulus_bits),
+        "public_key": key_to_json(pk, d.modulus_bits),
+    }
     entry = sign_statement(EntryKind.KEY_PUBLISHED, election_id, body, admin, Role.ADMIN)
     return shares, client.submit(entry)
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from client.errors import ReceiptInvalid, ServerRejected
 from crypto import merkle
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
@@ -16,8 +17,6 @@ from voting.election import ElectionContext, ElectionDefinition, key_from_json
 from voting.records import Entry
 from wire import linli_pb2 as pb
 from wire import linli_pb2_grpc as pb_grpc
-
-from client.errors import ReceiptInvalid, ServerRejected
 
 __all__ = ["ElectionSnapshot", "LinliClient", "Receipt"]
 
@@ -87,7 +86,9 @@ def _call(fn: Callable[..., T], request: Any, timeout: float) -> T:
 
 
 def _receipt(r: pb.Receipt) -> Receipt:
-    return Receipt(r.election_id, r.leaf_index, bytes(r.leaf_hash), r.tree_size, tuple(r.inclusion_proof), bytes(r.checkpoint))
+    return Receipt(
+        r.election_id, r.leaf_index, bytes(r.leaf_hash), r.tree_size, tuple(r.inclusion_proof), bytes(r.checkpoint)
+    )
 
 
 class LinliClient:
@@ -160,7 +161,9 @@ class LinliClient:
         from voting.records import EntryKind
 
         entry = Entry(EntryKind.BALLOT, election_id, parse(ballot)).to_bytes()
-        return self._append(self._stub.CastBallot, pb.CastBallotRequest(election_id=election_id, ballot=ballot), election_id, entry)
+        return self._append(
+            self._stub.CastBallot, pb.CastBallotRequest(election_id=election_id, ballot=ballot), election_id, entry
+        )
 
     # -- the log -------------------------------------------------------------------------------------------------
     def checkpoint(self, election_id: str) -> Checkpoint:
@@ -184,7 +187,9 @@ class LinliClient:
     def entries(self, election_id: str) -> list[bytes]:
         out: list[bytes] = []
         while True:
-            resp = _call(self._stub.GetEntries, pb.EntriesRequest(election_id=election_id, start=len(out)), self.timeout)
+            resp = _call(
+                self._stub.GetEntries, pb.EntriesRequest(election_id=election_id, start=len(out)), self.timeout
+            )
             out.extend(bytes(e) for e in resp.entries)
             if not resp.entries or len(out) >= resp.tree_size:
                 return out

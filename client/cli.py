@@ -14,16 +14,15 @@ from pathlib import Path
 
 import grpc
 
-from crypto.ed25519 import SigningKey
-from crypto.errors import CryptoError
-from voting.election import RevotePolicy
-from voting.errors import VotingError
-
 from client import actions
 from client.api import LinliClient, Receipt
 from client.errors import ClientError, ReceiptInvalid, ServerRejected, UsageError
 from client.keystore import load_json, load_share, load_signing_key, save_json, save_share, save_signing_key
 from client.record import read_record, write_record
+from crypto.ed25519 import SigningKey
+from crypto.errors import CryptoError
+from voting.election import RevotePolicy
+from voting.errors import VotingError
 
 __all__ = ["main"]
 
@@ -59,7 +58,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     admin_keys = frozenset(bytes.fromhex(k) for k in args.admin_key)
     engine = make_engine(args.db)
     service = ElectionService(
-        Ledger(engine, signer, args.origin), ServiceConfig(min_modulus_bits=args.min_modulus_bits, admin_keys=admin_keys)
+        Ledger(engine, signer, args.origin),
+        ServiceConfig(min_modulus_bits=args.min_modulus_bits, admin_keys=admin_keys),
     )
     server, port = create_server(service, args.listen)
     server.start()
@@ -76,10 +76,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from client.demo import run_demo
 
     result = run_demo(
-        args.voters, Path(args.out), modulus_bits=args.modulus_bits, db_url=args.db, seed=args.seed, workers=args.workers
+        args.voters,
+        Path(args.out),
+        modulus_bits=args.modulus_bits,
+        db_url=args.db,
+        seed=args.seed,
+        workers=args.workers,
     )
     print(result.report.render())
-    print(f"\nVotes cast by the demo's voters: " + ", ".join(f"{o} {n}" for o, n in zip(("yes", "no", "abstain"), result.expected, strict=True)))
+    print(
+        "\nVotes cast by the demo's voters: "
+        + ", ".join(f"{o} {n}" for o, n in zip(("yes", "no", "abstain"), result.expected, strict=True))
+    )
     print("Decrypted totals " + ("match" if result.totals == result.expected else "DO NOT MATCH") + " the votes cast.")
     print("\nTime per phase:")
     for name, seconds in result.timings.items():
@@ -102,7 +110,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         bar.update(done - bar.n)
 
     report = verify_record(
-        record, expected_log_key=args.log_key, min_modulus_bits=args.min_modulus_bits, workers=args.workers, progress=progress
+        record,
+        expected_log_key=args.log_key,
+        min_modulus_bits=args.min_modulus_bits,
+        workers=args.workers,
+        progress=progress,
     )
     bar.close()
     print(json.dumps(report.to_json(), indent=2, ensure_ascii=False) if args.json else report.render())
@@ -148,7 +160,9 @@ def cmd_admin_ceremony(args: argparse.Namespace) -> int:
     admin = load_signing_key(Path(args.key))
     out = Path(args.out)
     bar = tqdm(desc="safe-prime candidates", unit="cand", file=sys.stderr, leave=False)
-    shares, receipt = actions.key_ceremony(_client(args), admin, args.election, progress=lambda n: bar.update(n - bar.n))
+    shares, receipt = actions.key_ceremony(
+        _client(args), admin, args.election, progress=lambda n: bar.update(n - bar.n)
+    )
     bar.close()
     for share in shares:
         save_share(out / f"{args.election}.trustee-{share.index}.share.json", args.election, share)
@@ -209,14 +223,18 @@ def cmd_admin_publish(args: argparse.Namespace) -> int:
     client = _client(args)
     snap = client.election(args.election)
     if not snap.info.result:
-        raise UsageError(f"no result yet: {snap.info.phase}; the result is published when the quorum of trustees has decrypted")
+        raise UsageError(
+            f"no result yet: {snap.info.phase}; the result is published when the quorum of trustees has decrypted"
+        )
     return cmd_export(args)
 
 
 # -- registrar, voter, trustee -----------------------------------------------------------------------------------
 def cmd_registrar_issue(args: argparse.Namespace) -> int:
     registrar = load_signing_key(Path(args.key))
-    receipt = actions.issue_credential(_client(args), registrar, args.election, args.roll_id, _hex_key(args.credential, "--credential"))
+    receipt = actions.issue_credential(
+        _client(args), registrar, args.election, args.roll_id, _hex_key(args.credential, "--credential")
+    )
     _print_receipt(receipt, f"credential issued for {args.roll_id}")
     return EXIT_OK
 
@@ -272,7 +290,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     snap = _client(args).election(args.election)
     i, d = snap.info, snap.definition
     print(f"{d.election_id}: {d.title}\n  {d.question}")
-    print(f"  phase {i.phase}; roll {i.roll_size}; credentials {i.credentials_issued}; ballots cast {i.ballots_cast}, counted {i.ballots_counted}; log size {i.tree_size}")
+    print(
+        f"  phase {i.phase}; roll {i.roll_size}; credentials {i.credentials_issued}; "
+        f"ballots cast {i.ballots_cast}, counted {i.ballots_counted}; log size {i.tree_size}"
+    )
     return EXIT_OK
 
 

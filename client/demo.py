@@ -4,7 +4,6 @@ in-process on a free port, 5 trustees with quorum 3, N voters casting over gRPC 
 from __future__ import annotations
 
 import multiprocessing
-
 import random
 import sys
 import tempfile
@@ -19,14 +18,13 @@ from typing import Any, TextIO
 import grpc
 from tqdm import tqdm
 
-from crypto.ed25519 import SigningKey
-from crypto.note import NoteSigner
-from voting.election import ElectionContext
-
 from client import actions
 from client.api import LinliClient
 from client.record import read_record, write_record
 from client.verifier import Report, verify_record
+from crypto.ed25519 import SigningKey
+from crypto.note import NoteSigner
+from voting.election import ElectionContext
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -54,7 +52,9 @@ def _build(args: tuple[ElectionContext, bytes, str]) -> bytes:
     return actions.build_vote(context, SigningKey(secret), choice)
 
 
-def _build_all(jobs: list[tuple[ElectionContext, bytes, str]], workers: int, progress: bool, out: TextIO) -> list[bytes]:
+def _build_all(
+    jobs: list[tuple[ElectionContext, bytes, str]], workers: int, progress: bool, out: TextIO
+) -> list[bytes]:
     """Voters build their ballots in parallel (each voter's phone works on its own in a real election)."""
     bar = tqdm(total=len(jobs), desc="ballots", disable=not progress, file=out, leave=False)
     if workers <= 1:
@@ -75,10 +75,10 @@ def _build_all(jobs: list[tuple[ElectionContext, bytes, str]], workers: int, pro
 @contextmanager
 def embedded_server(db_url: str, *, min_modulus_bits: int) -> Iterator[tuple[str, Any]]:
     """Start the service in-process on a free port (server/ is imported only here, on the demo's own side)."""
+    from server.grpc_service import create_server
     from server.ledger import Ledger
     from server.service import ElectionService, ServiceConfig
     from server.storage import make_engine
-    from server.grpc_service import create_server
 
     engine = make_engine(db_url)
     ledger = Ledger(engine, NoteSigner.generate("linli-demo"), "linli.demo")
@@ -139,7 +139,11 @@ def run_demo(
             with _phase(timings, "roll and credential issuance", out):
                 actions.publish_roll(client, admin, election_id, roll)
                 for roll_id, cred in tqdm(
-                    list(zip(roll, credentials, strict=True)), desc="credentials", disable=not progress, file=out, leave=False
+                    list(zip(roll, credentials, strict=True)),
+                    desc="credentials",
+                    disable=not progress,
+                    file=out,
+                    leave=False,
                 ):
                     actions.issue_credential(client, registrar, election_id, roll_id, cred.public_key)
                 actions.open_election(client, admin, election_id)
@@ -171,8 +175,12 @@ def run_demo(
             channel.close()
     with _phase(timings, "verify record", out):
         bar = tqdm(total=voters, desc="verify ballots", disable=not progress, file=out, leave=False)
-        report = verify_record(read_record(out_dir), min_modulus_bits=min(modulus_bits, 2048), workers=workers,
-                               progress=lambda done, total: bar.update(done - bar.n))
+        report = verify_record(
+            read_record(out_dir),
+            min_modulus_bits=min(modulus_bits, 2048),
+            workers=workers,
+            progress=lambda done, total: bar.update(done - bar.n),
+        )
         bar.close()
     expected = tuple(choices.count(o) for o in options)
     return DemoResult(election_id, out_dir, report.totals, expected, report, timings)

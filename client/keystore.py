@@ -11,10 +11,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from client.errors import UsageError
 from crypto.ed25519 import SigningKey
 from crypto.threshold import KeyShare, ThresholdPublicKey
-
-from client.errors import UsageError
 
 __all__ = ["load_json", "load_share", "load_signing_key", "save_json", "save_share", "save_signing_key"]
 

@@ -20,13 +20,13 @@ passed. Steps, in order:
 from __future__ import annotations
 
 import multiprocessing
-
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from client.record import Record
 from crypto import merkle
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
@@ -35,8 +35,6 @@ from voting.election import ElectionContext
 from voting.errors import OutcomeMismatch, VotingError
 from voting.records import Entry, EntryKind
 from voting.state import ElectionState, Phase
-
-from client.record import Record
 
 __all__ = ["Report", "Step", "verify_record"]
 
@@ -81,7 +79,13 @@ class Step:
             self.errors.append(message)
 
     def to_json(self) -> dict[str, Any]:
-        return {"detail": self.detail, "errors": self.errors, "passed": self.passed, "step": self.number, "title": self.title}
+        return {
+            "detail": self.detail,
+            "errors": self.errors,
+            "passed": self.passed,
+            "step": self.number,
+            "title": self.title,
+        }
 
 
 @dataclass

@@ -29,7 +29,9 @@ class SigningKey:
     def __post_init__(self) -> None:
         if len(self.secret) != 32:
             raise InvalidEncoding("an Ed25519 private key is 32 bytes")
-        pub = Ed25519PrivateKey.from_private_bytes(self.secret).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        pub = (
+            Ed25519PrivateKey.from_private_bytes(self.secret).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        )
         object.__setattr__(self, "public_key", pub)
 
     @classmethod

@@ -92,7 +92,10 @@ def _random_start(bits: int) -> int:
 
 
 def random_safe_prime(bits: int, *, progress: Callable[[int], None] | None = None) -> int:
-    """A uniformly-started random safe prime ``p = 2p' + 1`` of exactly ``bits`` bits, top two bits set.
+    """A random safe prime ``p = 2p' + 1`` of exactly ``bits`` bits, top two bits set.
+
+    Incremental search from a uniform random start (so, as with any such search, primes after long gaps are
+    slightly favoured; this does not matter for factoring resistance).
 
     ``progress`` (optional) is called with the number of sieve survivors tested so far (every
     ``_PROGRESS_EVERY`` candidates and once at the end); it must be cheap.

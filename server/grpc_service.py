@@ -10,6 +10,9 @@ from typing import Any, TypeVar
 import grpc
 
 from crypto.errors import CryptoError
+from server.errors import StorageError
+from server.ledger import Appended
+from server.service import ElectionService
 from voting.errors import (
     Conflict,
     DuplicateBallot,
@@ -28,11 +31,7 @@ from voting.records import EntryKind
 from wire import linli_pb2 as pb
 from wire import linli_pb2_grpc as pb_grpc
 
-from server.errors import StorageError
-from server.ledger import Appended
-from server.service import ElectionService
-
-__all__ = ["LinliServicer", "STATUS_TABLE", "create_server"]
+__all__ = ["STATUS_TABLE", "LinliServicer", "create_server"]
 
 log = logging.getLogger("linli.server")
 VERSION = "0.1.0"
@@ -69,7 +68,7 @@ def _handle(fn: Callable[..., T]) -> Callable[..., T]:
     def wrapper(self: LinliServicer, request: Any, context: grpc.ServicerContext) -> T:
         try:
             return fn(self, request, context)
-        except Exception as e:  # noqa: BLE001 - every error becomes a status; none leaks a traceback
+        except Exception as e:
             code = status_for(e)
             if code is grpc.StatusCode.INTERNAL:
                 log.exception("internal error in %s", fn.__name__)
@@ -109,7 +108,9 @@ class LinliServicer(pb_grpc.LinliServicer):
         )
 
     @_handle
-    def ListElections(self, request: pb.ListElectionsRequest, context: grpc.ServicerContext) -> pb.ListElectionsResponse:
+    def ListElections(
+        self, request: pb.ListElectionsRequest, context: grpc.ServicerContext
+    ) -> pb.ListElectionsResponse:
         return pb.ListElectionsResponse(election_ids=self.service.election_ids())
 
     @_handle

@@ -11,13 +11,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from server.ledger import Appended, Ledger
 from voting.ballot import EncryptedBallot, verify_ballot
 from voting.encoding import canonical, parse
 from voting.errors import InvalidStatement, NotFound, VotingError, WrongPhase
 from voting.records import Entry, EntryKind
 from voting.state import ElectionState, Phase
-
-from server.ledger import Appended, Ledger
 
 __all__ = ["ElectionService", "ServiceConfig"]
 
@@ -75,7 +74,9 @@ class ElectionService:
         data = entry.to_bytes()
         state.apply(entry, ballot)  # raises before any mutation on every check
         try:
-            return self.ledger.append(entry.election_id, entry.kind.value, data, milestone=entry.kind is not EntryKind.BALLOT)
+            return self.ledger.append(
+                entry.election_id, entry.kind.value, data, milestone=entry.kind is not EntryKind.BALLOT
+            )
         except Exception:
             # The state already moved: rebuild it from the log, which is the truth.
             self._states[entry.election_id] = self._replay(entry.election_id)
@@ -124,7 +125,9 @@ class ElectionService:
             raise WrongPhase(f"the election is {state.phase.value}, not open for voting")
         definition = state.require_definition()
         now = self.config.clock()
-        if (definition.opens_at and now < definition.opens_at) or (definition.closes_at and now >= definition.closes_at):
+        if (definition.opens_at and now < definition.opens_at) or (
+            definition.closes_at and now >= definition.closes_at
+        ):
             raise WrongPhase("the ballot arrived outside the election's voting window")
         context = state.require_context()
         ballot = EncryptedBallot.from_json(parse(data), context)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from crypto import threshold
+from client.record import Record
+from crypto import merkle, threshold
 from crypto.ed25519 import SigningKey
 from crypto.note import Checkpoint, NoteSigner, sign_checkpoint
-from crypto import merkle
 from voting.ballot import build_referendum_ballot, verify_ballot
 from voting.election import (
     REFERENDUM_OPTIONS,
@@ -23,8 +23,6 @@ from voting.election import (
 from voting.records import Entry, EntryKind, Role, sign_statement
 from voting.state import ElectionState, modulus_proof_to_json
 from voting.tally import make_trustee_shares
-
-from client.record import Record
 
 MODULUS_BITS = 1024
 
@@ -54,7 +52,9 @@ class TestElection:
         self.entries.append(entry)
         return entry
 
-    def statement(self, kind: EntryKind, body: dict, key: SigningKey | None = None, role: Role = Role.ADMIN, index: int = 0) -> Entry:
+    def statement(
+        self, kind: EntryKind, body: dict, key: SigningKey | None = None, role: Role = Role.ADMIN, index: int = 0
+    ) -> Entry:
         return sign_statement(kind, self.election_id, body, key or self.admin, role, index)
 
     def ballot_entry(self, voter: int, choice: int) -> Entry:
@@ -124,7 +124,10 @@ def make_election(
     for i, v in enumerate(e.voters):
         e.append(
             e.statement(
-                EntryKind.CREDENTIAL_ISSUED, {"credential": v.public_key.hex(), "roll_id": f"unit-{i}"}, e.registrar, Role.REGISTRAR
+                EntryKind.CREDENTIAL_ISSUED,
+                {"credential": v.public_key.hex(), "roll_id": f"unit-{i}"},
+                e.registrar,
+                Role.REGISTRAR,
             )
         )
     if open_:
@@ -133,7 +136,10 @@ def make_election(
 
 
 def make_record(
-    entries: list[bytes], signer: NoteSigner, election_id: str = "test-election", origin: str | None = None,
+    entries: list[bytes],
+    signer: NoteSigner,
+    election_id: str = "test-election",
+    origin: str | None = None,
     checkpoint_sizes: list[int] | None = None,
 ) -> Record:
     """Sign checkpoints over ``entries`` as a (possibly dishonest) log operator would."""

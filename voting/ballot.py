@@ -16,7 +16,7 @@ from crypto.errors import CryptoError
 from crypto.proofs import MembershipProof, prove_membership, verify_membership
 from voting.election import ElectionContext
 from voting.eligibility import SigningEligibility, SigningEvidence, eligibility_for
-from voting.encoding import JSON, canonical, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
+from voting.encoding import JSON, canonical, exact_keys, get, hex_bytes, hex_int, parse_hex_int
 from voting.errors import InvalidBallot, InvalidEncoding
 
 __all__ = ["Contest", "EncryptedBallot", "build_referendum_ballot", "verify_ballot"]
@@ -136,7 +136,11 @@ def verify_ballot(context: ElectionContext, ballot: EncryptedBallot) -> None:
     for position, contest in enumerate(ballot.contests):
         try:
             verify_membership(
-                pk, contest.ciphertext, allowed, contest.proof, _contest_context(context, ballot.evidence.binding, position)
+                pk,
+                contest.ciphertext,
+                allowed,
+                contest.proof,
+                _contest_context(context, ballot.evidence.binding, position),
             )
         except CryptoError as e:
             raise InvalidBallot(f"validity proof of contest {position} does not verify: {e}") from e

@@ -163,9 +163,24 @@ class ElectionDefinition:
         what = "election"
         exact_keys(
             obj,
-            {"admin_key", "closes_at", "description", "election_id", "eligibility", "kind", "max_voters",
-             "modulus_bits", "opens_at", "options", "question", "registrar_key", "revote", "threshold", "title",
-             "trustees"},
+            {
+                "admin_key",
+                "closes_at",
+                "description",
+                "election_id",
+                "eligibility",
+                "kind",
+                "max_voters",
+                "modulus_bits",
+                "opens_at",
+                "options",
+                "question",
+                "registrar_key",
+                "revote",
+                "threshold",
+                "title",
+                "trustees",
+            },
             what,
         )
         try:

@@ -16,13 +16,13 @@ from voting.errors import InvalidEncoding
 __all__ = [
     "JSON",
     "canonical",
-    "parse",
-    "hex_bytes",
-    "parse_hex_bytes",
-    "hex_int",
-    "parse_hex_int",
-    "get",
     "exact_keys",
+    "get",
+    "hex_bytes",
+    "hex_int",
+    "parse",
+    "parse_hex_bytes",
+    "parse_hex_int",
 ]
 
 JSON = Any  # a JSON value made of dict / list / str / int / bool / None

@@ -152,4 +152,6 @@ def sign_statement(
 ) -> Entry:
     author = Author(role=role, key=key.public_key, index=index)
     unsigned = Entry(kind=kind, election_id=election_id, body=body, author=author)
-    return Entry(kind=kind, election_id=election_id, body=body, author=author, signature=key.sign(unsigned.signed_message()))
+    return Entry(
+        kind=kind, election_id=election_id, body=body, author=author, signature=key.sign(unsigned.signed_message())
+    )

@@ -150,7 +150,9 @@ class ElectionState:
         if definition.kind is not ElectionKind.REFERENDUM:
             raise InvalidElection(f"election kind {definition.kind.value} is not supported")
         if definition.modulus_bits < self.min_modulus_bits:
-            raise InvalidElection(f"modulus of {definition.modulus_bits} bits is below the minimum {self.min_modulus_bits}")
+            raise InvalidElection(
+                f"modulus of {definition.modulus_bits} bits is below the minimum {self.min_modulus_bits}"
+            )
         self._check_author(entry, definition.admin_key, "administrator")
         self.definition = definition
         self.definition_entry = entry.to_bytes()
@@ -190,7 +192,9 @@ class ElectionState:
         except CryptoError as e:
             raise InvalidElection(f"the published key is not well formed: {e}") from e
         if pk.n.bit_length() != definition.modulus_bits:
-            raise InvalidElection(f"the modulus has {pk.n.bit_length()} bits, the election asks for {definition.modulus_bits}")
+            raise InvalidElection(
+                f"the modulus has {pk.n.bit_length()} bits, the election asks for {definition.modulus_bits}"
+            )
         self.key_entry = entry.to_bytes()
         self.context = ElectionContext(definition, pk, self.election_hash, hashlib.sha256(self.key_entry).digest())
         self.phase = Phase.KEYED

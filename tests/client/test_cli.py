@@ -40,17 +40,42 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_election_by_hand(server_address: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     srv = ["--server", server_address]
     keys = {}
-    for name, role in [("admin", "admin"), ("registrar", "registrar"), *[(f"t{i}", "trustee") for i in range(1, 4)],
-                       ("v1", "voter"), ("v2", "voter"), ("v3", "voter")]:
+    for name, role in [
+        ("admin", "admin"),
+        ("registrar", "registrar"),
+        *[(f"t{i}", "trustee") for i in range(1, 4)],
+        ("v1", "voter"),
+        ("v2", "voter"),
+        ("v3", "voter"),
+    ]:
         code, out, _ = run(capsys, "keygen", "--out", str(tmp_path / f"{name}.json"), "--role", role)
         assert code == 0
         keys[name] = out.strip()
     e = ["--election", "hand-made"]
-    code, out, err = run(capsys, "admin", "create", *srv, *e, "--key", str(tmp_path / "admin.json"), "--title", "Gate",
-                         "--question", "Repaint the gate?", "--threshold", "2", "--registrar-key", keys["registrar"],
-                         "--modulus-bits", "2048", *[a for i in (1, 2, 3) for a in ("--trustee-key", keys[f"t{i}"])])
+    code, out, err = run(
+        capsys,
+        "admin",
+        "create",
+        *srv,
+        *e,
+        "--key",
+        str(tmp_path / "admin.json"),
+        "--title",
+        "Gate",
+        "--question",
+        "Repaint the gate?",
+        "--threshold",
+        "2",
+        "--registrar-key",
+        keys["registrar"],
+        "--modulus-bits",
+        "2048",
+        *[a for i in (1, 2, 3) for a in ("--trustee-key", keys[f"t{i}"])],
+    )
     assert code == 0, err
-    code, out, err = run(capsys, "admin", "ceremony", *srv, *e, "--key", str(tmp_path / "admin.json"), "--out", str(tmp_path / "shares"))
+    code, out, err = run(
+        capsys, "admin", "ceremony", *srv, *e, "--key", str(tmp_path / "admin.json"), "--out", str(tmp_path / "shares")
+    )
     assert code == 0, err
     bad_csv = tmp_path / "bad.csv"
     bad_csv.write_text("unit\n1-101\nbad unit!\n1-101\n")
@@ -62,32 +87,80 @@ def test_election_by_hand(server_address: str, tmp_path: Path, capsys: pytest.Ca
     roll.write_text("unit\n1-101\n1-102\n1-103\n")
     assert run(capsys, "admin", "roll", *srv, *e, "--key", str(tmp_path / "admin.json"), "--csv", str(roll))[0] == 0
     for unit, voter in (("1-101", "v1"), ("1-102", "v2"), ("1-103", "v3")):
-        code, _, err = run(capsys, "registrar", "issue", *srv, *e, "--key", str(tmp_path / "registrar.json"),
-                           "--roll-id", unit, "--credential", keys[voter])
+        code, _, err = run(
+            capsys,
+            "registrar",
+            "issue",
+            *srv,
+            *e,
+            "--key",
+            str(tmp_path / "registrar.json"),
+            "--roll-id",
+            unit,
+            "--credential",
+            keys[voter],
+        )
         assert code == 0, err
     assert run(capsys, "admin", "open", *srv, *e, "--key", str(tmp_path / "admin.json"))[0] == 0
     for voter, choice in (("v1", "yes"), ("v2", "yes"), ("v3", "no")):
-        code, _, err = run(capsys, "voter", "vote", *srv, *e, "--credential", str(tmp_path / f"{voter}.json"),
-                           "--choice", choice, "--receipt", str(tmp_path / f"{voter}.receipt.json"))
+        code, _, err = run(
+            capsys,
+            "voter",
+            "vote",
+            *srv,
+            *e,
+            "--credential",
+            str(tmp_path / f"{voter}.json"),
+            "--choice",
+            choice,
+            "--receipt",
+            str(tmp_path / f"{voter}.receipt.json"),
+        )
         assert code == 0, err
     code, out, err = run(capsys, "voter", "check-receipt", *srv, "--receipt", str(tmp_path / "v1.receipt.json"))
     assert code == 0 and "receipt OK" in out, err
     code, _, err = run(capsys, "admin", "publish", *srv, *e, "--out", str(tmp_path / "record"))
     assert code == 2 and "no result yet" in err
     assert run(capsys, "admin", "close", *srv, *e, "--key", str(tmp_path / "admin.json"))[0] == 0
-    code, _, err = run(capsys, "trustee", "decrypt", *srv, *e, "--key", str(tmp_path / "t1.json"),
-                       "--share", str(tmp_path / "shares" / "hand-made.trustee-2.share.json"))
+    code, _, err = run(
+        capsys,
+        "trustee",
+        "decrypt",
+        *srv,
+        *e,
+        "--key",
+        str(tmp_path / "t1.json"),
+        "--share",
+        str(tmp_path / "shares" / "hand-made.trustee-2.share.json"),
+    )
     assert code == 2 and "not trustee 2" in err  # wrong identity key for that share
     for t in (1, 3):
-        code, _, err = run(capsys, "trustee", "decrypt", *srv, *e, "--key", str(tmp_path / f"t{t}.json"),
-                           "--share", str(tmp_path / "shares" / f"hand-made.trustee-{t}.share.json"))
+        code, _, err = run(
+            capsys,
+            "trustee",
+            "decrypt",
+            *srv,
+            *e,
+            "--key",
+            str(tmp_path / f"t{t}.json"),
+            "--share",
+            str(tmp_path / "shares" / f"hand-made.trustee-{t}.share.json"),
+        )
         assert code == 0, err
     code, _, err = run(capsys, "admin", "publish", *srv, *e, "--out", str(tmp_path / "record"))
     assert code == 0, err
     code, out, _ = run(capsys, "verify", str(tmp_path / "record"), "--json", "--workers", "1")
     report = json.loads(out)
     assert code == 0 and report["passed"] and report["totals"] == [2, 1, 0]
-    code, out, _ = run(capsys, "voter", "check-receipt", "--receipt", str(tmp_path / "v3.receipt.json"), "--record", str(tmp_path / "record"))
+    code, out, _ = run(
+        capsys,
+        "voter",
+        "check-receipt",
+        "--receipt",
+        str(tmp_path / "v3.receipt.json"),
+        "--record",
+        str(tmp_path / "record"),
+    )
     assert code == 0 and "published record" in out
 
     # One altered value anywhere in the record: exit 1.
@@ -108,15 +181,39 @@ def test_usage_errors_exit_2_without_traceback(tmp_path: Path, capsys: pytest.Ca
     (tmp_path / "rec" / "entries.jsonl").write_text("")
     code, _, err = run(capsys, "verify", str(tmp_path / "rec"))
     assert code == 2 and "record.json" in err
-    code, _, err = run(capsys, "voter", "vote", "--election", "x", "--credential", str(tmp_path / "nope.json"),
-                       "--choice", "yes", "--receipt", str(tmp_path / "r.json"))
+    code, _, err = run(
+        capsys,
+        "voter",
+        "vote",
+        "--election",
+        "x",
+        "--credential",
+        str(tmp_path / "nope.json"),
+        "--choice",
+        "yes",
+        "--receipt",
+        str(tmp_path / "r.json"),
+    )
     assert code == 2 and "no such file" in err
     key = tmp_path / "k.json"
     assert run(capsys, "keygen", "--out", str(key))[0] == 0
     code, _, err = run(capsys, "keygen", "--out", str(key))
     assert code == 2 and "exists" in err
-    code, _, err = run(capsys, "registrar", "issue", "--server", "127.0.0.1:1", "--election", "x", "--key", str(key),
-                       "--roll-id", "u", "--credential", "zz")
+    code, _, err = run(
+        capsys,
+        "registrar",
+        "issue",
+        "--server",
+        "127.0.0.1:1",
+        "--election",
+        "x",
+        "--key",
+        str(key),
+        "--roll-id",
+        "u",
+        "--credential",
+        "zz",
+    )
     assert code == 2 and "hexadecimal" in err
 
 

@@ -11,10 +11,9 @@ import pytest
 from client.record import read_record, write_record
 from client.verifier import verify_record
 from crypto.note import NoteSigner
+from tests.factories import make_election, make_record
 from voting.encoding import canonical, parse
 from voting.records import Entry, EntryKind
-
-from tests.factories import make_election, make_record
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +110,13 @@ def test_altered_record_metadata_fails(honest, signer) -> None:  # type: ignore[
     for tampered in (
         type(record)(record.election_id, record.origin + "x", record.log_key, record.checkpoints, record.entries),
         type(record)(record.election_id, record.origin, other.verifier().to_vkey(), record.checkpoints, record.entries),
-        type(record)(record.election_id, record.origin, record.log_key, (record.checkpoints[0].replace(b"\n3\n", b"\n4\n"),), record.entries),
+        type(record)(
+            record.election_id,
+            record.origin,
+            record.log_key,
+            (record.checkpoints[0].replace(b"\n3\n", b"\n4\n"),),
+            record.entries,
+        ),
         type(record)("other-election", record.origin, record.log_key, record.checkpoints, record.entries),
         type(record)(record.election_id, record.origin, record.log_key, record.checkpoints, record.entries[:-1]),
         type(record)(record.election_id, record.origin, record.log_key, (), record.entries),
@@ -121,7 +126,9 @@ def test_altered_record_metadata_fails(honest, signer) -> None:  # type: ignore[
 
 def test_checkpoint_that_rolls_back_fails(honest, signer) -> None:  # type: ignore[no-untyped-def]
     _, record = honest
-    reordered = type(record)(record.election_id, record.origin, record.log_key, tuple(reversed(record.checkpoints)), record.entries)
+    reordered = type(record)(
+        record.election_id, record.origin, record.log_key, tuple(reversed(record.checkpoints)), record.entries
+    )
     report = _verify(reordered)
     assert 3 in _failed_steps(report)
 
@@ -153,13 +160,17 @@ def _replace_body(entries, kind, fn):  # type: ignore[no-untyped-def]
 
 
 def test_server_signed_wrong_outcome_fails_outcome_step(honest, signer) -> None:  # type: ignore[no-untyped-def]
-    record = _resigned(honest, signer, lambda e, xs: _replace_body(xs, EntryKind.RESULT, lambda b: b["outcome"].update(passed=False)))
+    record = _resigned(
+        honest, signer, lambda e, xs: _replace_body(xs, EntryKind.RESULT, lambda b: b["outcome"].update(passed=False))
+    )
     report = _verify(record)
     assert _failed_steps(report) == [10]
 
 
 def test_server_signed_wrong_totals_fails_result_step(honest, signer) -> None:  # type: ignore[no-untyped-def]
-    record = _resigned(honest, signer, lambda e, xs: _replace_body(xs, EntryKind.RESULT, lambda b: b.update(totals=[5, 0, 0])))
+    record = _resigned(
+        honest, signer, lambda e, xs: _replace_body(xs, EntryKind.RESULT, lambda b: b.update(totals=[5, 0, 0]))
+    )
     assert 9 in _failed_steps(_verify(record))
 
 
@@ -204,8 +215,8 @@ def test_server_forged_ballot_proof_fails_proof_step(honest, signer) -> None:  #
 
 
 def test_incomplete_record_does_not_pass(honest, signer) -> None:  # type: ignore[no-untyped-def]
-    e, record = honest
-    cut = [x for x in record.entries][:-4]
+    _, record = honest
+    cut = list(record.entries)[:-4]
     report = _verify(make_record(cut, signer))
     assert not report.passed
     assert {1, 2, 3, 4, 5, 6} <= {s.number for s in report.steps if s.passed}

@@ -84,10 +84,10 @@ def test_deal_rejects_bad_primes(safe_primes: tuple[int, int]) -> None:
     assert small_p
 
 
-@pytest.mark.parametrize(("t", "l"), [(0, 3), (4, 3), (1, 0), (2, 2000)])
-def test_deal_rejects_bad_threshold(safe_primes: tuple[int, int], t: int, l: int) -> None:
+@pytest.mark.parametrize(("t", "parties"), [(0, 3), (4, 3), (1, 0), (2, 2000)])
+def test_deal_rejects_bad_threshold(safe_primes: tuple[int, int], t: int, parties: int) -> None:
     with pytest.raises(ValueError):
-        deal(*safe_primes, t, l)
+        deal(*safe_primes, t, parties)
 
 
 def test_generate_small_key_end_to_end() -> None:
@@ -211,8 +211,8 @@ def test_combine_detects_inconsistent_shares(
 
 
 def test_all_trustees_with_threshold_one_and_all(safe_primes: tuple[int, int]) -> None:
-    for t, l in ((1, 1), (1, 3), (4, 4)):
-        pk, shares = deal(*safe_primes, t, l)
+    for t, parties in ((1, 1), (1, 3), (4, 4)):
+        pk, shares = deal(*safe_primes, t, parties)
         c = _encrypt(pk, 12345)
         ds = [partial_decrypt(s, c, CTX) for s in shares]
         for d in ds:
@@ -243,7 +243,7 @@ def test_lagrange_coefficients_interpolate_delta_times_f0(data: st.DataObject, p
 
 
 def test_bad_share_among_good_ones_is_found(threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]) -> None:
-    pk, shares = threshold_key
+    pk, _ = threshold_key
     m, c, ds = ballot
     # Trustee 2 publishes c^{2Δ s_2} times an encryption of 1 (shifts the result), keeping a proof.
     bad = dataclasses.replace(ds[1], value=ds[1].value * (1 + pk.n) % pk.n2)
@@ -276,7 +276,7 @@ def test_share_proof_not_bound_to_other_ciphertext(
     threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]
 ) -> None:
     pk, _ = threshold_key
-    _, c, ds = ballot
+    _, _, ds = ballot
     other = _encrypt(pk, 5)
     for d in ds:
         with pytest.raises(InvalidShare):

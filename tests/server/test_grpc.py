@@ -62,12 +62,30 @@ class Keys:
     voters: list[SigningKey]
 
 
-def _setup(client: LinliClient, election_id: str = "grpc-test", voters: int = 4, revote: RevotePolicy = RevotePolicy.LAST_COUNTS):  # type: ignore[no-untyped-def]
-    keys = Keys(SigningKey.generate(), SigningKey.generate(), [SigningKey.generate() for _ in range(5)],
-                [SigningKey.generate() for _ in range(voters)])
+def _setup(
+    client: LinliClient,
+    election_id: str = "grpc-test",
+    voters: int = 4,
+    revote: RevotePolicy = RevotePolicy.LAST_COUNTS,
+):  # type: ignore[no-untyped-def]
+    keys = Keys(
+        SigningKey.generate(),
+        SigningKey.generate(),
+        [SigningKey.generate() for _ in range(5)],
+        [SigningKey.generate() for _ in range(voters)],
+    )
     actions.create_election(
-        client, keys.admin, election_id=election_id, title="T", question="Q?", trustee_keys=[t.public_key for t in keys.trustees],
-        threshold_=3, registrar_key=keys.registrar.public_key, modulus_bits=BITS, max_voters=100, revote=revote,
+        client,
+        keys.admin,
+        election_id=election_id,
+        title="T",
+        question="Q?",
+        trustee_keys=[t.public_key for t in keys.trustees],
+        threshold_=3,
+        registrar_key=keys.registrar.public_key,
+        modulus_bits=BITS,
+        max_voters=100,
+        revote=revote,
     )
     shares, _ = actions.key_ceremony(client, keys.admin, election_id, workers=1)
     actions.publish_roll(client, keys.admin, election_id, [f"u{i}" for i in range(voters)])
@@ -84,7 +102,10 @@ def _code(excinfo: pytest.ExceptionInfo[ServerRejected]) -> str:
 def test_referendum_end_to_end_and_restart(running: Running) -> None:
     client = running.client
     keys, shares = _setup(client)
-    receipts = [actions.cast_referendum_vote(client, "grpc-test", v, c) for v, c in zip(keys.voters, ["yes", "no", "yes", "abstain"], strict=True)]
+    receipts = [
+        actions.cast_referendum_vote(client, "grpc-test", v, c)
+        for v, c in zip(keys.voters, ["yes", "no", "yes", "abstain"], strict=True)
+    ]
     # A restart rebuilds the state from the log alone.
     server2, service2, port2 = _start(running.url, running.signer)
     try:
@@ -143,11 +164,22 @@ def test_bad_requests_get_precise_statuses(running: Running) -> None:
     assert statement(stub.OpenElection, real_close) == "PERMISSION_DENIED"  # wrong kind for the method
     forged = dataclasses.replace(real_close, signature=bytes(64))
     assert statement(stub.CloseElection, forged) == "PERMISSION_DENIED"  # bad signature
-    early = sign_statement(EntryKind.DECRYPTION_SHARE, "grpc-test", {"shares": [], "trustee": 1}, keys.trustees[0], Role.TRUSTEE, 1)
+    early = sign_statement(
+        EntryKind.DECRYPTION_SHARE, "grpc-test", {"shares": [], "trustee": 1}, keys.trustees[0], Role.TRUSTEE, 1
+    )
     assert statement(stub.SubmitDecryptionShare, early) == "FAILED_PRECONDITION"  # before the tally
-    assert _status(stub.CreateElection, pb.SignedStatement(entry=client.election("grpc-test").info.definition)) == "ALREADY_EXISTS"
-    assert _status(stub.GetInclusionProof, pb.InclusionProofRequest(election_id="grpc-test", leaf_index=10**6)) == "INVALID_ARGUMENT"
-    assert _status(stub.GetConsistencyProof, pb.ConsistencyProofRequest(election_id="grpc-test", size1=0)) == "INVALID_ARGUMENT"
+    assert (
+        _status(stub.CreateElection, pb.SignedStatement(entry=client.election("grpc-test").info.definition))
+        == "ALREADY_EXISTS"
+    )
+    assert (
+        _status(stub.GetInclusionProof, pb.InclusionProofRequest(election_id="grpc-test", leaf_index=10**6))
+        == "INVALID_ARGUMENT"
+    )
+    assert (
+        _status(stub.GetConsistencyProof, pb.ConsistencyProofRequest(election_id="grpc-test", size1=0))
+        == "INVALID_ARGUMENT"
+    )
     assert _status(stub.GetEntries, pb.EntriesRequest(election_id="grpc-test", limit=5000)) == "INVALID_ARGUMENT"
     # Nothing half-written: the log holds exactly the accepted entries, and the state agrees.
     info = client.election("grpc-test").info

@@ -7,12 +7,11 @@ import dataclasses
 import pytest
 
 from crypto import paillier
+from tests.factories import make_election
 from voting.ballot import Contest, EncryptedBallot, build_referendum_ballot, verify_ballot
 from voting.eligibility import SigningEligibility
 from voting.encoding import canonical, hex_int, parse
 from voting.errors import InvalidBallot, InvalidEncoding, NotEligible
-
-from tests.factories import make_election
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +57,7 @@ def test_mutated_proof_field_rejected(election) -> None:  # type: ignore[no-unty
     ballot = build_referendum_ballot(election.context, 2, election.voters[0])
     contest = ballot.contests[0]
     proof = contest.proof
-    n2 = election.context.public_key.n ** 2
+    n2 = election.context.public_key.n**2
     for field_name in ("commitments", "challenges", "responses"):
         values = list(getattr(proof, field_name))
         values[1] = (values[1] + 1) % (n2 if field_name == "commitments" else 2**128)

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from crypto.ed25519 import SigningKey
+from tests.factories import make_election
 from voting.election import RevotePolicy
 from voting.errors import (
     Conflict,
@@ -22,8 +23,6 @@ from voting.errors import (
 )
 from voting.records import Entry, EntryKind, Role
 from voting.state import Phase
-
-from tests.factories import make_election
 
 
 @pytest.fixture
@@ -64,11 +63,21 @@ def test_second_issuance_for_one_roll_entry_rejected(safe_primes_1024) -> None: 
     extra = SigningKey.generate()
     with pytest.raises(Conflict):
         e.state.apply(
-            e.statement(EntryKind.CREDENTIAL_ISSUED, {"credential": extra.public_key.hex(), "roll_id": "unit-0"}, e.registrar, Role.REGISTRAR)
+            e.statement(
+                EntryKind.CREDENTIAL_ISSUED,
+                {"credential": extra.public_key.hex(), "roll_id": "unit-0"},
+                e.registrar,
+                Role.REGISTRAR,
+            )
         )
     with pytest.raises(InvalidStatement):  # not on the roll
         e.state.apply(
-            e.statement(EntryKind.CREDENTIAL_ISSUED, {"credential": extra.public_key.hex(), "roll_id": "unit-99"}, e.registrar, Role.REGISTRAR)
+            e.statement(
+                EntryKind.CREDENTIAL_ISSUED,
+                {"credential": extra.public_key.hex(), "roll_id": "unit-99"},
+                e.registrar,
+                Role.REGISTRAR,
+            )
         )
 
 
@@ -153,10 +162,12 @@ def test_bad_share_rejected(election) -> None:  # type: ignore[no-untyped-def]
     body = dict(good.body)
     share = dict(body["shares"][0])
     value = int(share["value"], 16)
-    share["value"] = format((value * 4) % (election.context.public_key.n ** 2), f"0{len(share['value'])}x")
+    share["value"] = format((value * 4) % (election.context.public_key.n**2), f"0{len(share['value'])}x")
     body["shares"] = [share]
     with pytest.raises(InvalidShare):
-        election.state.apply(election.statement(EntryKind.DECRYPTION_SHARE, body, election.trustees[0], Role.TRUSTEE, 1))
+        election.state.apply(
+            election.statement(EntryKind.DECRYPTION_SHARE, body, election.trustees[0], Role.TRUSTEE, 1)
+        )
 
 
 def test_result_needs_threshold_shares(election) -> None:  # type: ignore[no-untyped-def]

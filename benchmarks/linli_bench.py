@@ -1,0 +1,342 @@
+"""Linli side of the side-by-side benchmark (run with Linli's virtualenv; ``benchmarks/run.py`` drives it).
+
+What is timed (wall clock, ``time.perf_counter``; medians over the repetitions):
+
+* ``key_ceremony``: the dealer ceremony at the election modulus: two safe primes (``crypto.primes``, two
+  processes), ``threshold.deal`` (t = 3 of n = 5) and the modulus proof; a different protocol from ElectionGuard's
+  distributed key ceremony, reported for context only.
+* ``referendum``: ``voting.ballot.build_referendum_ballot`` (Paillier encryption, 3-way membership proof, Ed25519
+  eligibility signature); ``voting.ballot.verify_ballot`` (signature + validity proof); ``intake_parse_and_verify``
+  (``EncryptedBallot.from_json`` of the canonical JSON, which validates every ciphertext, then ``verify_ballot``);
+  ``decrypt_tally_3_of_5``: ``make_trustee_shares`` of trustees 1..3, ``verify_trustee_shares`` of each, and
+  ``combine_totals`` (checked against the known totals).
+* ``committee_10_choose_3`` (PROJECTION: Linli has no committee ballot yet): the same work built from Linli's
+  primitives in ElectionGuard's ballot shape: 10 Paillier ciphertexts each with a {0, 1} membership proof, a proof that
+  their product encrypts a value in {0, 1, 2, 3} (witness ∏ r_i mod n), and an Ed25519 signature over the ballot
+  hash; verification of all of it; decryption of the 10 per-candidate tally ciphertexts with 3 of 5 trustees.
+* ``primitives`` at each of ``micro_bits``: Paillier encryption (fresh r, r^n), membership proof prove / verify over
+  a 3-value set, partial decryption with its proof (prove) / share verification.
+
+Safe primes for the benchmark keys are generated once and cached in a JSON file under /tmp (never in the repo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from crypto import ed25519, paillier, threshold
+from crypto.primes import random_safe_prime_pair
+from crypto.proofs import prove_membership, verify_membership
+from voting.ballot import EncryptedBallot, build_referendum_ballot, verify_ballot
+from voting.election import (
+    REFERENDUM_OPTIONS,
+    ElectionContext,
+    ElectionDefinition,
+    ElectionKind,
+    EligibilityMode,
+    RevotePolicy,
+    Trustee,
+    key_to_json,
+)
+from voting.records import Entry, EntryKind, Role, sign_statement
+from voting.state import ElectionState, modulus_proof_to_json
+from voting.tally import aggregate, combine_totals, decode_totals, make_trustee_shares, verify_trustee_shares
+
+PRIMES_CACHE = Path("/tmp/linli-bench-primes.json")
+PARTIES = 5
+THRESHOLD = 3
+PRESENT = (1, 2, 3)  # the trustees who decrypt (3 of 5)
+ELECTION_ID = "bench-referendum"
+
+
+def median_time(fn: Callable[[int], Any], reps: int) -> tuple[dict[str, Any], list[Any]]:
+    times, results = [], []
+    for i in range(reps):
+        t0 = time.perf_counter()
+        results.append(fn(i))
+        times.append(time.perf_counter() - t0)
+    return {"median": statistics.median(times), "times": times}, results
+
+
+# --- keys ------------------------------------------------------------------------------------------------------
+
+
+def cached_primes(modulus_bits: int, cache: Path = PRIMES_CACHE) -> tuple[int, int]:
+    """Two safe primes of ``modulus_bits / 2`` bits, from ``cache`` or generated (then added to the cache)."""
+    data: dict[str, Any] = json.loads(cache.read_text()) if cache.exists() else {}
+    entry = data.get(str(modulus_bits))
+    if entry is None:
+        p, q = random_safe_prime_pair(modulus_bits // 2)
+        data[str(modulus_bits)] = {"p": str(p), "q": str(q)}
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data))
+        tmp.replace(cache)
+        return p, q
+    return int(entry["p"]), int(entry["q"])
+
+
+def bench_key_ceremony(modulus_bits: int, reps: int) -> dict[str, Any]:
+    primes_t, deal_t = [], []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        p, q = random_safe_prime_pair(modulus_bits // 2)
+        t1 = time.perf_counter()
+        threshold.deal(p, q, THRESHOLD, PARTIES)
+        threshold.prove_modulus(p, q, b"benchmark")
+        t2 = time.perf_counter()
+        primes_t.append(t1 - t0)
+        deal_t.append(t2 - t1)
+    totals = [a + b for a, b in zip(primes_t, deal_t, strict=True)]
+    return {
+        "modulus_bits": modulus_bits,
+        "safe_prime_pair": {"median": statistics.median(primes_t), "times": primes_t},
+        "deal_and_modulus_proof": {"median": statistics.median(deal_t), "times": deal_t},
+        "total": {"median": statistics.median(totals), "times": totals},
+        "note": "trusted-dealer ceremony (Linli); the safe-prime search time is random (geometric)",
+    }
+
+
+# --- an election context without a server (as tests/factories.make_election, at any modulus size) ----------------
+
+
+def make_context(
+    primes: tuple[int, int], modulus_bits: int, voters: int
+) -> tuple[ElectionContext, list[threshold.KeyShare], list[ed25519.SigningKey]]:
+    """Create, key and open a referendum through the domain layer (the same checks the server's log applies)."""
+    admin, registrar = ed25519.SigningKey.generate(), ed25519.SigningKey.generate()
+    trustee_keys = [ed25519.SigningKey.generate() for _ in range(PARTIES)]
+    definition = ElectionDefinition(
+        election_id=ELECTION_ID,
+        kind=ElectionKind.REFERENDUM,
+        title="Benchmark referendum",
+        question="Repaint the east gate?",
+        options=REFERENDUM_OPTIONS,
+        eligibility=EligibilityMode.SIGNING,
+        revote=RevotePolicy.LAST_COUNTS,
+        threshold=THRESHOLD,
+        trustees=tuple(Trustee(i + 1, f"t{i + 1}", k.public_key) for i, k in enumerate(trustee_keys)),
+        admin_key=admin.public_key,
+        registrar_key=registrar.public_key,
+        modulus_bits=modulus_bits,
+        max_voters=1000,
+    )
+    state = ElectionState(min_modulus_bits=modulus_bits)
+
+    def statement(kind: EntryKind, body: dict[str, Any], key: ed25519.SigningKey = admin, role: Role = Role.ADMIN) -> Entry:
+        return sign_statement(kind, ELECTION_ID, body, key, role)
+
+    state.apply(statement(EntryKind.ELECTION_CREATED, {"election": definition.to_json()}))
+    p, q = primes
+    pk, shares = threshold.deal(p, q, THRESHOLD, PARTIES)
+    proof = threshold.prove_modulus(p, q, state.election_hash)
+    state.apply(
+        statement(
+            EntryKind.KEY_PUBLISHED,
+            {"modulus_proof": modulus_proof_to_json(proof, modulus_bits), "public_key": key_to_json(pk, modulus_bits)},
+        )
+    )
+    state.apply(statement(EntryKind.ROLL_PUBLISHED, {"entries": [{"roll_id": f"unit-{i}"} for i in range(voters)]}))
+    credentials = [ed25519.SigningKey.generate() for _ in range(voters)]
+    for i, v in enumerate(credentials):
+        body = {"credential": v.public_key.hex(), "roll_id": f"unit-{i}"}
+        state.apply(statement(EntryKind.CREDENTIAL_ISSUED, body, registrar, Role.REGISTRAR))
+    state.apply(statement(EntryKind.ELECTION_OPENED, {}))
+    return state.require_context(), shares, credentials
+
+
+# --- referendum ------------------------------------------------------------------------------------------------
+
+
+def _decrypt(context: ElectionContext, shares: Sequence[threshold.KeyShare], tally: Sequence[int]) -> tuple[int, ...]:
+    made = [make_trustee_shares(context, shares[i - 1], tally) for i in PRESENT]
+    for s in made:
+        verify_trustee_shares(context, s, tally)
+    return combine_totals(context, tally, made)
+
+
+def bench_referendum(
+    context: ElectionContext, shares: list[threshold.KeyShare], voters: list[ed25519.SigningKey], reps: int
+) -> dict[str, Any]:
+    count = len(voters)
+    choices = [i % len(REFERENDUM_OPTIONS) for i in range(count)]
+    build, ballots = median_time(lambda i: build_referendum_ballot(context, choices[i], voters[i]), count)
+    verify, _ = median_time(lambda i: verify_ballot(context, ballots[i]), count)
+    wire = [ballot.to_bytes(context) for ballot in ballots]
+
+    def intake(i: int) -> None:
+        verify_ballot(context, EncryptedBallot.from_json(json.loads(wire[i]), context))
+
+    parse_verify, _ = median_time(intake, count)
+    tally = (aggregate(context, [b.contests[0].ciphertext for b in ballots]),)
+    decrypt, results = median_time(lambda _: _decrypt(context, shares, tally), reps)
+    expected = tuple(choices.count(k) for k in range(len(REFERENDUM_OPTIONS)))
+    if results[-1] != expected:
+        raise RuntimeError(f"Linli decrypted {results[-1]}, expected {expected}")
+    # the parts of the decryption, once each, for the report
+    parts: dict[str, float] = {}
+    t0 = time.perf_counter()
+    made = make_trustee_shares(context, shares[0], tally)
+    parts["make_shares_one_trustee"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    verify_trustee_shares(context, made, tally)
+    parts["verify_shares_one_trustee"] = time.perf_counter() - t0
+    return {
+        "build_ballot": build,
+        "verify_ballot": verify,
+        "intake_parse_and_verify": parse_verify,
+        "decrypt_tally_3_of_5": {**decrypt, "ballots_in_tally": count, "parts": parts},
+        "ballot_bytes": len(wire[0]),
+        "totals": list(results[-1]),
+    }
+
+
+# --- committee election, 10 candidates choose <= 3 (projection from primitives) -------------------------------
+
+
+_CANDIDATES = 10
+_SEATS = 3
+
+
+def _committee_ballot(context: ElectionContext, marks: Sequence[int], credential: ed25519.SigningKey) -> dict[str, Any]:
+    pk = context.public_key.paillier
+    binding = credential.public_key
+    cs, rs, proofs = [], [], []
+    for j, x in enumerate(marks):
+        r = paillier.random_unit(pk)
+        c = paillier.encrypt(pk, x, r)
+        proofs.append(prove_membership(pk, c, r, x, (0, 1), context.proof_context("ballot", binding, bytes([j]))))
+        cs.append(c)
+        rs.append(r)
+    total_c = paillier.add(pk, *cs)
+    total_r = 1
+    for r in rs:
+        total_r = total_r * r % pk.n
+    bound = tuple(range(_SEATS + 1))
+    total_proof = prove_membership(pk, total_c, total_r, sum(marks), bound, context.proof_context("ballot-sum", binding))
+    digest = _committee_hash(context, cs, binding)
+    return {"cs": cs, "proofs": proofs, "sum_proof": total_proof, "binding": binding, "sig": credential.sign(digest)}
+
+
+def _committee_hash(context: ElectionContext, cs: Sequence[int], binding: bytes) -> bytes:
+    width = context.public_key.paillier.ciphertext_length
+    return hashlib.sha256(b"bench/committee\x00" + binding + b"".join(c.to_bytes(width, "big") for c in cs)).digest()
+
+
+def _verify_committee(context: ElectionContext, ballot: dict[str, Any]) -> None:
+    pk = context.public_key.paillier
+    binding = ballot["binding"]
+    ed25519.verify(binding, _committee_hash(context, ballot["cs"], binding), ballot["sig"])
+    for j, (c, proof) in enumerate(zip(ballot["cs"], ballot["proofs"], strict=True)):
+        verify_membership(pk, c, (0, 1), proof, context.proof_context("ballot", binding, bytes([j])))
+    total_c = paillier.add(pk, *ballot["cs"])
+    bound = tuple(range(_SEATS + 1))
+    verify_membership(pk, total_c, bound, ballot["sum_proof"], context.proof_context("ballot-sum", binding))
+
+
+def bench_committee(
+    context: ElectionContext, shares: list[threshold.KeyShare], voters: list[ed25519.SigningKey], reps: int
+) -> dict[str, Any]:
+    count = min(len(voters), max(reps, 2))
+    marks = [[1 if j in {i % 10, (i + 3) % 10, (i + 7) % 10} else 0 for j in range(_CANDIDATES)] for i in range(count)]
+    build, ballots = median_time(lambda i: _committee_ballot(context, marks[i], voters[i]), count)
+    verify, _ = median_time(lambda i: _verify_committee(context, ballots[i]), count)
+    pk = context.public_key.paillier
+    tally = tuple(paillier.add(pk, *(b["cs"][j] for b in ballots)) for j in range(_CANDIDATES))
+
+    def decrypt(_: int) -> list[int]:
+        made = [make_trustee_shares(context, shares[i - 1], tally) for i in PRESENT]
+        for s in made:
+            verify_trustee_shares(context, s, tally)
+        totals = []
+        for j, c in enumerate(tally):
+            m = threshold.combine(context.public_key, c, [s.shares[j] for s in made])
+            totals.append(decode_totals(m, context.definition.counter_bits, 1)[0])
+        return totals
+
+    dec, results = median_time(decrypt, reps)
+    expected = [sum(col) for col in zip(*marks, strict=True)]
+    if results[-1] != expected:
+        raise RuntimeError(f"Linli decrypted {results[-1]}, expected {expected}")
+    return {
+        "projection": "Linli primitives in ElectionGuard's ballot shape; Linli has no committee ballot yet",
+        "build_ballot": build,
+        "verify_ballot": verify,
+        "decrypt_tally_3_of_5": {**dec, "ballots_in_tally": count},
+        "totals": results[-1],
+    }
+
+
+# --- primitives ------------------------------------------------------------------------------------------------
+
+
+def bench_primitives(modulus_bits: int, reps: int) -> dict[str, Any]:
+    p, q = cached_primes(modulus_bits)
+    tpk, shares = threshold.deal(p, q, THRESHOLD, PARTIES)
+    pk = tpk.paillier
+    allowed = (1, 1 << 10, 1 << 20)  # a 3-value set shaped like the referendum's packed options
+    context = hashlib.sha256(b"bench/primitives").digest()
+    rs = [paillier.random_unit(pk) for _ in range(reps)]
+    enc, cs = median_time(lambda i: paillier.encrypt(pk, allowed[i % 3], rs[i]), reps)
+    prove, proofs = median_time(lambda i: prove_membership(pk, cs[i], rs[i], i % 3, allowed, context), reps)
+    verify, _ = median_time(lambda i: verify_membership(pk, cs[i], allowed, proofs[i], context), reps)
+    share_prove, dshares = median_time(lambda i: threshold.partial_decrypt(shares[i % PARTIES], cs[i], context), reps)
+    share_verify, _ = median_time(lambda i: threshold.verify_share(tpk, cs[i], dshares[i], context), reps)
+    return {
+        "modulus_bits": modulus_bits,
+        "paillier_encrypt": enc,
+        "membership_prove_3": prove,
+        "membership_verify_3": verify,
+        "share_prove": share_prove,
+        "share_verify": share_verify,
+    }
+
+
+# --- entry point -----------------------------------------------------------------------------------------------
+
+
+def run(
+    *, modulus_bits: int, micro_bits: Sequence[int], reps: int, ballots: int, ceremony_reps: int, ceremony: bool = True
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"system": "Linli", "python": sys.version.split()[0], "modulus_bits": modulus_bits}
+    out["reps"] = reps
+    if ceremony:
+        out["key_ceremony"] = bench_key_ceremony(modulus_bits, ceremony_reps)
+    context, shares, voters = make_context(cached_primes(modulus_bits), modulus_bits, max(ballots, reps))
+    out["referendum"] = bench_referendum(context, shares, voters, reps)
+    out["committee_10_choose_3"] = bench_committee(context, shares, voters, reps)
+    out["primitives"] = {str(bits): bench_primitives(bits, reps) for bits in micro_bits}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Linli benchmarks (JSON on stdout)")
+    parser.add_argument("--modulus-bits", type=int, default=3072)
+    parser.add_argument("--micro-bits", type=int, nargs="+", default=[2048, 3072])
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--ballots", type=int, default=5)
+    parser.add_argument("--ceremony-reps", type=int, default=1)
+    parser.add_argument("--no-ceremony", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(
+        modulus_bits=args.modulus_bits,
+        micro_bits=args.micro_bits,
+        reps=args.reps,
+        ballots=args.ballots,
+        ceremony_reps=args.ceremony_reps,
+        ceremony=not args.no_ceremony,
+    )
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
