@@ -35,7 +35,9 @@ P = field_modulus
 B = FQ(4)
 U_ABS = 0xD201000000010000  # |u|, u = -0xd201000000010000
 H = (U_ABS + 1) ** 2 // 3  # cofactor h = (u − 1)²/3
-H_FACTORS = {3: 1, 11: 2, 10177: 2, 859267: 2, 52437899: 2}
+# h = 3·11²·10177²·859267²·52437899², and E(Fp)[h] ≅ Z/((u−1)/3) × Z/(u−1): for ℓ > 3 the ℓ-part is
+# (Z/ℓ)², so there are no points of order ℓ², only the ℓ² − 1 points of order ℓ.
+H_PRIMES = (3, 11, 10177, 859267, 52437899)
 EDGE_SCALARS = [0, 1, 2, 3, R - 2, R - 1, R, R + 1, 2 * R, 2 * R + 5, -1, -R, 2**255 - 1, 2**256 + 7]
 
 Point = tuple[FQ, FQ, FQ]
@@ -73,14 +75,20 @@ def _random_curve_point(seed: int) -> Point:
     return pt
 
 
-def _point_of_order(prime_power: int, seed: int) -> Point:
-    """A point of order exactly ``prime_power`` (dividing h), from (h·r/prime_power)·Q for curve points Q."""
-    prime = next(q for q in H_FACTORS if prime_power % q == 0)
+def _point_of_order(prime: int, seed: int) -> Point:
+    """A point of order ``prime`` | h: (h·r/ℓ^e)·Q for random curve points Q (ℓ^e ∥ h), until not O."""
+    m = H * R
+    while m % prime == 0:
+        m //= prime
     while True:
-        pt = multiply(_random_curve_point(seed), H * R // prime_power)
-        if not is_inf(multiply(pt, prime_power // prime)):
+        pt = multiply(_random_curve_point(seed), m)
+        if not is_inf(pt):
             return pt
         seed += 1
+
+
+def _phi(pt: Point) -> Point:
+    return (pt[0] * int(g1._BETA), pt[1], pt[2])  # x = X/Z scales like X
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +113,8 @@ scalars = st.one_of(st.sampled_from(EDGE_SCALARS), st.integers(0, R - 1), st.int
 
 
 def test_endomorphism_constants() -> None:
-    beta = g1._BETA
-    lam = g1._LAMBDA
+    beta = int(g1._BETA)
+    lam = int(g1._LAMBDA)
     assert pow(beta, 3, P) == 1 and beta != 1
     assert (lam * lam + lam + 1) % R == 0
     gx, gy = int(G1[0].n), int(G1[1].n)
@@ -147,7 +155,7 @@ def test_signed_windows_rejects_overflow() -> None:
     with pytest.raises(ValueError, match="too large"):
         g1._signed_windows(2**16, 8, 2)
     with pytest.raises(ValueError, match="too large"):
-        g1._signed_windows(2**16 + 1, 8, 2, top_unsigned=True)
+        g1._signed_windows(2**16 + 129, 8, 2, top_unsigned=True)
 
 
 @settings(max_examples=50, deadline=None)
@@ -362,15 +370,29 @@ def test_subgroup_rejects_random_curve_points(seed: int) -> None:
     assert g1.is_in_subgroup(multiply(pt, H))  # clearing the cofactor lands in G1
 
 
-@pytest.mark.parametrize(("prime", "exponent"), sorted(H_FACTORS.items()))
-def test_subgroup_rejects_every_small_order_component(points: list[Point], prime: int, exponent: int) -> None:
-    # Each prime-power part of E(Fp)[h], alone and added to a G1 point, must be caught.
-    for order in sorted({prime, prime**exponent}):
-        t = _point_of_order(order, secrets.randbelow(P))
-        assert is_on_curve(t, B) and not is_inf(t)
-        assert not g1.is_in_subgroup(t)
-        assert not g1.is_in_subgroup(add(points[0], t))
-        assert not g1.is_in_subgroup(_rescale(add(points[1], t), 3))
+def test_cofactor_structure() -> None:
+    assert H == 3 * 11**2 * 10177**2 * 859267**2 * 52437899**2
+    assert H * R == P + 1 - (1 - U_ABS)  # #E(Fp) = p + 1 − t with trace t = u + 1
+
+
+@pytest.mark.parametrize("prime", H_PRIMES)
+def test_subgroup_rejects_every_small_order_component(points: list[Point], prime: int) -> None:
+    # A point of order ℓ for each prime ℓ | h, alone and added to G1 points, must be caught.
+    t = _point_of_order(prime, secrets.randbelow(P))
+    assert is_on_curve(t, B) and is_inf(multiply(t, prime))
+    assert not g1.is_in_subgroup(t)
+    assert not g1.is_in_subgroup(add(points[0], t))
+    assert not g1.is_in_subgroup(_rescale(add(points[1], t), 3))
+    # Where φ has eigenvectors on E[ℓ] (ℓ ≡ 1 mod 3), test them too: S = Σ_i μ^(−i)·φ^i(T) has φ(S) = μ·S.
+    if prime % 3 == 1:
+        mu = next(w for g in range(2, 50) if (w := pow(g, (prime - 1) // 3, prime)) != 1)
+        for mu in (mu, mu * mu % prime):  # the two non-trivial cube roots of unity mod ℓ
+            inv = pow(mu, -1, prime)
+            s = add(add(t, multiply(_phi(t), inv)), multiply(_phi(_phi(t)), inv * inv % prime))
+            if not is_inf(s):
+                assert eq(_phi(s), multiply(s, mu))
+                assert not g1.is_in_subgroup(s)
+                assert not g1.is_in_subgroup(add(points[2], s))
 
 
 def test_subgroup_rejects_order_3_and_off_curve_points(points: list[Point]) -> None:

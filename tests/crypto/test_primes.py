@@ -15,7 +15,7 @@ def test_small_primes_below_matches_trial_division() -> None:
     expected = [k for k in range(2, 2000) if all(k % d for d in range(2, int(k**0.5) + 1))]
     assert small_primes_below(2000).tolist() == expected
     assert small_primes_below(2).tolist() == []
-    assert int(primes.SMALL_PRIMES[-1]) < 1 << 18 <= int(gmpy2.next_prime(int(primes.SMALL_PRIMES[-1])))
+    assert int(primes.SMALL_PRIMES[-1]) < 1 << 20 <= int(gmpy2.next_prime(int(primes.SMALL_PRIMES[-1])))
 
 
 def test_is_safe_prime_known_values() -> None:
@@ -60,6 +60,13 @@ def test_sieve_strikes_exactly_the_candidates_with_small_factors() -> None:
         qp = q0 + 2 * k
         has_factor = any(qp % s == 0 or (2 * qp + 1) % s == 0 for s in small)
         assert (k in alive) != has_factor, k
+
+
+@pytest.mark.parametrize("bits", [16, 20, 300, 512, 1024, 4096])
+def test_sieve_parameters_stay_below_the_candidates(bits: int) -> None:
+    bound, window = primes._sieve_parameters(bits)
+    assert 3 <= bound <= 1 << (bits - 3)
+    assert 1 <= window <= 1 << (bits - 5)
 
 
 def test_progress_is_reported_and_increasing() -> None:
