@@ -40,9 +40,9 @@ the GLV split and the Python big-integer arithmetic are variable time, and the e
 addition formulas branch. An attacker who can time many operations with the same secret scalar (a BBS
 signer's key SK, a prover's blinding scalars r1, r2, r3~, m~_j, a pseudonym secret) may learn bits of it,
 remotely over a network in the worst case. Python big integers give no constant-time guarantee in any
-case, so a constant-time ladder written in Python would not fix this either. Use these functions on public scalars (verification, batch
-verification, public generators) freely; on secret scalars only where that risk is accepted, as it is for
-py_ecc's own ``multiply``, which is not constant time either.
+case, so a constant-time ladder written in Python would not fix this either. Use these functions on
+public scalars (verification, batch verification, public generators) freely; on secret scalars only
+where that risk is accepted, as it is for py_ecc's own ``multiply``, which is not constant time either.
 """
 
 from __future__ import annotations
@@ -244,10 +244,6 @@ def _add(p1: _Jac, p2: _Jac) -> _Jac:
     return (x3, y3, z1 * z2 % p * h % p)  # Z3 = Z1·Z2·H
 
 
-def _neg_aff(a: _Aff) -> _Aff:
-    return (a[0], (_P - a[1]) % _P)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Scalar recodings
 
@@ -321,7 +317,7 @@ def _odd_multiples(points: Sequence[_Aff], w: int) -> list[list[_Aff]]:
     twos = _batch_to_affine([_dbl((q[0], q[1], mpz(1))) for q in points])
     jac: list[_Jac] = []
     for q, t in zip(points, twos, strict=True):
-        if t is None:  # only for points of order 2, which E(Fp) has none of (#E(Fp) = h·r is odd)
+        if t is None:  # y = 0: order 2, which no point of E(Fp) has (#E(Fp) = h·r is odd); off the curve
             raise InvalidEncoding("point of order 2: not in G1")
         cur: _Jac = (q[0], q[1], mpz(1))
         jac.append(cur)

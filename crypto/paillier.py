@@ -20,12 +20,15 @@ import phe
 from crypto.errors import InvalidEncoding, InvalidKey
 
 __all__ = [
+    "NthPower",
     "PublicKey",
     "add",
     "ciphertext_from_bytes",
     "ciphertext_to_bytes",
     "decrypt_with_factors",
     "encrypt",
+    "encrypt_precomputed",
+    "precompute_nth_power",
     "random_unit",
     "scalar_mul",
     "validate_ciphertext",
@@ -73,6 +76,32 @@ def random_unit(pk: PublicKey) -> int:
         r = secrets.randbelow(pk.n)
         if _is_unit(r, pk.n):
             return r
+
+
+@dataclass(frozen=True, slots=True)
+class NthPower:
+    """A random unit ``root`` ∈ Z*_n with ``power = root^n mod n²`` computed ahead of time.
+
+    The n-th power is the whole cost of an encryption or a proof commitment; a client computes a few of these
+    while the voter reads the question, and the ballot is then built with short exponentiations only. Each one
+    must be used once.
+    """
+
+    root: int = field(repr=False)
+    power: int = field(repr=False)
+
+
+def precompute_nth_power(pk: PublicKey) -> NthPower:
+    """A fresh ``(r, r^n mod n²)`` with ``r`` uniform in Z*_n (from :mod:`secrets`)."""
+    r = random_unit(pk)
+    return NthPower(r, int(gmpy2.powmod(r, pk.n, pk.n2)))
+
+
+def encrypt_precomputed(pk: PublicKey, m: int, randomness: NthPower) -> int:
+    """``(1 + n)^m · r^n mod n²`` with ``r^n`` precomputed: ``(1 + m·n) · r^n`` (one multiplication)."""
+    if not 0 <= m < pk.n:
+        raise ValueError("plaintext must lie in [0, n)")
+    return int((1 + m * pk.n) * randomness.power % pk.n2)
 
 
 def encrypt(pk: PublicKey, m: int, r: int) -> int:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import gmpy2
 
 from crypto.errors import InvalidEncoding, InvalidKey, InvalidProof
-from crypto.paillier import PublicKey, random_unit, validate_ciphertext
+from crypto.paillier import NthPower, PublicKey, precompute_nth_power, validate_ciphertext
 from crypto.transcript import Transcript
 
 __all__ = [
@@ -88,7 +88,15 @@ def _challenge(
 
 
 def _prove(
-    domain: str, pk: PublicKey, c: int, r: int, index: int, allowed: Sequence[int], context: bytes
+    domain: str,
+    pk: PublicKey,
+    c: int,
+    r: int,
+    index: int,
+    allowed: Sequence[int],
+    context: bytes,
+    r_n: int | None = None,
+    nonces: Sequence[NthPower] | None = None,
 ) -> MembershipProof:
     values = _check_statement(pk, allowed)
     n, n2 = pk.n, pk.n2
@@ -98,10 +106,22 @@ def _prove(
     if not (0 < r < n and gmpy2.gcd(r, n) == 1):
         raise ValueError("randomness r must be in Z*_n")
     # The witness: u_i = c·(1+n)^{-m_i} = r^n (mod n²). The prover refuses a false statement.
-    if c * (1 - values[index] * n) % n2 != gmpy2.powmod(r, n, n2):
+    # ``r_n`` = r^n mod n² may come from the prover's own precomputation (crypto.paillier.NthPower); it gets a
+    # cheap sanity check modulo n only. This is a guard for honest provers, not a security check: with a wrong
+    # r_n the proof simply does not verify.
+    if r_n is None:
+        r_n = int(gmpy2.powmod(r, n, n2))
+    elif r_n % n != gmpy2.powmod(r, n, n) or not 0 < r_n < n2:
+        raise ValueError("r_n is not r^n")
+    if c * (1 - values[index] * n) % n2 != r_n:
         raise ValueError("c is not an encryption of allowed[index] with randomness r")
-    c_inv = gmpy2.invert(c, n2)
     k = len(values)
+    # One n-th power per branch (ρ for the real one, z_j for simulated ones), precomputed or computed now.
+    if nonces is None:
+        nonces = [precompute_nth_power(pk) for _ in range(k)]
+    if len(nonces) != k:
+        raise ValueError(f"need {k} precomputed n-th powers, got {len(nonces)}")
+    c_inv = gmpy2.invert(c, n2)
     commitments = [0] * k
     challenges = [0] * k
     responses = [0] * k
@@ -110,13 +130,13 @@ def _prove(
             continue
         # Simulated branch: a_j = z_j^n · u_j^{-e_j}, with u_j^{-e_j} = c^{-e_j}·(1 + m_j·e_j·n) mod n²
         e_j = secrets.randbits(CHALLENGE_BITS)
-        z_j = random_unit(pk)
+        z_j = nonces[j]
         u_inv_e = gmpy2.powmod(c_inv, e_j, n2) * (1 + m * e_j * n) % n2
-        commitments[j] = int(gmpy2.powmod(z_j, n, n2) * u_inv_e % n2)
+        commitments[j] = int(z_j.power * u_inv_e % n2)
         challenges[j] = e_j
-        responses[j] = z_j
-    rho = random_unit(pk)
-    commitments[index] = int(gmpy2.powmod(rho, n, n2))  # a_i = ρ^n
+        responses[j] = z_j.root
+    rho = nonces[index].root
+    commitments[index] = nonces[index].power  # a_i = ρ^n
     e = _challenge(domain, pk, c, values, commitments, context)
     e_i = (e - sum(challenges)) & _MASK  # e_i = e − Σ_{j≠i} e_j mod 2^k
     challenges[index] = e_i
@@ -224,13 +244,23 @@ def _equations_hold_reference(
 
 
 def prove_membership(
-    pk: PublicKey, c: int, r: int, index: int, allowed: Sequence[int], context: bytes
+    pk: PublicKey,
+    c: int,
+    r: int,
+    index: int,
+    allowed: Sequence[int],
+    context: bytes,
+    *,
+    r_n: int | None = None,
+    nonces: Sequence[NthPower] | None = None,
 ) -> MembershipProof:
     """Prove that ``c = Enc(allowed[index]; r)`` encrypts a value of ``allowed`` without saying which.
 
-    Raises ValueError if ``c`` is not that encryption (the prover refuses to prove a false statement).
+    ``r_n`` (= r^n mod n²) and ``nonces`` (one fresh :class:`~crypto.paillier.NthPower` per allowed value) may be
+    precomputed while the voter reads; then proving costs only short (k-bit) exponentiations. Nonces must never be
+    reused. Raises ValueError if ``c`` is not that encryption (the prover refuses to prove a false statement).
     """
-    return _prove(_MEMBERSHIP_DOMAIN, pk, c, r, index, allowed, context)
+    return _prove(_MEMBERSHIP_DOMAIN, pk, c, r, index, allowed, context, r_n, nonces)
 
 
 def verify_membership(pk: PublicKey, c: int, allowed: Sequence[int], proof: MembershipProof, context: bytes) -> None:

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 
 from crypto import paillier
+from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError
 from crypto.proofs import MembershipProof, prove_membership, verify_membership
 from voting.election import ElectionContext
@@ -19,7 +20,14 @@ from voting.eligibility import SigningEligibility, SigningEvidence, eligibility_
 from voting.encoding import JSON, canonical, exact_keys, get, hex_bytes, hex_int, parse_hex_int
 from voting.errors import InvalidBallot, InvalidEncoding
 
-__all__ = ["Contest", "EncryptedBallot", "build_referendum_ballot", "verify_ballot"]
+__all__ = [
+    "BallotRandomness",
+    "Contest",
+    "EncryptedBallot",
+    "build_referendum_ballot",
+    "precompute_ballot",
+    "verify_ballot",
+]
 
 BALLOT_HASH_DOMAIN = b"linli/ballot-hash/v1\x00"
 CHALLENGE_BYTES = 16  # 128-bit Fiat–Shamir challenges
@@ -105,23 +113,53 @@ def _contest_context(context: ElectionContext, binding: bytes, position: int) ->
     return context.proof_context("ballot", binding, position.to_bytes(4, "big"))
 
 
+@dataclass(frozen=True, slots=True)
+class BallotRandomness:
+    """Everything costly in a ballot, computed before the voter chooses (§P6.0): the encryption's r^n and one
+    n-th power per allowed value for the validity proof. Use once."""
+
+    encryption: paillier.NthPower
+    nonces: tuple[paillier.NthPower, ...]
+
+
+def precompute_ballot(context: ElectionContext) -> BallotRandomness:
+    pk = context.public_key.paillier
+    k = len(context.allowed_values())
+    return BallotRandomness(
+        paillier.precompute_nth_power(pk), tuple(paillier.precompute_nth_power(pk) for _ in range(k))
+    )
+
+
 def build_referendum_ballot(
-    context: ElectionContext, choice: int, credential: object, *, eligibility: SigningEligibility | None = None
+    context: ElectionContext,
+    choice: int,
+    credential: SigningKey,
+    *,
+    precomputed: BallotRandomness | None = None,
+    eligibility: SigningEligibility | None = None,
 ) -> EncryptedBallot:
-    """Encrypt ``choice`` (index into the options) and prove it valid; sign with the voter's credential."""
+    """Encrypt ``choice`` (index into the options) and prove it valid; sign with the voter's credential.
+
+    With ``precomputed`` randomness (:func:`precompute_ballot`) only short exponentiations remain.
+    """
     allowed = context.allowed_values()
     if not 0 <= choice < len(allowed):
         raise InvalidBallot(f"choice must be 0..{len(allowed) - 1}")
     scheme = eligibility or SigningEligibility()
-    from crypto.ed25519 import SigningKey
-
-    if not isinstance(credential, SigningKey):
-        raise TypeError("signing eligibility needs the voter's Ed25519 credential key")
     binding = scheme.binding_of(credential)
     pk = context.public_key.paillier
-    r = paillier.random_unit(pk)
-    c = paillier.encrypt(pk, allowed[choice], r)
-    proof = prove_membership(pk, c, r, choice, allowed, _contest_context(context, binding, 0))
+    rand = precomputed or precompute_ballot(context)
+    c = paillier.encrypt_precomputed(pk, allowed[choice], rand.encryption)
+    proof = prove_membership(
+        pk,
+        c,
+        rand.encryption.root,
+        choice,
+        allowed,
+        _contest_context(context, binding, 0),
+        r_n=rand.encryption.power,
+        nonces=rand.nonces,
+    )
     contests = (Contest(c, proof),)
     unsigned = EncryptedBallot(context.election_id, contests, SigningEvidence(binding, bytes(64)))
     evidence = scheme.sign(context, credential, unsigned.ballot_hash(context))

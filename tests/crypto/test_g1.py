@@ -7,6 +7,7 @@ Points outside G1 come from solving y² = x³ + 4 for random x without clearing 
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import Sequence
 
@@ -138,7 +139,7 @@ def test_wnaf_recoding(k: int, w: int) -> None:
     assert sum(d << pos for pos, d in digits) == k
     assert all(d % 2 == 1 and abs(d) < 1 << (w - 1) for _, d in digits)
     positions = [pos for pos, _ in digits]
-    assert all(b - a >= w for a, b in zip(positions, positions[1:], strict=False))
+    assert all(b - a >= w for a, b in itertools.pairwise(positions))
 
 
 @settings(max_examples=200, deadline=None)
@@ -197,6 +198,10 @@ def test_mul_rejects_small_order_point() -> None:
     assert is_on_curve(order3, B)
     with pytest.raises(InvalidEncoding):
         g1.mul(order3, 5)
+    with pytest.raises(InvalidEncoding):
+        g1.msm([G1, order3], [5, 5])
+    with pytest.raises(InvalidEncoding):
+        g1.mul((FQ(5), FQ(0), FQ.one()), 5)  # y = 0 (off the curve): "order 2"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -274,6 +279,10 @@ def test_msm_pippenger_short_and_equal_scalars() -> None:
         expected = multiply(G1, sum(k * (a + i * d) for i, k in enumerate(ks)) % R)
         assert eq(g1.msm(pts, ks), expected)
     assert g1.msm(pts, [R] * 40) == Z1
+
+
+def test_pippenger_without_terms() -> None:
+    assert g1._pippenger([], []) == g1._INF
 
 
 def test_sum_groups_affine_edge_cases(points: list[Point]) -> None:
@@ -385,8 +394,8 @@ def test_subgroup_rejects_every_small_order_component(points: list[Point], prime
     assert not g1.is_in_subgroup(_rescale(add(points[1], t), 3))
     # Where φ has eigenvectors on E[ℓ] (ℓ ≡ 1 mod 3), test them too: S = Σ_i μ^(−i)·φ^i(T) has φ(S) = μ·S.
     if prime % 3 == 1:
-        mu = next(w for g in range(2, 50) if (w := pow(g, (prime - 1) // 3, prime)) != 1)
-        for mu in (mu, mu * mu % prime):  # the two non-trivial cube roots of unity mod ℓ
+        omega = next(w for g in range(2, 50) if (w := pow(g, (prime - 1) // 3, prime)) != 1)
+        for mu in (omega, omega * omega % prime):  # the two non-trivial cube roots of unity mod ℓ
             inv = pow(mu, -1, prime)
             s = add(add(t, multiply(_phi(t), inv)), multiply(_phi(_phi(t)), inv * inv % prime))
             if not is_inf(s):
@@ -396,7 +405,8 @@ def test_subgroup_rejects_every_small_order_component(points: list[Point], prime
 
 
 def test_subgroup_rejects_order_3_and_off_curve_points(points: list[Point]) -> None:
-    for y in (2, P - 2):
-        assert not g1.is_in_subgroup((FQ(0), FQ(y), FQ.one()))
+    for y0 in (2, P - 2):
+        assert not g1.is_in_subgroup((FQ(0), FQ(y0), FQ.one()))
     x, y, z = points[0]
-    assert not g1.is_in_subgroup((x, y + z, z))  # off the curve
+    assert not is_on_curve((x, y + z, z), B)
+    assert not g1.is_in_subgroup((x, y + z, z))

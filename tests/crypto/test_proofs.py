@@ -303,3 +303,28 @@ def test_sum_proof_mutations_fail(paillier_key: PublicKey, field: str) -> None:
     mutated = dataclasses.replace(proof, **{field: (getattr(proof, field)[0] + 1,)})
     with pytest.raises(InvalidProof):
         verify_sum(paillier_key, c, 9, mutated, CTX)
+
+
+def test_precomputed_randomness_gives_valid_proofs(paillier_key: PublicKey) -> None:
+    """The client path: r^n and every branch's n-th power computed before the choice is known."""
+    from crypto.paillier import encrypt_precomputed, precompute_nth_power
+
+    for index in range(len(ALLOWED)):
+        enc = precompute_nth_power(paillier_key)
+        nonces = [precompute_nth_power(paillier_key) for _ in ALLOWED]
+        c = encrypt_precomputed(paillier_key, ALLOWED[index], enc)
+        assert c == encrypt(paillier_key, ALLOWED[index], enc.root)
+        proof = prove_membership(paillier_key, c, enc.root, index, ALLOWED, CTX, r_n=enc.power, nonces=nonces)
+        verify_membership(paillier_key, c, ALLOWED, proof, CTX)
+
+
+def test_precomputed_inputs_checked(paillier_key: PublicKey) -> None:
+    from crypto.paillier import encrypt_precomputed, precompute_nth_power
+
+    enc = precompute_nth_power(paillier_key)
+    c = encrypt_precomputed(paillier_key, ALLOWED[0], enc)
+    nonces = [precompute_nth_power(paillier_key) for _ in ALLOWED]
+    with pytest.raises(ValueError, match="r_n"):
+        prove_membership(paillier_key, c, enc.root, 0, ALLOWED, CTX, r_n=enc.power + 1, nonces=nonces)
+    with pytest.raises(ValueError, match="n-th powers"):
+        prove_membership(paillier_key, c, enc.root, 0, ALLOWED, CTX, r_n=enc.power, nonces=nonces[:-1])
