@@ -82,7 +82,8 @@ _Aff = tuple[int, int]
 _P: Final[int] = mpz(field_modulus)
 _R: Final[int] = curve_order
 _B: Final[int] = mpz(4)  # E: y² = x³ + 4
-# The BLS parameter u = -0xd201000000010000 (RFC 9380 §8.8.1; draft-irtf-cfrg-pairing-friendly-curves §4.2.1).
+# The BLS parameter u = -0xd201000000010000 = -(2^63 + 2^62 + 2^60 + 2^57 + 2^48 + 2^16)
+# (draft-irtf-cfrg-pairing-friendly-curves §4.2.1; RFC 9380 §8.8.1 uses h_eff = 1 − u).
 _U_ABS: Final[int] = 0xD201000000010000
 # GLV: λ = u² − 1 satisfies λ² + λ + 1 = u⁴ − u² + 1 = r ≡ 0, so it is a cube root of unity mod r, and
 # φ(x, y) = (β·x, y) with this cube root of unity β in Fp acts on G1 as multiplication by λ
@@ -618,7 +619,7 @@ def is_in_subgroup(pt: G1Point) -> bool:
     """True iff P is on E: y² = x³ + 4 and in the order-r subgroup G1 (the identity is in G1).
 
     Scott, "A note on group membership tests for G1, G2 and GT on BLS pairing-friendly curves"
-    (eprint 2021/1130), §4: P ∈ G1 ⟺ P + u²·φ(P) = O. On G1, u²·λ = u⁴ − u² = r − 1, so the sum is
+    (eprint 2021/1130): P ∈ G1 ⟺ P + u²·φ(P) = O. On G1, u²·λ = u⁴ − u² = r − 1, so the sum is
     O there. Conversely, #E(Fp) = h·r with h = (u−1)²/3, so every prime ℓ | h divides u − 1 and
     u² ≡ 1 (mod ℓ). Were P + u²·φ(P) = O with a non-trivial h-part, some multiple Q of P of prime
     order ℓ | h would satisfy φ(Q) = −u²·Q = −Q, and then O = (φ² + φ + 1)(Q) = Q − Q + Q = Q, absurd.

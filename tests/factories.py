@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from client.record import Record
-from crypto import merkle, threshold
+from crypto import bbs, merkle, threshold
 from crypto.ed25519 import SigningKey
 from crypto.note import Checkpoint, NoteSigner, sign_checkpoint
 from voting.ballot import build_referendum_ballot, verify_ballot
+from voting.credentials import finish_credential, issue_credential, request_credential
 from voting.election import (
     REFERENDUM_OPTIONS,
     ElectionContext,
@@ -34,9 +37,10 @@ class TestElection:
     registrar: SigningKey
     trustees: list[SigningKey]
     shares: list[threshold.KeyShare]
-    voters: list[SigningKey]
+    voters: list[Any]  # SigningKey (signing mode) or AnonymousCredential (anonymous mode)
     state: ElectionState
     entries: list[Entry] = field(default_factory=list)
+    bbs_sk: bytes | None = None
 
     @property
     def context(self) -> ElectionContext:
@@ -89,8 +93,12 @@ def make_election(
     parties: int = 5,
     election_id: str = "test-election",
     open_: bool = True,
+    eligibility: EligibilityMode = EligibilityMode.SIGNING,
+    bbs_sk: bytes | None = None,
 ) -> TestElection:
     admin, registrar = SigningKey.generate(), SigningKey.generate()
+    anonymous = eligibility is EligibilityMode.ANONYMOUS
+    bbs_sk = bbs_sk or (bbs.key_gen(secrets.token_bytes(32)) if anonymous else None)
     trustees = [SigningKey.generate() for _ in range(parties)]
     definition = ElectionDefinition(
         election_id=election_id,
@@ -98,7 +106,7 @@ def make_election(
         title="Test referendum",
         question="Repaint the east gate?",
         options=REFERENDUM_OPTIONS,
-        eligibility=EligibilityMode.SIGNING,
+        eligibility=eligibility,
         revote=revote,
         threshold=threshold_,
         trustees=tuple(Trustee(i + 1, f"t{i + 1}", k.public_key) for i, k in enumerate(trustees)),
@@ -106,9 +114,10 @@ def make_election(
         registrar_key=registrar.public_key,
         modulus_bits=MODULUS_BITS,
         max_voters=1000,
+        credential_key=bbs.sk_to_pk(bbs_sk) if bbs_sk else b"",
     )
     state = ElectionState(min_modulus_bits=MODULUS_BITS)
-    e = TestElection(election_id, admin, registrar, trustees, [], [SigningKey.generate() for _ in range(voters)], state)
+    e = TestElection(election_id, admin, registrar, trustees, [], [], state, bbs_sk=bbs_sk)
     e.append(e.statement(EntryKind.ELECTION_CREATED, {"election": definition.to_json()}))
     p, q = primes
     pk, shares = threshold.deal(p, q, threshold_, parties)
@@ -121,15 +130,17 @@ def make_election(
         )
     )
     e.append(e.statement(EntryKind.ROLL_PUBLISHED, {"entries": [{"roll_id": f"unit-{i}"} for i in range(voters)]}))
-    for i, v in enumerate(e.voters):
-        e.append(
-            e.statement(
-                EntryKind.CREDENTIAL_ISSUED,
-                {"credential": v.public_key.hex(), "roll_id": f"unit-{i}"},
-                e.registrar,
-                Role.REGISTRAR,
-            )
-        )
+    for i in range(voters):
+        if anonymous:
+            assert bbs_sk is not None
+            request = request_credential(election_id)
+            issued = issue_credential(bbs_sk, election_id, request.commitment)
+            e.voters.append(finish_credential(request, bbs.sk_to_pk(bbs_sk), issued))
+            body = {"roll_id": f"unit-{i}"}
+        else:
+            e.voters.append(SigningKey.generate())
+            body = {"credential": e.voters[-1].public_key.hex(), "roll_id": f"unit-{i}"}
+        e.append(e.statement(EntryKind.CREDENTIAL_ISSUED, body, e.registrar, Role.REGISTRAR))
     if open_:
         e.append(e.statement(EntryKind.ELECTION_OPENED, {}))
     return e

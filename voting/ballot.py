@@ -11,20 +11,30 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from crypto import paillier
+from crypto import bbs, paillier
+from crypto.bls12_381 import G1Point
 from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError
 from crypto.proofs import MembershipProof, prove_membership, verify_membership
-from voting.election import ElectionContext
-from voting.eligibility import SigningEligibility, SigningEvidence, eligibility_for
+from voting.credentials import AnonymousCredential
+from voting.election import ElectionContext, EligibilityMode
+from voting.eligibility import (
+    AnonymousEligibility,
+    AnonymousEvidence,
+    Evidence,
+    SigningEligibility,
+    SigningEvidence,
+    eligibility_for,
+)
 from voting.encoding import JSON, canonical, exact_keys, get, hex_bytes, hex_int, parse_hex_int
-from voting.errors import InvalidBallot, InvalidEncoding
+from voting.errors import InvalidBallot, InvalidEncoding, NotEligible
 
 __all__ = [
     "BallotRandomness",
     "Contest",
     "EncryptedBallot",
     "build_referendum_ballot",
+    "check_ballot_proofs",
     "precompute_ballot",
     "verify_ballot",
 ]
@@ -72,7 +82,7 @@ class Contest:
 class EncryptedBallot:
     election_id: str
     contests: tuple[Contest, ...]
-    evidence: SigningEvidence
+    evidence: Evidence
 
     def ballot_hash(self, context: ElectionContext) -> bytes:
         """What the eligibility evidence signs: every field but the evidence itself, plus the binding."""
@@ -133,20 +143,21 @@ def precompute_ballot(context: ElectionContext) -> BallotRandomness:
 def build_referendum_ballot(
     context: ElectionContext,
     choice: int,
-    credential: SigningKey,
+    credential: SigningKey | AnonymousCredential,
     *,
     precomputed: BallotRandomness | None = None,
-    eligibility: SigningEligibility | None = None,
 ) -> EncryptedBallot:
-    """Encrypt ``choice`` (index into the options) and prove it valid; sign with the voter's credential.
+    """Encrypt ``choice`` (index into the options), prove it valid, and add the eligibility evidence: a signature
+    with a signing credential, or a BBS proof with the election's pseudonym with an anonymous one (§P6.1–6.3).
 
     With ``precomputed`` randomness (:func:`precompute_ballot`) only short exponentiations remain.
     """
     allowed = context.allowed_values()
     if not 0 <= choice < len(allowed):
         raise InvalidBallot(f"choice must be 0..{len(allowed) - 1}")
-    scheme = eligibility or SigningEligibility()
-    binding = scheme.binding_of(credential)
+    if isinstance(credential, SigningKey) != (context.definition.eligibility is EligibilityMode.SIGNING):
+        raise InvalidBallot(f"this election needs a {context.definition.eligibility.value} credential")
+    binding = credential.public_key if isinstance(credential, SigningKey) else credential.pseudonym()
     pk = context.public_key.paillier
     rand = precomputed or precompute_ballot(context)
     c = paillier.encrypt_precomputed(pk, allowed[choice], rand.encryption)
@@ -161,14 +172,30 @@ def build_referendum_ballot(
         nonces=rand.nonces,
     )
     contests = (Contest(c, proof),)
-    unsigned = EncryptedBallot(context.election_id, contests, SigningEvidence(binding, bytes(64)))
-    evidence = scheme.sign(context, credential, unsigned.ballot_hash(context))
+    placeholder: Evidence = (
+        SigningEvidence(binding, bytes(64)) if isinstance(credential, SigningKey) else AnonymousEvidence(binding, b"")
+    )
+    ballot_hash = EncryptedBallot(context.election_id, contests, placeholder).ballot_hash(context)
+    evidence: Evidence
+    if isinstance(credential, SigningKey):
+        evidence = SigningEligibility().sign(context, credential, ballot_hash)
+    else:
+        evidence = AnonymousEligibility().sign(context, credential, ballot_hash)
+        if evidence.pseudonym != binding:
+            raise InvalidBallot("the credential's pseudonym changed while building the ballot")
     return EncryptedBallot(context.election_id, contests, evidence)
 
 
-def verify_ballot(context: ElectionContext, ballot: EncryptedBallot) -> None:
-    """Every stateless check of a ballot (§P6): eligibility evidence and validity proofs. Raises InvalidBallot."""
-    eligibility_for(context.definition.eligibility).verify(context, ballot.evidence, ballot.ballot_hash(context))
+def check_ballot_proofs(context: ElectionContext, ballot: EncryptedBallot) -> tuple[G1Point, G1Point] | None:
+    """Every stateless check of a ballot (§P6.6) except, in anonymous mode, the BBS pairing equation, whose
+    (Abar, Bbar) it returns so that many ballots share one pairing check (``bbs.find_invalid_in_batch``)."""
+    scheme = eligibility_for(context.definition.eligibility)
+    ballot_hash = ballot.ballot_hash(context)
+    pending = None
+    if isinstance(scheme, AnonymousEligibility):
+        pending = scheme.prepare(context, ballot.evidence, ballot_hash)
+    else:
+        scheme.verify(context, ballot.evidence, ballot_hash)
     pk = context.public_key.paillier
     allowed = context.allowed_values()
     for position, contest in enumerate(ballot.contests):
@@ -182,3 +209,11 @@ def verify_ballot(context: ElectionContext, ballot: EncryptedBallot) -> None:
             )
         except CryptoError as e:
             raise InvalidBallot(f"validity proof of contest {position} does not verify: {e}") from e
+    return pending
+
+
+def verify_ballot(context: ElectionContext, ballot: EncryptedBallot) -> None:
+    """Every stateless check of one ballot (§P6.6): eligibility evidence and validity proofs. Raises InvalidBallot."""
+    pending = check_ballot_proofs(context, ballot)
+    if pending is not None and bbs.find_invalid_in_batch(context.definition.credential_key, [(0, *pending)]):
+        raise NotEligible("eligibility proof does not verify: pairing check fails")

@@ -104,6 +104,7 @@ class ElectionDefinition:
     opens_at: int = 0  # unix seconds; 0 = no lower bound (the admin opens explicitly)
     closes_at: int = 0  # unix seconds; 0 = no upper bound (the admin closes explicitly)
     description: str = ""
+    credential_key: bytes = b""  # anonymous mode: the registrar's BBS public key (G2, 96 bytes); else empty
 
     def __post_init__(self) -> None:
         if not _ID.match(self.election_id):
@@ -127,6 +128,10 @@ class ElectionDefinition:
             raise InvalidElection("the voting window must end after it starts")
         if len(self.admin_key) != 32 or len(self.registrar_key) != 32:
             raise InvalidElection("admin and registrar keys are 32-byte Ed25519 public keys")
+        if (self.eligibility is EligibilityMode.ANONYMOUS) != bool(self.credential_key):
+            raise InvalidElection("an anonymous election names the registrar's BBS key (credential_key); others do not")
+        if self.credential_key and len(self.credential_key) != 96:
+            raise InvalidElection("credential_key is a 96-byte compressed BLS12-381 G2 point")
 
     @property
     def counter_bits(self) -> int:
@@ -142,6 +147,7 @@ class ElectionDefinition:
         return {
             "admin_key": hex_bytes(self.admin_key),
             "closes_at": self.closes_at,
+            "credential_key": hex_bytes(self.credential_key),
             "description": self.description,
             "election_id": self.election_id,
             "eligibility": self.eligibility.value,
@@ -166,6 +172,7 @@ class ElectionDefinition:
             {
                 "admin_key",
                 "closes_at",
+                "credential_key",
                 "description",
                 "election_id",
                 "eligibility",
@@ -212,6 +219,7 @@ class ElectionDefinition:
             max_voters=_count(obj, "max_voters", what, 1, 10_000_000),
             opens_at=_count(obj, "opens_at", what, 0, 1 << 40),
             closes_at=_count(obj, "closes_at", what, 0, 1 << 40),
+            credential_key=parse_hex_bytes(obj["credential_key"], "election.credential_key"),
         )
 
 

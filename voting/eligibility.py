@@ -6,7 +6,10 @@ One interface, :class:`Eligibility`, with one implementation per :class:`~voting
   registrar publishes the public key against the voter's roll entry (``credential.issued``); every ballot is signed.
   The credential key is the ballot's *binding*: one binding, one counted ballot. Ballot contents stay secret, but
   anyone can see which roll entry cast a ballot (as with a paper register of who voted).
-* ``anonymous``: BBS credentials and per-election pseudonyms (issue "Anonymous eligibility").
+* ``anonymous`` (:class:`AnonymousEligibility`): BBS credentials issued blindly (voting.credentials); the
+  ballot carries a pseudonym for this election and a BBS proof with pseudonym whose presentation header is
+  ``BALLOT_PH_DOMAIN || election_hash || ballot_hash``. The pseudonym is the binding; nothing links it to a
+  roll entry.
 
 The stateless check (signature or proof over the ballot hash) is :meth:`Eligibility.verify`; the stateful checks
 (the credential was issued, the binding has not voted) belong to :mod:`voting.state`.
@@ -17,13 +20,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from crypto import ed25519
+from crypto import bbs, bbs_pseudonym, ed25519
+from crypto.bls12_381 import G1Point
 from crypto.errors import CryptoError
+from voting.credentials import NYM_LENGTH, AnonymousCredential, ballot_context_id, credential_header
 from voting.election import ElectionContext, EligibilityMode
 from voting.encoding import JSON, exact_keys, get, hex_bytes, parse_hex_bytes
 from voting.errors import InvalidEncoding, NotEligible
 
-__all__ = ["BALLOT_SIGNATURE_DOMAIN", "Eligibility", "SigningEligibility", "SigningEvidence", "eligibility_for"]
+__all__ = [
+    "BALLOT_SIGNATURE_DOMAIN",
+    "AnonymousEligibility",
+    "AnonymousEvidence",
+    "Eligibility",
+    "Evidence",
+    "SigningEligibility",
+    "SigningEvidence",
+    "eligibility_for",
+    "presentation_header",
+]
 
 BALLOT_SIGNATURE_DOMAIN = b"linli/ballot-signature/v1\x00"
 
@@ -51,12 +66,47 @@ class SigningEvidence:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class AnonymousEvidence:
+    pseudonym: bytes  # compressed G1 point, canonical (the per-election nullifier)
+    proof: bytes  # BBS proof with pseudonym (draft-irtf-cfrg-bbs-per-verifier-linkability-02 §5.2)
+
+    @property
+    def binding(self) -> bytes:
+        return self.pseudonym
+
+    def to_json(self) -> JSON:
+        return {"mode": "anonymous", "proof": hex_bytes(self.proof), "pseudonym": hex_bytes(self.pseudonym)}
+
+    @classmethod
+    def from_json(cls, obj: JSON) -> AnonymousEvidence:
+        exact_keys(obj, {"mode", "proof", "pseudonym"}, "eligibility")
+        if get(obj, "mode", str, "eligibility") != EligibilityMode.ANONYMOUS.value:
+            raise InvalidEncoding("eligibility.mode: this election uses anonymous credentials")
+        pseudonym = parse_hex_bytes(obj["pseudonym"], "eligibility.pseudonym", 48)
+        try:
+            bbs_pseudonym.pseudonym_from_bytes(pseudonym)  # canonical, in G1, not the identity: no aliasing
+        except CryptoError as e:
+            raise InvalidEncoding(f"eligibility.pseudonym: {e}") from e
+        proof = parse_hex_bytes(obj["proof"], "eligibility.proof")
+        if len(proof) != _NYM_PROOF_LENGTH:
+            raise InvalidEncoding(f"eligibility.proof: expected {_NYM_PROOF_LENGTH} bytes")
+        return cls(pseudonym=pseudonym, proof=proof)
+
+
+Evidence = SigningEvidence | AnonymousEvidence
+
+# 3 points + (e^, r1^, r3^, challenge) + one response for the prover blind and one per nym secret (L = 0, M = 0)
+_NYM_PROOF_LENGTH = 3 * 48 + (4 + 1 + NYM_LENGTH) * 32
+BALLOT_PH_DOMAIN = b"linli/ballot-ph/v1\x00"
+
+
 class Eligibility(Protocol):
     mode: EligibilityMode
 
-    def parse_evidence(self, obj: JSON) -> SigningEvidence: ...
+    def parse_evidence(self, obj: JSON) -> Evidence: ...
 
-    def verify(self, context: ElectionContext, evidence: SigningEvidence, ballot_hash: bytes) -> None: ...
+    def verify(self, context: ElectionContext, evidence: Evidence, ballot_hash: bytes) -> None: ...
 
 
 def signed_ballot_message(context: ElectionContext, ballot_hash: bytes) -> bytes:
@@ -67,7 +117,7 @@ def signed_ballot_message(context: ElectionContext, ballot_hash: bytes) -> bytes
 class SigningEligibility:
     mode: EligibilityMode = EligibilityMode.SIGNING
 
-    def parse_evidence(self, obj: JSON) -> SigningEvidence:
+    def parse_evidence(self, obj: JSON) -> Evidence:
         return SigningEvidence.from_json(obj)
 
     def binding_of(self, credential: ed25519.SigningKey) -> bytes:
@@ -76,14 +126,65 @@ class SigningEligibility:
     def sign(self, context: ElectionContext, credential: ed25519.SigningKey, ballot_hash: bytes) -> SigningEvidence:
         return SigningEvidence(credential.public_key, credential.sign(signed_ballot_message(context, ballot_hash)))
 
-    def verify(self, context: ElectionContext, evidence: SigningEvidence, ballot_hash: bytes) -> None:
+    def verify(self, context: ElectionContext, evidence: Evidence, ballot_hash: bytes) -> None:
+        if not isinstance(evidence, SigningEvidence):
+            raise NotEligible("this election needs a signing credential")
         try:
             ed25519.verify(evidence.credential, signed_ballot_message(context, ballot_hash), evidence.signature)
         except CryptoError as e:
             raise NotEligible(f"ballot signature does not verify under its credential ({e})") from e
 
 
-def eligibility_for(mode: EligibilityMode) -> SigningEligibility:
+def presentation_header(context: ElectionContext, ballot_hash: bytes) -> bytes:
+    """Binds the BBS proof to this election and this ballot (BBS draft issue #74: proofs must be bound)."""
+    return BALLOT_PH_DOMAIN + context.election_hash + ballot_hash
+
+
+@dataclass(frozen=True, slots=True)
+class AnonymousEligibility:
+    mode: EligibilityMode = EligibilityMode.ANONYMOUS
+
+    def parse_evidence(self, obj: JSON) -> Evidence:
+        return AnonymousEvidence.from_json(obj)
+
+    def binding_of(self, credential: AnonymousCredential) -> bytes:
+        return credential.pseudonym()
+
+    def sign(self, context: ElectionContext, credential: AnonymousCredential, ballot_hash: bytes) -> AnonymousEvidence:
+        if credential.election_id != context.election_id or credential.issuer_key != context.definition.credential_key:
+            raise NotEligible("this credential was issued for another election or by another registrar")
+        proof, pseudonym = credential.prove(presentation_header(context, ballot_hash))
+        return AnonymousEvidence(pseudonym, proof)
+
+    def prepare(self, context: ElectionContext, evidence: Evidence, ballot_hash: bytes) -> tuple[G1Point, G1Point]:
+        """Every check but the final pairing equation: returns (Abar, Bbar) for one batched pairing check."""
+        if not isinstance(evidence, AnonymousEvidence):
+            raise NotEligible("this election needs an anonymous credential")
+        try:
+            return bbs_pseudonym.proof_verify_with_nym_prepare(
+                context.definition.credential_key,
+                evidence.proof,
+                credential_header(context.election_id),
+                presentation_header(context, ballot_hash),
+                evidence.pseudonym,
+                ballot_context_id(context.election_id),
+                0,
+                (),
+                (),
+                (),
+                (),
+                length_nym_vector=NYM_LENGTH,
+            )
+        except CryptoError as e:
+            raise NotEligible(f"eligibility proof does not verify: {e}") from e
+
+    def verify(self, context: ElectionContext, evidence: Evidence, ballot_hash: bytes) -> None:
+        abar, bbar = self.prepare(context, evidence, ballot_hash)
+        if bbs.find_invalid_in_batch(context.definition.credential_key, [(0, abar, bbar)]):
+            raise NotEligible("eligibility proof does not verify: pairing check fails")
+
+
+def eligibility_for(mode: EligibilityMode) -> SigningEligibility | AnonymousEligibility:
     if mode is EligibilityMode.SIGNING:
         return SigningEligibility()
-    raise NotEligible(f"eligibility mode {mode.value!r} is not available in this version")
+    return AnonymousEligibility()

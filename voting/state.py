@@ -13,10 +13,18 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from crypto import threshold
+from crypto import bbs, threshold
 from crypto.errors import CryptoError
 from voting.ballot import EncryptedBallot
-from voting.election import ElectionContext, ElectionDefinition, ElectionKind, RevotePolicy, RollEntry, key_from_json
+from voting.election import (
+    ElectionContext,
+    ElectionDefinition,
+    ElectionKind,
+    EligibilityMode,
+    RevotePolicy,
+    RollEntry,
+    key_from_json,
+)
 from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
 from voting.errors import (
     Conflict,
@@ -154,6 +162,11 @@ class ElectionState:
                 f"modulus of {definition.modulus_bits} bits is below the minimum {self.min_modulus_bits}"
             )
         self._check_author(entry, definition.admin_key, "administrator")
+        if definition.credential_key:
+            try:
+                bbs.octets_to_pubkey(definition.credential_key)  # canonical, in G2, not the identity
+            except CryptoError as e:
+                raise InvalidElection(f"credential_key is not a valid BBS public key: {e}") from e
         self.definition = definition
         self.definition_entry = entry.to_bytes()
         self.election_hash = hashlib.sha256(self.definition_entry).digest()
@@ -203,17 +216,20 @@ class ElectionState:
         self._require(Phase.CREATED, Phase.KEYED, Phase.OPEN)
         definition = self.require_definition()
         self._check_author(entry, definition.registrar_key, "registrar")
-        exact_keys(entry.body, {"credential", "roll_id"}, "credential.issued")
+        anonymous = definition.eligibility is EligibilityMode.ANONYMOUS
+        # Anonymous issuance logs the roll entry only: no commitment, no signature, no pseudonym (§P5.2).
+        exact_keys(entry.body, {"roll_id"} if anonymous else {"credential", "roll_id"}, "credential.issued")
         roll_id = get(entry.body, "roll_id", str, "credential.issued")
-        credential = parse_hex_bytes(entry.body["credential"], "credential.issued.credential", 32)
+        credential = b"" if anonymous else parse_hex_bytes(entry.body["credential"], "credential.issued.credential", 32)
         if roll_id not in self.roll:
             raise InvalidStatement(f"roll id {roll_id!r} is not on the roll")
         if roll_id in self.issued:
             raise Conflict(f"a credential was already issued for roll id {roll_id!r}")
-        if credential in self.credentials:
+        if credential and credential in self.credentials:
             raise Conflict("this credential key was already issued to another roll entry")
         self.issued[roll_id] = credential
-        self.credentials[credential] = roll_id
+        if credential:
+            self.credentials[credential] = roll_id
 
     def _opened(self, entry: Entry) -> None:
         self._require(Phase.KEYED)
@@ -230,8 +246,13 @@ class ElectionState:
         """The stateful checks of a ballot (§P6.4–6.6), without recording it."""
         self._require(Phase.OPEN)
         binding = ballot.evidence.binding
-        if binding not in self.credentials:
-            raise NotEligible("the ballot's credential was never issued for this election")
+        if self.require_definition().eligibility is EligibilityMode.SIGNING:
+            if binding not in self.credentials:
+                raise NotEligible("the ballot's credential was never issued for this election")
+        elif binding not in self.counted and len(self.counted) >= len(self.issued):
+            # Each issued credential has exactly one pseudonym here: more pseudonyms than issuances means
+            # credentials were made outside the log (registrar stuffing).
+            raise NotEligible("more pseudonyms than credentials issued: this credential was not issued on the log")
         if any(c.ciphertext in self.seen_ciphertexts for c in ballot.contests):
             raise DuplicateBallot("this ciphertext was already cast: a replayed or copied ballot")
         if binding in self.counted and self.require_definition().revote is RevotePolicy.REFUSE:

@@ -1,0 +1,207 @@
+"""Anonymous credentials (docs/protocol.md §P5.2): BBS blind issuance with a per-election pseudonym.
+
+Issuance, once per election, between the voter's device and the registrar (identity checked out of band):
+
+1. the device draws its nym secret and blinding, and commits to them (:func:`request_credential`,
+   draft-irtf-cfrg-bbs-per-verifier-linkability-02 §5.1.1 CommitWithNym);
+2. the registrar checks the commitment's proof and signs blindly, adding its own entropy to the nym secret
+   (:func:`issue_credential`, §5.1.2 BlindSignWithNym) — it never learns the secret or the future pseudonym —
+   and logs ``credential.issued {roll_id}`` (no credential material) so residents can check issuances;
+3. the device verifies the signature and derives the final nym secrets (:func:`finish_credential`, §5.1.3).
+
+The credential's header binds it to one election (``CREDENTIAL_HEADER || election id``); the pseudonym for
+the election's ballot context is the ballot's *binding*: constant for the credential, so a second ballot
+under it is a re-vote, and unlinkable to anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crypto import bbs, bbs_pseudonym
+from crypto.errors import CryptoError
+from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
+from voting.errors import InvalidEncoding, NotEligible
+
+__all__ = [
+    "AnonymousCredential",
+    "CredentialRequest",
+    "IssuedCredential",
+    "ballot_context_id",
+    "credential_header",
+    "finish_credential",
+    "issue_credential",
+    "request_credential",
+]
+
+CREDENTIAL_HEADER = b"linli/credential/v1\x00"
+BALLOT_CONTEXT = b"linli/ballot-pseudonym/v1\x00"
+NYM_LENGTH = 1  # N: one context (the election) per credential
+SCALAR = 32
+
+
+def credential_header(election_id: str) -> bytes:
+    return CREDENTIAL_HEADER + election_id.encode()
+
+
+def ballot_context_id(election_id: str) -> bytes:
+    """The pseudonym's context: the election (draft §4, context_id)."""
+    return BALLOT_CONTEXT + election_id.encode()
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRequest:
+    """The device's side of issuance: the commitment it shows, and the secrets it keeps."""
+
+    election_id: str
+    commitment: bytes
+    prover_nyms: tuple[int, ...] = field(repr=False)
+    secret_prover_blind: int = field(repr=False)
+
+    def to_json(self) -> JSON:
+        return {
+            "commitment": hex_bytes(self.commitment),
+            "election": self.election_id,
+            "prover_nyms": [hex_int(x, SCALAR) for x in self.prover_nyms],
+            "secret_prover_blind": hex_int(self.secret_prover_blind, SCALAR),
+        }
+
+    @classmethod
+    def from_json(cls, obj: JSON) -> CredentialRequest:
+        exact_keys(obj, {"commitment", "election", "prover_nyms", "secret_prover_blind"}, "credential request")
+        return cls(
+            election_id=get(obj, "election", str, "credential request"),
+            commitment=parse_hex_bytes(obj["commitment"], "credential request.commitment"),
+            prover_nyms=tuple(
+                parse_hex_int(x, "prover_nyms", SCALAR) for x in get(obj, "prover_nyms", list, "request")
+            ),
+            secret_prover_blind=parse_hex_int(obj["secret_prover_blind"], "secret_prover_blind", SCALAR),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCredential:
+    """What the registrar hands back: the blind signature and its nym entropy (neither identifies the voter)."""
+
+    signature: bytes
+    signer_nym_entropy: int
+
+    def to_json(self) -> JSON:
+        return {"signature": hex_bytes(self.signature), "signer_nym_entropy": hex_int(self.signer_nym_entropy, SCALAR)}
+
+    @classmethod
+    def from_json(cls, obj: JSON) -> IssuedCredential:
+        exact_keys(obj, {"signature", "signer_nym_entropy"}, "issued credential")
+        return cls(
+            signature=parse_hex_bytes(obj["signature"], "issued credential.signature", 80),
+            signer_nym_entropy=parse_hex_int(obj["signer_nym_entropy"], "signer_nym_entropy", SCALAR),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AnonymousCredential:
+    """A finished credential in the voter's keystore (export / import format: :meth:`to_json`)."""
+
+    election_id: str
+    issuer_key: bytes  # the registrar's BBS public key (G2, 96 bytes)
+    signature: bytes = field(repr=False)
+    nym_secrets: tuple[int, ...] = field(repr=False)
+    secret_prover_blind: int = field(repr=False)
+
+    def pseudonym(self) -> bytes:
+        return bbs_pseudonym.calculate_pseudonym(ballot_context_id(self.election_id), self.nym_secrets)
+
+    def prove(self, ph: bytes) -> tuple[bytes, bytes]:
+        """A BBS proof with pseudonym over presentation header ``ph`` -> (proof, pseudonym)."""
+        return bbs_pseudonym.proof_gen_with_nym(
+            self.issuer_key,
+            self.signature,
+            credential_header(self.election_id),
+            ph,
+            self.nym_secrets,
+            ballot_context_id(self.election_id),
+            (),
+            (),
+            (),
+            (),
+            self.secret_prover_blind,
+        )
+
+    def to_json(self) -> JSON:
+        return {
+            "election": self.election_id,
+            "issuer_key": hex_bytes(self.issuer_key),
+            "nym_secrets": [hex_int(x, SCALAR) for x in self.nym_secrets],
+            "secret_prover_blind": hex_int(self.secret_prover_blind, SCALAR),
+            "signature": hex_bytes(self.signature),
+        }
+
+    @classmethod
+    def from_json(cls, obj: JSON) -> AnonymousCredential:
+        """Import: parse and re-verify the signature, so a corrupted file is caught before voting."""
+        exact_keys(obj, {"election", "issuer_key", "nym_secrets", "secret_prover_blind", "signature"}, "credential")
+        nyms = get(obj, "nym_secrets", list, "credential")
+        if len(nyms) != NYM_LENGTH:
+            raise InvalidEncoding(f"credential: expected {NYM_LENGTH} nym secret(s)")
+        cred = cls(
+            election_id=get(obj, "election", str, "credential"),
+            issuer_key=parse_hex_bytes(obj["issuer_key"], "credential.issuer_key", 96),
+            signature=parse_hex_bytes(obj["signature"], "credential.signature", 80),
+            nym_secrets=tuple(parse_hex_int(x, "nym_secrets", SCALAR) for x in nyms),
+            secret_prover_blind=parse_hex_int(obj["secret_prover_blind"], "secret_prover_blind", SCALAR),
+        )
+        cred.check()
+        return cred
+
+    def check(self) -> None:
+        """Verify the credential's signature over its nym secrets (raises NotEligible)."""
+        from crypto import bbs_blind
+
+        try:
+            scalars, generators = bbs_blind.prepare_parameters(
+                (), (), 1, NYM_LENGTH + 1, self.secret_prover_blind, bbs_pseudonym.API_ID
+            )
+            scalars.extend(self.nym_secrets)
+            header = credential_header(self.election_id) + NYM_LENGTH.to_bytes(8, "big")
+            bbs.core_verify(self.issuer_key, self.signature, generators, header, scalars, bbs_pseudonym.API_ID)
+        except (CryptoError, ValueError) as e:
+            raise NotEligible(f"the credential's signature does not verify: {e}") from e
+
+
+def request_credential(election_id: str) -> CredentialRequest:
+    """Step 1, on the voter's device."""
+    prover_nyms = tuple(bbs.calculate_random_scalars(NYM_LENGTH))
+    commitment, blind = bbs_pseudonym.commit_with_nym((), prover_nyms)
+    return CredentialRequest(election_id, commitment, prover_nyms, blind)
+
+
+def issue_credential(registrar_sk: bytes, election_id: str, commitment: bytes) -> IssuedCredential:
+    """Step 2, at the registrar: check the commitment's proof and sign blindly (raises NotEligible)."""
+    pk = bbs.sk_to_pk(registrar_sk)
+    try:
+        signature, entropy = bbs_pseudonym.blind_sign_with_nym(
+            registrar_sk, pk, commitment, NYM_LENGTH, None, credential_header(election_id), ()
+        )
+    except (CryptoError, ValueError) as e:
+        raise NotEligible(f"the credential request is not a valid commitment: {e}") from e
+    return IssuedCredential(signature, entropy)
+
+
+def finish_credential(request: CredentialRequest, issuer_key: bytes, issued: IssuedCredential) -> AnonymousCredential:
+    """Step 3, on the voter's device: verify the registrar's signature and derive the nym secrets."""
+    try:
+        nym_secrets = bbs_pseudonym.finalize_nym_signature(
+            issuer_key,
+            issued.signature,
+            credential_header(request.election_id),
+            (),
+            (),
+            request.prover_nyms,
+            issued.signer_nym_entropy,
+            request.secret_prover_blind,
+        )
+    except (CryptoError, ValueError) as e:
+        raise NotEligible(f"the registrar's blind signature does not verify: {e}") from e
+    return AnonymousCredential(
+        request.election_id, issuer_key, issued.signature, tuple(nym_secrets), request.secret_prover_blind
+    )
