@@ -10,7 +10,9 @@ from client.errors import UsageError
 from client.record import Record
 from crypto import threshold
 from crypto.ed25519 import SigningKey
+from voting import credentials
 from voting.ballot import build_referendum_ballot
+from voting.credentials import AnonymousCredential, IssuedCredential
 from voting.election import (
     REFERENDUM_OPTIONS,
     ElectionContext,
@@ -30,6 +32,7 @@ __all__ = [
     "close_election",
     "create_election",
     "export_record",
+    "issue_anonymous_credential",
     "issue_credential",
     "key_ceremony",
     "open_election",
@@ -54,6 +57,8 @@ def create_election(
     description: str = "",
     opens_at: int = 0,
     closes_at: int = 0,
+    eligibility: EligibilityMode = EligibilityMode.SIGNING,
+    credential_key: bytes = b"",
 ) -> tuple[ElectionDefinition, Receipt]:
     definition = ElectionDefinition(
         election_id=election_id,
@@ -61,7 +66,7 @@ def create_election(
         title=title,
         question=question,
         options=REFERENDUM_OPTIONS,
-        eligibility=EligibilityMode.SIGNING,
+        eligibility=eligibility,
         revote=revote,
         threshold=threshold_,
         trustees=tuple(Trustee(i + 1, f"trustee {i + 1}", k) for i, k in enumerate(trustee_keys)),
@@ -72,6 +77,7 @@ def create_election(
         description=description,
         opens_at=opens_at,
         closes_at=closes_at,
+        credential_key=credential_key,
     )
     entry = sign_statement(
         EntryKind.ELECTION_CREATED, election_id, {"election": definition.to_json()}, admin, Role.ADMIN
@@ -123,6 +129,19 @@ def issue_credential(
     return client.submit(sign_statement(EntryKind.CREDENTIAL_ISSUED, election_id, body, registrar, Role.REGISTRAR))
 
 
+def issue_anonymous_credential(
+    client: LinliClient, registrar: SigningKey, bbs_sk: bytes, election_id: str, roll_id: str, commitment: bytes
+) -> IssuedCredential:
+    """§P5.2 step 2 at the registrar: blind-sign the voter's commitment, then log the issuance (roll id only).
+
+    The commitment's proof is checked before anything is logged; the blind signature is handed to the voter
+    only once the issuance is on the log."""
+    issued = credentials.issue_credential(bbs_sk, election_id, commitment)
+    body = {"roll_id": roll_id}
+    client.submit(sign_statement(EntryKind.CREDENTIAL_ISSUED, election_id, body, registrar, Role.REGISTRAR))
+    return issued
+
+
 def open_election(client: LinliClient, admin: SigningKey, election_id: str) -> Receipt:
     return client.submit(sign_statement(EntryKind.ELECTION_OPENED, election_id, {}, admin, Role.ADMIN))
 
@@ -131,14 +150,16 @@ def close_election(client: LinliClient, admin: SigningKey, election_id: str) -> 
     return client.submit(sign_statement(EntryKind.ELECTION_CLOSED, election_id, {}, admin, Role.ADMIN))
 
 
-def build_vote(context: ElectionContext, credential: SigningKey, choice: str) -> bytes:
+def build_vote(context: ElectionContext, credential: SigningKey | AnonymousCredential, choice: str) -> bytes:
     options = context.definition.options
     if choice not in options:
         raise UsageError(f"choice must be one of {', '.join(options)}")
     return build_referendum_ballot(context, options.index(choice), credential).to_bytes(context)
 
 
-def cast_referendum_vote(client: LinliClient, election_id: str, credential: SigningKey, choice: str) -> Receipt:
+def cast_referendum_vote(
+    client: LinliClient, election_id: str, credential: SigningKey | AnonymousCredential, choice: str
+) -> Receipt:
     context = client.election(election_id).context
     if context is None:
         raise UsageError("the election has no key yet")

@@ -17,16 +17,34 @@ import grpc
 from client import actions
 from client.api import LinliClient, Receipt
 from client.errors import ClientError, ReceiptInvalid, ServerRejected, UsageError
-from client.keystore import load_json, load_share, load_signing_key, save_json, save_share, save_signing_key
+from client.keystore import (
+    credential_kind,
+    load_json,
+    load_share,
+    load_signing_key,
+    load_typed,
+    save_json,
+    save_share,
+    save_signing_key,
+    save_typed,
+)
 from client.record import read_record, write_record
 from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError
-from voting.election import RevotePolicy
+from voting.credentials import (
+    AnonymousCredential,
+    CredentialRequest,
+    IssuedCredential,
+    finish_credential,
+    request_credential,
+)
+from voting.election import EligibilityMode, RevotePolicy
 from voting.errors import VotingError
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+ANON_CREDENTIAL = "linli-anonymous-credential"
 
 
 def _client(args: argparse.Namespace) -> LinliClient:
@@ -149,6 +167,8 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
         revote=RevotePolicy(args.revote),
         modulus_bits=args.modulus_bits,
         max_voters=args.max_voters,
+        eligibility=EligibilityMode(args.eligibility),
+        credential_key=_hex_bytes(args.credential_key, "--credential-key", 96) if args.credential_key else b"",
     )
     _print_receipt(receipt, f"election {args.election} created")
     return EXIT_OK
@@ -239,12 +259,69 @@ def cmd_registrar_issue(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load_credential(path: Path) -> SigningKey | AnonymousCredential:
+    if credential_kind(path) == ANON_CREDENTIAL:
+        return AnonymousCredential.from_json(load_typed(path, ANON_CREDENTIAL))
+    return load_signing_key(path)
+
+
 def cmd_voter_vote(args: argparse.Namespace) -> int:
-    credential = load_signing_key(Path(args.credential))
+    credential = _load_credential(Path(args.credential))
     receipt = actions.cast_referendum_vote(_client(args), args.election, credential, args.choice)
     save_json(Path(args.receipt), {"type": "linli-receipt", **receipt.to_json()})
     _print_receipt(receipt, "ballot cast")
     print(f"receipt saved to {args.receipt}; check it later with: linli voter check-receipt --receipt {args.receipt}")
+    return EXIT_OK
+
+
+def cmd_registrar_bbs_keygen(args: argparse.Namespace) -> int:
+    import secrets
+
+    from crypto import bbs
+
+    path = Path(args.out)
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} exists; pass --force to overwrite")
+    sk = bbs.key_gen(secrets.token_bytes(32))
+    pk = bbs.sk_to_pk(sk)
+    save_json(path, {"public_key": pk.hex(), "secret": sk.hex(), "type": "linli-bbs-key"})
+    print(pk.hex())
+    return EXIT_OK
+
+
+def cmd_voter_request(args: argparse.Namespace) -> int:
+    request = request_credential(args.election)
+    save_typed(Path(args.state), "linli-credential-request", request.to_json())
+    save_json(
+        Path(args.out), {"commitment": request.commitment.hex(), "election": args.election, "type": "linli-commitment"}
+    )
+    print(f"give {args.out} to the registrar (it holds no secret); keep {args.state} on this device")
+    return EXIT_OK
+
+
+def cmd_registrar_issue_anonymous(args: argparse.Namespace) -> int:
+    registrar = load_signing_key(Path(args.key))
+    bbs_key = load_json(Path(args.bbs_key), "linli-bbs-key")
+    commitment = load_json(Path(args.request), "linli-commitment")
+    if commitment.get("election") != args.election:
+        raise UsageError(f"{args.request} is a request for another election")
+    try:
+        sk, raw = bytes.fromhex(bbs_key["secret"]), bytes.fromhex(commitment["commitment"])
+    except (KeyError, ValueError, TypeError) as e:
+        raise UsageError("malformed BBS key or credential request") from e
+    issued = actions.issue_anonymous_credential(_client(args), registrar, sk, args.election, args.roll_id, raw)
+    save_typed(Path(args.out), "linli-issued-credential", issued.to_json())
+    print(f"issuance for {args.roll_id} logged; give {args.out} back to the voter")
+    return EXIT_OK
+
+
+def cmd_voter_finish(args: argparse.Namespace) -> int:
+    request = CredentialRequest.from_json(load_typed(Path(args.state), "linli-credential-request"))
+    issued = IssuedCredential.from_json(load_typed(Path(args.response), "linli-issued-credential"))
+    snap = _client(args).election(request.election_id)
+    credential = finish_credential(request, snap.definition.credential_key, issued)
+    save_typed(Path(args.out), ANON_CREDENTIAL, credential.to_json())
+    print(f"anonymous credential for {request.election_id} saved to {args.out} (export: copy this file)")
     return EXIT_OK
 
 
@@ -304,6 +381,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _hex_bytes(value: str, what: str, length: int) -> bytes:
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError as e:
+        raise UsageError(f"{what}: not hexadecimal") from e
+    if len(raw) != length:
+        raise UsageError(f"{what}: expected {length} bytes ({2 * length} hex digits)")
+    return raw
+
+
 def _hex_key(value: str, what: str) -> bytes:
     try:
         raw = bytes.fromhex(value)
@@ -339,6 +426,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--db", default=None, help="SQLAlchemy URL (default: SQLite in a temporary folder)")
     s.add_argument("--seed", type=int, default=None, help="seed for the demo voters' choices")
     s.add_argument("--workers", type=int, default=2)
+    s.add_argument("--eligibility", default="signing", choices=("signing", "anonymous"))
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("verify", help="verify an election record independently of any server")
@@ -380,6 +468,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--revote", default="last", choices=("last", "refuse"))
     a.add_argument("--modulus-bits", type=int, default=3072, choices=(2048, 3072, 4096))
     a.add_argument("--max-voters", type=int, default=100_000)
+    a.add_argument("--eligibility", default="signing", choices=("signing", "anonymous"))
+    a.add_argument("--credential-key", default="", help="anonymous mode: the registrar's BBS public key (hex)")
     a.set_defaults(func=cmd_admin_create)
     for name, func, helptext in (
         ("ceremony", cmd_admin_ceremony, "generate and publish the election key; write the trustees' shares"),
@@ -409,6 +499,19 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--roll-id", required=True)
     r.add_argument("--credential", required=True, help="the voter's credential public key (hex)")
     r.set_defaults(func=cmd_registrar_issue)
+    r = reg.add_parser("bbs-keygen", help="make the registrar's BBS key for anonymous credentials")
+    r.add_argument("--out", required=True)
+    r.add_argument("--force", action="store_true")
+    r.set_defaults(func=cmd_registrar_bbs_keygen)
+    r = reg.add_parser("issue-anonymous", help="blind-sign a voter's credential request and log the issuance")
+    server_opts(r)
+    r.add_argument("--key", required=True, help="the registrar's identity key (signs the issuance statement)")
+    r.add_argument("--bbs-key", required=True)
+    r.add_argument("--election", required=True)
+    r.add_argument("--roll-id", required=True)
+    r.add_argument("--request", required=True, help="the voter's credential request (commitment)")
+    r.add_argument("--out", required=True, help="where to write the blind signature for the voter")
+    r.set_defaults(func=cmd_registrar_issue_anonymous)
 
     voter = sub.add_parser("voter", help="voter").add_subparsers(dest="action", required=True)
     v = voter.add_parser("vote", help="encrypt, prove and cast a ballot")
@@ -418,6 +521,17 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--choice", required=True, choices=("yes", "no", "abstain"))
     v.add_argument("--receipt", required=True, help="where to save the receipt")
     v.set_defaults(func=cmd_voter_vote)
+    v = voter.add_parser("request-credential", help="start an anonymous credential: commit to a fresh secret")
+    v.add_argument("--election", required=True)
+    v.add_argument("--out", required=True, help="the request to give the registrar")
+    v.add_argument("--state", required=True, help="the secrets to keep on this device")
+    v.set_defaults(func=cmd_voter_request)
+    v = voter.add_parser("finish-credential", help="check the registrar's blind signature and store the credential")
+    server_opts(v)
+    v.add_argument("--state", required=True)
+    v.add_argument("--response", required=True)
+    v.add_argument("--out", required=True, help="the credential file (also its export / import format)")
+    v.set_defaults(func=cmd_voter_finish)
     v = voter.add_parser("check-receipt", help="check that a ballot is still in the log (or in a record)")
     server_opts(v)
     v.add_argument("--receipt", required=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -22,9 +23,12 @@ from client import actions
 from client.api import LinliClient
 from client.record import read_record, write_record
 from client.verifier import Report, verify_record
+from crypto import bbs
 from crypto.ed25519 import SigningKey
 from crypto.note import NoteSigner
-from voting.election import ElectionContext
+from voting.credentials import AnonymousCredential, finish_credential, issue_credential, request_credential
+from voting.election import ElectionContext, EligibilityMode
+from voting.records import EntryKind, Role, sign_statement
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -47,26 +51,35 @@ def _phase(timings: dict[str, float], name: str, out: TextIO) -> Iterator[None]:
     timings[name] = time.perf_counter() - start
 
 
-def _build(args: tuple[ElectionContext, bytes, str]) -> bytes:
-    context, secret, choice = args
-    return actions.build_vote(context, SigningKey(secret), choice)
+def _build(args: tuple[ElectionContext, Any, str]) -> bytes:
+    context, credential, choice = args
+    cred = SigningKey(credential) if isinstance(credential, bytes) else credential
+    return actions.build_vote(context, cred, choice)
 
 
-def _build_all(
-    jobs: list[tuple[ElectionContext, bytes, str]], workers: int, progress: bool, out: TextIO
-) -> list[bytes]:
-    """Voters build their ballots in parallel (each voter's phone works on its own in a real election)."""
-    bar = tqdm(total=len(jobs), desc="ballots", disable=not progress, file=out, leave=False)
+def _anonymous_credential(args: tuple[str, bytes]) -> AnonymousCredential:
+    """One voter's device and the registrar: request, blind signature, finish (§P5.2). The demo computes the
+    registrar's blind signature here too, only to use every core; the caller logs the issuance."""
+    election_id, bbs_sk = args
+    request = request_credential(election_id)
+    issued = issue_credential(bbs_sk, election_id, request.commitment)
+    return finish_credential(request, bbs.sk_to_pk(bbs_sk), issued)
+
+
+def _parallel(
+    fn: Callable[[Any], Any], jobs: list[Any], workers: int, desc: str, progress: bool, out: TextIO
+) -> list[Any]:
+    """Voters' devices work in parallel (each phone on its own in a real election): here, on every core."""
+    bar = tqdm(total=len(jobs), desc=desc, disable=not progress, file=out, leave=False)
+    results = []
     if workers <= 1:
-        results = []
         for job in jobs:
-            results.append(_build(job))
+            results.append(fn(job))
             bar.update(1)
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = []
-            for b in pool.map(_build, jobs, chunksize=4):
-                results.append(b)
+            for r in pool.map(fn, jobs, chunksize=4):
+                results.append(r)
                 bar.update(1)
     bar.close()
     return results
@@ -102,12 +115,15 @@ def run_demo(
     workers: int = 2,
     out: TextIO = sys.stderr,
     progress: bool = True,
+    eligibility: EligibilityMode = EligibilityMode.SIGNING,
 ) -> DemoResult:
     if voters < 1:
         raise ValueError("at least one voter")
     timings: dict[str, float] = {}
     rng = random.Random(seed)  # noqa: S311 - chooses demo votes, not secrets
-    election_id = f"demo-referendum-{int(time.time())}"
+    election_id = f"demo-{eligibility.value}-{int(time.time())}"
+    anonymous = eligibility is EligibilityMode.ANONYMOUS
+    bbs_sk = bbs.key_gen(secrets.token_bytes(32)) if anonymous else b""
     with tempfile.TemporaryDirectory(prefix="linli-demo-") as tmp:
         url = db_url or f"sqlite:///{Path(tmp) / 'linli.db'}"
         with embedded_server(url, min_modulus_bits=min(modulus_bits, 3072)) as (address, _service):
@@ -127,6 +143,8 @@ def run_demo(
                     registrar_key=registrar.public_key,
                     modulus_bits=modulus_bits,
                     max_voters=max(voters, 1000),
+                    eligibility=eligibility,
+                    credential_key=bbs.sk_to_pk(bbs_sk) if anonymous else b"",
                 )
             with _phase(timings, f"key ceremony ({modulus_bits}-bit safe primes, 3 of 5)", out):
                 bar = tqdm(desc="safe-prime candidates", unit="cand", disable=not progress, file=out, leave=False)
@@ -135,25 +153,39 @@ def run_demo(
                 )
                 bar.close()
             roll = [f"unit-{i + 1:05d}" for i in range(voters)]
-            credentials = [SigningKey.generate() for _ in roll]
-            with _phase(timings, "roll and credential issuance", out):
+            with _phase(timings, f"roll and {eligibility.value} credential issuance", out):
                 actions.publish_roll(client, admin, election_id, roll)
+                credentials: list[Any]
+                if anonymous:
+                    jobs_c = [(election_id, bbs_sk)] * voters
+                    credentials = _parallel(_anonymous_credential, jobs_c, workers, "blind issuance", progress, out)
+                else:
+                    credentials = [SigningKey.generate() for _ in roll]
                 for roll_id, cred in tqdm(
                     list(zip(roll, credentials, strict=True)),
-                    desc="credentials",
+                    desc="log issuances",
                     disable=not progress,
                     file=out,
                     leave=False,
                 ):
-                    actions.issue_credential(client, registrar, election_id, roll_id, cred.public_key)
+                    if anonymous:  # the registrar logs the roll entry only (no credential material)
+                        body = {"roll_id": roll_id}
+                        client.submit(
+                            sign_statement(EntryKind.CREDENTIAL_ISSUED, election_id, body, registrar, Role.REGISTRAR)
+                        )
+                    else:
+                        actions.issue_credential(client, registrar, election_id, roll_id, cred.public_key)
                 actions.open_election(client, admin, election_id)
             context = client.election(election_id).context
             assert context is not None
             options = context.definition.options
             choices = [rng.choices(options, weights=(6, 3, 1))[0] for _ in roll]
             with _phase(timings, f"{voters} voters build ballots", out):
-                jobs = [(context, c.secret, ch) for c, ch in zip(credentials, choices, strict=True)]
-                ballots = _build_all(jobs, workers, progress, out)
+                jobs = [
+                    (context, c.secret if isinstance(c, SigningKey) else c, ch)
+                    for c, ch in zip(credentials, choices, strict=True)
+                ]
+                ballots = _parallel(_build, jobs, workers, "ballots", progress, out)
             with _phase(timings, f"{voters} ballots cast over gRPC", out):
                 bar = tqdm(total=len(ballots), desc="cast", disable=not progress, file=out, leave=False)
 

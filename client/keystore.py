@@ -15,7 +15,17 @@ from client.errors import UsageError
 from crypto.ed25519 import SigningKey
 from crypto.threshold import KeyShare, ThresholdPublicKey
 
-__all__ = ["load_json", "load_share", "load_signing_key", "save_json", "save_share", "save_signing_key"]
+__all__ = [
+    "credential_kind",
+    "load_json",
+    "load_share",
+    "load_signing_key",
+    "load_typed",
+    "save_json",
+    "save_share",
+    "save_signing_key",
+    "save_typed",
+]
 
 
 def save_json(path: Path, obj: dict[str, Any]) -> None:
@@ -89,3 +99,23 @@ def load_share(path: Path) -> tuple[str, KeyShare]:
         return str(obj["election"]), KeyShare(index=int(obj["index"]), secret=int(obj["secret"], 16), public_key=pk)
     except (KeyError, ValueError, TypeError) as e:
         raise UsageError(f"{path}: malformed key share file") from e
+
+
+def save_typed(path: Path, kind: str, obj: dict[str, Any]) -> None:
+    """Save a domain object's JSON (credential request, issued credential, anonymous credential) with its type."""
+    save_json(path, {"type": kind, "value": obj})
+
+
+def load_typed(path: Path, kind: str) -> Any:
+    return load_json(path, kind).get("value")
+
+
+def credential_kind(path: Path) -> str:
+    """The type of a credential file: ``linli-key`` (signing credential) or ``linli-anonymous-credential``."""
+    try:
+        obj = json.loads(Path(path).read_text())
+    except FileNotFoundError as e:
+        raise UsageError(f"{path}: no such file") from e
+    except (OSError, ValueError) as e:
+        raise UsageError(f"{path}: cannot read JSON ({e})") from e
+    return str(obj.get("type", "")) if isinstance(obj, dict) else ""

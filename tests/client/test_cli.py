@@ -238,3 +238,160 @@ def test_verify_prints_numbered_report(tmp_path: Path, capsys: pytest.CaptureFix
         assert f"{n:>2}. [PASS]" in out
     code, out, _ = run(capsys, "verify", str(tmp_path / "r"), "--workers", "1")  # the default refuses a 1024-bit key
     assert code == 1 and "below the minimum" in out
+
+
+@pytest.mark.slow
+def test_anonymous_election_by_hand(server_address: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Blind issuance across the voter's device and the registrar, then an anonymous vote and a verified record."""
+    srv = ["--server", server_address]
+    e = ["--election", "anon-by-hand"]
+    keys = {}
+    for name, role in [("admin", "admin"), ("registrar", "registrar"), ("t1", "trustee"), ("t2", "trustee")]:
+        keys[name] = run(capsys, "keygen", "--out", str(tmp_path / f"{name}.json"), "--role", role)[1].strip()
+    code, out, err = run(capsys, "registrar", "bbs-keygen", "--out", str(tmp_path / "bbs.json"))
+    assert code == 0, err
+    bbs_pk = out.strip()
+    code, _, err = run(
+        capsys,
+        "admin",
+        "create",
+        *srv,
+        *e,
+        "--key",
+        str(tmp_path / "admin.json"),
+        "--title",
+        "T",
+        "--question",
+        "Q?",
+        "--threshold",
+        "2",
+        "--registrar-key",
+        keys["registrar"],
+        "--modulus-bits",
+        "2048",
+        "--trustee-key",
+        keys["t1"],
+        "--trustee-key",
+        keys["t2"],
+        "--eligibility",
+        "anonymous",
+        "--credential-key",
+        bbs_pk,
+    )
+    assert code == 0, err
+    assert (
+        run(
+            capsys,
+            "admin",
+            "ceremony",
+            *srv,
+            *e,
+            "--key",
+            str(tmp_path / "admin.json"),
+            "--out",
+            str(tmp_path / "shares"),
+        )[0]
+        == 0
+    )
+    roll = tmp_path / "roll.csv"
+    roll.write_text("unit\nA-1\nA-2\n")
+    assert run(capsys, "admin", "roll", *srv, *e, "--key", str(tmp_path / "admin.json"), "--csv", str(roll))[0] == 0
+    for unit in ("A-1", "A-2"):
+        code, _, err = run(
+            capsys,
+            "voter",
+            "request-credential",
+            *e,
+            "--out",
+            str(tmp_path / f"{unit}.req.json"),
+            "--state",
+            str(tmp_path / f"{unit}.state.json"),
+        )
+        assert code == 0, err
+        code, _, err = run(
+            capsys,
+            "registrar",
+            "issue-anonymous",
+            *srv,
+            *e,
+            "--key",
+            str(tmp_path / "registrar.json"),
+            "--bbs-key",
+            str(tmp_path / "bbs.json"),
+            "--roll-id",
+            unit,
+            "--request",
+            str(tmp_path / f"{unit}.req.json"),
+            "--out",
+            str(tmp_path / f"{unit}.resp.json"),
+        )
+        assert code == 0, err
+        code, _, err = run(
+            capsys,
+            "voter",
+            "finish-credential",
+            *srv,
+            "--state",
+            str(tmp_path / f"{unit}.state.json"),
+            "--response",
+            str(tmp_path / f"{unit}.resp.json"),
+            "--out",
+            str(tmp_path / f"{unit}.cred.json"),
+        )
+        assert code == 0, err
+    code, _, err = run(
+        capsys,
+        "registrar",
+        "issue-anonymous",
+        *srv,
+        *e,
+        "--key",
+        str(tmp_path / "registrar.json"),
+        "--bbs-key",
+        str(tmp_path / "bbs.json"),
+        "--roll-id",
+        "A-1",
+        "--request",
+        str(tmp_path / "A-1.req.json"),
+        "--out",
+        str(tmp_path / "again.json"),
+    )
+    assert code == 1 and "ALREADY_EXISTS" in err  # a second issuance for one roll entry
+    assert run(capsys, "admin", "open", *srv, *e, "--key", str(tmp_path / "admin.json"))[0] == 0
+    for unit, choice in (("A-1", "yes"), ("A-2", "abstain")):
+        code, _, err = run(
+            capsys,
+            "voter",
+            "vote",
+            *srv,
+            *e,
+            "--credential",
+            str(tmp_path / f"{unit}.cred.json"),
+            "--choice",
+            choice,
+            "--receipt",
+            str(tmp_path / f"{unit}.receipt.json"),
+        )
+        assert code == 0, err
+    assert run(capsys, "admin", "close", *srv, *e, "--key", str(tmp_path / "admin.json"))[0] == 0
+    for t in (1, 2):
+        code, _, err = run(
+            capsys,
+            "trustee",
+            "decrypt",
+            *srv,
+            *e,
+            "--key",
+            str(tmp_path / f"t{t}.json"),
+            "--share",
+            str(tmp_path / "shares" / f"anon-by-hand.trustee-{t}.share.json"),
+        )
+        assert code == 0, err
+    assert run(capsys, "admin", "publish", *srv, *e, "--out", str(tmp_path / "record"))[0] == 0
+    code, out, _ = run(capsys, "verify", str(tmp_path / "record"), "--json", "--workers", "1")
+    report = json.loads(out)
+    assert code == 0 and report["passed"] and report["totals"] == [1, 0, 1]
+    entries = (tmp_path / "record" / "entries.jsonl").read_text()
+    assert "A-1" in entries and entries.count('"pseudonym"') == 2
+    for line in entries.splitlines():  # no entry holds both a roll id and a pseudonym
+        assert not ('"roll_id"' in line and '"pseudonym"' in line)
