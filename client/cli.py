@@ -100,6 +100,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         db_url=args.db,
         seed=args.seed,
         workers=args.workers,
+        eligibility=EligibilityMode(args.eligibility),
     )
     print(result.report.render())
     print(

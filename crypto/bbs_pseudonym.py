@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from crypto import bbs, bbs_blind
 from crypto.bbs import (
@@ -58,10 +59,11 @@ from crypto.bls12_381 import (
     hash_to_g1,
     pairing_check,
 )
-from crypto.errors import InvalidEncoding, InvalidProof
+from crypto.errors import CryptoError, InvalidEncoding, InvalidProof
 
 __all__ = [
     "API_ID",
+    "NymBatchItem",
     "blind_sign_with_nym",
     "calculate_pseudonym",
     "commit_with_nym",
@@ -458,3 +460,53 @@ def proof_verify_with_nym(
     w = octets_to_pubkey(pk)
     if not pairing_check([(abar, w), (bbar, _NEG_BP2)]):  # §6.2 step 7
         raise InvalidProof("BBS pseudonym proof pairing check fails")
+
+
+@dataclass(frozen=True, slots=True)
+class NymBatchItem:
+    """One proof of a batch for :func:`proof_verify_with_nym_batch` (the arguments of
+    :func:`proof_verify_with_nym` after ``pk``)."""
+
+    proof: bytes
+    header: bytes
+    ph: bytes
+    pseudonym: bytes
+    context_id: bytes
+    L: int
+    disclosed_messages: tuple[bytes, ...]
+    disclosed_commitment_messages: tuple[bytes, ...]
+    disclosed_indexes: tuple[int, ...]
+    disclosed_commitment_indexes: tuple[int, ...]
+    length_nym_vector: int
+
+
+def proof_verify_with_nym_batch(pk: bytes, items: Sequence[NymBatchItem], api_id: bytes = API_ID) -> None:
+    """Verify many pseudonym proofs under one public key with one pairing check (random 128-bit linear
+    combination, see ``crypto.bbs``); raises :class:`crypto.bbs.BatchVerificationError` with ``bad_indexes``."""
+    octets_to_pubkey(pk)
+    bad: list[int] = []
+    prepared: list[tuple[int, G1Point, G1Point]] = []
+    for index, item in enumerate(items):
+        try:
+            abar, bbar = proof_verify_with_nym_prepare(
+                pk,
+                item.proof,
+                item.header,
+                item.ph,
+                item.pseudonym,
+                item.context_id,
+                item.L,
+                item.disclosed_messages,
+                item.disclosed_commitment_messages,
+                item.disclosed_indexes,
+                item.disclosed_commitment_indexes,
+                length_nym_vector=item.length_nym_vector,
+                api_id=api_id,
+            )
+        except CryptoError:
+            bad.append(index)
+            continue
+        prepared.append((index, abar, bbar))
+    bad.extend(bbs.find_invalid_in_batch(pk, prepared))
+    if bad:
+        raise bbs.BatchVerificationError(bad)

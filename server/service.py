@@ -11,10 +11,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from server.batching import PairingBatcher
 from server.ledger import Appended, Ledger
-from voting.ballot import EncryptedBallot, verify_ballot
-from voting.encoding import canonical, parse
-from voting.errors import InvalidStatement, NotFound, VotingError, WrongPhase
+from voting.ballot import EncryptedBallot, check_ballot_proofs
+from voting.encoding import parse
+from voting.errors import Conflict, InvalidStatement, NotEligible, NotFound, WrongPhase
 from voting.records import Entry, EntryKind
 from voting.state import ElectionState, Phase
 
@@ -39,6 +40,7 @@ class ElectionService:
         self._states: dict[str, ElectionState] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._global = threading.Lock()
+        self.batcher = PairingBatcher()
         for election_id in ledger.election_ids():
             self._states[election_id] = self._replay(election_id)
             self._locks[election_id] = threading.Lock()
@@ -70,7 +72,7 @@ class ElectionService:
 
     # -- writes ------------------------------------------------------------------------------------------------
     def _append(self, state: ElectionState, entry: Entry, ballot: EncryptedBallot | None = None) -> Appended:
-        """Apply to a trial copy of the state first, so a rejected entry changes nothing."""
+        """Apply to the state (which checks everything before it changes anything), then append to the log."""
         data = entry.to_bytes()
         state.apply(entry, ballot)  # raises before any mutation on every check
         try:
@@ -107,8 +109,6 @@ class ElectionService:
             raise InvalidStatement("this server does not accept elections from that administrator key")
         with self._global:
             if entry.election_id in self._states:
-                from voting.errors import Conflict
-
                 raise Conflict(f"election {entry.election_id!r} already exists")
             state = ElectionState(min_modulus_bits=self.config.min_modulus_bits)
             appended = self._append(state, entry)
@@ -133,14 +133,9 @@ class ElectionService:
         ballot = EncryptedBallot.from_json(parse(data), context)
         if ballot.to_bytes(context) != data:
             raise InvalidStatement("ballot is not in canonical form")
-        verify_ballot(context, ballot)
+        pending = check_ballot_proofs(context, ballot)
+        if pending is not None and not self.batcher.check(definition.credential_key, *pending):
+            raise NotEligible("eligibility proof does not verify: pairing check fails")
         entry = Entry(EntryKind.BALLOT, election_id, parse(data))
         with self._locks[election_id]:
             return self._append(state, entry, ballot)
-
-
-def ensure_canonical(data: bytes) -> bytes:
-    return canonical(parse(data))
-
-
-__all__ += ["VotingError"]

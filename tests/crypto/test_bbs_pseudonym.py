@@ -316,3 +316,21 @@ def test_blind_sign_with_nym_rejects_bad_commitments() -> None:
 
     with pytest.raises(InvalidProof):
         bbs_blind.verify_commitment(commitment)
+
+
+def test_nym_batch_with_one_bad_proof_fails_and_finds_it() -> None:
+    proof_a, nym_a = _proof_a()
+    proof_b, nym_b = _prove(ELECTION_B, b"ballot-1")
+
+    def item(proof: bytes, pseudonym: bytes, context_id: bytes) -> bbs_pseudonym.NymBatchItem:
+        return bbs_pseudonym.NymBatchItem(
+            proof, HEADER, b"ballot-1", pseudonym, context_id, 2, (MESSAGES[0],), (), (0,), (), 2
+        )
+
+    bbs_pseudonym.proof_verify_with_nym_batch(PK, [item(proof_a, nym_a, ELECTION_A), item(proof_b, nym_b, ELECTION_B)])
+    with pytest.raises(bbs.BatchVerificationError) as info:
+        bbs_pseudonym.proof_verify_with_nym_batch(
+            PK,
+            [item(proof_a, nym_a, ELECTION_A), item(proof_a, nym_a, ELECTION_B), item(proof_b, nym_b, ELECTION_B)],
+        )
+    assert info.value.bad_indexes == (1,)
