@@ -5,8 +5,8 @@ homogeneous projective tuples (``(X, Y, Z)`` with ``x = X/Z``) of ``FQ`` (G1) or
 Python ints reduced modulo the group order ``r``.
 
 * G1 scalar multiplication, multi-scalar multiplication and the subgroup check go through :func:`g1_mul`,
-  :func:`g1_msm` and :func:`g1_in_subgroup` only, so a faster backend swaps in here; the py_ecc versions stay
-  available as ``_reference_*`` for cross-check tests.
+  :func:`g1_msm` and :func:`g1_in_subgroup` only. They run on the gmpy2 fast path :mod:`crypto.g1`; the py_ecc
+  versions stay available as ``_reference_*`` and the tests cross-check the two.
 * Encodings are the ZCash compressed format (draft-irtf-cfrg-bbs-signatures-10 Appendix "Point Encoding",
   draft-irtf-cfrg-pairing-friendly-curves-11 Appendix C). ``*_from_bytes`` are strict parsers: wrong length, wrong
   flag bits, coordinates not below ``p``, points off the curve, points outside the prime-order subgroup and the
@@ -49,6 +49,7 @@ from py_ecc.optimized_bls12_381.optimized_curve import normalize as _normalize
 from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate as _final_exponentiate
 from py_ecc.optimized_bls12_381.optimized_pairing import miller_loop as _miller_loop
 
+from crypto import g1 as _fast_g1
 from crypto.errors import InvalidEncoding
 
 __all__ = [
@@ -152,20 +153,20 @@ def _reference_g1_in_subgroup(p: G1Point) -> bool:
 
 
 def g1_mul(p: G1Point, k: int) -> G1Point:
-    """k*P (k is reduced modulo r)."""
-    return _reference_g1_mul(p, k)
+    """k*P (k is reduced modulo r); gmpy2 fast path crypto.g1 (cross-checked against the py_ecc reference)."""
+    return _fast_g1.mul(p, k % CURVE_ORDER)
 
 
 def g1_msm(points: Sequence[G1Point], scalars: Sequence[int]) -> G1Point:
     """Σ k_i*P_i (the k_i are reduced modulo r)."""
     if len(points) != len(scalars):
         raise ValueError("points and scalars differ in length")
-    return _reference_g1_msm(points, scalars)
+    return _fast_g1.msm(list(points), [k % CURVE_ORDER for k in scalars])
 
 
 def g1_in_subgroup(p: G1Point) -> bool:
-    """True when P (a point of E1) lies in the order-r subgroup G1."""
-    return _reference_g1_in_subgroup(p)
+    """True when P (a point of E1) lies in the order-r subgroup G1 (crypto.g1: Scott's endomorphism test)."""
+    return bool(_fast_g1.is_in_subgroup(p))
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -261,3 +261,18 @@ def test_g1_identity_helpers() -> None:
     assert g.g1_eq(g.g1_add(g.G1_GENERATOR, g.g1_neg(g.G1_GENERATOR)), g.G1_IDENTITY)
     assert g.g1_is_identity(g.g1_mul(g.G1_GENERATOR, R))
     assert g.g1_to_bytes(g.G1_IDENTITY) == bytes([0xC0]) + bytes(47)
+
+
+def test_g1_in_subgroup_agrees_with_reference_on_curve_points() -> None:
+    x, checked = 11, 0
+    while checked < 4:  # points of E1(Fp), almost all outside G1, and their cofactor-cleared multiples inside
+        y2 = (x**3 + 4) % P
+        y = pow(y2, (P + 1) // 4, P)
+        if y * y % P == y2:
+            point = _affine_g1(x, y)
+            cleared = g._reference_g1_mul(point, 0xD201000000010001)  # h_eff: clear_cofactor_G1
+            for candidate in (point, g.g1_neg(point)):
+                assert g.g1_in_subgroup(candidate) == g._reference_g1_in_subgroup(candidate)
+            assert g.g1_in_subgroup(cleared) and g._reference_g1_in_subgroup(cleared)
+            checked += 1
+        x += 1
