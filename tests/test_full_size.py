@@ -22,7 +22,9 @@ def test_linli_demo_full_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 @pytest.mark.slow
 def test_linli_demo_anonymous_full_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`linli demo --eligibility anonymous` with the default key: BBS credentials, pseudonyms, batched checks."""
-    code = main(["demo", "--voters", "12", "--eligibility", "anonymous", "--out", str(tmp_path / "record"), "--seed", "2"])
+    code = main(
+        ["demo", "--voters", "12", "--eligibility", "anonymous", "--out", str(tmp_path / "record"), "--seed", "2"]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "every check passed" in out and "Decrypted totals match" in out

@@ -9,10 +9,9 @@ import pytest
 
 from crypto.bls12_381 import g1_add
 from server.batching import PairingBatcher
+from tests.factories import make_election
 from voting.ballot import build_referendum_ballot, check_ballot_proofs
 from voting.election import EligibilityMode
-
-from tests.factories import make_election
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import pytest
 
 from crypto import bbs
 from crypto.note import NoteSigner
+from tests.factories import make_election, make_record
 from voting.ballot import EncryptedBallot, build_referendum_ballot, verify_ballot
 from voting.credentials import AnonymousCredential, finish_credential, issue_credential, request_credential
 from voting.election import EligibilityMode
@@ -17,8 +18,6 @@ from voting.encoding import canonical, parse
 from voting.errors import Conflict, InvalidBallot, InvalidEncoding, NotEligible
 from voting.records import Entry, EntryKind, Role
 from voting.state import Phase
-
-from tests.factories import make_election, make_record
 
 ANON = EligibilityMode.ANONYMOUS
 
