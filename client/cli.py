@@ -6,7 +6,6 @@ Exit codes: 0 success; 1 verification failed or the server refused; 2 bad usage 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections.abc import Sequence
@@ -40,6 +39,7 @@ from voting.credentials import (
 )
 from voting.election import EligibilityMode, RevotePolicy
 from voting.errors import VotingError
+from voting.roll import parse_roll_csv
 
 __all__ = ["main"]
 
@@ -201,31 +201,15 @@ def cmd_admin_roll(args: argparse.Namespace) -> int:
 
 
 def _read_roll_csv(path: Path) -> list[str]:
-    """A CSV with a header row and a ``unit`` column; every bad row is reported, nothing half-imported."""
+    """The roll's unit ids from a CSV (voting.roll): every bad row is reported, nothing half-imported."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise UsageError(f"{path}: cannot read CSV ({e})") from e
-    if not rows or "unit" not in rows[0]:
-        raise UsageError(f"{path}: expected a header row with a 'unit' column")
-    from voting.election import RollEntry
-
-    ids, errors, seen = [], [], set()
-    for line, row in enumerate(rows, start=2):
-        unit = (row.get("unit") or "").strip()
-        try:
-            RollEntry(unit)
-        except VotingError as e:
-            errors.append(f"line {line}: {e}")
-            continue
-        if unit in seen:
-            errors.append(f"line {line}: unit {unit!r} appears twice")
-        seen.add(unit)
-        ids.append(unit)
-    if errors:
-        raise UsageError(f"{path}: {len(errors)} bad row(s), nothing imported:\n  " + "\n  ".join(errors[:20]))
-    return ids
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: cannot read the CSV ({e})") from e
+    try:
+        return [row.unit for row in parse_roll_csv(text)]
+    except VotingError as e:
+        raise UsageError(f"{path}: {e}") from e
 
 
 def cmd_admin_open(args: argparse.Namespace) -> int:
