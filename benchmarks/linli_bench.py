@@ -6,10 +6,18 @@ What is timed (wall clock, ``time.perf_counter``; medians over the repetitions):
   processes), ``threshold.deal`` (t = 3 of n = 5) and the modulus proof; a different protocol from ElectionGuard's
   distributed key ceremony, reported for context only.
 * ``referendum``: ``voting.ballot.build_referendum_ballot`` (Paillier encryption, 3-way membership proof, Ed25519
-  eligibility signature); ``voting.ballot.verify_ballot`` (signature + validity proof); ``intake_parse_and_verify``
+  eligibility signature), whole (``build_ballot``) and split in two: ``precompute``
+  (``voting.ballot.precompute_ballot``: r^n and one n-th power per allowed value, done while the voter reads) and
+  ``build_ballot_online`` (the same call with ``precomputed=``: short exponentiations only);
+  ``voting.ballot.verify_ballot`` (signature + validity proof); ``intake_parse_and_verify``
   (``EncryptedBallot.from_json`` of the canonical JSON, which validates every ciphertext, then ``verify_ballot``);
   ``decrypt_tally_3_of_5``: ``make_trustee_shares`` of trustees 1..3, ``verify_trustee_shares`` of each, and
   ``combine_totals`` (checked against the known totals).
+* ``referendum_anonymous``: the same referendum with anonymous eligibility (a BBS credential with a per-election
+  pseudonym, issued blindly through ``voting.credentials``): ``build_ballot`` (whole, as above, with the BBS proof),
+  ``verify_ballot`` (``verify_ballot``: proofs plus one pairing check of its own), and
+  ``verify_ballot_batch_amortized``: ``voting.ballot.check_ballot_proofs`` for each of ``anon_batch`` ballots, then
+  one ``crypto.bbs.find_invalid_in_batch`` over all their (Abar, Bbar) pairs, reported per ballot.
 * ``committee_10_choose_3`` (PROJECTION: Linli has no committee ballot yet): the same work built from Linli's
   primitives in ElectionGuard's ballot shape: 10 Paillier ciphertexts each with a {0, 1} membership proof, a proof that
   their product encrypts a value in {0, 1, 2, 3} (witness ∏ r_i mod n), and an Ed25519 signature over the ballot
@@ -26,6 +34,7 @@ import argparse
 import hashlib
 import json
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -33,10 +42,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from crypto import ed25519, paillier, threshold
+from crypto import bbs, ed25519, paillier, threshold
 from crypto.primes import random_safe_prime_pair
 from crypto.proofs import prove_membership, verify_membership
-from voting.ballot import EncryptedBallot, build_referendum_ballot, verify_ballot
+from voting.ballot import (
+    EncryptedBallot,
+    build_referendum_ballot,
+    check_ballot_proofs,
+    precompute_ballot,
+    verify_ballot,
+)
+from voting.credentials import AnonymousCredential, finish_credential, issue_credential, request_credential
 from voting.election import (
     REFERENDUM_OPTIONS,
     ElectionContext,
@@ -56,6 +72,7 @@ PARTIES = 5
 THRESHOLD = 3
 PRESENT = (1, 2, 3)  # the trustees who decrypt (3 of 5)
 ELECTION_ID = "bench-referendum"
+ANON_ELECTION_ID = "bench-referendum-anonymous"
 
 
 def median_time(fn: Callable[[int], Any], reps: int) -> tuple[dict[str, Any], list[Any]]:
@@ -116,18 +133,29 @@ def bench_key_ceremony(modulus_bits: int, reps: int) -> dict[str, Any]:
 
 
 def make_context(
-    primes: tuple[int, int], modulus_bits: int, voters: int
-) -> tuple[ElectionContext, list[threshold.KeyShare], list[ed25519.SigningKey]]:
-    """Create, key and open a referendum through the domain layer (the same checks the server's log applies)."""
+    primes: tuple[int, int],
+    modulus_bits: int,
+    voters: int,
+    *,
+    eligibility: EligibilityMode = EligibilityMode.SIGNING,
+) -> tuple[ElectionContext, list[threshold.KeyShare], list[Any]]:
+    """Create, key and open a referendum through the domain layer (the same checks the server's log applies).
+
+    The voters' credentials are Ed25519 keys (signing mode) or anonymous BBS credentials issued blindly by a
+    registrar BBS key (``voting.credentials`` request / issue / finish, as tests/factories.make_election does).
+    """
+    election_id = ELECTION_ID if eligibility is EligibilityMode.SIGNING else ANON_ELECTION_ID
+    anonymous = eligibility is EligibilityMode.ANONYMOUS
+    bbs_sk = bbs.key_gen(secrets.token_bytes(32)) if anonymous else None
     admin, registrar = ed25519.SigningKey.generate(), ed25519.SigningKey.generate()
     trustee_keys = [ed25519.SigningKey.generate() for _ in range(PARTIES)]
     definition = ElectionDefinition(
-        election_id=ELECTION_ID,
+        election_id=election_id,
         kind=ElectionKind.REFERENDUM,
         title="Benchmark referendum",
         question="Repaint the east gate?",
         options=REFERENDUM_OPTIONS,
-        eligibility=EligibilityMode.SIGNING,
+        eligibility=eligibility,
         revote=RevotePolicy.LAST_COUNTS,
         threshold=THRESHOLD,
         trustees=tuple(Trustee(i + 1, f"t{i + 1}", k.public_key) for i, k in enumerate(trustee_keys)),
@@ -135,13 +163,14 @@ def make_context(
         registrar_key=registrar.public_key,
         modulus_bits=modulus_bits,
         max_voters=1000,
+        credential_key=bbs.sk_to_pk(bbs_sk) if bbs_sk else b"",
     )
     state = ElectionState(min_modulus_bits=modulus_bits)
 
     def statement(
         kind: EntryKind, body: dict[str, Any], key: ed25519.SigningKey = admin, role: Role = Role.ADMIN
     ) -> Entry:
-        return sign_statement(kind, ELECTION_ID, body, key, role)
+        return sign_statement(kind, election_id, body, key, role)
 
     state.apply(statement(EntryKind.ELECTION_CREATED, {"election": definition.to_json()}))
     p, q = primes
@@ -154,9 +183,16 @@ def make_context(
         )
     )
     state.apply(statement(EntryKind.ROLL_PUBLISHED, {"entries": [{"roll_id": f"unit-{i}"} for i in range(voters)]}))
-    credentials = [ed25519.SigningKey.generate() for _ in range(voters)]
-    for i, v in enumerate(credentials):
-        body = {"credential": v.public_key.hex(), "roll_id": f"unit-{i}"}
+    credentials: list[Any] = []
+    for i in range(voters):
+        if bbs_sk is not None:
+            request = request_credential(election_id)
+            issued = issue_credential(bbs_sk, election_id, request.commitment)
+            credentials.append(finish_credential(request, bbs.sk_to_pk(bbs_sk), issued))
+            body = {"roll_id": f"unit-{i}"}
+        else:
+            credentials.append(ed25519.SigningKey.generate())
+            body = {"credential": credentials[-1].public_key.hex(), "roll_id": f"unit-{i}"}
         state.apply(statement(EntryKind.CREDENTIAL_ISSUED, body, registrar, Role.REGISTRAR))
     state.apply(statement(EntryKind.ELECTION_OPENED, {}))
     return state.require_context(), shares, credentials
@@ -178,6 +214,12 @@ def bench_referendum(
     count = len(voters)
     choices = [i % len(REFERENDUM_OPTIONS) for i in range(count)]
     build, ballots = median_time(lambda i: build_referendum_ballot(context, choices[i], voters[i]), count)
+    precompute, randomness = median_time(lambda _: precompute_ballot(context), count)
+    online, online_ballots = median_time(
+        lambda i: build_referendum_ballot(context, choices[i], voters[i], precomputed=randomness[i]), count
+    )
+    for ballot in online_ballots:  # the precomputed path must give valid ballots too
+        verify_ballot(context, ballot)
     verify, _ = median_time(lambda i: verify_ballot(context, ballots[i]), count)
     wire = [ballot.to_bytes(context) for ballot in ballots]
 
@@ -200,12 +242,53 @@ def bench_referendum(
     parts["verify_shares_one_trustee"] = time.perf_counter() - t0
     return {
         "build_ballot": build,
+        "precompute": precompute,
+        "build_ballot_online": online,
         "verify_ballot": verify,
         "intake_parse_and_verify": parse_verify,
         "decrypt_tally_3_of_5": {**decrypt, "ballots_in_tally": count, "parts": parts},
         "ballot_bytes": len(wire[0]),
         "totals": list(results[-1]),
     }
+
+
+# --- referendum, anonymous eligibility (BBS credentials with pseudonyms) --------------------------------------------
+
+
+def bench_referendum_anonymous(
+    context: ElectionContext, voters: list[AnonymousCredential], ballots: int, batch: int
+) -> dict[str, Any]:
+    """Build ``max(ballots, batch)`` anonymous ballots (voter ``i % len(voters)``; every ballot carries a fresh BBS
+    proof), verify the first ``ballots`` one at a time, then all ``batch`` of them with one shared pairing check."""
+    count = max(ballots, batch)
+    choices = [i % len(REFERENDUM_OPTIONS) for i in range(count)]
+    build, built = median_time(lambda i: build_referendum_ballot(context, choices[i], voters[i % len(voters)]), count)
+    verify, _ = median_time(lambda i: verify_ballot(context, built[i]), ballots)
+    out: dict[str, Any] = {
+        "credentials": len(voters),
+        "build_ballot": build,
+        "verify_ballot": verify,
+        "ballot_bytes": len(built[0].to_bytes(context)),
+    }
+    if batch:
+        key = context.definition.credential_key
+        c0, t0 = time.process_time(), time.perf_counter()
+        pending = [check_ballot_proofs(context, b) for b in built[:batch]]
+        t1 = time.perf_counter()
+        bad = bbs.find_invalid_in_batch(key, [(i, *p) for i, p in enumerate(pending) if p is not None])
+        t2, c2 = time.perf_counter(), time.process_time()
+        if bad or any(p is None for p in pending):
+            raise RuntimeError(f"Linli's batch rejected its own anonymous ballots: {bad}")
+        out["verify_ballot_batch_amortized"] = {
+            "median": (t2 - t0) / batch,
+            "times": [(t2 - t0) / batch],
+            "cpu_median": (c2 - c0) / batch,
+            "cpu": [(c2 - c0) / batch],
+            "batch_size": batch,
+            "check_ballot_proofs_total_s": t1 - t0,
+            "find_invalid_in_batch_s": t2 - t1,
+        }
+    return out
 
 
 # --- committee election, 10 candidates choose <= 3 (projection from primitives) -------------------------------
@@ -315,7 +398,15 @@ def bench_primitives(modulus_bits: int, reps: int) -> dict[str, Any]:
 
 
 def run(
-    *, modulus_bits: int, micro_bits: Sequence[int], reps: int, ballots: int, ceremony_reps: int, ceremony: bool = True
+    *,
+    modulus_bits: int,
+    micro_bits: Sequence[int],
+    reps: int,
+    ballots: int,
+    ceremony_reps: int,
+    ceremony: bool = True,
+    anon_batch: int = 0,
+    anon_credentials: int = 25,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"system": "Linli", "python": sys.version.split()[0], "modulus_bits": modulus_bits}
     out["reps"] = reps
@@ -323,6 +414,13 @@ def run(
         out["key_ceremony"] = bench_key_ceremony(modulus_bits, ceremony_reps)
     context, shares, voters = make_context(cached_primes(modulus_bits), modulus_bits, max(ballots, reps))
     out["referendum"] = bench_referendum(context, shares, voters, reps)
+    anon_context, _, anon_voters = make_context(
+        cached_primes(modulus_bits),
+        modulus_bits,
+        min(anon_credentials, max(ballots, anon_batch)),
+        eligibility=EligibilityMode.ANONYMOUS,
+    )
+    out["referendum_anonymous"] = bench_referendum_anonymous(anon_context, anon_voters, ballots, anon_batch)
     out["committee_10_choose_3"] = bench_committee(context, shares, voters, reps)
     out["primitives"] = {str(bits): bench_primitives(bits, reps) for bits in micro_bits}
     return out
@@ -336,6 +434,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ballots", type=int, default=5)
     parser.add_argument("--ceremony-reps", type=int, default=1)
     parser.add_argument("--no-ceremony", action="store_true")
+    parser.add_argument("--anon-batch", type=int, default=0, help="anonymous ballots verified in one batch (0: none)")
+    parser.add_argument(
+        "--anon-credentials", type=int, default=25, help="distinct anonymous credentials (ballots cycle over them)"
+    )
     args = parser.parse_args(argv)
     result = run(
         modulus_bits=args.modulus_bits,
@@ -344,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
         ballots=args.ballots,
         ceremony_reps=args.ceremony_reps,
         ceremony=not args.no_ceremony,
+        anon_batch=args.anon_batch,
+        anon_credentials=args.anon_credentials,
     )
     print(json.dumps(result))
     return 0

@@ -10,6 +10,9 @@ repetitions of every round before taking medians. ``--smoke`` (CI) uses a 1024-b
 ElectionGuard committee contest, and skips the peer if its python is missing; it must finish in under a minute.
 
 Writes the JSON (every time of every repetition, the machine's load, the commit) and a Markdown table next to it.
+A third subprocess, ``benchmarks/bbs_bench.py``, runs once (after the rounds) and puts ``crypto.bbs`` next to a
+plain-py_ecc implementation of the same BBS draft; its figures go into their own table.
+
 See benchmarks/README.md.
 """
 
@@ -43,13 +46,43 @@ BRIEF_ANCHORS = {
     ("committee_10_choose_3", "decrypt_tally_3_of_5"): 3.15,
 }
 
-# (label, Linli path, ElectionGuard path, target ratio Linli/EG or None, CPU ratio meaningful?)
+# (label, Linli path, ElectionGuard path (empty: no counterpart), target ratio Linli/EG or None, CPU ratio meaningful?)
+# "{batch}" in a label is replaced by the batch size recorded in the Linli node.
 COMPARISONS: list[tuple[str, tuple[str, ...], tuple[str, ...], float | None, bool]] = [
     ("Referendum: build one ballot", ("referendum", "build_ballot"), ("referendum", "encrypt_ballot"), 1.0, True),
+    ("Referendum: precompute (while the voter reads)", ("referendum", "precompute"), (), None, True),
+    (
+        "Referendum: build one ballot, online after precomputation",
+        ("referendum", "build_ballot_online"),
+        ("referendum", "encrypt_ballot"),
+        1.0,
+        True,
+    ),
     ("Referendum: verify one ballot", ("referendum", "verify_ballot"), ("referendum", "verify_ballot"), 0.25, True),
     (
         "Referendum: intake (parse + verify)",
         ("referendum", "intake_parse_and_verify"),
+        ("referendum", "verify_ballot"),
+        0.25,
+        True,
+    ),
+    (
+        "Referendum, anonymous: build one ballot",
+        ("referendum_anonymous", "build_ballot"),
+        ("referendum", "encrypt_ballot"),
+        1.0,
+        True,
+    ),
+    (
+        "Referendum, anonymous: verify one ballot (single pairing)",
+        ("referendum_anonymous", "verify_ballot"),
+        ("referendum", "verify_ballot"),
+        0.25,
+        True,
+    ),
+    (
+        "Referendum, anonymous: verify one ballot, amortized in a batch of {batch}",
+        ("referendum_anonymous", "verify_ballot_batch_amortized"),
         ("referendum", "verify_ballot"),
         0.25,
         True,
@@ -85,6 +118,10 @@ COMPARISONS: list[tuple[str, tuple[str, ...], tuple[str, ...], float | None, boo
     ("Key ceremony (different protocols)", ("key_ceremony", "total"), ("key_ceremony",), None, False),
 ]
 
+# anonymous ballots verified in one batch (real run: in round 1 only, which keeps the run under ~10 minutes)
+ANON_BATCH = 100
+ANON_CREDENTIALS = 25
+
 PRIMITIVES = [
     ("paillier_encrypt", "Paillier encrypt (fresh r^n)"),
     ("membership_prove_3", "membership proof, 3 values: prove"),
@@ -110,6 +147,15 @@ def run_linli(args: list[str]) -> dict[str, Any]:
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"Linli benchmark failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def run_bbs(args: list[str]) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "benchmarks.bbs_bench", *args]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"BBS benchmark failed:\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 
@@ -163,7 +209,10 @@ def _get(tree: dict[str, Any] | None, path: tuple[str, ...]) -> dict[str, Any] |
 def compare(linli: dict[str, Any], peer: dict[str, Any] | None) -> list[dict[str, Any]]:
     rows = []
     for label, lpath, ppath, target, cpu_ok in COMPARISONS:
-        lnode, pnode = _get(linli, lpath), _get(peer, ppath)
+        lnode, pnode = _get(linli, lpath), (_get(peer, ppath) if ppath else None)
+        label = label.replace("{batch}", str(lnode["batch_size"] if lnode and "batch_size" in lnode else ANON_BATCH))
+        if not ppath:
+            target = None
         row: dict[str, Any] = {"operation": label, "linli_path": "/".join(lpath), "peer_path": "/".join(ppath)}
         row["linli_s"] = lnode["median"] if lnode else None
         row["peer_s"] = pnode["median"] if pnode else None
@@ -214,6 +263,58 @@ def _ratio(r: float | None) -> str:
     return "—" if r is None else f"{r:.2f}"
 
 
+def bbs_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The BBS table: (operation, crypto.bbs node, plain-py_ecc node, whether the baseline figure is its single
+    verification standing in for a batch)."""
+    rows = [{"operation": "Sign", "linli": result["sign"]["linli"], "py_ecc": result["sign"]["py_ecc"]}]
+    for r, node in result["disclosed"].items():
+        shown = f"{r} of {result['messages']} disclosed"
+        rows.append({"operation": f"ProofGen, {shown}", **node["proof_gen"]})
+        rows.append({"operation": f"ProofVerify, {shown}", **node["proof_verify"]})
+        for size, batch in node["proof_verify_batch_per_proof"].items():
+            rows.append(
+                {
+                    "operation": f"ProofVerify, {shown}, per proof in a batch of {size}",
+                    "linli": batch,
+                    "py_ecc": node["proof_verify"]["py_ecc"],
+                    "baseline_single": True,
+                }
+            )
+    for row in rows:
+        row["ratio"] = row["linli"]["median"] / row["py_ecc"]["median"]
+    return rows
+
+
+def bbs_markdown(result: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"BBS signatures ({result['draft']}), L = {result['messages']} messages, one public key: `crypto.bbs` "
+        f"next to a plain implementation of the same draft on py_ecc {result['py_ecc_version']} "
+        "(`benchmarks/bbs_bench.py`: py_ecc `multiply` / `add`, `pairing()` twice per proof with py_ecc's own final "
+        "exponentiation, no batching). The baseline's Sign output is byte-identical to `crypto.bbs.sign` "
+        f"(checked on {result.get('baseline_sign_checked_signatures', '?')} signatures) and each side verifies the "
+        "other's proofs. Medians; ratio = crypto.bbs / py_ecc (below 1: crypto.bbs faster).",
+        "",
+        "| operation | crypto.bbs | plain py_ecc | ratio | speed-up | n |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in bbs_rows(result):
+        base = _fmt(row["py_ecc"]["median"]) + (" (single)" if row.get("baseline_single") else "")
+        n_base = "—" if row.get("baseline_single") else str(len(row["py_ecc"]["times"]))
+        lines.append(
+            f"| {row['operation']} | {_fmt(row['linli']['median'])} | {base} | {row['ratio']:.3f} | "
+            f"{1 / row['ratio']:.0f}× | {len(row['linli']['times'])}/{n_base} |"
+        )
+    lines += [
+        "",
+        "Batch rows: `crypto.bbs.proof_verify_batch` (each proof's challenge check, then one pairing check for the "
+        "whole batch with random 128-bit weights), total time / batch size; n counts batches. A naive verifier "
+        "has no batch mode, so its column repeats its single-proof time. Both sides compute the message generators "
+        "once per message count (the draft allows caching), so hashing to the curve is not timed.",
+    ]
+    return lines
+
+
 def markdown(report: dict[str, Any]) -> str:
     meta, rows = report["meta"], report["comparisons"]
     lines = [
@@ -231,7 +332,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"Medians of wall-clock time over n repetitions (n = Linli/EG), {meta['rounds']} alternating round(s). "
         f"Ratio = Linli / ElectionGuard (below 1: Linli faster).",
         "",
-        "| operation | Linli | ElectionGuard | ratio (wall) | ratio (CPU) | target | meets | n |",
+        "| operation | Linli | ElectionGuard | ratio (wall) | ratio (CPU) | target | meets | n (Linli/EG) |",
         "|---|---:|---:|---:|---:|---:|:---:|---:|",
     ]
     for r in rows:
@@ -251,6 +352,8 @@ def markdown(report: dict[str, Any]) -> str:
     for key, label in PRIMITIVES:
         cells = [_fmt(v[key]["median"]) for v in report["linli"].get("primitives", {}).values()]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    if report.get("bbs"):
+        lines += bbs_markdown(report["bbs"])
     kc = report["linli"].get("key_ceremony")
     if kc:
         lines += [
@@ -298,8 +401,14 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [
         "",
         'Notes: Linli\'s "verify one ballot" includes the Ed25519 eligibility signature; ElectionGuard has no '
-        "eligibility check. The 10-candidate rows are a projection built from Linli's primitives in ElectionGuard's "
-        "ballot shape (10 × {0,1} proofs + a sum-in-{0..3} proof); Linli has no committee ballot yet. The key "
+        "eligibility check. The anonymous rows use BBS credentials with per-election pseudonyms (blind issuance); "
+        "their ballot carries a BBS proof instead of a signature, and verification checks it: alone, with its own "
+        "pairing check, or in a batch whose (Abar, Bbar) pairs share one pairing check "
+        "(`check_ballot_proofs` per ballot + one `bbs.find_invalid_in_batch`). The precomputation rows split "
+        '"build one ballot": the precomputation (r^n and one n-th power per allowed value) runs before the voter '
+        "chooses; the online part is what the voter waits for after choosing. The 10-candidate rows are a "
+        "projection built from Linli's primitives in ElectionGuard's ballot shape (10 × {0,1} proofs + a "
+        "sum-in-{0..3} proof); Linli has no committee ballot yet. The key "
         "ceremonies are different protocols (Linli: trusted dealer with safe primes; EG: distributed, 5 guardians).",
         "",
         f"Reproduce: `{meta['command']}`",
@@ -335,11 +444,16 @@ def main(argv: list[str] | None = None) -> int:
     out_path: Path = args.out or (SMOKE_OUT if smoke else DEFAULT_OUT)
     if smoke:
         linli_args = ["--modulus-bits", "1024", "--micro-bits", "1024", "--reps", "1", "--ballots", "1"]
+        anon_args = [["--anon-batch", "3", "--anon-credentials", "2"]]
         peer_args = ["--reps", "1", "--ballots", "1", "--kinds", "referendum"]
+        bbs_args = ["--batches", "3", "--reps", "1"]
     else:
-        # per round: 4 ballots built and verified, 2 decryptions, 2 committee ballots, 3 primitive repetitions
+        # per round: 4 ballots built and verified, 2 decryptions, 2 committee ballots, 3 primitive repetitions;
+        # round 1 also builds ANON_BATCH anonymous ballots and verifies them in one batch
         linli_args = ["--modulus-bits", "3072", "--micro-bits", "2048", "3072", "--reps", "2", "--ballots", "4"]
+        anon_args = [["--anon-batch", str(ANON_BATCH), "--anon-credentials", str(ANON_CREDENTIALS)]]
         peer_args = ["--reps", "2", "--ballots", "4"]
+        bbs_args = ["--batches", "100", "1000", "--reps", "3"]
     linli_args += ["--ceremony-reps", "1"]
 
     peer: Path | None = args.peer_python
@@ -364,10 +478,13 @@ def main(argv: list[str] | None = None) -> int:
             peer_result = res if peer_result is None else merge(peer_result, res)
             loads.append(_load())
         _log(f"round {r}/{rounds}: Linli")
-        res = run_linli(linli_args)
+        res = run_linli(linli_args + (anon_args[r - 1] if r <= len(anon_args) else []))
         linli = res if linli is None else merge(linli, res)
         loads.append(_load())
     assert linli is not None
+    _log("BBS: crypto.bbs and plain py_ecc")
+    bbs_result = run_bbs(bbs_args)
+    loads.append(_load())
     elapsed = time.perf_counter() - started
 
     command = "python -m benchmarks.run" + (" --smoke" if smoke else "")
@@ -400,6 +517,7 @@ def main(argv: list[str] | None = None) -> int:
         "noise": noise(linli, loads, os.cpu_count() or 1),
         "linli": linli,
         "peer": peer_result,
+        "bbs": bbs_result,
         "brief_anchors": {f"{k}/{op}": v for (k, op), v in BRIEF_ANCHORS.items()},
     }
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -38,13 +38,17 @@ def save_json(path: Path, obj: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def load_json(path: Path, kind: str) -> dict[str, Any]:
+def _read(path: Path) -> Any:
     try:
-        obj = json.loads(Path(path).read_text())
+        return json.loads(Path(path).read_text())
     except FileNotFoundError as e:
         raise UsageError(f"{path}: no such file") from e
     except (OSError, ValueError) as e:
         raise UsageError(f"{path}: cannot read JSON ({e})") from e
+
+
+def load_json(path: Path, kind: str) -> dict[str, Any]:
+    obj = _read(path)
     if not isinstance(obj, dict) or obj.get("type") != kind:
         raise UsageError(f"{path}: not a {kind} file")
     return obj
@@ -112,10 +116,5 @@ def load_typed(path: Path, kind: str) -> Any:
 
 def credential_kind(path: Path) -> str:
     """The type of a credential file: ``linli-key`` (signing credential) or ``linli-anonymous-credential``."""
-    try:
-        obj = json.loads(Path(path).read_text())
-    except FileNotFoundError as e:
-        raise UsageError(f"{path}: no such file") from e
-    except (OSError, ValueError) as e:
-        raise UsageError(f"{path}: cannot read JSON ({e})") from e
+    obj = _read(path)
     return str(obj.get("type", "")) if isinstance(obj, dict) else ""
