@@ -546,9 +546,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, VotingError, CryptoError, ClientError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug still gets one line, not a traceback
+        print(f"error: unexpected {type(e).__name__}: {e} (please report this)", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

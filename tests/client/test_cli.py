@@ -395,3 +395,16 @@ def test_anonymous_election_by_hand(server_address: str, tmp_path: Path, capsys:
     assert "A-1" in entries and entries.count('"pseudonym"') == 2
     for line in entries.splitlines():  # no entry holds both a roll id and a pseudonym
         assert not ('"roll_id"' in line and '"pseudonym"' in line)
+
+
+def test_unexpected_error_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import client.cli as cli
+
+    def boom(args: object) -> int:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(cli, "cmd_keygen", boom)
+    code, _, err = run(capsys, "keygen", "--out", str(tmp_path / "k.json"))
+    assert code == 1 and err.strip() == "error: unexpected RuntimeError: disk on fire (please report this)"
