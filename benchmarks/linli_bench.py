@@ -182,7 +182,9 @@ def make_context(
             {"modulus_proof": modulus_proof_to_json(proof, modulus_bits), "public_key": key_to_json(pk, modulus_bits)},
         )
     )
-    state.apply(statement(EntryKind.ROLL_PUBLISHED, {"entries": [{"roll_id": f"unit-{i}"} for i in range(voters)]}))
+    state.apply(
+        statement(EntryKind.ROLL_PUBLISHED, {"entries": [{"area": 0, "roll_id": f"unit-{i}"} for i in range(voters)]})
+    )
     credentials: list[Any] = []
     for i in range(voters):
         if bbs_sk is not None:

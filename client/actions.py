@@ -20,6 +20,7 @@ from voting.election import (
     ElectionKind,
     EligibilityMode,
     RevotePolicy,
+    RollEntry,
     Trustee,
     key_to_json,
 )
@@ -114,10 +115,18 @@ def _election_hash(client: LinliClient, election_id: str) -> bytes:
     return hashlib.sha256(bytes(client.election(election_id).info.definition)).digest()
 
 
-def publish_roll(client: LinliClient, admin: SigningKey, election_id: str, roll_ids: Sequence[str]) -> list[Receipt]:
+def publish_roll(
+    client: LinliClient,
+    admin: SigningKey,
+    election_id: str,
+    roll_ids: Sequence[str],
+    areas: Sequence[int] | None = None,
+) -> list[Receipt]:
+    """Publish the roll in batches; ``areas`` (0.01 m², one per roll id) for a homeowners' assembly."""
+    entries = [RollEntry(r, a).to_json() for r, a in zip(roll_ids, areas or [0] * len(roll_ids), strict=True)]
     receipts = []
-    for start in range(0, len(roll_ids), 5000):
-        body = {"entries": [{"roll_id": r} for r in roll_ids[start : start + 5000]]}
+    for start in range(0, len(entries), 5000):
+        body = {"entries": entries[start : start + 5000]}
         receipts.append(client.submit(sign_statement(EntryKind.ROLL_PUBLISHED, election_id, body, admin, Role.ADMIN)))
     return receipts
 

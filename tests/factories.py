@@ -11,7 +11,7 @@ from client.record import Record
 from crypto import bbs, merkle, threshold
 from crypto.ed25519 import SigningKey
 from crypto.note import Checkpoint, NoteSigner, sign_checkpoint
-from voting.ballot import build_referendum_ballot, verify_ballot
+from voting.ballot import build_ballot, verify_ballot
 from voting.credentials import finish_credential, issue_credential, request_credential
 from voting.election import (
     REFERENDUM_OPTIONS,
@@ -61,11 +61,11 @@ class TestElection:
     ) -> Entry:
         return sign_statement(kind, self.election_id, body, key or self.admin, role, index)
 
-    def ballot_entry(self, voter: int, choice: int) -> Entry:
-        ballot = build_referendum_ballot(self.context, choice, self.voters[voter])
+    def ballot_entry(self, voter: int, choice: int | list[int]) -> Entry:
+        ballot = build_ballot(self.context, choice, self.voters[voter])
         return Entry(EntryKind.BALLOT, self.election_id, ballot.to_json(self.context))
 
-    def vote(self, voter: int, choice: int) -> Entry:
+    def vote(self, voter: int, choice: int | list[int]) -> Entry:
         return self.append(self.ballot_entry(voter, choice))
 
     def close(self) -> None:
@@ -95,6 +95,11 @@ def make_election(
     open_: bool = True,
     eligibility: EligibilityMode = EligibilityMode.SIGNING,
     bbs_sk: bytes | None = None,
+    kind: ElectionKind = ElectionKind.REFERENDUM,
+    candidates: tuple[str, ...] = ("Wang", "Li", "Zhang", "Liu"),
+    seats: int = 2,
+    areas: list[int] | None = None,
+    major: bool = False,
 ) -> TestElection:
     admin, registrar = SigningKey.generate(), SigningKey.generate()
     anonymous = eligibility is EligibilityMode.ANONYMOUS
@@ -102,10 +107,12 @@ def make_election(
     trustees = [SigningKey.generate() for _ in range(parties)]
     definition = ElectionDefinition(
         election_id=election_id,
-        kind=ElectionKind.REFERENDUM,
-        title="Test referendum",
+        kind=kind,
+        title=f"Test {kind.value}",
         question="Repaint the east gate?",
-        options=REFERENDUM_OPTIONS,
+        options=candidates if kind is ElectionKind.COMMITTEE else REFERENDUM_OPTIONS,
+        seats=seats if kind is ElectionKind.COMMITTEE else 0,
+        major=major,
         eligibility=eligibility,
         revote=revote,
         threshold=threshold_,
@@ -129,12 +136,14 @@ def make_election(
             {"modulus_proof": modulus_proof_to_json(proof, MODULUS_BITS), "public_key": key_to_json(pk, MODULUS_BITS)},
         )
     )
-    e.append(e.statement(EntryKind.ROLL_PUBLISHED, {"entries": [{"roll_id": f"unit-{i}"} for i in range(voters)]}))
+    areas = list(areas or [0] * voters)
+    roll = [{"area": areas[i], "roll_id": f"unit-{i}"} for i in range(voters)]
+    e.append(e.statement(EntryKind.ROLL_PUBLISHED, {"entries": roll}))
     for i in range(voters):
         if anonymous:
             assert bbs_sk is not None
             request = request_credential(election_id)
-            issued = issue_credential(bbs_sk, election_id, request.commitment)
+            issued = issue_credential(bbs_sk, election_id, request.commitment, areas[i])
             e.voters.append(finish_credential(request, bbs.sk_to_pk(bbs_sk), issued))
             body = {"roll_id": f"unit-{i}"}
         else:

@@ -1,15 +1,20 @@
 """Encrypted ballots: building on the voter's device and verification at intake and audit (docs/protocol.md §P6).
 
-A referendum ballot is one Paillier ciphertext of 2**(b·i) for the chosen option i (b = counter_bits), with a
-proof that it encrypts one of the allowed values, bound to the election, the key and the voter's *binding*
-(credential key or pseudonym) so it cannot be copied to another voter or election (Cortier–Smyth replay).
-The eligibility evidence then signs — or, in anonymous mode, proves over — the hash of everything else.
+Every ciphertext of a ballot comes with a proof that it encrypts one of its allowed values (§P4): a referendum
+or assembly ballot is one ciphertext of 2**(b·i) for the chosen option i; a committee ballot is one 0/1
+ciphertext per candidate plus a proof that their product — the number of marks — is at most ``seats``. Every
+proof is bound to the election, the key and the voter's *binding* (credential key or pseudonym), so it cannot be
+copied to another voter or election (Cortier–Smyth replay). The eligibility evidence then signs — or, in
+anonymous mode, proves over — the hash of everything else.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import gmpy2
 
 from crypto import bbs, paillier
 from crypto.bls12_381 import G1Point
@@ -17,7 +22,7 @@ from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError
 from crypto.proofs import MembershipProof, prove_membership, verify_membership
 from voting.credentials import AnonymousCredential
-from voting.election import ElectionContext, EligibilityMode
+from voting.election import ElectionContext, ElectionKind, EligibilityMode
 from voting.eligibility import (
     AnonymousEligibility,
     AnonymousEvidence,
@@ -33,6 +38,7 @@ __all__ = [
     "BallotRandomness",
     "Contest",
     "EncryptedBallot",
+    "build_ballot",
     "build_referendum_ballot",
     "check_ballot_proofs",
     "precompute_ballot",
@@ -43,39 +49,46 @@ BALLOT_HASH_DOMAIN = b"linli/ballot-hash/v1\x00"
 CHALLENGE_BYTES = 16  # 128-bit Fiat–Shamir challenges
 
 
+def _proof_to_json(proof: MembershipProof, nb: int) -> JSON:
+    return {
+        "a": [hex_int(a, 2 * nb) for a in proof.commitments],
+        "e": [hex_int(e, CHALLENGE_BYTES) for e in proof.challenges],
+        "z": [hex_int(z, nb) for z in proof.responses],
+    }
+
+
+def _proof_from_json(obj: JSON, k: int, nb: int, what: str) -> MembershipProof:
+    proof = exact_keys(obj, {"a", "e", "z"}, what)
+    parts = {}
+    for name, width in (("a", 2 * nb), ("e", CHALLENGE_BYTES), ("z", nb)):
+        values = get(proof, name, list, what)
+        if len(values) != k:
+            raise InvalidEncoding(f"{what}.{name}: expected {k} values, got {len(values)}")
+        parts[name] = tuple(parse_hex_int(v, f"{what}.{name}", width) for v in values)
+    return MembershipProof(commitments=parts["a"], challenges=parts["e"], responses=parts["z"])
+
+
 @dataclass(frozen=True, slots=True)
 class Contest:
+    """One ciphertext of a ballot and its proof that it encrypts an allowed value."""
+
     ciphertext: int
     proof: MembershipProof
 
     def to_json(self, nb: int) -> JSON:
-        return {
-            "ciphertext": hex_int(self.ciphertext, 2 * nb),
-            "proof": {
-                "a": [hex_int(a, 2 * nb) for a in self.proof.commitments],
-                "e": [hex_int(e, CHALLENGE_BYTES) for e in self.proof.challenges],
-                "z": [hex_int(z, nb) for z in self.proof.responses],
-            },
-        }
+        return {"ciphertext": hex_int(self.ciphertext, 2 * nb), "proof": _proof_to_json(self.proof, nb)}
 
     @classmethod
-    def from_json(cls, obj: JSON, context: ElectionContext) -> Contest:
+    def from_json(cls, obj: JSON, context: ElectionContext, k: int) -> Contest:
         exact_keys(obj, {"ciphertext", "proof"}, "contest")
         nb = context.definition.modulus_bits // 8
-        k = len(context.allowed_values())
-        proof = exact_keys(obj["proof"], {"a", "e", "z"}, "contest.proof")
-        parts = {}
-        for name, width in (("a", 2 * nb), ("e", CHALLENGE_BYTES), ("z", nb)):
-            values = get(proof, name, list, "contest.proof")
-            if len(values) != k:
-                raise InvalidEncoding(f"contest.proof.{name}: expected {k} values, got {len(values)}")
-            parts[name] = tuple(parse_hex_int(v, f"contest.proof.{name}", width) for v in values)
+        proof = _proof_from_json(obj["proof"], k, nb, "contest.proof")
         c = parse_hex_int(obj["ciphertext"], "contest.ciphertext", 2 * nb)
         try:
             paillier.validate_ciphertext(context.public_key.paillier, c)
         except CryptoError as e:
             raise InvalidBallot(f"ciphertext rejected: {e}") from e
-        return cls(c, MembershipProof(commitments=parts["a"], challenges=parts["e"], responses=parts["z"]))
+        return cls(c, proof)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,61 +96,163 @@ class EncryptedBallot:
     election_id: str
     contests: tuple[Contest, ...]
     evidence: Evidence
+    sum_proof: MembershipProof | None = None  # committee: the product of the contests encrypts 0..seats
+
+    def _body(self, nb: int) -> JSON:
+        body: JSON = {"contests": [c.to_json(nb) for c in self.contests], "election": self.election_id}
+        if self.sum_proof is not None:
+            body["sum_proof"] = _proof_to_json(self.sum_proof, nb)
+        return body
 
     def ballot_hash(self, context: ElectionContext) -> bytes:
         """What the eligibility evidence signs: every field but the evidence itself, plus the binding."""
-        nb = context.definition.modulus_bits // 8
-        body = {
-            "binding": hex_bytes(self.evidence.binding),
-            "contests": [c.to_json(nb) for c in self.contests],
-            "election": self.election_id,
-        }
+        body = self._body(context.definition.modulus_bits // 8)
+        body["binding"] = hex_bytes(self.evidence.binding)
         return hashlib.sha256(BALLOT_HASH_DOMAIN + canonical(body)).digest()
 
     def to_json(self, context: ElectionContext) -> JSON:
-        nb = context.definition.modulus_bits // 8
-        return {
-            "contests": [c.to_json(nb) for c in self.contests],
-            "election": self.election_id,
-            "eligibility": self.evidence.to_json(),
-        }
+        body = self._body(context.definition.modulus_bits // 8)
+        body["eligibility"] = self.evidence.to_json()
+        return body
 
     def to_bytes(self, context: ElectionContext) -> bytes:
         return canonical(self.to_json(context))
 
     @classmethod
     def from_json(cls, obj: JSON, context: ElectionContext) -> EncryptedBallot:
-        """Parse untrusted JSON: exact fields, fixed widths, ciphertexts in Z*_{n²}, this election's id."""
-        exact_keys(obj, {"contests", "election", "eligibility"}, "ballot")
+        """Parse untrusted JSON: exact fields, fixed widths, ciphertexts in Z*_{n²}, this election's id and layout."""
+        committee = context.definition.kind is ElectionKind.COMMITTEE
+        fields = {"contests", "election", "eligibility"} | ({"sum_proof"} if committee else set())
+        exact_keys(obj, fields, "ballot")
         election_id = get(obj, "election", str, "ballot")
         if election_id != context.election_id:
             raise InvalidBallot(f"ballot is for election {election_id!r}, not {context.election_id!r}")
+        layout = context.contest_allowed()
         contests = get(obj, "contests", list, "ballot")
-        if len(contests) != 1:
-            raise InvalidEncoding("ballot.contests: a referendum ballot has exactly one contest")
+        if len(contests) != len(layout):
+            raise InvalidEncoding(f"ballot.contests: this election's ballot has {len(layout)} ciphertext(s)")
         evidence = eligibility_for(context.definition.eligibility).parse_evidence(obj["eligibility"])
-        return cls(election_id, tuple(Contest.from_json(c, context) for c in contests), evidence)
+        nb = context.definition.modulus_bits // 8
+        sum_proof = (
+            _proof_from_json(obj["sum_proof"], len(context.sum_allowed()), nb, "ballot.sum_proof")
+            if committee
+            else None
+        )
+        parsed = tuple(Contest.from_json(c, context, len(allowed)) for c, allowed in zip(contests, layout, strict=True))
+        return cls(election_id, parsed, evidence, sum_proof)
 
 
 def _contest_context(context: ElectionContext, binding: bytes, position: int) -> bytes:
     return context.proof_context("ballot", binding, position.to_bytes(4, "big"))
 
 
+def _sum_context(context: ElectionContext, binding: bytes) -> bytes:
+    return context.proof_context("ballot-sum", binding)
+
+
+def _product(pk: paillier.PublicKey, contests: Sequence[Contest]) -> int:
+    return paillier.add(pk, *(c.ciphertext for c in contests))
+
+
 @dataclass(frozen=True, slots=True)
 class BallotRandomness:
-    """Everything costly in a ballot, computed before the voter chooses (§P6.0): the encryption's r^n and one
-    n-th power per allowed value for the validity proof. Use once."""
+    """Everything costly in a ballot, computed before the voter chooses (§P6.0): each ciphertext's r^n and one
+    n-th power per allowed value for its proof (and for the committee sum proof). Use once."""
 
-    encryption: paillier.NthPower
-    nonces: tuple[paillier.NthPower, ...]
+    encryptions: tuple[paillier.NthPower, ...]
+    nonces: tuple[tuple[paillier.NthPower, ...], ...]
+    sum_nonces: tuple[paillier.NthPower, ...] = ()
 
 
 def precompute_ballot(context: ElectionContext) -> BallotRandomness:
     pk = context.public_key.paillier
-    k = len(context.allowed_values())
+    layout = context.contest_allowed()
+
+    def powers(k: int) -> tuple[paillier.NthPower, ...]:
+        return tuple(paillier.precompute_nth_power(pk) for _ in range(k))
+
+    committee = context.definition.kind is ElectionKind.COMMITTEE
     return BallotRandomness(
-        paillier.precompute_nth_power(pk), tuple(paillier.precompute_nth_power(pk) for _ in range(k))
+        powers(len(layout)),
+        tuple(powers(len(allowed)) for allowed in layout),
+        powers(len(context.sum_allowed())) if committee else (),
     )
+
+
+def build_ballot(
+    context: ElectionContext,
+    choice: int | Sequence[int],
+    credential: SigningKey | AnonymousCredential,
+    *,
+    precomputed: BallotRandomness | None = None,
+) -> EncryptedBallot:
+    """Encrypt the voter's choice, prove it valid, and add the eligibility evidence (§P6.1–6.3).
+
+    ``choice`` is an option index (referendum, assembly) or the candidate indexes marked (committee: at most
+    ``seats``, none for a blank ballot). With ``precomputed`` randomness only short exponentiations remain.
+    """
+    d = context.definition
+    layout = context.contest_allowed()
+    if d.kind is ElectionKind.COMMITTEE:
+        marks = sorted(set(choice)) if not isinstance(choice, int) else [choice]
+        if len(marks) > d.seats or any(not 0 <= j < len(d.options) for j in marks):
+            raise InvalidBallot(f"mark at most {d.seats} of the {len(d.options)} candidates")
+        indexes = [1 if j in marks else 0 for j in range(len(d.options))]
+    else:
+        if not isinstance(choice, int) or not 0 <= choice < len(layout[0]):
+            raise InvalidBallot(f"choice must be one of 0..{len(layout[0]) - 1}")
+        indexes = [choice]
+    if isinstance(credential, SigningKey) != (d.eligibility is EligibilityMode.SIGNING):
+        raise InvalidBallot(f"this election needs a {d.eligibility.value} credential")
+    binding = credential.public_key if isinstance(credential, SigningKey) else credential.pseudonym()
+    pk = context.public_key.paillier
+    rand = precomputed or precompute_ballot(context)
+    contests = []
+    for position, (index, allowed) in enumerate(zip(indexes, layout, strict=True)):
+        enc = rand.encryptions[position]
+        c = paillier.encrypt_precomputed(pk, allowed[index], enc)
+        proof = prove_membership(
+            pk,
+            c,
+            enc.root,
+            index,
+            allowed,
+            _contest_context(context, binding, position),
+            r_n=enc.power,
+            nonces=rand.nonces[position],
+        )
+        contests.append(Contest(c, proof))
+    sum_proof = None
+    if d.kind is ElectionKind.COMMITTEE:
+        # The product of the 0/1 ciphertexts encrypts the number of marks, with randomness ∏ r_j (§P6.2).
+        n, n2 = pk.n, pk.n2
+        r, r_n = 1, 1
+        for enc in rand.encryptions:
+            r = int(gmpy2.mpz(r) * enc.root % n)
+            r_n = int(gmpy2.mpz(r_n) * enc.power % n2)
+        total = _product(pk, contests)
+        sum_proof = prove_membership(
+            pk,
+            total,
+            r,
+            sum(indexes),
+            context.sum_allowed(),
+            _sum_context(context, binding),
+            r_n=r_n,
+            nonces=rand.sum_nonces,
+        )
+    placeholder: Evidence = (
+        SigningEvidence(binding, bytes(64)) if isinstance(credential, SigningKey) else AnonymousEvidence(binding, b"")
+    )
+    ballot_hash = EncryptedBallot(context.election_id, tuple(contests), placeholder, sum_proof).ballot_hash(context)
+    evidence: Evidence
+    if isinstance(credential, SigningKey):
+        evidence = SigningEligibility().sign(context, credential, ballot_hash)
+    else:
+        evidence = AnonymousEligibility().sign(context, credential, ballot_hash)
+        if evidence.pseudonym != binding:
+            raise InvalidBallot("the credential's pseudonym changed while building the ballot")
+    return EncryptedBallot(context.election_id, tuple(contests), evidence, sum_proof)
 
 
 def build_referendum_ballot(
@@ -147,43 +262,8 @@ def build_referendum_ballot(
     *,
     precomputed: BallotRandomness | None = None,
 ) -> EncryptedBallot:
-    """Encrypt ``choice`` (index into the options), prove it valid, and add the eligibility evidence: a signature
-    with a signing credential, or a BBS proof with the election's pseudonym with an anonymous one (§P6.1–6.3).
-
-    With ``precomputed`` randomness (:func:`precompute_ballot`) only short exponentiations remain.
-    """
-    allowed = context.allowed_values()
-    if not 0 <= choice < len(allowed):
-        raise InvalidBallot(f"choice must be 0..{len(allowed) - 1}")
-    if isinstance(credential, SigningKey) != (context.definition.eligibility is EligibilityMode.SIGNING):
-        raise InvalidBallot(f"this election needs a {context.definition.eligibility.value} credential")
-    binding = credential.public_key if isinstance(credential, SigningKey) else credential.pseudonym()
-    pk = context.public_key.paillier
-    rand = precomputed or precompute_ballot(context)
-    c = paillier.encrypt_precomputed(pk, allowed[choice], rand.encryption)
-    proof = prove_membership(
-        pk,
-        c,
-        rand.encryption.root,
-        choice,
-        allowed,
-        _contest_context(context, binding, 0),
-        r_n=rand.encryption.power,
-        nonces=rand.nonces,
-    )
-    contests = (Contest(c, proof),)
-    placeholder: Evidence = (
-        SigningEvidence(binding, bytes(64)) if isinstance(credential, SigningKey) else AnonymousEvidence(binding, b"")
-    )
-    ballot_hash = EncryptedBallot(context.election_id, contests, placeholder).ballot_hash(context)
-    evidence: Evidence
-    if isinstance(credential, SigningKey):
-        evidence = SigningEligibility().sign(context, credential, ballot_hash)
-    else:
-        evidence = AnonymousEligibility().sign(context, credential, ballot_hash)
-        if evidence.pseudonym != binding:
-            raise InvalidBallot("the credential's pseudonym changed while building the ballot")
-    return EncryptedBallot(context.election_id, contests, evidence)
+    """A referendum or assembly ballot for option ``choice`` (see :func:`build_ballot`)."""
+    return build_ballot(context, choice, credential, precomputed=precomputed)
 
 
 def check_ballot_proofs(context: ElectionContext, ballot: EncryptedBallot) -> tuple[G1Point, G1Point] | None:
@@ -197,18 +277,26 @@ def check_ballot_proofs(context: ElectionContext, ballot: EncryptedBallot) -> tu
     else:
         scheme.verify(context, ballot.evidence, ballot_hash)
     pk = context.public_key.paillier
-    allowed = context.allowed_values()
-    for position, contest in enumerate(ballot.contests):
+    binding = ballot.evidence.binding
+    layout = context.contest_allowed()
+    if len(ballot.contests) != len(layout):
+        raise InvalidBallot("the ballot does not have this election's layout")
+    for position, (contest, allowed) in enumerate(zip(ballot.contests, layout, strict=True)):
         try:
-            verify_membership(
-                pk,
-                contest.ciphertext,
-                allowed,
-                contest.proof,
-                _contest_context(context, ballot.evidence.binding, position),
-            )
+            ctx = _contest_context(context, binding, position)
+            verify_membership(pk, contest.ciphertext, allowed, contest.proof, ctx)
         except CryptoError as e:
-            raise InvalidBallot(f"validity proof of contest {position} does not verify: {e}") from e
+            raise InvalidBallot(f"validity proof of ciphertext {position} does not verify: {e}") from e
+    if context.definition.kind is ElectionKind.COMMITTEE:
+        if ballot.sum_proof is None:
+            raise InvalidBallot("a committee ballot needs the proof that it marks at most the number of seats")
+        try:
+            total = _product(pk, ballot.contests)
+            verify_membership(pk, total, context.sum_allowed(), ballot.sum_proof, _sum_context(context, binding))
+        except CryptoError as e:
+            raise InvalidBallot(f"the ballot marks more candidates than seats, or its sum proof is wrong: {e}") from e
+    elif ballot.sum_proof is not None:
+        raise InvalidBallot("only committee ballots carry a sum proof")
     return pending
 
 

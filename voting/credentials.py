@@ -44,6 +44,14 @@ def credential_header(election_id: str) -> bytes:
     return CREDENTIAL_HEADER + election_id.encode()
 
 
+def weight_messages(weight: int) -> tuple[bytes, ...]:
+    """The credential's signed messages: the owner's exclusive area (0.01 m², 8 bytes big-endian) in an
+    assembly election, which the ballot discloses (§P5.2.7); nothing otherwise."""
+    if not 0 <= weight < 1 << 63:
+        raise InvalidEncoding("weight out of range")
+    return (weight.to_bytes(8, "big"),) if weight else ()
+
+
 def ballot_context_id(election_id: str) -> bytes:
     """The pseudonym's context: the election (draft §4, context_id)."""
     return BALLOT_CONTEXT + election_id.encode()
@@ -85,16 +93,22 @@ class IssuedCredential:
 
     signature: bytes
     signer_nym_entropy: int
+    weight: int = 0  # assembly: the signed (and later disclosed) exclusive area in 0.01 m²
 
     def to_json(self) -> JSON:
-        return {"signature": hex_bytes(self.signature), "signer_nym_entropy": hex_int(self.signer_nym_entropy, SCALAR)}
+        return {
+            "signature": hex_bytes(self.signature),
+            "signer_nym_entropy": hex_int(self.signer_nym_entropy, SCALAR),
+            "weight": self.weight,
+        }
 
     @classmethod
     def from_json(cls, obj: JSON) -> IssuedCredential:
-        exact_keys(obj, {"signature", "signer_nym_entropy"}, "issued credential")
+        exact_keys(obj, {"signature", "signer_nym_entropy", "weight"}, "issued credential")
         return cls(
             signature=parse_hex_bytes(obj["signature"], "issued credential.signature", 80),
             signer_nym_entropy=parse_hex_int(obj["signer_nym_entropy"], "signer_nym_entropy", SCALAR),
+            weight=get(obj, "weight", int, "issued credential"),
         )
 
 
@@ -107,6 +121,7 @@ class AnonymousCredential:
     signature: bytes = field(repr=False)
     nym_secrets: tuple[int, ...] = field(repr=False)
     secret_prover_blind: int = field(repr=False)
+    weight: int = 0  # assembly: the owner's exclusive area (signed message 0, disclosed in every ballot)
 
     def pseudonym(self) -> bytes:
         return bbs_pseudonym.calculate_pseudonym(ballot_context_id(self.election_id), self.nym_secrets)
@@ -120,9 +135,9 @@ class AnonymousCredential:
             ph,
             self.nym_secrets,
             ballot_context_id(self.election_id),
+            weight_messages(self.weight),
             (),
-            (),
-            (),
+            (0,) if self.weight else (),
             (),
             self.secret_prover_blind,
         )
@@ -134,12 +149,14 @@ class AnonymousCredential:
             "nym_secrets": [hex_int(x, SCALAR) for x in self.nym_secrets],
             "secret_prover_blind": hex_int(self.secret_prover_blind, SCALAR),
             "signature": hex_bytes(self.signature),
+            "weight": self.weight,
         }
 
     @classmethod
     def from_json(cls, obj: JSON) -> AnonymousCredential:
         """Import: parse and re-verify the signature, so a corrupted file is caught before voting."""
-        exact_keys(obj, {"election", "issuer_key", "nym_secrets", "secret_prover_blind", "signature"}, "credential")
+        fields = {"election", "issuer_key", "nym_secrets", "secret_prover_blind", "signature", "weight"}
+        exact_keys(obj, fields, "credential")
         nyms = get(obj, "nym_secrets", list, "credential")
         if len(nyms) != NYM_LENGTH:
             raise InvalidEncoding(f"credential: expected {NYM_LENGTH} nym secret(s)")
@@ -149,6 +166,7 @@ class AnonymousCredential:
             signature=parse_hex_bytes(obj["signature"], "credential.signature", 80),
             nym_secrets=tuple(parse_hex_int(x, "nym_secrets", SCALAR) for x in nyms),
             secret_prover_blind=parse_hex_int(obj["secret_prover_blind"], "secret_prover_blind", SCALAR),
+            weight=get(obj, "weight", int, "credential"),
         )
         cred.check()
         return cred
@@ -158,8 +176,9 @@ class AnonymousCredential:
         from crypto import bbs_blind
 
         try:
+            messages = weight_messages(self.weight)
             scalars, generators = bbs_blind.prepare_parameters(
-                (), (), 1, NYM_LENGTH + 1, self.secret_prover_blind, bbs_pseudonym.API_ID
+                messages, (), len(messages) + 1, NYM_LENGTH + 1, self.secret_prover_blind, bbs_pseudonym.API_ID
             )
             scalars.extend(self.nym_secrets)
             header = credential_header(self.election_id) + NYM_LENGTH.to_bytes(8, "big")
@@ -175,16 +194,17 @@ def request_credential(election_id: str) -> CredentialRequest:
     return CredentialRequest(election_id, commitment, prover_nyms, blind)
 
 
-def issue_credential(registrar_sk: bytes, election_id: str, commitment: bytes) -> IssuedCredential:
-    """Step 2, at the registrar: check the commitment's proof and sign blindly (raises NotEligible)."""
+def issue_credential(registrar_sk: bytes, election_id: str, commitment: bytes, weight: int = 0) -> IssuedCredential:
+    """Step 2, at the registrar: check the commitment's proof and sign blindly (raises NotEligible). In an assembly
+    election ``weight`` is the roll entry's exclusive area, signed in the clear next to the blind nym secret."""
     pk = bbs.sk_to_pk(registrar_sk)
     try:
         signature, entropy = bbs_pseudonym.blind_sign_with_nym(
-            registrar_sk, pk, commitment, NYM_LENGTH, None, credential_header(election_id), ()
+            registrar_sk, pk, commitment, NYM_LENGTH, None, credential_header(election_id), weight_messages(weight)
         )
     except (CryptoError, ValueError) as e:
         raise NotEligible(f"the credential request is not a valid commitment: {e}") from e
-    return IssuedCredential(signature, entropy)
+    return IssuedCredential(signature, entropy, weight)
 
 
 def finish_credential(request: CredentialRequest, issuer_key: bytes, issued: IssuedCredential) -> AnonymousCredential:
@@ -194,7 +214,7 @@ def finish_credential(request: CredentialRequest, issuer_key: bytes, issued: Iss
             issuer_key,
             issued.signature,
             credential_header(request.election_id),
-            (),
+            weight_messages(issued.weight),
             (),
             request.prover_nyms,
             issued.signer_nym_entropy,

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from crypto.paillier import PublicKey
 from crypto.threshold import ThresholdPublicKey
 from crypto.transcript import Transcript
 from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
@@ -29,6 +30,8 @@ __all__ = [
 
 DEFAULT_MODULUS_BITS = 3072
 DEFAULT_MAX_VOTERS = 100_000
+AREA_COUNTER_BITS = 40  # assembly: area totals in 0.01 m² stay below 2**40 (about 11 million m²)
+MAX_CANDIDATES = 30
 REFERENDUM_OPTIONS = ("yes", "no", "abstain")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -36,7 +39,9 @@ _ROLL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 
 
 class ElectionKind(StrEnum):
-    REFERENDUM = "referendum"
+    REFERENDUM = "referendum"  # residents' decision: yes / no / abstain, one vote each
+    COMMITTEE = "committee"  # 差额选举: m candidates for k seats, each voter marks at most k
+    ASSEMBLY = "assembly"  # 业主大会 (Civil Code art. 278): yes / no / abstain by head and by exclusive area
 
 
 class EligibilityMode(StrEnum):
@@ -105,12 +110,27 @@ class ElectionDefinition:
     closes_at: int = 0  # unix seconds; 0 = no upper bound (the admin closes explicitly)
     description: str = ""
     credential_key: bytes = b""  # anonymous mode: the registrar's BBS public key (G2, 96 bytes); else empty
+    seats: int = 0  # committee: seats to fill (1 <= seats < candidates); 0 otherwise
+    major: bool = False  # assembly: a major matter (>= 3/4 of both) rather than an ordinary one (> 1/2)
 
     def __post_init__(self) -> None:
         if not _ID.match(self.election_id):
             raise InvalidElection("election id must be 3-64 characters of a-z, 0-9 and '-', starting alphanumeric")
-        if self.kind is ElectionKind.REFERENDUM and self.options != REFERENDUM_OPTIONS:
-            raise InvalidElection(f"a referendum has the options {REFERENDUM_OPTIONS}")
+        if self.kind is ElectionKind.COMMITTEE:
+            m = len(self.options)
+            if not 2 <= m <= MAX_CANDIDATES or len(set(self.options)) != m:
+                raise InvalidElection(f"a committee election has 2..{MAX_CANDIDATES} distinct candidates")
+            if any(not 1 <= len(name) <= 100 for name in self.options):
+                raise InvalidElection("candidate names are 1-100 characters")
+            if not 1 <= self.seats < m:
+                raise InvalidElection("a committee election fills 1 <= seats < candidates (差额选举)")
+        else:
+            if self.options != REFERENDUM_OPTIONS:
+                raise InvalidElection(f"a {self.kind.value} has the options {REFERENDUM_OPTIONS}")
+            if self.seats:
+                raise InvalidElection("only committee elections have seats")
+        if self.major and self.kind is not ElectionKind.ASSEMBLY:
+            raise InvalidElection("only homeowners' assembly decisions are major or ordinary matters")
         n = len(self.trustees)
         if not 1 <= self.threshold <= n:
             raise InvalidElection(f"threshold must be between 1 and the number of trustees ({n})")
@@ -122,7 +142,7 @@ class ElectionDefinition:
             raise InvalidElection("modulus_bits must be a multiple of 256 between 1024 and 8192")
         if not 1 <= self.max_voters <= 10_000_000:
             raise InvalidElection("max_voters must be between 1 and 10,000,000")
-        if len(self.options) * self.counter_bits > self.modulus_bits - 2:
+        if self.counter_count * self.counter_bits > self.modulus_bits - 2:
             raise InvalidElection("the packed counters do not fit in the plaintext space")
         if self.opens_at < 0 or self.closes_at < 0 or (self.closes_at and self.closes_at <= self.opens_at):
             raise InvalidElection("the voting window must end after it starts")
@@ -135,8 +155,15 @@ class ElectionDefinition:
 
     @property
     def counter_bits(self) -> int:
-        """Bits per packed counter: every total is at most max_voters < 2**counter_bits (§P4)."""
-        return self.max_voters.bit_length()
+        """Bits per packed counter (§P4): every total is at most max_voters < 2**counter_bits, and for an assembly
+        every area total (0.01 m²) is below 2**AREA_COUNTER_BITS."""
+        bits = self.max_voters.bit_length()
+        return max(bits, AREA_COUNTER_BITS) if self.kind is ElectionKind.ASSEMBLY else bits
+
+    @property
+    def counter_count(self) -> int:
+        """Counters packed in the tally (§P7): one per option, and for an assembly the same again by area."""
+        return 2 * len(self.options) if self.kind is ElectionKind.ASSEMBLY else len(self.options)
 
     def trustee(self, index: int) -> Trustee:
         if not 1 <= index <= len(self.trustees):
@@ -152,6 +179,7 @@ class ElectionDefinition:
             "election_id": self.election_id,
             "eligibility": self.eligibility.value,
             "kind": self.kind.value,
+            "major": self.major,
             "max_voters": self.max_voters,
             "modulus_bits": self.modulus_bits,
             "opens_at": self.opens_at,
@@ -159,6 +187,7 @@ class ElectionDefinition:
             "question": self.question,
             "registrar_key": hex_bytes(self.registrar_key),
             "revote": self.revote.value,
+            "seats": self.seats,
             "threshold": self.threshold,
             "title": self.title,
             "trustees": [t.to_json() for t in self.trustees],
@@ -177,6 +206,7 @@ class ElectionDefinition:
                 "election_id",
                 "eligibility",
                 "kind",
+                "major",
                 "max_voters",
                 "modulus_bits",
                 "opens_at",
@@ -184,6 +214,7 @@ class ElectionDefinition:
                 "question",
                 "registrar_key",
                 "revote",
+                "seats",
                 "threshold",
                 "title",
                 "trustees",
@@ -197,8 +228,8 @@ class ElectionDefinition:
         except ValueError as e:
             raise InvalidEncoding(f"{what}: {e}") from e
         options = get(obj, "options", list, what)
-        if not all(isinstance(o, str) for o in options):
-            raise InvalidEncoding("election.options: expected strings")
+        if not all(isinstance(o, str) for o in options) or len(options) > MAX_CANDIDATES:
+            raise InvalidEncoding(f"election.options: up to {MAX_CANDIDATES} strings")
         trustees = get(obj, "trustees", list, what)
         if not 1 <= len(trustees) <= 64:
             raise InvalidEncoding("election.trustees: 1..64 trustees")
@@ -220,6 +251,8 @@ class ElectionDefinition:
             opens_at=_count(obj, "opens_at", what, 0, 1 << 40),
             closes_at=_count(obj, "closes_at", what, 0, 1 << 40),
             credential_key=parse_hex_bytes(obj["credential_key"], "election.credential_key"),
+            seats=_count(obj, "seats", what, 0, MAX_CANDIDATES),
+            major=get(obj, "major", bool, what),
         )
 
 
@@ -228,18 +261,21 @@ class RollEntry:
     """One line of the voter roll: a unit / resident identifier (no names), published on the ledger."""
 
     roll_id: str
+    area: int = 0  # exclusive floor area in 0.01 m² (homeowners' assembly); 0 when not used
 
     def __post_init__(self) -> None:
         if not _ROLL_ID.match(self.roll_id):
             raise InvalidElection(f"roll id {self.roll_id!r}: 1-64 characters of A-Z a-z 0-9 . _ / -")
+        if not 0 <= self.area < 1 << 32:
+            raise InvalidElection(f"roll id {self.roll_id!r}: area out of range")
 
     def to_json(self) -> JSON:
-        return {"roll_id": self.roll_id}
+        return {"area": self.area, "roll_id": self.roll_id}
 
     @classmethod
     def from_json(cls, obj: JSON) -> RollEntry:
-        exact_keys(obj, {"roll_id"}, "roll entry")
-        return cls(roll_id=get(obj, "roll_id", str, "roll entry"))
+        exact_keys(obj, {"area", "roll_id"}, "roll entry")
+        return cls(roll_id=get(obj, "roll_id", str, "roll entry"), area=get(obj, "area", int, "roll entry"))
 
 
 def key_to_json(pk: ThresholdPublicKey, modulus_bits: int) -> JSON:
@@ -284,10 +320,21 @@ class ElectionContext:
     def election_id(self) -> str:
         return self.definition.election_id
 
-    def allowed_values(self) -> tuple[int, ...]:
-        """Referendum plaintexts: option i is encoded as 2**(counter_bits·i) (§P4)."""
-        b = self.definition.counter_bits
-        return tuple(1 << (b * i) for i in range(len(self.definition.options)))
+    @property
+    def paillier_key(self) -> PublicKey:
+        return self.public_key.paillier
+
+    def contest_allowed(self) -> tuple[tuple[int, ...], ...]:
+        """The allowed plaintexts of each ciphertext of a ballot (§P4): a referendum or assembly ballot is one
+        ciphertext of 2**(b·i) for option i; a committee ballot is one 0/1 ciphertext per candidate."""
+        d = self.definition
+        if d.kind is ElectionKind.COMMITTEE:
+            return ((0, 1),) * len(d.options)
+        return (tuple(1 << (d.counter_bits * i) for i in range(len(d.options))),)
+
+    def sum_allowed(self) -> tuple[int, ...]:
+        """Committee: the number of marks on a ballot, 0 (blank) to seats."""
+        return tuple(range(self.definition.seats + 1))
 
     def proof_context(self, purpose: str, *parts: bytes) -> bytes:
         """The 32-byte context a proof's transcript absorbs: election, key, purpose and the statement's binding."""

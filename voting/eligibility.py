@@ -23,8 +23,8 @@ from typing import Protocol
 from crypto import bbs, bbs_pseudonym, ed25519
 from crypto.bls12_381 import G1Point
 from crypto.errors import CryptoError
-from voting.credentials import NYM_LENGTH, AnonymousCredential, ballot_context_id, credential_header
-from voting.election import ElectionContext, EligibilityMode
+from voting.credentials import NYM_LENGTH, AnonymousCredential, ballot_context_id, credential_header, weight_messages
+from voting.election import ElectionContext, ElectionKind, EligibilityMode
 from voting.encoding import JSON, exact_keys, get, hex_bytes, parse_hex_bytes
 from voting.errors import InvalidEncoding, NotEligible
 
@@ -70,17 +70,23 @@ class SigningEvidence:
 class AnonymousEvidence:
     pseudonym: bytes  # compressed G1 point, canonical (the per-election nullifier)
     proof: bytes  # BBS proof with pseudonym (draft-irtf-cfrg-bbs-per-verifier-linkability-02 §5.2)
+    weight: int = 0  # assembly: the disclosed signed area (0.01 m²); 0 otherwise
 
     @property
     def binding(self) -> bytes:
         return self.pseudonym
 
     def to_json(self) -> JSON:
-        return {"mode": "anonymous", "proof": hex_bytes(self.proof), "pseudonym": hex_bytes(self.pseudonym)}
+        return {
+            "mode": "anonymous",
+            "proof": hex_bytes(self.proof),
+            "pseudonym": hex_bytes(self.pseudonym),
+            "weight": self.weight,
+        }
 
     @classmethod
     def from_json(cls, obj: JSON) -> AnonymousEvidence:
-        exact_keys(obj, {"mode", "proof", "pseudonym"}, "eligibility")
+        exact_keys(obj, {"mode", "proof", "pseudonym", "weight"}, "eligibility")
         if get(obj, "mode", str, "eligibility") != EligibilityMode.ANONYMOUS.value:
             raise InvalidEncoding("eligibility.mode: this election uses anonymous credentials")
         pseudonym = parse_hex_bytes(obj["pseudonym"], "eligibility.pseudonym", 48)
@@ -91,7 +97,10 @@ class AnonymousEvidence:
         proof = parse_hex_bytes(obj["proof"], "eligibility.proof")
         if len(proof) != _NYM_PROOF_LENGTH:
             raise InvalidEncoding(f"eligibility.proof: expected {_NYM_PROOF_LENGTH} bytes")
-        return cls(pseudonym=pseudonym, proof=proof)
+        weight = get(obj, "weight", int, "eligibility")
+        if not 0 <= weight < 1 << 40:
+            raise InvalidEncoding("eligibility.weight out of range")
+        return cls(pseudonym=pseudonym, proof=proof, weight=weight)
 
 
 Evidence = SigningEvidence | AnonymousEvidence
@@ -154,12 +163,16 @@ class AnonymousEligibility:
         if credential.election_id != context.election_id or credential.issuer_key != context.definition.credential_key:
             raise NotEligible("this credential was issued for another election or by another registrar")
         proof, pseudonym = credential.prove(presentation_header(context, ballot_hash))
-        return AnonymousEvidence(pseudonym, proof)
+        return AnonymousEvidence(pseudonym, proof, credential.weight)
 
     def prepare(self, context: ElectionContext, evidence: Evidence, ballot_hash: bytes) -> tuple[G1Point, G1Point]:
         """Every check but the final pairing equation: returns (Abar, Bbar) for one batched pairing check."""
         if not isinstance(evidence, AnonymousEvidence):
             raise NotEligible("this election needs an anonymous credential")
+        weighted = context.definition.kind is ElectionKind.ASSEMBLY
+        if weighted != (evidence.weight > 0):
+            raise NotEligible("an assembly ballot discloses its owner's area; other ballots disclose nothing")
+        messages = weight_messages(evidence.weight)
         try:
             return bbs_pseudonym.proof_verify_with_nym_prepare(
                 context.definition.credential_key,
@@ -168,10 +181,10 @@ class AnonymousEligibility:
                 presentation_header(context, ballot_hash),
                 evidence.pseudonym,
                 ballot_context_id(context.election_id),
-                0,
+                len(messages),
+                messages,
                 (),
-                (),
-                (),
+                (0,) if messages else (),
                 (),
                 length_nym_vector=NYM_LENGTH,
             )

@@ -10,10 +10,11 @@ recomputes the tally and the result — everything except the per-ballot proofs,
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from crypto import bbs, threshold
+from crypto import bbs, paillier, threshold
 from crypto.errors import CryptoError
 from voting.ballot import EncryptedBallot
 from voting.election import (
@@ -25,6 +26,7 @@ from voting.election import (
     RollEntry,
     key_from_json,
 )
+from voting.eligibility import AnonymousEvidence
 from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
 from voting.errors import (
     Conflict,
@@ -38,7 +40,7 @@ from voting.errors import (
     WrongPhase,
 )
 from voting.records import Entry, EntryKind
-from voting.rules import Outcome, decide_referendum
+from voting.rules import AssemblyTotals, decide_assembly, decide_committee, decide_referendum
 from voting.tally import TrusteeShares, aggregate, combine_totals, verify_trustee_shares
 
 __all__ = ["CastRecord", "ElectionState", "Phase", "modulus_proof_from_json", "modulus_proof_to_json"]
@@ -60,6 +62,7 @@ class CastRecord:
     index: int  # leaf index of the ballot entry
     binding: bytes  # credential key or pseudonym
     ciphertexts: tuple[int, ...]
+    weight: int = 0  # assembly: the voter's exclusive area in 0.01 m²
 
 
 def modulus_proof_to_json(proof: threshold.ModulusProof, modulus_bits: int) -> JSON:
@@ -96,8 +99,9 @@ class ElectionState:
     tally_entry: bytes = b""
     shares: dict[int, TrusteeShares] = field(default_factory=dict)
     totals: tuple[int, ...] = ()
-    outcome: Outcome | None = None
+    outcome: JSON = None  # the result's outcome (docs/record.md "result")
     result_entry: bytes = b""
+    _counted_weights: Counter[int] = field(default_factory=Counter)
     key_entry: bytes = b""
     definition_entry: bytes = b""
 
@@ -155,8 +159,6 @@ class ElectionState:
         exact_keys(entry.body, {"election"}, "election.created")
         if definition.election_id != entry.election_id:
             raise InvalidElection("the definition's election id differs from the entry's")
-        if definition.kind is not ElectionKind.REFERENDUM:
-            raise InvalidElection(f"election kind {definition.kind.value} is not supported")
         if definition.modulus_bits < self.min_modulus_bits:
             raise InvalidElection(
                 f"modulus of {definition.modulus_bits} bits is below the minimum {self.min_modulus_bits}"
@@ -187,6 +189,10 @@ class ElectionState:
         again = [i for i in ids if i in self.roll]
         if again:
             raise Conflict(f"roll id {again[0]!r} is already on the roll")
+        if definition.kind is ElectionKind.ASSEMBLY and any(r.area <= 0 for r in batch):
+            raise InvalidElection("every owner on a homeowners' assembly roll needs an exclusive area")
+        if definition.kind is not ElectionKind.ASSEMBLY and any(r.area for r in batch):
+            raise InvalidElection("only a homeowners' assembly roll carries areas")
         if len(self.roll) + len(batch) > definition.max_voters:
             raise InvalidElection(f"the roll would exceed the election's max_voters ({definition.max_voters})")
         for r in batch:
@@ -242,30 +248,60 @@ class ElectionState:
     def parse_ballot(self, entry: Entry) -> EncryptedBallot:
         return EncryptedBallot.from_json(entry.body, self.require_context())
 
-    def check_ballot(self, ballot: EncryptedBallot) -> None:
-        """The stateful checks of a ballot (§P6.4–6.6), without recording it."""
+    def ballot_weight(self, ballot: EncryptedBallot) -> int:
+        """§P6.7: an assembly ballot's weight is its owner's exclusive area: from the roll entry of its credential
+        (signing mode) or disclosed from the credential (anonymous mode). Other kinds: 0."""
+        definition = self.require_definition()
+        if definition.kind is not ElectionKind.ASSEMBLY:
+            return 0
+        evidence = ballot.evidence
+        if isinstance(evidence, AnonymousEvidence):
+            if evidence.weight <= 0:
+                raise NotEligible("an assembly ballot must disclose its owner's area")
+            return evidence.weight
+        roll_id = self.credentials.get(evidence.binding)
+        if roll_id is None:
+            raise NotEligible("the ballot's credential was never issued for this election")
+        return self.roll[roll_id].area
+
+    def check_ballot(self, ballot: EncryptedBallot) -> int:
+        """The stateful checks of a ballot (§P6.7), without recording it; returns its weight."""
         self._require(Phase.OPEN)
+        definition = self.require_definition()
         binding = ballot.evidence.binding
-        if self.require_definition().eligibility is EligibilityMode.SIGNING:
+        weight = self.ballot_weight(ballot)
+        if definition.eligibility is EligibilityMode.SIGNING:
             if binding not in self.credentials:
                 raise NotEligible("the ballot's credential was never issued for this election")
-        elif binding not in self.counted and len(self.counted) >= len(self.issued):
+        elif binding not in self.counted:
             # Each issued credential has exactly one pseudonym here: more pseudonyms than issuances means
             # credentials were made outside the log (registrar stuffing).
-            raise NotEligible("more pseudonyms than credentials issued: this credential was not issued on the log")
+            if len(self.counted) >= len(self.issued):
+                raise NotEligible("more pseudonyms than credentials issued: this credential was not issued on the log")
+            if weight and self._counted_weights[weight] >= self._issued_weights()[weight]:
+                raise NotEligible("more ballots of this area than owners of this area were issued credentials")
+        elif weight != self.counted[binding].weight:
+            raise NotEligible("a re-vote must carry the same area as the ballot it replaces")
         if any(c.ciphertext in self.seen_ciphertexts for c in ballot.contests):
             raise DuplicateBallot("this ciphertext was already cast: a replayed or copied ballot")
-        if binding in self.counted and self.require_definition().revote is RevotePolicy.REFUSE:
+        if binding in self.counted and definition.revote is RevotePolicy.REFUSE:
             raise DuplicateBallot("this credential has already voted and the election refuses re-votes")
+        return weight
+
+    def _issued_weights(self) -> Counter[int]:
+        return Counter(self.roll[roll_id].area for roll_id in self.issued)
 
     def _ballot(self, entry: Entry, ballot: EncryptedBallot | None) -> None:
         parsed = ballot if ballot is not None else self.parse_ballot(entry)
         if parsed.to_bytes(self.require_context()) != _body_bytes(entry):
             raise InvalidStatement("the parsed ballot differs from the entry")
-        self.check_ballot(parsed)
+        weight = self.check_ballot(parsed)
         cts = tuple(c.ciphertext for c in parsed.contests)
         self.seen_ciphertexts.update(cts)
-        self.counted[parsed.evidence.binding] = CastRecord(self.size, parsed.evidence.binding, cts)
+        binding = parsed.evidence.binding
+        if binding not in self.counted and weight:
+            self._counted_weights[weight] += 1
+        self.counted[binding] = CastRecord(self.size, binding, cts, weight)
         self.ballots_cast += 1
 
     def _closed(self, entry: Entry) -> None:
@@ -280,15 +316,30 @@ class ElectionState:
         return sorted(self.counted.values(), key=lambda r: r.index)
 
     def tally_body(self) -> JSON:
-        """§P7: the server's tally entry body, recomputed by every verifier."""
+        """§P7: the server's tally entry body, recomputed by every verifier: ONE ciphertext carrying every counter.
+
+        * referendum: ∏ c (counters yes, no, abstain);
+        * committee: ∏_j (∏ c_j)^(2^(b·j)) — each candidate's 0/1 sum shifted into its own counter;
+        * assembly: ∏ c · (∏ c^weight)^(2^(3b)) — the head counters, then the area counters.
+        """
         context = self.require_context()
+        definition = context.definition
+        pk = context.paillier_key
         records = self.counted_records()
-        nb = context.definition.modulus_bits // 8
-        contests = len(records[0].ciphertexts) if records else 1
-        tally = [aggregate(context, [r.ciphertexts[i] for r in records]) for i in range(contests)]
+        nb = definition.modulus_bits // 8
+        b = definition.counter_bits
+        if definition.kind is ElectionKind.COMMITTEE:
+            columns = [aggregate(context, [r.ciphertexts[j] for r in records]) for j in range(len(definition.options))]
+            tally = paillier.add(pk, *(paillier.scalar_mul(pk, t, 1 << (b * j)) for j, t in enumerate(columns)))
+        else:
+            heads = aggregate(context, [r.ciphertexts[0] for r in records])
+            tally = heads
+            if definition.kind is ElectionKind.ASSEMBLY:
+                by_area = aggregate(context, [paillier.scalar_mul(pk, r.ciphertexts[0], r.weight) for r in records])
+                tally = paillier.add(pk, heads, paillier.scalar_mul(pk, by_area, 1 << (b * len(definition.options))))
         return {
             "ballots_cast": self.ballots_cast,
-            "ciphertexts": [hex_int(c, 2 * nb) for c in tally],
+            "ciphertexts": [hex_int(tally, 2 * nb)],
             "counted": [r.index for r in records],
         }
 
@@ -324,15 +375,32 @@ class ElectionState:
     def result_body(self) -> JSON:
         """§P8–§P9: combine the first ``threshold`` shares in log order, decode, apply the rules."""
         context = self.require_context()
-        t = context.definition.threshold
+        definition = context.definition
+        t = definition.threshold
         if len(self.shares) < t:
             raise WrongPhase(f"{len(self.shares)} of the {t} decryption shares needed have been submitted")
         used = list(self.shares.values())[:t]
         totals = combine_totals(context, self.tally, used)
-        outcome = decide_referendum(totals, len(self.roll))
+        ballots = len(self.counted)
+        roll_area = sum(r.area for r in self.roll.values())
+        outcome: JSON
+        if definition.kind is ElectionKind.COMMITTEE:
+            outcome = decide_committee(totals, definition.seats, ballots, len(self.roll)).to_json()
+        elif definition.kind is ElectionKind.ASSEMBLY:
+            k = len(definition.options)
+            heads, area = totals[:k], totals[k:]
+            assembly = AssemblyTotals((heads[0], heads[1], heads[2]), (area[0], area[1], area[2]))
+            outcome = decide_assembly(assembly, len(self.roll), roll_area, major=definition.major).to_json()
+        else:
+            if sum(totals) != ballots:
+                raise RecordError("the decrypted totals do not add up to the counted ballots")
+            outcome = decide_referendum(totals, len(self.roll)).to_json()
         return {
-            "options": list(context.definition.options),
-            "outcome": outcome.to_json(),
+            "ballots": ballots,
+            "kind": definition.kind.value,
+            "options": list(definition.options),
+            "outcome": outcome,
+            "roll_area": roll_area,
             "roll_size": len(self.roll),
             "shares_used": [s.trustee for s in used],
             "totals": list(totals),
@@ -349,7 +417,7 @@ class ElectionState:
         if body != expected:
             raise RecordError("the result entry differs from the combination of the shares (totals)")
         self.totals = tuple(expected["totals"])
-        self.outcome = Outcome.from_json(expected["outcome"])
+        self.outcome = expected["outcome"]
         self.result_entry = entry.to_bytes()
         self.phase = Phase.PUBLISHED
 

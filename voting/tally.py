@@ -118,7 +118,7 @@ def combine_totals(context: ElectionContext, tally: Sequence[int], shares: Seque
             raise InvalidShare(f"cannot combine the shares of tally ciphertext {position}: {e}") from e
     totals: list[int] = []
     for m in plaintexts:
-        totals.extend(decode_totals(m, context.definition.counter_bits, len(context.definition.options)))
+        totals.extend(decode_totals(m, context.definition.counter_bits, context.definition.counter_count))
     return tuple(totals)
 
 

@@ -37,7 +37,7 @@ def test_full_referendum_counts_votes(election) -> None:  # type: ignore[no-unty
     election.decrypt([1, 3, 5])
     assert election.state.phase is Phase.PUBLISHED
     assert election.state.totals == (3, 1, 1)
-    assert election.state.outcome.passed
+    assert election.state.outcome["passed"]
 
 
 def test_every_statement_needs_its_author(election) -> None:  # type: ignore[no-untyped-def]
