@@ -65,6 +65,10 @@ class TestElection:
         ballot = build_ballot(self.context, choice, self.voters[voter])
         return Entry(EntryKind.BALLOT, self.election_id, ballot.to_json(self.context))
 
+    def vote_with(self, credential: Any, choice: int | list[int]) -> Entry:
+        ballot = build_ballot(self.context, choice, credential)
+        return self.append(Entry(EntryKind.BALLOT, self.election_id, ballot.to_json(self.context)))
+
     def vote(self, voter: int, choice: int | list[int]) -> Entry:
         return self.append(self.ballot_entry(voter, choice))
 

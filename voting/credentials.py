@@ -223,5 +223,10 @@ def finish_credential(request: CredentialRequest, issuer_key: bytes, issued: Iss
     except (CryptoError, ValueError) as e:
         raise NotEligible(f"the registrar's blind signature does not verify: {e}") from e
     return AnonymousCredential(
-        request.election_id, issuer_key, issued.signature, tuple(nym_secrets), request.secret_prover_blind
+        request.election_id,
+        issuer_key,
+        issued.signature,
+        tuple(nym_secrets),
+        request.secret_prover_blind,
+        issued.weight,
     )
