@@ -11,7 +11,7 @@ from client.record import Record
 from crypto import threshold
 from crypto.ed25519 import SigningKey
 from voting import credentials
-from voting.ballot import build_referendum_ballot
+from voting.ballot import build_ballot
 from voting.credentials import AnonymousCredential, IssuedCredential
 from voting.election import (
     REFERENDUM_OPTIONS,
@@ -60,13 +60,19 @@ def create_election(
     closes_at: int = 0,
     eligibility: EligibilityMode = EligibilityMode.SIGNING,
     credential_key: bytes = b"",
+    kind: ElectionKind = ElectionKind.REFERENDUM,
+    candidates: Sequence[str] = (),
+    seats: int = 0,
+    major: bool = False,
 ) -> tuple[ElectionDefinition, Receipt]:
     definition = ElectionDefinition(
         election_id=election_id,
-        kind=ElectionKind.REFERENDUM,
+        kind=kind,
+        seats=seats,
+        major=major,
         title=title,
         question=question,
-        options=REFERENDUM_OPTIONS,
+        options=tuple(candidates) if kind is ElectionKind.COMMITTEE else REFERENDUM_OPTIONS,
         eligibility=eligibility,
         revote=revote,
         threshold=threshold_,
@@ -139,13 +145,19 @@ def issue_credential(
 
 
 def issue_anonymous_credential(
-    client: LinliClient, registrar: SigningKey, bbs_sk: bytes, election_id: str, roll_id: str, commitment: bytes
+    client: LinliClient,
+    registrar: SigningKey,
+    bbs_sk: bytes,
+    election_id: str,
+    roll_id: str,
+    commitment: bytes,
+    weight: int = 0,
 ) -> IssuedCredential:
     """§P5.2 step 2 at the registrar: blind-sign the voter's commitment, then log the issuance (roll id only).
 
     The commitment's proof is checked before anything is logged; the blind signature is handed to the voter
     only once the issuance is on the log."""
-    issued = credentials.issue_credential(bbs_sk, election_id, commitment)
+    issued = credentials.issue_credential(bbs_sk, election_id, commitment, weight)
     body = {"roll_id": roll_id}
     client.submit(sign_statement(EntryKind.CREDENTIAL_ISSUED, election_id, body, registrar, Role.REGISTRAR))
     return issued
@@ -160,10 +172,18 @@ def close_election(client: LinliClient, admin: SigningKey, election_id: str) -> 
 
 
 def build_vote(context: ElectionContext, credential: SigningKey | AnonymousCredential, choice: str) -> bytes:
+    """``choice``: an option name (yes / no / abstain), or for a committee the candidates' names separated by
+    commas (an empty string is a blank ballot)."""
     options = context.definition.options
+    if context.definition.kind is ElectionKind.COMMITTEE:
+        names = [c.strip() for c in choice.split(",") if c.strip()]
+        unknown = [c for c in names if c not in options]
+        if unknown:
+            raise UsageError(f"unknown candidate(s) {unknown}; candidates: {', '.join(options)}")
+        return build_ballot(context, [options.index(c) for c in names], credential).to_bytes(context)
     if choice not in options:
         raise UsageError(f"choice must be one of {', '.join(options)}")
-    return build_referendum_ballot(context, options.index(choice), credential).to_bytes(context)
+    return build_ballot(context, options.index(choice), credential).to_bytes(context)
 
 
 def cast_referendum_vote(

@@ -37,9 +37,9 @@ from voting.credentials import (
     finish_credential,
     request_credential,
 )
-from voting.election import EligibilityMode, RevotePolicy
+from voting.election import ElectionKind, EligibilityMode, RevotePolicy
 from voting.errors import VotingError
-from voting.roll import parse_roll_csv
+from voting.roll import RollRow, parse_area, parse_roll_csv
 
 __all__ = ["main"]
 
@@ -101,12 +101,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         eligibility=EligibilityMode(args.eligibility),
+        kind=ElectionKind(args.kind),
     )
     print(result.report.render())
-    print(
-        "\nVotes cast by the demo's voters: "
-        + ", ".join(f"{o} {n}" for o, n in zip(("yes", "no", "abstain"), result.expected, strict=True))
-    )
+    print(f"\nVotes cast by the demo's voters (the demo knows them; the server never did): {list(result.expected)}")
     print("Decrypted totals " + ("match" if result.totals == result.expected else "DO NOT MATCH") + " the votes cast.")
     print("\nTime per phase:")
     for name, seconds in result.timings.items():
@@ -170,6 +168,10 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
         max_voters=args.max_voters,
         eligibility=EligibilityMode(args.eligibility),
         credential_key=_hex_bytes(args.credential_key, "--credential-key", 96) if args.credential_key else b"",
+        kind=ElectionKind(args.kind),
+        candidates=args.candidate,
+        seats=args.seats,
+        major=args.major,
     )
     _print_receipt(receipt, f"election {args.election} created")
     return EXIT_OK
@@ -194,20 +196,21 @@ def cmd_admin_ceremony(args: argparse.Namespace) -> int:
 
 def cmd_admin_roll(args: argparse.Namespace) -> int:
     admin = load_signing_key(Path(args.key))
-    roll_ids = _read_roll_csv(Path(args.csv))
-    receipts = actions.publish_roll(_client(args), admin, args.election, roll_ids)
-    _print_receipt(receipts[-1], f"{len(roll_ids)} roll entries published")
+    rows = _read_roll_csv(Path(args.csv))
+    areas = [row.area_centi or 0 for row in rows]
+    receipts = actions.publish_roll(_client(args), admin, args.election, [row.unit for row in rows], areas)
+    _print_receipt(receipts[-1], f"{len(rows)} roll entries published")
     return EXIT_OK
 
 
-def _read_roll_csv(path: Path) -> list[str]:
-    """The roll's unit ids from a CSV (voting.roll): every bad row is reported, nothing half-imported."""
+def _read_roll_csv(path: Path) -> list[RollRow]:
+    """The roll from a CSV (voting.roll): every bad row is reported, nothing half-imported."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise UsageError(f"{path}: cannot read the CSV ({e})") from e
     try:
-        return [row.unit for row in parse_roll_csv(text)]
+        return parse_roll_csv(text)
     except VotingError as e:
         raise UsageError(f"{path}: {e}") from e
 
@@ -294,7 +297,8 @@ def cmd_registrar_issue_anonymous(args: argparse.Namespace) -> int:
         sk, raw = bytes.fromhex(bbs_key["secret"]), bytes.fromhex(commitment["commitment"])
     except (KeyError, ValueError, TypeError) as e:
         raise UsageError("malformed BBS key or credential request") from e
-    issued = actions.issue_anonymous_credential(_client(args), registrar, sk, args.election, args.roll_id, raw)
+    weight = parse_area(args.area) if args.area else 0
+    issued = actions.issue_anonymous_credential(_client(args), registrar, sk, args.election, args.roll_id, raw, weight)
     save_typed(Path(args.out), "linli-issued-credential", issued.to_json())
     print(f"issuance for {args.roll_id} logged; give {args.out} back to the voter")
     return EXIT_OK
@@ -412,6 +416,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None, help="seed for the demo voters' choices")
     s.add_argument("--workers", type=int, default=2)
     s.add_argument("--eligibility", default="signing", choices=("signing", "anonymous"))
+    s.add_argument("--kind", default="referendum", choices=("referendum", "committee", "assembly"))
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("verify", help="verify an election record independently of any server")
@@ -455,6 +460,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--max-voters", type=int, default=100_000)
     a.add_argument("--eligibility", default="signing", choices=("signing", "anonymous"))
     a.add_argument("--credential-key", default="", help="anonymous mode: the registrar's BBS public key (hex)")
+    a.add_argument("--kind", default="referendum", choices=("referendum", "committee", "assembly"))
+    a.add_argument("--candidate", action="append", default=[], help="committee: a candidate's name (repeat, in order)")
+    a.add_argument("--seats", type=int, default=0, help="committee: seats to fill (fewer than candidates)")
+    a.add_argument("--major", action="store_true", help="assembly: a major matter (3/4 of both), else ordinary (> 1/2)")
     a.set_defaults(func=cmd_admin_create)
     for name, func, helptext in (
         ("ceremony", cmd_admin_ceremony, "generate and publish the election key; write the trustees' shares"),
@@ -496,6 +505,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--roll-id", required=True)
     r.add_argument("--request", required=True, help="the voter's credential request (commitment)")
     r.add_argument("--out", required=True, help="where to write the blind signature for the voter")
+    r.add_argument("--area", default="", help="assembly: the roll entry's exclusive area in m² (signed, disclosed)")
     r.set_defaults(func=cmd_registrar_issue_anonymous)
 
     voter = sub.add_parser("voter", help="voter").add_subparsers(dest="action", required=True)
@@ -503,7 +513,9 @@ def _parser() -> argparse.ArgumentParser:
     server_opts(v)
     v.add_argument("--election", required=True)
     v.add_argument("--credential", required=True)
-    v.add_argument("--choice", required=True, choices=("yes", "no", "abstain"))
+    v.add_argument(
+        "--choice", required=True, help="yes / no / abstain, or committee candidates' names joined by commas"
+    )
     v.add_argument("--receipt", required=True, help="where to save the receipt")
     v.set_defaults(func=cmd_voter_vote)
     v = voter.add_parser("request-credential", help="start an anonymous credential: commit to a fresh secret")

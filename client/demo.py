@@ -27,7 +27,7 @@ from crypto import bbs
 from crypto.ed25519 import SigningKey
 from crypto.note import NoteSigner
 from voting.credentials import AnonymousCredential, finish_credential, issue_credential, request_credential
-from voting.election import ElectionContext, EligibilityMode
+from voting.election import ElectionContext, ElectionKind, EligibilityMode
 from voting.records import EntryKind, Role, sign_statement
 
 __all__ = ["DemoResult", "run_demo"]
@@ -57,12 +57,12 @@ def _build(args: tuple[ElectionContext, Any, str]) -> bytes:
     return actions.build_vote(context, cred, choice)
 
 
-def _anonymous_credential(args: tuple[str, bytes]) -> AnonymousCredential:
+def _anonymous_credential(args: tuple[str, bytes, int]) -> AnonymousCredential:
     """One voter's device and the registrar: request, blind signature, finish (§P5.2). The demo computes the
     registrar's blind signature here too, only to use every core; the caller logs the issuance."""
-    election_id, bbs_sk = args
+    election_id, bbs_sk, weight = args
     request = request_credential(election_id)
-    issued = issue_credential(bbs_sk, election_id, request.commitment)
+    issued = issue_credential(bbs_sk, election_id, request.commitment, weight)
     return finish_credential(request, bbs.sk_to_pk(bbs_sk), issued)
 
 
@@ -83,6 +83,46 @@ def _parallel(
                 bar.update(1)
     bar.close()
     return results
+
+
+_SCENARIOS: dict[ElectionKind, tuple[str, str, tuple[str, ...]]] = {
+    ElectionKind.REFERENDUM: (
+        "Install an electric-bicycle charging shed by building 3",
+        "Should the community build a covered charging shed for e-bikes next to building 3?",
+        (),
+    ),
+    ElectionKind.COMMITTEE: (
+        "Election of the 5th owners' committee (差额选举: 5 candidates for 3 seats)",
+        "Mark at most 3 candidates.",
+        ("Wang Fang", "Li Wei", "Zhang Min", "Liu Yang", "Chen Jing"),
+    ),
+    ElectionKind.ASSEMBLY: (
+        "Use the maintenance fund to replace the lifts of building 2 (major matter)",
+        "Do you agree to pay for two new lifts in building 2 from the special maintenance fund?",
+        (),
+    ),
+}
+
+
+def _demo_choice(rng: random.Random, kind: ElectionKind, options: tuple[str, ...]) -> str:
+    """A demo voter's choice, as the CLI takes it: an option name, or candidate names joined by commas."""
+    if kind is ElectionKind.COMMITTEE:
+        count = rng.choices(range(4), weights=(1, 2, 3, 6))[0]
+        marked = set(rng.choices(options, weights=(8, 7, 5, 3, 2), k=count))
+        return ",".join(o for o in options if o in marked)
+    return rng.choices(options, weights=(6, 3, 1))[0]
+
+
+def _expected_totals(
+    kind: ElectionKind, options: tuple[str, ...], choices: list[str], areas: list[int]
+) -> tuple[int, ...]:
+    """What the decrypted totals must be, from the choices the demo's voters made."""
+    if kind is ElectionKind.COMMITTEE:
+        return tuple(sum(o in c.split(",") for c in choices) for o in options)
+    heads = tuple(choices.count(o) for o in options)
+    if kind is ElectionKind.ASSEMBLY:
+        return heads + tuple(sum(a for c, a in zip(choices, areas, strict=True) if c == o) for o in options)
+    return heads
 
 
 @contextmanager
@@ -116,12 +156,15 @@ def run_demo(
     out: TextIO = sys.stderr,
     progress: bool = True,
     eligibility: EligibilityMode = EligibilityMode.SIGNING,
+    kind: ElectionKind = ElectionKind.REFERENDUM,
 ) -> DemoResult:
     if voters < 1:
         raise ValueError("at least one voter")
     timings: dict[str, float] = {}
-    rng = random.Random(seed)  # noqa: S311 - chooses demo votes, not secrets
-    election_id = f"demo-{eligibility.value}-{int(time.time())}"
+    rng = random.Random(seed)  # noqa: S311 - chooses demo votes and areas, not secrets
+    election_id = f"demo-{kind.value}-{eligibility.value}-{int(time.time())}"
+    title, question, candidates = _SCENARIOS[kind]
+    areas = [rng.randrange(6000, 15001) for _ in range(voters)] if kind is ElectionKind.ASSEMBLY else [0] * voters
     anonymous = eligibility is EligibilityMode.ANONYMOUS
     bbs_sk = bbs.key_gen(secrets.token_bytes(32)) if anonymous else b""
     with tempfile.TemporaryDirectory(prefix="linli-demo-") as tmp:
@@ -136,8 +179,12 @@ def run_demo(
                     client,
                     admin,
                     election_id=election_id,
-                    title="Install an electric-bicycle charging shed by building 3",
-                    question="Should the community build a covered charging shed for e-bikes next to building 3?",
+                    title=title,
+                    question=question,
+                    kind=kind,
+                    candidates=candidates,
+                    seats=3 if kind is ElectionKind.COMMITTEE else 0,
+                    major=kind is ElectionKind.ASSEMBLY,
                     trustee_keys=[t.public_key for t in trustees],
                     threshold_=3,
                     registrar_key=registrar.public_key,
@@ -154,10 +201,10 @@ def run_demo(
                 bar.close()
             roll = [f"unit-{i + 1:05d}" for i in range(voters)]
             with _phase(timings, f"roll and {eligibility.value} credential issuance", out):
-                actions.publish_roll(client, admin, election_id, roll)
+                actions.publish_roll(client, admin, election_id, roll, areas)
                 credentials: list[Any]
                 if anonymous:
-                    jobs_c = [(election_id, bbs_sk)] * voters
+                    jobs_c = [(election_id, bbs_sk, area) for area in areas]
                     credentials = _parallel(_anonymous_credential, jobs_c, workers, "blind issuance", progress, out)
                 else:
                     credentials = [SigningKey.generate() for _ in roll]
@@ -179,7 +226,7 @@ def run_demo(
             context = client.election(election_id).context
             assert context is not None
             options = context.definition.options
-            choices = [rng.choices(options, weights=(6, 3, 1))[0] for _ in roll]
+            choices = [_demo_choice(rng, kind, options) for _ in roll]
             with _phase(timings, f"{voters} voters build ballots", out):
                 jobs = [
                     (context, c.secret if isinstance(c, SigningKey) else c, ch)
@@ -214,7 +261,7 @@ def run_demo(
             progress=lambda done, total: bar.update(done - bar.n),
         )
         bar.close()
-    expected = tuple(choices.count(o) for o in options)
+    expected = _expected_totals(kind, options, choices, areas)
     return DemoResult(election_id, out_dir, report.totals, expected, report, timings)
 
 

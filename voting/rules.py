@@ -132,6 +132,11 @@ class AssemblyTotals:
     area: tuple[int, int, int]
 
 
+def _m2(hundredths: int) -> str:
+    """An exact area in m² with two decimals, from hundredths (no floats)."""
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
 def decide_assembly(totals: AssemblyTotals, owners: int, total_area: int, *, major: bool) -> Outcome:
     """§P9.3: valid only if owners holding ≥ 2/3 of the area AND ≥ 2/3 of the owners take part; passes with
     more than half of the participating area AND owners (ordinary matters) or at least 3/4 of both (major
@@ -145,7 +150,7 @@ def decide_assembly(totals: AssemblyTotals, owners: int, total_area: int, *, maj
         return Outcome(
             False,
             False,
-            f"participation {heads}/{owners} owners and {area}/{total_area} area: below two thirds of both",
+            f"participation {heads}/{owners} owners and {_m2(area)}/{_m2(total_area)} m²: not two thirds of both",
         )
     yes_h, yes_a = totals.heads[0], totals.area[0]
     if major:
@@ -155,4 +160,6 @@ def decide_assembly(totals: AssemblyTotals, owners: int, total_area: int, *, maj
         passed = 2 * yes_h > heads and 2 * yes_a > area
         rule = "more than half"
     verdict = "passes" if passed else "fails"
-    return Outcome(True, passed, f"yes {yes_h}/{heads} owners and {yes_a}/{area} area; needs {rule} of both: {verdict}")
+    return Outcome(
+        True, passed, f"yes {yes_h}/{heads} owners and {_m2(yes_a)}/{_m2(area)} m²; needs {rule} of both: {verdict}"
+    )
