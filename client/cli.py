@@ -138,6 +138,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from client.report import write_report
+
+    passed = write_report(
+        Path(args.record),
+        Path(args.out),
+        args.lang,
+        Path(args.json) if args.json else None,
+        min_modulus_bits=args.min_modulus_bits,
+        workers=args.workers,
+    )
+    print(f"report written to {args.out}" + (f" and {args.json}" if args.json else ""))
+    if not passed:
+        print("the record does NOT verify: the report says so at the top", file=sys.stderr)
+    return EXIT_OK if passed else EXIT_FAILED
+
+
 # -- keys ----------------------------------------------------------------------------------------------------------
 def cmd_keygen(args: argparse.Namespace) -> int:
     path = Path(args.out)
@@ -426,6 +443,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--min-modulus-bits", type=int, default=2048)
     s.add_argument("--workers", type=int, default=None)
     s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("report", help="write a readable result page (HTML, and JSON) from a verified record")
+    s.add_argument("record")
+    s.add_argument("--out", required=True, help="the HTML file to write")
+    s.add_argument("--json", default=None, help="also write the summary as JSON")
+    s.add_argument("--lang", default="zh", choices=("zh", "en"))
+    s.add_argument("--min-modulus-bits", type=int, default=2048)
+    s.add_argument("--workers", type=int, default=None)
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("keygen", help="make an Ed25519 identity key (admin, registrar, trustee, voter credential)")
     s.add_argument("--out", required=True)

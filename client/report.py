@@ -40,6 +40,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "html_lang": "zh-CN",
         "sep": "；",
+        "list_sep": "、",
         "brand": "邻里投票 · 结果报告",
         "kind.referendum": "居民表决（一人一票）",
         "kind.committee": "委员会选举",
@@ -59,7 +60,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "outcome.runoff": "需要另行选举",
         "outcome.pending": "尚未公布结果",
         "outcome.malformed": "记录中的结果格式有误",
-        "elected": "当选（按得票排序）",
+        "elected": "当选（按得票排序）：",
         "nobody_elected": "无人当选",
         "runoff": "需另行选举 {seats} 个席位，涉及候选人：{names}",
         "major": "重大事项（需四分之三）",
@@ -122,6 +123,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "en": {
         "html_lang": "en",
         "sep": "; ",
+        "list_sep": ", ",
         "brand": "Linli · Election result report",
         "kind.referendum": "Referendum (one vote per resident)",
         "kind.committee": "Committee election",
@@ -141,7 +143,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "outcome.runoff": "Runoff needed",
         "outcome.pending": "No result published yet",
         "outcome.malformed": "The result in the record is malformed",
-        "elected": "Elected (by rank)",
+        "elected": "Elected (by rank): ",
         "nobody_elected": "Nobody elected",
         "runoff": "A runoff is needed for {seats} seat(s), among: {names}",
         "major": "Major matter (three quarters needed)",
@@ -404,17 +406,24 @@ def _result(kind: str, body: dict[str, Any], election: dict[str, Any], t: dict[s
     return result
 
 
+def _elected_words(outcome: dict[str, Any], t: dict[str, str]) -> str:
+    names = outcome["elected_names"]
+    return t["elected"] + (t["list_sep"].join(names) if names else t["nobody_elected"])
+
+
+def _runoff_words(outcome: dict[str, Any], t: dict[str, str]) -> str:
+    return t["runoff"].format(seats=outcome["runoff_seats"], names=t["list_sep"].join(outcome["runoff_names"]))
+
+
 def _outcome_words(outcome: dict[str, Any], t: dict[str, str]) -> str:
+    """The outcome as one sentence (the JSON summary); the page shows the same parts on separate lines."""
     status = outcome["status"]
-    words = t[f"outcome.{status}"]
-    sep = t["sep"]
+    words = [t[f"outcome.{status}"]]
     if status in ("elected", "runoff"):
-        names = outcome["elected_names"]
-        words += sep + t["elected"] + ": " + (", ".join(names) if names else t["nobody_elected"])
+        words.append(_elected_words(outcome, t))
     if status == "runoff":
-        runoff = t["runoff"].format(seats=outcome["runoff_seats"], names=", ".join(outcome["runoff_names"]))
-        words += sep + runoff
-    return words
+        words.append(_runoff_words(outcome, t))
+    return t["sep"].join(words)
 
 
 def _rule_words(kind: str, result: dict[str, Any], election: dict[str, Any], t: dict[str, str]) -> str:
@@ -541,9 +550,13 @@ h3{font-size:1rem;margin:16px 0 8px;color:var(--muted)}
 .headline.pending{color:var(--muted)}
 .untrusted .headline{color:var(--muted);text-decoration:line-through}
 .claimed{color:var(--bad);font-weight:700}
+.line-elected{font-size:1.2rem;font-weight:700;margin:4px 0;overflow-wrap:anywhere}
+.line-runoff{font-size:1.05rem;color:var(--run);font-weight:600;margin:4px 0;overflow-wrap:anywhere}
+.untrusted .line-elected,.untrusted .line-runoff{color:var(--muted)}
+.untrusted svg,.untrusted table{opacity:.45}
 .rule{color:var(--muted);font-size:.9rem}
 .reason{font-size:.85rem;color:var(--muted);overflow-wrap:anywhere}
-svg{display:block;width:100%;max-width:560px;height:auto;margin:8px 0}
+svg{display:block;width:100%;max-width:460px;height:auto;margin:8px 0}
 svg text{font-family:inherit}
 .b-yes{fill:var(--yes)}.b-no{fill:var(--no)}.b-abstain{fill:var(--abst)}.b-win{fill:var(--win)}
 .b-runoff{fill:var(--run)}.b-plain{fill:var(--plain)}.b-track{fill:#eef1f5}.b-turnout{fill:var(--win)}
@@ -567,7 +580,7 @@ footer{color:var(--muted);font-size:.8rem;text-align:center;margin:24px 0}
 dl{grid-template-columns:1fr}dd{margin-bottom:6px}}
 """
 
-_CHART_WIDTH = 420
+_CHART_WIDTH = 340  # about a phone's content width, so the text keeps its size there
 _ROW_HEIGHT = 50
 
 
@@ -632,26 +645,35 @@ def _bar_class(kind: str, name: str, index: int, outcome: dict[str, Any]) -> str
     return name if name in _YES_NO_ABSTAIN else "plain"
 
 
-def _localized(summary: dict[str, Any], t: dict[str, str]) -> tuple[str, str]:
-    """The headline and rule words in the page's language (the summary may have been built in another)."""
+def _localized_rule(summary: dict[str, Any], t: dict[str, str]) -> str:
+    """The rule in the page's language (the summary may have been built in another)."""
     result = summary.get("result")
-    status = summary["status"]
     if result is None:
-        return t[f"outcome.{status}"], ""
+        return ""
     kind = summary["election"]["kind"]
     relabelled = dict(result, totals=[dict(r, label=_option_label(kind, r["option"], t)) for r in result["totals"]])
-    return _outcome_words(result["outcome"], t), _rule_words(kind, relabelled, summary["election"], t)
+    return _rule_words(kind, relabelled, summary["election"], t)
+
+
+def _card(summary: dict[str, Any], t: dict[str, str], anchor: str, title: str) -> str:
+    """A section's opening; the result's sections of a record that failed verification are greyed and labelled."""
+    if summary["verification"]["passed"]:
+        return f'<section class="card" id="{anchor}"><h2>{_e(title)}</h2>'
+    return (
+        f'<section class="card untrusted" id="{anchor}"><h2>{_e(title)}</h2><p class="claimed">{_e(t["claimed"])}</p>'
+    )
 
 
 def _section_outcome(summary: dict[str, Any], t: dict[str, str]) -> str:
-    trusted = summary["verification"]["passed"]
-    words, rule = _localized(summary, t)
+    rule = _localized_rule(summary, t)
     status = summary["status"]
     result = summary.get("result")
-    out = [f'<section class="card{"" if trusted else " untrusted"}" id="outcome"><h2>{_e(t["outcome"])}</h2>']
-    if not trusted:
-        out.append(f'<p class="claimed">{_e(t["claimed"])}</p>')
-    out.append(f'<p class="headline {_e(status)}">{_e(words)}</p>')
+    out = [_card(summary, t, "outcome", t["outcome"])]
+    out.append(f'<p class="headline {_e(status)}">{_e(t[f"outcome.{status}"])}</p>')
+    if result is not None and status in ("elected", "runoff"):
+        out.append(f'<p class="line-elected">{_e(_elected_words(result["outcome"], t))}</p>')
+    if result is not None and status == "runoff":
+        out.append(f'<p class="line-runoff">{_e(_runoff_words(result["outcome"], t))}</p>')
     if summary["election"]["kind"] == "assembly":
         out.append(f'<p class="rule">{_e(t["major" if summary["election"]["major"] else "ordinary"])}</p>')
     if rule:
@@ -667,7 +689,7 @@ def _section_turnout(summary: dict[str, Any], t: dict[str, str]) -> str:
     if result is None:
         return ""
     kind = summary["election"]["kind"]
-    out = [f'<section class="card" id="turnout"><h2>{_e(t["turnout"])}</h2>']
+    out = [_card(summary, t, "turnout", t["turnout"])]
     if kind == "assembly":
         heads = sum(r["heads"] for r in result["totals"])
         owners = result["roll_size"]
@@ -703,7 +725,7 @@ def _section_totals(summary: dict[str, Any], t: dict[str, str]) -> str:
     rows = result["totals"]
     labels = [_option_label(kind, r["option"], t) for r in rows]
     classes = [_bar_class(kind, r["option"], i, outcome) for i, r in enumerate(rows)]
-    out = [f'<section class="card" id="totals"><h2>{_e(t["totals"])}</h2>']
+    out = [_card(summary, t, "totals", t["totals"])]
     if kind == "assembly":
         out.append(f"<h3>{_e(t['chart.heads'])}</h3>")
         out.append(

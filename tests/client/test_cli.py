@@ -408,3 +408,28 @@ def test_unexpected_error_is_one_line(
     monkeypatch.setattr(cli, "cmd_keygen", boom)
     code, _, err = run(capsys, "keygen", "--out", str(tmp_path / "k.json"))
     assert code == 1 and err.strip() == "error: unexpected RuntimeError: disk on fire (please report this)"
+
+
+def test_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    from client.record import write_record
+    from tests.factories import make_election, make_record
+
+    e = make_election(safe_primes_1024, voters=3)
+    e.vote(0, 0)
+    e.vote(1, 1)
+    e.close()
+    e.decrypt([1, 2, 3])
+    write_record(tmp_path / "r", make_record([x.to_bytes() for x in e.entries], NoteSigner.generate("t")))
+    args = ["report", str(tmp_path / "r"), "--min-modulus-bits", "1024", "--workers", "1"]
+    code, _, err = run(capsys, *args, "--out", str(tmp_path / "zh.html"), "--json", str(tmp_path / "r.json"))
+    assert code == 0, err
+    page = (tmp_path / "zh.html").read_text()
+    assert 'lang="zh-CN"' in page and "<svg" in page
+    assert json.loads((tmp_path / "r.json").read_text())["verification"]["passed"] is True
+    code, _, _ = run(capsys, *args, "--out", str(tmp_path / "en.html"), "--lang", "en")
+    assert code == 0 and 'lang="en"' in (tmp_path / "en.html").read_text()
+    lines = (tmp_path / "r" / "entries.jsonl").read_bytes().split(b"\n")
+    lines[0] = lines[0].replace(b"Test referendum", b"Test referendun")
+    (tmp_path / "r" / "entries.jsonl").write_bytes(b"\n".join(lines))
+    code, _, err = run(capsys, *args, "--out", str(tmp_path / "bad.html"))
+    assert code == 1 and "does NOT verify" in err

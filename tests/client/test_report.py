@@ -169,19 +169,22 @@ def test_committee_elected_and_runoff() -> None:
     assert summary["status"] == "elected" and summary["result"]["outcome"]["elected_names"] == ["李娜", "Wang <Wei>"]
     page = render_html(summary, "en")
     _self_contained(page)
-    status, words = _headline(page)
-    assert status == "elected" and "李娜, Wang &lt;Wei&gt;" in words and "Wang <Wei>" not in page
+    assert _headline(page) == ("elected", "All seats filled") and "Wang <Wei>" not in page
+    assert '<p class="line-elected">Elected (by rank): 李娜, Wang &lt;Wei&gt;</p>' in page
+    assert summary["result"]["outcome"]["words"] == "All seats filled; Elected (by rank): 李娜, Wang <Wei>"
     assert "Zhang &amp; Sons" in page and page.count('class="b-win"') == 2
     assert "8 (80.00%)" in page and "6 (60.00%)" in page
 
     runoff = _committee({"valid": True, "elected": [1], "runoff_seats": 1, "runoff_candidates": [0, 2]}, [5, 8, 5, 2])
     zh = render_html(build_report(runoff, _verdict(), "zh"), "zh")
-    status, words = _headline(zh)
-    assert status == "runoff" and "需要另行选举" in words and "需另行选举 1 个席位" in words
-    assert "Wang &lt;Wei&gt;, Zhang &amp; Sons" in words
+    assert _headline(zh) == ("runoff", "需要另行选举")
+    assert '<p class="line-elected">当选（按得票排序）：李娜</p>' in zh
+    assert '<p class="line-runoff">需另行选举 1 个席位，涉及候选人：Wang &lt;Wei&gt;、Zhang &amp; Sons</p>' in zh
     assert zh.count('class="b-runoff"') == 2 and zh.count('class="b-plain"') == 1
     en = render_html(build_report(runoff, _verdict(), "en"), "en")
-    assert "A runoff is needed for 1 seat(s), among: Wang &lt;Wei&gt;, Zhang &amp; Sons" in _headline(en)[1]
+    assert (
+        '<p class="line-runoff">A runoff is needed for 1 seat(s), among: Wang &lt;Wei&gt;, Zhang &amp; Sons</p>' in en
+    )
 
 
 def test_committee_void() -> None:
@@ -254,7 +257,9 @@ def test_failed_verification_is_prominent_and_the_outcome_untrusted() -> None:
         _self_contained(page)
         assert 'role="alert"' in page and warning in page and claimed in page
         assert page.index('role="alert"') < page.index('id="outcome"')  # the warning comes before the outcome
-        assert '<section class="card untrusted" id="outcome">' in page
+        for section in ("outcome", "turnout", "totals"):
+            start = page.index(f'<section class="card untrusted" id="{section}">')
+            assert page.index(claimed, start) < page.index("</section>", start)
         assert "6, 9" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     honest = render_html(build_report(record, _verdict(), "en"), "en")
     assert 'role="alert"' not in honest and '<section class="card" id="outcome">' in honest
@@ -350,7 +355,8 @@ def test_real_committee_and_assembly_reports(safe_primes_1024, kind: ElectionKin
     if not assembly:
         names = [result["options"][j] for j in result["outcome"]["elected"]]
         assert [r["votes"] for r in summary["result"]["totals"]] == result["totals"]
-        assert summary["result"]["outcome"]["elected_names"] == names and ", ".join(names) in _headline(page)[1]
+        assert summary["result"]["outcome"]["elected_names"] == names
+        assert f'<p class="line-elected">Elected (by rank): {", ".join(names)}</p>' in page
         assert summary["result"]["turnout"]["fraction"] == f"{result['ballots']}/{result['roll_size']}"
     else:
         heads, area = result["totals"][:3], result["totals"][3:]

@@ -178,3 +178,34 @@ def test_unsigned_registrar_statement_for_roll_rejected(safe_primes_1024) -> Non
                 EntryKind.ROLL_PUBLISHED, {"entries": [{"area": 100, "roll_id": "unit-9"}]}, e.registrar, Role.ADMIN
             )
         )
+
+
+@pytest.mark.parametrize("kind", [COMMITTEE, ASSEMBLY])
+def test_wrong_outcome_fails_verification(safe_primes_1024, kind: ElectionKind) -> None:  # type: ignore[no-untyped-def]
+    """A server that signs a wrong outcome (or wrong totals) is caught by re-running the rules."""
+    import json
+
+    from voting.records import Entry
+
+    e = make_election(
+        safe_primes_1024,
+        voters=3,
+        kind=kind,
+        areas=[5000, 6000, 7000] if kind is ASSEMBLY else None,
+        election_id=f"wrong-{kind.value}",
+    )
+    for voter in range(3):
+        e.vote(voter, [0, 1] if kind is COMMITTEE else 0)
+    e.close()
+    e.decrypt([1, 2, 3])
+    for mutate, step in (  # type: ignore[var-annotated]
+        (lambda b: b["outcome"].update(valid=not b["outcome"]["valid"]), [10]),
+        (lambda b: b.update(totals=[t + 1 for t in b["totals"]]), [9, 10]),  # 10 is then not reached
+    ):
+        entries = list(e.entries)
+        body = json.loads(json.dumps(entries[-1].body))
+        mutate(body)
+        entries[-1] = Entry(EntryKind.RESULT, e.election_id, body)
+        record = make_record([x.to_bytes() for x in entries], NoteSigner.generate("t"), e.election_id)
+        report = verify_record(record, min_modulus_bits=1024, workers=1)
+        assert [s.number for s in report.steps if not s.passed] == step
