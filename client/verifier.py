@@ -31,7 +31,7 @@ from crypto import bbs, merkle
 from crypto.bls12_381 import g1_from_bytes, g1_to_bytes
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
-from voting.ballot import EncryptedBallot, check_ballot_proofs
+from voting.ballot import EncryptedBallot, check_ballots
 from voting.election import ElectionContext, ElectionDefinition, ElectionKind
 from voting.errors import OutcomeMismatch, VotingError
 from voting.records import Entry, EntryKind
@@ -125,19 +125,29 @@ class Report:
         return "\n".join(lines)
 
 
-def _verify_ballot_job(args: tuple[bytes, bytes, bytes, int]) -> tuple[int, str | None, bytes]:
-    """Worker: rebuild the context from the definition and key entries and check one ballot. Returns
-    (index, error, pending pairing) — the pending (Abar, Bbar) of an anonymous ballot, as bytes, for the
-    batched pairing check in the parent."""
-    definition_entry, key_entry, ballot_entry, index = args
+def _verify_ballot_job(args: tuple[bytes, bytes, list[tuple[int, bytes]]]) -> list[tuple[int, str | None, bytes]]:
+    """Worker: rebuild the context from the definition and key entries and check a chunk of ballots, their validity
+    proofs as one batch. Returns (index, error, pending pairing) per ballot — the pending (Abar, Bbar) of an
+    anonymous ballot, as bytes, for the batched pairing check in the parent."""
+    definition_entry, key_entry, chunk = args
     context = _context_cache(definition_entry, key_entry)
-    try:
-        entry = Entry.from_bytes(ballot_entry)
-        pending = check_ballot_proofs(context, EncryptedBallot.from_json(entry.body, context))
-    except (VotingError, CryptoError) as e:
-        return index, f"entry {index}: {e}", b""
-    return index, None, b"" if pending is None else g1_to_bytes(pending[0]) + g1_to_bytes(pending[1])
+    out: list[tuple[int, str | None, bytes]] = []
+    parsed: list[tuple[int, EncryptedBallot]] = []
+    for index, data in chunk:
+        try:
+            parsed.append((index, EncryptedBallot.from_json(Entry.from_bytes(data).body, context)))
+        except (VotingError, CryptoError) as e:
+            out.append((index, f"entry {index}: {e}", b""))
+    results = check_ballots(context, [ballot for _, ballot in parsed])
+    for (index, _), (error, pending) in zip(parsed, results, strict=True):
+        if error is not None:
+            out.append((index, f"entry {index}: {error}", b""))
+        else:
+            out.append((index, None, b"" if pending is None else g1_to_bytes(pending[0]) + g1_to_bytes(pending[1])))
+    return out
 
+
+CHUNK = 64  # ballots per worker job: their validity proofs share one full-length exponentiation
 
 _CONTEXTS: dict[tuple[bytes, bytes], ElectionContext] = {}
 
@@ -265,8 +275,8 @@ def verify_record(
         s6.passed = not ballots
         s6.detail = "no key published" if ballots else "no ballots"
     else:
-        jobs = [(state.definition_entry, state.key_entry, data, i) for i, data in ballots]
-        errors = _run_jobs(jobs, workers, progress, state.require_definition().credential_key)
+        key = state.require_definition().credential_key
+        errors = _run_jobs(state.definition_entry, state.key_entry, ballots, workers, progress, key)
         s6.passed = not errors
         for err in errors:
             s6.fail(err)
@@ -309,36 +319,41 @@ def describe_outcome(definition: ElectionDefinition, outcome: dict[str, Any]) ->
 
 
 def _run_jobs(
-    jobs: list[tuple[bytes, bytes, bytes, int]],
+    definition_entry: bytes,
+    key_entry: bytes,
+    ballots: list[tuple[int, bytes]],
     workers: int | None,
     progress: Callable[[int, int], None] | None,
     credential_key: bytes,
 ) -> list[str]:
-    """Check every ballot on all cores, then the anonymous ballots' pairing equations in one batch
-    (a random linear combination; bisection finds the bad ones)."""
+    """Check every ballot on all cores, in chunks whose validity proofs are verified as one batch, then the
+    anonymous ballots' pairing equations in one batch (a random linear combination; bisection finds the bad ones)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
+    size = max(1, min(CHUNK, len(ballots) // max(1, workers * 4)))
+    jobs = [(definition_entry, key_entry, ballots[i : i + size]) for i in range(0, len(ballots), size)]
     errors: list[str] = []
     pending: list[tuple[int, Any, Any]] = []
     done = 0
 
-    def collect(results: Iterable[tuple[int, str | None, bytes]]) -> None:
+    def collect(results: Iterable[list[tuple[int, str | None, bytes]]]) -> None:
         nonlocal done
-        for index, error, pair in results:
-            done += 1
+        for chunk in results:
+            for index, error, pair in chunk:
+                done += 1
+                if error:
+                    errors.append(error)
+                elif pair:
+                    pending.append((index, g1_from_bytes(pair[:48]), g1_from_bytes(pair[48:])))
             if progress:
-                progress(done, len(jobs))
-            if error:
-                errors.append(error)
-            elif pair:
-                pending.append((index, g1_from_bytes(pair[:48]), g1_from_bytes(pair[48:])))
+                progress(done, len(ballots))
 
-    if workers <= 1 or len(jobs) < 8:
+    if workers <= 1 or len(jobs) < 2:
         collect(map(_verify_ballot_job, jobs))
     else:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            collect(pool.map(_verify_ballot_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+            collect(pool.map(_verify_ballot_job, jobs))
     if pending:
         for index in sorted(bbs.find_invalid_in_batch(credential_key, pending)):
             errors.append(f"entry {index}: eligibility proof does not verify (pairing check of the batch)")
-    return errors
+    return sorted(errors, key=lambda e: int(e.split()[1].rstrip(":")))

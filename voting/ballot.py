@@ -20,7 +20,7 @@ from crypto import bbs, paillier
 from crypto.bls12_381 import G1Point
 from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError
-from crypto.proofs import MembershipProof, prove_membership, verify_membership
+from crypto.proofs import MembershipProof, MembershipStatement, prove_membership, verify_membership_batch
 from voting.credentials import AnonymousCredential
 from voting.election import ElectionContext, ElectionKind, EligibilityMode
 from voting.eligibility import (
@@ -32,7 +32,7 @@ from voting.eligibility import (
     eligibility_for,
 )
 from voting.encoding import JSON, canonical, exact_keys, get, hex_bytes, hex_int, parse_hex_int
-from voting.errors import InvalidBallot, InvalidEncoding, NotEligible
+from voting.errors import InvalidBallot, InvalidEncoding, NotEligible, VotingError
 
 __all__ = [
     "BallotRandomness",
@@ -41,6 +41,7 @@ __all__ = [
     "build_ballot",
     "build_referendum_ballot",
     "check_ballot_proofs",
+    "check_ballots",
     "precompute_ballot",
     "verify_ballot",
 ]
@@ -266,37 +267,67 @@ def build_referendum_ballot(
     return build_ballot(context, choice, credential, precomputed=precomputed)
 
 
-def check_ballot_proofs(context: ElectionContext, ballot: EncryptedBallot) -> tuple[G1Point, G1Point] | None:
-    """Every stateless check of a ballot (§P6.6) except, in anonymous mode, the BBS pairing equation, whose
-    (Abar, Bbar) it returns so that many ballots share one pairing check (``bbs.find_invalid_in_batch``)."""
-    scheme = eligibility_for(context.definition.eligibility)
-    ballot_hash = ballot.ballot_hash(context)
-    pending = None
-    if isinstance(scheme, AnonymousEligibility):
-        pending = scheme.prepare(context, ballot.evidence, ballot_hash)
-    else:
-        scheme.verify(context, ballot.evidence, ballot_hash)
-    pk = context.public_key.paillier
-    binding = ballot.evidence.binding
+def _statements(context: ElectionContext, ballot: EncryptedBallot) -> list[tuple[str, MembershipStatement]]:
+    """Every validity claim of a ballot (§P6.2): each ciphertext in its allowed set, and a committee's sum."""
     layout = context.contest_allowed()
     if len(ballot.contests) != len(layout):
         raise InvalidBallot("the ballot does not have this election's layout")
-    for position, (contest, allowed) in enumerate(zip(ballot.contests, layout, strict=True)):
-        try:
-            ctx = _contest_context(context, binding, position)
-            verify_membership(pk, contest.ciphertext, allowed, contest.proof, ctx)
-        except CryptoError as e:
-            raise InvalidBallot(f"validity proof of ciphertext {position} does not verify: {e}") from e
+    binding = ballot.evidence.binding
+    out = [
+        (
+            f"validity proof of ciphertext {position}",
+            MembershipStatement(
+                contest.ciphertext, allowed, contest.proof, _contest_context(context, binding, position)
+            ),
+        )
+        for position, (contest, allowed) in enumerate(zip(ballot.contests, layout, strict=True))
+    ]
     if context.definition.kind is ElectionKind.COMMITTEE:
         if ballot.sum_proof is None:
             raise InvalidBallot("a committee ballot needs the proof that it marks at most the number of seats")
-        try:
-            total = _product(pk, ballot.contests)
-            verify_membership(pk, total, context.sum_allowed(), ballot.sum_proof, _sum_context(context, binding))
-        except CryptoError as e:
-            raise InvalidBallot(f"the ballot marks more candidates than seats, or its sum proof is wrong: {e}") from e
+        total = _product(context.paillier_key, ballot.contests)
+        claim = MembershipStatement(total, context.sum_allowed(), ballot.sum_proof, _sum_context(context, binding))
+        out.append(("sum proof (the ballot marks more candidates than seats, or the proof is wrong)", claim))
     elif ballot.sum_proof is not None:
         raise InvalidBallot("only committee ballots carry a sum proof")
+    return out
+
+
+def check_ballots(
+    context: ElectionContext, ballots: Sequence[EncryptedBallot]
+) -> list[tuple[VotingError | None, tuple[G1Point, G1Point] | None]]:
+    """Every stateless check of many ballots (§P6.6) with their validity proofs checked as one batch
+    (``crypto.proofs.verify_membership_batch``); returns, per ballot, an error or None, and in anonymous mode the
+    pending BBS pairing (Abar, Bbar) for one batched pairing check."""
+    scheme = eligibility_for(context.definition.eligibility)
+    results: list[tuple[VotingError | None, tuple[G1Point, G1Point] | None]] = []
+    claims: list[tuple[int, str, MembershipStatement]] = []
+    for i, ballot in enumerate(ballots):
+        try:
+            ballot_hash = ballot.ballot_hash(context)
+            pending = None
+            if isinstance(scheme, AnonymousEligibility):
+                pending = scheme.prepare(context, ballot.evidence, ballot_hash)
+            else:
+                scheme.verify(context, ballot.evidence, ballot_hash)
+            claims.extend((i, what, claim) for what, claim in _statements(context, ballot))
+            results.append((None, pending))
+        except VotingError as e:
+            results.append((e, None))
+    bad = verify_membership_batch(context.paillier_key, [claim for _, _, claim in claims])
+    for position in bad:
+        i, what, _ = claims[position]
+        if results[i][0] is None:
+            results[i] = (InvalidBallot(f"{what} does not verify"), None)
+    return results
+
+
+def check_ballot_proofs(context: ElectionContext, ballot: EncryptedBallot) -> tuple[G1Point, G1Point] | None:
+    """Every stateless check of one ballot (§P6.6) except, in anonymous mode, the BBS pairing equation, whose
+    (Abar, Bbar) it returns so that many ballots share one pairing check (``bbs.find_invalid_in_batch``)."""
+    [(error, pending)] = check_ballots(context, [ballot])
+    if error is not None:
+        raise error
     return pending
 
 

@@ -52,7 +52,14 @@ def test_honest_proofs_verify_for_every_index(paillier_key: PublicKey, allowed: 
     # the fast verification equals the per-branch reference
     args = (paillier_key, c, allowed, proof.commitments, proof.challenges, proof.responses)
     assert proofs._equations_hold_reference(*args)
-    assert proofs._equations_hold("paillier/set-membership", *args, CTX)
+    assert _fast(*args)
+
+
+def _fast(
+    pk: PublicKey, c: int, allowed: Sequence[int], a: tuple[int, ...], e: tuple[int, ...], z: tuple[int, ...]
+) -> bool:
+    statement = (c, tuple(allowed), MembershipProof(a, e, z), CTX)
+    return proofs._equations_hold("paillier/set-membership", pk, [statement])
 
 
 def test_each_index_of_a_3_value_set(paillier_key: PublicKey) -> None:
@@ -122,13 +129,13 @@ def test_fast_check_equals_reference_on_errors_invisible_modulo_n(
             a = _replace_at(proof.commitments, j, proof.commitments[j] * (1 + k * n) % n2)
             args = (paillier_key, c, ALLOWED, a, proof.challenges, proof.responses)
             assert not proofs._equations_hold_reference(*args)
-            assert not proofs._equations_hold("paillier/set-membership", *args, CTX)
+            assert not _fast(*args)
     # two compensating errors (k and −k) cancel in an unweighted product but not with the transcript weights
     a = list(proof.commitments)
     a[0] = a[0] * (1 + n) % n2
     a[1] = a[1] * (1 - n) % n2
     args = (paillier_key, c, ALLOWED, tuple(a), proof.challenges, proof.responses)
-    assert not proofs._equations_hold("paillier/set-membership", *args, CTX)
+    assert not _fast(*args)
 
 
 @pytest.mark.parametrize("field", FIELDS)
@@ -328,3 +335,45 @@ def test_precomputed_inputs_checked(paillier_key: PublicKey) -> None:
         prove_membership(paillier_key, c, enc.root, 0, ALLOWED, CTX, r_n=enc.power + 1, nonces=nonces)
     with pytest.raises(ValueError, match="n-th powers"):
         prove_membership(paillier_key, c, enc.root, 0, ALLOWED, CTX, r_n=enc.power, nonces=nonces[:-1])
+
+
+def test_batch_of_honest_proofs_passes(paillier_key: PublicKey) -> None:
+    from crypto.proofs import MembershipStatement, verify_membership_batch
+
+    items = []
+    for index in (0, 1, 2, 1):
+        c, _, proof = _ballot(paillier_key, index)
+        items.append(MembershipStatement(c, ALLOWED, proof, CTX))
+    assert verify_membership_batch(paillier_key, items) == []
+    assert verify_membership_batch(paillier_key, []) == []
+
+
+def test_batch_finds_the_bad_proofs(paillier_key: PublicKey) -> None:
+    """One error visible only modulo n² (caught by the combined check, then found one by one), one malformed proof,
+    one proof for another context: exactly those are reported."""
+    from crypto.proofs import MembershipStatement, verify_membership_batch
+
+    n, n2 = paillier_key.n, paillier_key.n2
+    items = []
+    for index in (0, 1, 2, 0, 1):
+        c, _, proof = _ballot(paillier_key, index)
+        items.append(MembershipStatement(c, ALLOWED, proof, CTX))
+    hidden = items[1].proof
+    items[1] = dataclasses.replace(
+        items[1],
+        proof=dataclasses.replace(
+            hidden, commitments=_replace_at(hidden.commitments, 0, hidden.commitments[0] * (1 + n) % n2)
+        ),
+    )
+    items[3] = dataclasses.replace(
+        items[3], proof=dataclasses.replace(items[3].proof, responses=items[3].proof.responses[:2])
+    )
+    items[4] = dataclasses.replace(items[4], context=b"another election")
+    assert verify_membership_batch(paillier_key, items) == [1, 3, 4]
+    for i, item in enumerate(items):  # the same verdict as one by one
+        ok = True
+        try:
+            verify_membership(paillier_key, item.ciphertext, item.allowed, item.proof, item.context)
+        except (InvalidProof, ValueError):
+            ok = False
+        assert ok == (i not in (1, 3, 4))
