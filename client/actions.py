@@ -14,6 +14,7 @@ from voting import credentials
 from voting.ballot import build_ballot
 from voting.credentials import AnonymousCredential, IssuedCredential
 from voting.election import (
+    AREA_DISCLOSURE_NOTICE,
     REFERENDUM_OPTIONS,
     ElectionContext,
     ElectionDefinition,
@@ -65,6 +66,9 @@ def create_election(
     seats: int = 0,
     major: bool = False,
 ) -> tuple[ElectionDefinition, Receipt]:
+    if kind is ElectionKind.ASSEMBLY and AREA_DISCLOSURE_NOTICE not in description:
+        # docs/protocol.md §P9.3: the weight is disclosed; the election says so to every voter.
+        description = (description + "\n\n" + AREA_DISCLOSURE_NOTICE).strip()
     definition = ElectionDefinition(
         election_id=election_id,
         kind=kind,

@@ -14,6 +14,7 @@ from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex
 from voting.errors import InvalidElection, InvalidEncoding
 
 __all__ = [
+    "AREA_DISCLOSURE_NOTICE",
     "DEFAULT_MAX_VOTERS",
     "DEFAULT_MODULUS_BITS",
     "REFERENDUM_OPTIONS",
@@ -32,6 +33,11 @@ DEFAULT_MODULUS_BITS = 3072
 DEFAULT_MAX_VOTERS = 100_000
 AREA_COUNTER_BITS = 40  # assembly: area totals in 0.01 m² stay below 2**40 (about 11 million m²)
 MAX_CANDIDATES = 30
+AREA_DISCLOSURE_NOTICE = (
+    "投票权重按专有部分面积计算：面积随选票公开（匿名模式下由凭证披露），独一无二的面积可能识别出具体房屋。"
+    " / Votes are weighted by exclusive floor area: the area is public with each ballot (disclosed by the credential in"
+    " anonymous mode), and a unique area can identify a flat."
+)
 REFERENDUM_OPTIONS = ("yes", "no", "abstain")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
