@@ -39,6 +39,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,10 @@ from crypto.primes import random_safe_prime_pair
 from crypto.proofs import prove_membership, verify_membership
 from voting.ballot import (
     EncryptedBallot,
+    build_ballot,
     build_referendum_ballot,
     check_ballot_proofs,
+    check_ballots,
     precompute_ballot,
     verify_ballot,
 )
@@ -65,7 +68,7 @@ from voting.election import (
 )
 from voting.records import Entry, EntryKind, Role, sign_statement
 from voting.state import ElectionState, modulus_proof_to_json
-from voting.tally import aggregate, combine_totals, decode_totals, make_trustee_shares, verify_trustee_shares
+from voting.tally import aggregate, combine_totals, make_trustee_shares, verify_trustee_shares
 
 PRIMES_CACHE = Path("/tmp/linli-bench-primes.json")
 PARTIES = 5
@@ -73,6 +76,9 @@ THRESHOLD = 3
 PRESENT = (1, 2, 3)  # the trustees who decrypt (3 of 5)
 ELECTION_ID = "bench-referendum"
 ANON_ELECTION_ID = "bench-referendum-anonymous"
+COMMITTEE_ELECTION_ID = "bench-committee"
+CANDIDATES = tuple(f"candidate-{j}" for j in range(10))
+SEATS = 3
 
 
 def median_time(fn: Callable[[int], Any], reps: int) -> tuple[dict[str, Any], list[Any]]:
@@ -132,29 +138,61 @@ def bench_key_ceremony(modulus_bits: int, reps: int) -> dict[str, Any]:
 # --- an election context without a server (as tests/factories.make_election, at any modulus size) ----------------
 
 
-def make_context(
+@dataclass
+class BenchElection:
+    """An open election kept in its domain-layer state, with what the benchmark needs to vote, close and decrypt."""
+
+    state: ElectionState
+    admin: ed25519.SigningKey
+    shares: list[threshold.KeyShare]
+    credentials: list[Any]  # Ed25519 keys (signing mode) or AnonymousCredential (anonymous mode)
+
+    @property
+    def context(self) -> ElectionContext:
+        return self.state.require_context()
+
+    def statement(self, kind: EntryKind, body: dict[str, Any]) -> Entry:
+        return sign_statement(kind, self.context.election_id, body, self.admin, Role.ADMIN)
+
+    def cast(self, ballots: Sequence[EncryptedBallot]) -> None:
+        """Record ballots in the state (the stateful intake checks); the stateless ones are timed elsewhere."""
+        for ballot in ballots:
+            self.state.apply(Entry(EntryKind.BALLOT, self.context.election_id, ballot.to_json(self.context)), ballot)
+
+    def close_and_tally(self) -> tuple[int, ...]:
+        """Close, then record the server's tally entry (``tally_body``: one packed ciphertext); its ciphertexts."""
+        self.state.apply(self.statement(EntryKind.ELECTION_CLOSED, {}))
+        self.state.apply(Entry(EntryKind.TALLY, self.context.election_id, self.state.tally_body()))
+        return self.state.tally
+
+
+def make_election(
     primes: tuple[int, int],
     modulus_bits: int,
     voters: int,
     *,
     eligibility: EligibilityMode = EligibilityMode.SIGNING,
-) -> tuple[ElectionContext, list[threshold.KeyShare], list[Any]]:
-    """Create, key and open a referendum through the domain layer (the same checks the server's log applies).
+    kind: ElectionKind = ElectionKind.REFERENDUM,
+) -> BenchElection:
+    """Create, key and open a referendum or a committee election (``CANDIDATES``, ``SEATS``) through the domain
+    layer (the same checks the server's log applies), as tests/factories.make_election does at any modulus size.
 
     The voters' credentials are Ed25519 keys (signing mode) or anonymous BBS credentials issued blindly by a
-    registrar BBS key (``voting.credentials`` request / issue / finish, as tests/factories.make_election does).
+    registrar BBS key (``voting.credentials`` request / issue / finish).
     """
-    election_id = ELECTION_ID if eligibility is EligibilityMode.SIGNING else ANON_ELECTION_ID
+    committee = kind is ElectionKind.COMMITTEE
     anonymous = eligibility is EligibilityMode.ANONYMOUS
+    election_id = COMMITTEE_ELECTION_ID if committee else ANON_ELECTION_ID if anonymous else ELECTION_ID
     bbs_sk = bbs.key_gen(secrets.token_bytes(32)) if anonymous else None
     admin, registrar = ed25519.SigningKey.generate(), ed25519.SigningKey.generate()
     trustee_keys = [ed25519.SigningKey.generate() for _ in range(PARTIES)]
     definition = ElectionDefinition(
         election_id=election_id,
-        kind=ElectionKind.REFERENDUM,
-        title="Benchmark referendum",
-        question="Repaint the east gate?",
-        options=REFERENDUM_OPTIONS,
+        kind=kind,
+        title="Benchmark committee" if committee else "Benchmark referendum",
+        question="Elect the residents' committee" if committee else "Repaint the east gate?",
+        options=CANDIDATES if committee else REFERENDUM_OPTIONS,
+        seats=SEATS if committee else 0,
         eligibility=eligibility,
         revote=RevotePolicy.LAST_COUNTS,
         threshold=THRESHOLD,
@@ -197,7 +235,32 @@ def make_context(
             body = {"credential": credentials[-1].public_key.hex(), "roll_id": f"unit-{i}"}
         state.apply(statement(EntryKind.CREDENTIAL_ISSUED, body, registrar, Role.REGISTRAR))
     state.apply(statement(EntryKind.ELECTION_OPENED, {}))
-    return state.require_context(), shares, credentials
+    return BenchElection(state, admin, shares, credentials)
+
+
+def batch_amortized(context: ElectionContext, ballots: Sequence[EncryptedBallot]) -> dict[str, Any]:
+    """Verify ``ballots`` as the independent verifier does with one chunk: ``check_ballots`` (each ballot's
+    eligibility evidence, all validity proofs as one ``verify_membership_batch``), then in anonymous mode one
+    ``bbs.find_invalid_in_batch`` over the pending pairings. Per-ballot times; fails unless all are accepted."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    results = check_ballots(context, ballots)
+    t1 = time.perf_counter()
+    pending = [(i, *p) for i, (_, p) in enumerate(results) if p is not None]
+    bad = bbs.find_invalid_in_batch(context.definition.credential_key, pending) if pending else set()
+    t2, c2 = time.perf_counter(), time.process_time()
+    errors = [str(e) for e, _ in results if e is not None]
+    if errors or bad:
+        raise RuntimeError(f"Linli's batch rejected its own ballots: {errors[:3]} {sorted(bad)[:3]}")
+    size = len(ballots)
+    return {
+        "median": (t2 - t0) / size,
+        "times": [(t2 - t0) / size],
+        "cpu_median": (c2 - c0) / size,
+        "cpu": [(c2 - c0) / size],
+        "batch_size": size,
+        "check_ballots_total_s": t1 - t0,
+        "find_invalid_in_batch_s": t2 - t1,
+    }
 
 
 # --- referendum ------------------------------------------------------------------------------------------------

@@ -200,10 +200,31 @@ def test_ballot_for_another_election_rejected_over_grpc(running: Running) -> Non
     assert e.value.code == "INVALID_ARGUMENT"
 
 
-def test_demo_end_to_end(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("kind", "eligibility"),
+    [
+        ("referendum", "signing"),
+        ("committee", "signing"),
+        ("assembly", "signing"),
+        ("assembly", "anonymous"),
+        ("committee", "anonymous"),
+    ],
+)
+def test_demo_end_to_end(db_url: str, tmp_path, kind: str, eligibility: str) -> None:  # type: ignore[no-untyped-def]
+    """Every kind of vote in both eligibility modes, over gRPC, on SQLite and on PostgreSQL."""
     from client.demo import run_demo
+    from voting.election import ElectionKind, EligibilityMode
 
-    result = run_demo(6, tmp_path / "record", modulus_bits=BITS, db_url=db_url, seed=7, workers=1, progress=False)
+    result = run_demo(
+        6,
+        tmp_path / "record",
+        modulus_bits=BITS,
+        db_url=db_url,
+        seed=7,
+        workers=1,
+        progress=False,
+        kind=ElectionKind(kind),
+        eligibility=EligibilityMode(eligibility),
+    )
     assert result.report.passed, result.report.render()
     assert result.totals == result.expected
-    assert sum(result.totals) == 6
