@@ -12,16 +12,20 @@ What is timed (wall clock, ``time.perf_counter``; medians over the repetitions):
   ``voting.ballot.verify_ballot`` (signature + validity proof); ``intake_parse_and_verify``
   (``EncryptedBallot.from_json`` of the canonical JSON, which validates every ciphertext, then ``verify_ballot``);
   ``decrypt_tally_3_of_5``: ``make_trustee_shares`` of trustees 1..3, ``verify_trustee_shares`` of each, and
-  ``combine_totals`` (checked against the known totals).
+  ``combine_totals`` (checked against the known totals); ``verify_ballot_batch_amortized``: ``check_ballots`` over
+  ``batch`` ballots (every signature, and all validity proofs as ONE ``crypto.proofs.verify_membership_batch``), as
+  the independent verifier does per chunk, reported per ballot.
 * ``referendum_anonymous``: the same referendum with anonymous eligibility (a BBS credential with a per-election
   pseudonym, issued blindly through ``voting.credentials``): ``build_ballot`` (whole, as above, with the BBS proof),
-  ``verify_ballot`` (``verify_ballot``: proofs plus one pairing check of its own), and
-  ``verify_ballot_batch_amortized``: ``voting.ballot.check_ballot_proofs`` for each of ``anon_batch`` ballots, then
-  one ``crypto.bbs.find_invalid_in_batch`` over all their (Abar, Bbar) pairs, reported per ballot.
-* ``committee_10_choose_3`` (PROJECTION: Linli has no committee ballot yet): the same work built from Linli's
-  primitives in ElectionGuard's ballot shape: 10 Paillier ciphertexts each with a {0, 1} membership proof, a proof that
-  their product encrypts a value in {0, 1, 2, 3} (witness ∏ r_i mod n), and an Ed25519 signature over the ballot
-  hash; verification of all of it; decryption of the 10 per-candidate tally ciphertexts with 3 of 5 trustees.
+  ``verify_ballot`` (proofs plus one pairing check of its own), ``verify_ballot_pairing_batch_amortized``
+  (``check_ballot_proofs`` one ballot at a time, then one ``crypto.bbs.find_invalid_in_batch`` over all their
+  (Abar, Bbar) pairs) and ``verify_ballot_batch_amortized`` (``check_ballots`` over the batch, then one
+  ``find_invalid_in_batch``), per ballot.
+* ``committee_10_choose_3``: a committee election (10 candidates, 3 seats) through ``voting.ballot.build_ballot``
+  with 3 marks (10 ciphertexts each with a {0, 1} proof, a proof that their product encrypts 0..3, an Ed25519
+  signature); ``verify_ballot`` one at a time and ``check_ballots`` over a batch; the ballots are cast into the
+  election state, which is closed and tallied (``ElectionState.tally_body``: ONE packed ciphertext for all 10
+  candidates), and ``decrypt_tally_3_of_5`` decrypts it as for the referendum.
 * ``primitives`` at each of ``micro_bits``: Paillier encryption (fresh r, r^n), membership proof prove / verify over
   a 3-value set, partial decryption with its proof (prove) / share verification.
 
@@ -55,7 +59,7 @@ from voting.ballot import (
     precompute_ballot,
     verify_ballot,
 )
-from voting.credentials import AnonymousCredential, finish_credential, issue_credential, request_credential
+from voting.credentials import finish_credential, issue_credential, request_credential
 from voting.election import (
     REFERENDUM_OPTIONS,
     ElectionContext,
@@ -246,7 +250,7 @@ def batch_amortized(context: ElectionContext, ballots: Sequence[EncryptedBallot]
     results = check_ballots(context, ballots)
     t1 = time.perf_counter()
     pending = [(i, *p) for i, (_, p) in enumerate(results) if p is not None]
-    bad = bbs.find_invalid_in_batch(context.definition.credential_key, pending) if pending else set()
+    bad = bbs.find_invalid_in_batch(context.definition.credential_key, pending) if pending else []
     t2, c2 = time.perf_counter(), time.process_time()
     errors = [str(e) for e, _ in results if e is not None]
     if errors or bad:
@@ -273,28 +277,29 @@ def _decrypt(context: ElectionContext, shares: Sequence[threshold.KeyShare], tal
     return combine_totals(context, tally, made)
 
 
-def bench_referendum(
-    context: ElectionContext, shares: list[threshold.KeyShare], voters: list[ed25519.SigningKey], reps: int
-) -> dict[str, Any]:
-    count = len(voters)
+def bench_referendum(election: BenchElection, reps: int, ballots: int, batch: int) -> dict[str, Any]:
+    """Build ``max(ballots, batch)`` ballots (one per voter), time the first ``ballots`` split by precomputation,
+    verify them one at a time and as one batch of ``batch``; decrypt the tally of the first ``ballots``."""
+    context, shares, voters = election.context, election.shares, election.credentials
+    count = max(ballots, batch)
     choices = [i % len(REFERENDUM_OPTIONS) for i in range(count)]
-    build, ballots = median_time(lambda i: build_referendum_ballot(context, choices[i], voters[i]), count)
-    precompute, randomness = median_time(lambda _: precompute_ballot(context), count)
+    build, built = median_time(lambda i: build_referendum_ballot(context, choices[i], voters[i]), count)
+    precompute, randomness = median_time(lambda _: precompute_ballot(context), ballots)
     online, online_ballots = median_time(
-        lambda i: build_referendum_ballot(context, choices[i], voters[i], precomputed=randomness[i]), count
+        lambda i: build_referendum_ballot(context, choices[i], voters[i], precomputed=randomness[i]), ballots
     )
     for ballot in online_ballots:  # the precomputed path must give valid ballots too
         verify_ballot(context, ballot)
-    verify, _ = median_time(lambda i: verify_ballot(context, ballots[i]), count)
-    wire = [ballot.to_bytes(context) for ballot in ballots]
+    verify, _ = median_time(lambda i: verify_ballot(context, built[i]), ballots)
+    wire = [ballot.to_bytes(context) for ballot in built[:ballots]]
 
     def intake(i: int) -> None:
         verify_ballot(context, EncryptedBallot.from_json(json.loads(wire[i]), context))
 
-    parse_verify, _ = median_time(intake, count)
-    tally = (aggregate(context, [b.contests[0].ciphertext for b in ballots]),)
+    parse_verify, _ = median_time(intake, ballots)
+    tally = (aggregate(context, [b.contests[0].ciphertext for b in built[:ballots]]),)
     decrypt, results = median_time(lambda _: _decrypt(context, shares, tally), reps)
-    expected = tuple(choices.count(k) for k in range(len(REFERENDUM_OPTIONS)))
+    expected = tuple(choices[:ballots].count(k) for k in range(len(REFERENDUM_OPTIONS)))
     if results[-1] != expected:
         raise RuntimeError(f"Linli decrypted {results[-1]}, expected {expected}")
     # the parts of the decryption, once each, for the report
@@ -305,26 +310,30 @@ def bench_referendum(
     t0 = time.perf_counter()
     verify_trustee_shares(context, made, tally)
     parts["verify_shares_one_trustee"] = time.perf_counter() - t0
-    return {
+    out = {
         "build_ballot": build,
         "precompute": precompute,
         "build_ballot_online": online,
         "verify_ballot": verify,
         "intake_parse_and_verify": parse_verify,
-        "decrypt_tally_3_of_5": {**decrypt, "ballots_in_tally": count, "parts": parts},
+        "decrypt_tally_3_of_5": {**decrypt, "ballots_in_tally": ballots, "parts": parts},
         "ballot_bytes": len(wire[0]),
         "totals": list(results[-1]),
     }
+    if batch:
+        out["verify_ballot_batch_amortized"] = batch_amortized(context, built[:batch])
+    return out
 
 
 # --- referendum, anonymous eligibility (BBS credentials with pseudonyms) --------------------------------------------
 
 
-def bench_referendum_anonymous(
-    context: ElectionContext, voters: list[AnonymousCredential], ballots: int, batch: int
-) -> dict[str, Any]:
+def bench_referendum_anonymous(election: BenchElection, ballots: int, batch: int) -> dict[str, Any]:
     """Build ``max(ballots, batch)`` anonymous ballots (voter ``i % len(voters)``; every ballot carries a fresh BBS
-    proof), verify the first ``ballots`` one at a time, then all ``batch`` of them with one shared pairing check."""
+    proof), verify the first ``ballots`` one at a time, then all ``batch`` of them twice: with only the pairing
+    batched (``check_ballot_proofs`` one ballot at a time, one ``find_invalid_in_batch``) and fully batched
+    (``check_ballots`` + one ``find_invalid_in_batch``)."""
+    context, voters = election.context, election.credentials
     count = max(ballots, batch)
     choices = [i % len(REFERENDUM_OPTIONS) for i in range(count)]
     build, built = median_time(lambda i: build_referendum_ballot(context, choices[i], voters[i % len(voters)]), count)
@@ -344,7 +353,7 @@ def bench_referendum_anonymous(
         t2, c2 = time.perf_counter(), time.process_time()
         if bad or any(p is None for p in pending):
             raise RuntimeError(f"Linli's batch rejected its own anonymous ballots: {bad}")
-        out["verify_ballot_batch_amortized"] = {
+        out["verify_ballot_pairing_batch_amortized"] = {
             "median": (t2 - t0) / batch,
             "times": [(t2 - t0) / batch],
             "cpu_median": (c2 - c0) / batch,
@@ -353,85 +362,49 @@ def bench_referendum_anonymous(
             "check_ballot_proofs_total_s": t1 - t0,
             "find_invalid_in_batch_s": t2 - t1,
         }
+        out["verify_ballot_batch_amortized"] = batch_amortized(context, built[:batch])
     return out
 
 
-# --- committee election, 10 candidates choose <= 3 (projection from primitives) -------------------------------
+# --- committee election, 10 candidates, 3 seats ---------------------------------------------------------------------
 
 
-_CANDIDATES = 10
-_SEATS = 3
-
-
-def _committee_ballot(context: ElectionContext, marks: Sequence[int], credential: ed25519.SigningKey) -> dict[str, Any]:
-    pk = context.public_key.paillier
-    binding = credential.public_key
-    cs, rs, proofs = [], [], []
-    for j, x in enumerate(marks):
-        r = paillier.random_unit(pk)
-        c = paillier.encrypt(pk, x, r)
-        proofs.append(prove_membership(pk, c, r, x, (0, 1), context.proof_context("ballot", binding, bytes([j]))))
-        cs.append(c)
-        rs.append(r)
-    total_c = paillier.add(pk, *cs)
-    total_r = 1
-    for r in rs:
-        total_r = total_r * r % pk.n
-    bound = tuple(range(_SEATS + 1))
-    total_proof = prove_membership(
-        pk, total_c, total_r, sum(marks), bound, context.proof_context("ballot-sum", binding)
-    )
-    digest = _committee_hash(context, cs, binding)
-    return {"cs": cs, "proofs": proofs, "sum_proof": total_proof, "binding": binding, "sig": credential.sign(digest)}
-
-
-def _committee_hash(context: ElectionContext, cs: Sequence[int], binding: bytes) -> bytes:
-    width = context.public_key.paillier.ciphertext_length
-    return hashlib.sha256(b"bench/committee\x00" + binding + b"".join(c.to_bytes(width, "big") for c in cs)).digest()
-
-
-def _verify_committee(context: ElectionContext, ballot: dict[str, Any]) -> None:
-    pk = context.public_key.paillier
-    binding = ballot["binding"]
-    ed25519.verify(binding, _committee_hash(context, ballot["cs"], binding), ballot["sig"])
-    for j, (c, proof) in enumerate(zip(ballot["cs"], ballot["proofs"], strict=True)):
-        verify_membership(pk, c, (0, 1), proof, context.proof_context("ballot", binding, bytes([j])))
-    total_c = paillier.add(pk, *ballot["cs"])
-    bound = tuple(range(_SEATS + 1))
-    verify_membership(pk, total_c, bound, ballot["sum_proof"], context.proof_context("ballot-sum", binding))
-
-
-def bench_committee(
-    context: ElectionContext, shares: list[threshold.KeyShare], voters: list[ed25519.SigningKey], reps: int
-) -> dict[str, Any]:
-    count = min(len(voters), max(reps, 2))
-    marks = [[1 if j in {i % 10, (i + 3) % 10, (i + 7) % 10} else 0 for j in range(_CANDIDATES)] for i in range(count)]
-    build, ballots = median_time(lambda i: _committee_ballot(context, marks[i], voters[i]), count)
-    verify, _ = median_time(lambda i: _verify_committee(context, ballots[i]), count)
-    pk = context.public_key.paillier
-    tally = tuple(paillier.add(pk, *(b["cs"][j] for b in ballots)) for j in range(_CANDIDATES))
-
-    def decrypt(_: int) -> list[int]:
-        made = [make_trustee_shares(context, shares[i - 1], tally) for i in PRESENT]
-        for s in made:
-            verify_trustee_shares(context, s, tally)
-        totals = []
-        for j, c in enumerate(tally):
-            m = threshold.combine(context.public_key, c, [s.shares[j] for s in made])
-            totals.append(decode_totals(m, context.definition.counter_bits, 1)[0])
-        return totals
-
-    dec, results = median_time(decrypt, reps)
-    expected = [sum(col) for col in zip(*marks, strict=True)]
-    if results[-1] != expected:
-        raise RuntimeError(f"Linli decrypted {results[-1]}, expected {expected}")
-    return {
-        "projection": "Linli primitives in ElectionGuard's ballot shape; Linli has no committee ballot yet",
+def bench_committee(election: BenchElection, reps: int, ballots: int, batch: int) -> dict[str, Any]:
+    """Real committee ballots (``voting.ballot.build_ballot`` with 3 marks of 10: 10 ciphertexts with {0, 1} proofs
+    and a sum-in-{0..3} proof, Ed25519 signature): build ``max(ballots, batch)``, verify the first ``ballots`` one at
+    a time and ``batch`` as one batch, cast them all, close, tally (``tally_body``: ONE packed ciphertext) and
+    decrypt it with 3 of 5 trustees ``reps`` times, checked against the marks."""
+    context, shares, voters = election.context, election.shares, election.credentials
+    count = max(ballots, batch)
+    k = len(CANDIDATES)
+    marks = [sorted({i % k, (i + 3) % k, (i + 7) % k}) for i in range(count)]
+    build, built = median_time(lambda i: build_ballot(context, marks[i], voters[i]), count)
+    verify, _ = median_time(lambda i: verify_ballot(context, built[i]), ballots)
+    out: dict[str, Any] = {
+        "candidates": k,
+        "seats": SEATS,
         "build_ballot": build,
         "verify_ballot": verify,
-        "decrypt_tally_3_of_5": {**dec, "ballots_in_tally": count},
-        "totals": results[-1],
+        "ballot_bytes": len(built[0].to_bytes(context)),
     }
+    if batch:
+        out["verify_ballot_batch_amortized"] = batch_amortized(context, built[:batch])
+    election.cast(built)
+    t0 = time.perf_counter()
+    tally = election.close_and_tally()
+    tally_s = time.perf_counter() - t0
+    dec, results = median_time(lambda _: _decrypt(context, shares, tally), reps)
+    expected = tuple(sum(j in m for m in marks) for j in range(k))
+    if results[-1] != expected:
+        raise RuntimeError(f"Linli decrypted {results[-1]}, expected {expected}")
+    out["decrypt_tally_3_of_5"] = {
+        **dec,
+        "ballots_in_tally": count,
+        "tally_ciphertexts": len(tally),
+        "close_and_tally_body_s": tally_s,
+    }
+    out["totals"] = list(results[-1])
+    return out
 
 
 # --- primitives ------------------------------------------------------------------------------------------------
@@ -470,23 +443,22 @@ def run(
     ballots: int,
     ceremony_reps: int,
     ceremony: bool = True,
-    anon_batch: int = 0,
+    batch: int = 0,
     anon_credentials: int = 25,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"system": "Linli", "python": sys.version.split()[0], "modulus_bits": modulus_bits}
     out["reps"] = reps
     if ceremony:
         out["key_ceremony"] = bench_key_ceremony(modulus_bits, ceremony_reps)
-    context, shares, voters = make_context(cached_primes(modulus_bits), modulus_bits, max(ballots, reps))
-    out["referendum"] = bench_referendum(context, shares, voters, reps)
-    anon_context, _, anon_voters = make_context(
-        cached_primes(modulus_bits),
-        modulus_bits,
-        min(anon_credentials, max(ballots, anon_batch)),
-        eligibility=EligibilityMode.ANONYMOUS,
+    primes = cached_primes(modulus_bits)
+    referendum = make_election(primes, modulus_bits, max(ballots, batch))
+    out["referendum"] = bench_referendum(referendum, reps, ballots, batch)
+    anonymous = make_election(
+        primes, modulus_bits, min(anon_credentials, max(ballots, batch)), eligibility=EligibilityMode.ANONYMOUS
     )
-    out["referendum_anonymous"] = bench_referendum_anonymous(anon_context, anon_voters, ballots, anon_batch)
-    out["committee_10_choose_3"] = bench_committee(context, shares, voters, reps)
+    out["referendum_anonymous"] = bench_referendum_anonymous(anonymous, ballots, batch)
+    committee = make_election(primes, modulus_bits, max(ballots, batch), kind=ElectionKind.COMMITTEE)
+    out["committee_10_choose_3"] = bench_committee(committee, reps, ballots, batch)
     out["primitives"] = {str(bits): bench_primitives(bits, reps) for bits in micro_bits}
     return out
 
@@ -499,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ballots", type=int, default=5)
     parser.add_argument("--ceremony-reps", type=int, default=1)
     parser.add_argument("--no-ceremony", action="store_true")
-    parser.add_argument("--anon-batch", type=int, default=0, help="anonymous ballots verified in one batch (0: none)")
+    parser.add_argument("--batch", type=int, default=0, help="ballots verified in one batch, every kind (0: none)")
     parser.add_argument(
         "--anon-credentials", type=int, default=25, help="distinct anonymous credentials (ballots cycle over them)"
     )
@@ -511,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         ballots=args.ballots,
         ceremony_reps=args.ceremony_reps,
         ceremony=not args.no_ceremony,
-        anon_batch=args.anon_batch,
+        batch=args.batch,
         anon_credentials=args.anon_credentials,
     )
     print(json.dumps(result))

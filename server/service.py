@@ -15,7 +15,7 @@ from server.batching import PairingBatcher
 from server.ledger import Appended, Ledger
 from voting.ballot import EncryptedBallot, check_ballot_proofs
 from voting.encoding import parse
-from voting.errors import Conflict, InvalidStatement, NotEligible, NotFound, WrongPhase
+from voting.errors import Conflict, InvalidEncoding, InvalidStatement, NotEligible, NotFound, WrongPhase
 from voting.records import Entry, EntryKind
 from voting.state import ElectionState, Phase
 
@@ -132,7 +132,7 @@ class ElectionService:
         context = state.require_context()
         ballot = EncryptedBallot.from_json(parse(data), context)
         if ballot.to_bytes(context) != data:
-            raise InvalidStatement("ballot is not in canonical form")
+            raise InvalidEncoding("ballot is not in canonical form")
         pending = check_ballot_proofs(context, ballot)
         if pending is not None and not self.batcher.check(definition.credential_key, *pending):
             raise NotEligible("eligibility proof does not verify: pairing check fails")

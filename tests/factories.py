@@ -104,6 +104,8 @@ def make_election(
     seats: int = 2,
     areas: list[int] | None = None,
     major: bool = False,
+    opens_at: int = 0,
+    closes_at: int = 0,
 ) -> TestElection:
     admin, registrar = SigningKey.generate(), SigningKey.generate()
     anonymous = eligibility is EligibilityMode.ANONYMOUS
@@ -125,6 +127,8 @@ def make_election(
         registrar_key=registrar.public_key,
         modulus_bits=MODULUS_BITS,
         max_voters=1000,
+        opens_at=opens_at,
+        closes_at=closes_at,
         credential_key=bbs.sk_to_pk(bbs_sk) if bbs_sk else b"",
     )
     state = ElectionState(min_modulus_bits=MODULUS_BITS)

@@ -27,7 +27,7 @@ from voting.election import (
     key_from_json,
 )
 from voting.eligibility import AnonymousEvidence
-from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
+from voting.encoding import JSON, canonical, exact_keys, get, hex_int, parse_hex_bytes, parse_hex_int
 from voting.errors import (
     Conflict,
     DuplicateBallot,
@@ -423,10 +423,4 @@ class ElectionState:
 
 
 def _body_bytes(entry: Entry) -> bytes:
-    from voting.encoding import canonical
-
     return canonical(entry.body)
-
-
-def credential_hex(credential: bytes) -> str:
-    return hex_bytes(credential)
