@@ -25,8 +25,9 @@ def test_linli_demo_anonymous_full_size(tmp_path: Path, capsys: pytest.CaptureFi
     code = main(
         ["demo", "--voters", "12", "--eligibility", "anonymous", "--out", str(tmp_path / "record"), "--seed", "2"]
     )
-    out = capsys.readouterr().out
-    assert code == 0, out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert code == 0, out + captured.err
     assert "every check passed" in out and "Decrypted totals match" in out
     assert "anonymous credential issuance" in out
     entries = (tmp_path / "record" / "entries.jsonl").read_text()
