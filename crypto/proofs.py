@@ -18,10 +18,10 @@ Soundness needs 2^k < min(p, q), which holds for any modulus of at least 2k + 2 
 domain. For a homomorphic sum ``C = ∏ c_j`` the witness is ``∏ r_j mod n``.
 
 Speed (the ballot-intake hot path): ``(1+n)^{x} = 1 + x·n mod n²``, so ``u_j^{±e_j}`` costs one short (k-bit)
-exponentiation; the verifier checks the K branch equations exactly modulo n and then all of them at once modulo n²
-with one small-exponent combination whose weights come from a transcript (:func:`_equations_hold`): one
-full-length exponentiation modulo n² plus K modulo n, instead of K modulo n². Deterministic, and equal to the
-per-branch check except with probability 2^-k.
+exponentiation; the verifier checks every branch equation of one proof — or of a whole batch of proofs
+(:func:`verify_membership_batch`) — at once modulo n² with one small-exponent combination whose weights come from a
+transcript (:func:`_equations_hold`): ONE full-length exponentiation per batch instead of one per branch.
+Deterministic, and sound up to 2^-k (the argument is in :func:`_equations_hold`).
 """
 
 from __future__ import annotations
@@ -222,31 +222,28 @@ def _equations_hold(
     pk: PublicKey,
     statements: Sequence[tuple[int, tuple[int, ...], MembershipProof, bytes]],
 ) -> bool:
-    """Check ``z_j^n ≡ R_j := a_j·u_j^{e_j} (mod n²)`` for every branch of every statement (c, allowed, proof,
-    context) with one full-length exponentiation modulo n² in all, plus one per branch modulo n (about 3.5× cheaper
-    than modulo n²), instead of one per branch modulo n²:
+    """Check the branch equations ``z_j^n ≡ a_j·u_j^{e_j} (mod n²)`` of every statement (c, allowed, proof,
+    context) with ONE full-length exponentiation in all: a small-exponent combination (Bellare–Garay–Rabin,
+    EUROCRYPT '98) whose weights ``t_j ∈ [0, 2^k)`` come from a transcript over every statement and proof:
+    ``(∏ z_j^{t_j})^n ≡ ∏ a_j^{t_j}·∏ c^{Σ e_j t_j}·(1 − n·Σ m_j e_j t_j) (mod n²)``.
 
-    1. exactly, per branch: ``z_j^n ≡ a_j·c^{e_j} ≡ R_j (mod n)`` (``(1+n)^x ≡ 1 mod n``). Then
-       ``δ_j = z_j^n·R_j^{-1} ≡ 1 (mod n)``, i.e. ``δ_j = 1 + k_j·n = (1+n)^{k_j} mod n²``;
-    2. batched (small-exponent test, Bellare–Garay–Rabin EUROCRYPT '98): with weights ``t_j ∈ [0, 2^k)`` derived from
-       a transcript over every statement and proof, ``(∏ z_j^{t_j})^n ≡ ∏ a_j^{t_j}·∏ c^{Σ e_j t_j}·
-       (1 − n·Σ m_j e_j t_j) (mod n²)``, i.e. ``∏ δ_j^{t_j} = (1+n)^{Σ t_j k_j} = 1``, i.e. ``Σ t_j k_j ≡ 0 (mod n)``.
-       If some ``k_j ≢ 0 (mod n)`` its additive order is at least min(p, q) > 2^k, so at most one value of ``t_j``
-       (the others fixed) passes: a random-oracle weight passes with probability ≤ 2^-k per hash query.
+    Why this is sound (no per-branch check is needed). With gcd(n, φ(n)) = 1 (the published modulus proof),
+    ``Z*_{n²} ≅ Z_n × Z*_n`` by ``(x, y) ↦ (1+n)^x·y^n``; the *class* x of an element is 0 exactly when it is an
+    n-th residue. Let ``δ_j = z_j^n·(a_j·u_j^{e_j})^{-1}`` with class ``k_j``. The combination holds only if
+    ``Σ t_j k_j ≡ 0 (mod n)``; if some ``k_j ≠ 0`` its additive order is at least min(p, q) > 2^k, so at most one
+    value of ``t_j`` (the others fixed) passes, and a random-oracle weight does with probability ≤ 2^-k per hash
+    query. So every ``a_j·u_j^{e_j}`` is an n-th residue, which is all the OR-proof's soundness uses: for a
+    ``u_j`` that is not an n-th residue, ``class(a_j) + e_j·class(u_j) ≡ 0`` fixes ``e_j`` uniquely in [0, 2^k),
+    so if no ``u_j`` were an n-th residue, all ``e_j`` would be fixed by the ``a_j`` and would sum to the hash
+    only with probability 2^-k.
 
-    Step 1 catches every error of small order (e.g. a response replaced by n − z_j, i.e. δ_j = −1), which a
-    batch test alone would miss half of the time; with the weights derived from the transcript the result is
-    deterministic, so every verifier reaches the same verdict as the per-branch check
-    (:func:`_equations_hold_reference`).
+    What it does not pin down is the Z*_n component of each ``δ_j`` (e.g. a response replaced by ``n − z_j``
+    multiplies ``z_j^n`` by −1, an n-th residue): such a proof proves the same statement (the proof is malleable
+    there, like any proof verified up to n-th residues); the verdict stays deterministic (the weights come from the
+    transcript), and a ballot's signature or BBS presentation header covers the exact proof bytes while its
+    ciphertexts are deduplicated, so a mauled copy is never accepted as another ballot.
     """
     n, n2 = pk.n, pk.n2
-    # 1. per-branch modulo n
-    for c, _values, proof, _context in statements:
-        c_mod_n = c % n
-        z_pow_n = gmpy2.powmod_base_list(list(proof.responses), n, n)
-        for a_j, e_j, zn in zip(proof.commitments, proof.challenges, z_pow_n, strict=True):
-            if zn != a_j % n * gmpy2.powmod(c_mod_n, e_j, n) % n:
-                return False
     # 2. one random linear combination modulo n² over every branch of every statement
     weights = Transcript(domain + "/batch-weights")
     weights.append_int("n", n).append_int("count", len(statements))
@@ -311,7 +308,10 @@ def prove_membership(
 
 
 def verify_membership(pk: PublicKey, c: int, allowed: Sequence[int], proof: MembershipProof, context: bytes) -> None:
-    """Verify that ``c`` encrypts a value of ``allowed`` (raises InvalidProof, also for an invalid ``c``)."""
+    """Verify that ``c`` encrypts a value of ``allowed`` (raises InvalidProof, also for an invalid ``c``).
+
+    Soundness assumes gcd(n, φ(n)) = 1, which the key's published modulus proof (:mod:`crypto.threshold`)
+    establishes; callers check that proof before accepting the key (voting.state does)."""
     _verify(_MEMBERSHIP_DOMAIN, pk, c, allowed, proof, context)
 
 
