@@ -3,6 +3,7 @@ submits it through :class:`client.api.LinliClient` (docs/protocol.md §P1–§P8
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 
 from client.api import LinliClient, Receipt
@@ -10,6 +11,7 @@ from client.errors import UsageError
 from client.record import Record
 from crypto import threshold
 from crypto.ed25519 import SigningKey
+from crypto.note import open_checkpoint
 from voting import credentials
 from voting.ballot import build_ballot
 from voting.credentials import AnonymousCredential, IssuedCredential
@@ -120,8 +122,6 @@ def key_ceremony(
 
 
 def _election_hash(client: LinliClient, election_id: str) -> bytes:
-    import hashlib
-
     return hashlib.sha256(bytes(client.election(election_id).info.definition)).digest()
 
 
@@ -223,8 +223,6 @@ def submit_decryption_share(
 
 def export_record(client: LinliClient, election_id: str) -> Record:
     """Fetch the record: the kept checkpoints, then exactly the entries the latest of them covers."""
-    from crypto.note import open_checkpoint
-
     verifier, _ = client.log_verifier()
     notes = client.checkpoints(election_id)
     if not notes:

@@ -3,6 +3,7 @@ receipts are checked against the server's signed checkpoint and the inclusion pr
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -14,7 +15,8 @@ from crypto import merkle
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
 from voting.election import ElectionContext, ElectionDefinition, key_from_json
-from voting.records import Entry
+from voting.encoding import parse
+from voting.records import Entry, EntryKind
 from wire import linli_pb2 as pb
 from wire import linli_pb2_grpc as pb_grpc
 
@@ -117,8 +119,6 @@ class LinliClient:
         return list(_call(self._stub.ListElections, pb.ListElectionsRequest(), self.timeout).election_ids)
 
     def election(self, election_id: str) -> ElectionSnapshot:
-        import hashlib
-
         info = _call(self._stub.GetElection, pb.ElectionRef(election_id=election_id), self.timeout)
         created = Entry.from_bytes(bytes(info.definition))
         definition = ElectionDefinition.from_json(created.body["election"])
@@ -142,8 +142,6 @@ class LinliClient:
         return receipt
 
     def submit(self, entry: Entry) -> Receipt:
-        from voting.records import EntryKind
-
         method = {
             EntryKind.ELECTION_CREATED: self._stub.CreateElection,
             EntryKind.KEY_PUBLISHED: self._stub.PublishKey,
@@ -157,9 +155,6 @@ class LinliClient:
         return self._append(method, pb.SignedStatement(entry=data), entry.election_id, data)
 
     def cast_ballot(self, election_id: str, ballot: bytes) -> Receipt:
-        from voting.encoding import parse
-        from voting.records import EntryKind
-
         entry = Entry(EntryKind.BALLOT, election_id, parse(ballot)).to_bytes()
         return self._append(
             self._stub.CastBallot, pb.CastBallotRequest(election_id=election_id, ballot=ballot), election_id, entry
