@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from server.batching import PairingBatcher
+from server.batching import pairing_batcher, validity_batcher
 from server.ledger import Appended, Ledger
-from voting.ballot import EncryptedBallot, check_ballot_proofs
+from voting.ballot import EncryptedBallot, prepare_ballot_checks
 from voting.encoding import parse
-from voting.errors import Conflict, InvalidEncoding, InvalidStatement, NotEligible, NotFound, WrongPhase
+from voting.errors import Conflict, InvalidBallot, InvalidEncoding, InvalidStatement, NotEligible, NotFound, WrongPhase
 from voting.records import Entry, EntryKind
 from voting.state import ElectionState, Phase
 
@@ -40,7 +40,8 @@ class ElectionService:
         self._states: dict[str, ElectionState] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._global = threading.Lock()
-        self.batcher = PairingBatcher()
+        self.pairings = pairing_batcher()
+        self.validity = validity_batcher()
         for election_id in ledger.election_ids():
             self._states[election_id] = self._replay(election_id)
             self._locks[election_id] = threading.Lock()
@@ -133,8 +134,13 @@ class ElectionService:
         ballot = EncryptedBallot.from_json(parse(data), context)
         if ballot.to_bytes(context) != data:
             raise InvalidEncoding("ballot is not in canonical form")
-        pending = check_ballot_proofs(context, ballot)
-        if pending is not None and not self.batcher.check(definition.credential_key, *pending):
+        # §P6.6: the signature (or BBS challenge) here; validity proofs and pairings in batches with concurrent ballots.
+        pending = prepare_ballot_checks(context, ballot)
+        n = context.paillier_key.n
+        error = self.validity.check((n.to_bytes((n.bit_length() + 7) // 8, "big"), pending.claims))
+        if error is not None:
+            raise InvalidBallot(error)
+        if pending.pairing is not None and not self.pairings.check((definition.credential_key, pending.pairing)):
             raise NotEligible("eligibility proof does not verify: pairing check fails")
         entry = Entry(EntryKind.BALLOT, election_id, parse(data))
         with self._locks[election_id]:

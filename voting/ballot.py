@@ -38,11 +38,14 @@ __all__ = [
     "BallotRandomness",
     "Contest",
     "EncryptedBallot",
+    "PendingChecks",
     "build_ballot",
     "build_referendum_ballot",
     "check_ballot_proofs",
     "check_ballots",
+    "find_invalid_claims",
     "precompute_ballot",
+    "prepare_ballot_checks",
     "verify_ballot",
 ]
 
@@ -293,32 +296,60 @@ def _statements(context: ElectionContext, ballot: EncryptedBallot) -> list[tuple
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class PendingChecks:
+    """What remains of a ballot's stateless checks once its eligibility signature (or BBS challenge) passed: its
+    validity claims, to verify in a batch, and in anonymous mode its BBS pairing equation (Abar, Bbar)."""
+
+    claims: tuple[tuple[str, MembershipStatement], ...]
+    pairing: tuple[G1Point, G1Point] | None
+
+
+def prepare_ballot_checks(context: ElectionContext, ballot: EncryptedBallot) -> PendingChecks:
+    """The per-ballot part of §P6.6 (raises VotingError); the batched parts are returned."""
+    scheme = eligibility_for(context.definition.eligibility)
+    ballot_hash = ballot.ballot_hash(context)
+    pairing = None
+    if isinstance(scheme, AnonymousEligibility):
+        pairing = scheme.prepare(context, ballot.evidence, ballot_hash)
+    else:
+        scheme.verify(context, ballot.evidence, ballot_hash)
+    return PendingChecks(tuple(_statements(context, ballot)), pairing)
+
+
+def find_invalid_claims(
+    pk: paillier.PublicKey, batch: Sequence[Sequence[tuple[str, MembershipStatement]]]
+) -> list[str | None]:
+    """Verify the validity claims of many ballots as ONE batch; per ballot, the first failing claim or None."""
+    flat = [(i, what, claim) for i, claims in enumerate(batch) for what, claim in claims]
+    out: list[str | None] = [None] * len(batch)
+    for position in verify_membership_batch(pk, [claim for _, _, claim in flat]):
+        i, what, _ = flat[position]
+        out[i] = out[i] or f"{what} does not verify"
+    return out
+
+
 def check_ballots(
     context: ElectionContext, ballots: Sequence[EncryptedBallot]
 ) -> list[tuple[VotingError | None, tuple[G1Point, G1Point] | None]]:
     """Every stateless check of many ballots (§P6.6) with their validity proofs checked as one batch
     (``crypto.proofs.verify_membership_batch``); returns, per ballot, an error or None, and in anonymous mode the
     pending BBS pairing (Abar, Bbar) for one batched pairing check."""
-    scheme = eligibility_for(context.definition.eligibility)
-    results: list[tuple[VotingError | None, tuple[G1Point, G1Point] | None]] = []
-    claims: list[tuple[int, str, MembershipStatement]] = []
-    for i, ballot in enumerate(ballots):
+    prepared: list[PendingChecks | VotingError] = []
+    for ballot in ballots:
         try:
-            ballot_hash = ballot.ballot_hash(context)
-            pending = None
-            if isinstance(scheme, AnonymousEligibility):
-                pending = scheme.prepare(context, ballot.evidence, ballot_hash)
-            else:
-                scheme.verify(context, ballot.evidence, ballot_hash)
-            claims.extend((i, what, claim) for what, claim in _statements(context, ballot))
-            results.append((None, pending))
+            prepared.append(prepare_ballot_checks(context, ballot))
         except VotingError as e:
-            results.append((e, None))
-    bad = verify_membership_batch(context.paillier_key, [claim for _, _, claim in claims])
-    for position in bad:
-        i, what, _ = claims[position]
-        if results[i][0] is None:
-            results[i] = (InvalidBallot(f"{what} does not verify"), None)
+            prepared.append(e)
+    ok = [p for p in prepared if isinstance(p, PendingChecks)]
+    verdicts = iter(find_invalid_claims(context.paillier_key, [p.claims for p in ok]))
+    results: list[tuple[VotingError | None, tuple[G1Point, G1Point] | None]] = []
+    for p in prepared:
+        if isinstance(p, VotingError):
+            results.append((p, None))
+            continue
+        error = next(verdicts)
+        results.append((InvalidBallot(error), None) if error else (None, p.pairing))
     return results
 
 
