@@ -203,7 +203,7 @@ class LinliServicer(pb_grpc.LinliServicer):
 
 
 def create_server(
-    service: ElectionService, address: str = "127.0.0.1:0", *, max_workers: int = 16
+    service: ElectionService, address: str = "127.0.0.1:0", *, max_workers: int = 32
 ) -> tuple[grpc.Server, int]:
     """A started-ready gRPC server bound to ``address``; returns it with the bound port (port 0 = free port)."""
     server = grpc.server(
