@@ -35,6 +35,7 @@ __all__ = ["STATUS_TABLE", "LinliServicer", "create_server"]
 
 log = logging.getLogger("linli.server")
 VERSION = "0.1.0"
+MAX_PAGE_BYTES = 2 << 20
 
 # The one table from errors to gRPC status codes (most specific first).
 STATUS_TABLE: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
@@ -199,7 +200,15 @@ class LinliServicer(pb_grpc.LinliServicer):
         if limit > 1000:
             raise InvalidEncoding("limit is at most 1000")
         entries = self.service.ledger.entries(request.election_id, request.start, limit)
-        return pb.EntriesResponse(entries=entries, tree_size=state.size)
+        # Keep every response well under gRPC's default 4 MiB receive limit: at least one entry, then up to
+        # MAX_PAGE_BYTES; the client pages on (a 3072-bit committee ballot is tens of kilobytes).
+        page, size = [], 0
+        for data in entries:
+            if page and size + len(data) > MAX_PAGE_BYTES:
+                break
+            page.append(data)
+            size += len(data)
+        return pb.EntriesResponse(entries=page, tree_size=state.size)
 
 
 def create_server(

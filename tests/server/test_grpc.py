@@ -228,3 +228,16 @@ def test_demo_end_to_end(db_url: str, tmp_path, kind: str, eligibility: str) -> 
     )
     assert result.report.passed, result.report.render()
     assert result.totals == result.expected
+
+
+def test_entries_are_paged_by_size(running: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large logs come back in pages under the 4 MiB default receive limit, and the client reassembles them."""
+    import server.grpc_service as gs
+
+    keys, _ = _setup(running.client, voters=3)
+    monkeypatch.setattr(gs, "MAX_PAGE_BYTES", 1)  # one entry per page
+    entries = running.client.entries("grpc-test")
+    assert len(entries) == running.client.election("grpc-test").info.tree_size
+    resp = running.client._stub.GetEntries(pb.EntriesRequest(election_id="grpc-test"))
+    assert len(resp.entries) == 1
+    del keys
