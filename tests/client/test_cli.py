@@ -433,3 +433,47 @@ def test_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], safe
     (tmp_path / "r" / "entries.jsonl").write_bytes(b"\n".join(lines))
     code, _, err = run(capsys, *args, "--out", str(tmp_path / "bad.html"))
     assert code == 1 and "does NOT verify" in err
+
+
+def test_serve_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
+    """`linli serve` in its own process: prints its port and log key, answers over gRPC, exits 0 on SIGTERM."""
+    import signal
+    import subprocess
+    import sys
+
+    import grpc
+
+    from client.api import LinliClient
+
+    cmd = [
+        sys.executable,
+        "-m",
+        "client.cli",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        f"sqlite:///{tmp_path / 's.db'}",
+        "--key",
+        str(tmp_path / "server.key.json"),
+        "--min-modulus-bits",
+        "2048",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("linli serving on port"), line + (proc.stderr.read() if proc.stderr else "")
+        port = int(line.split()[4].rstrip(";"))
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            info = LinliClient(channel, timeout=10).server_info()
+            assert info.verifier_key in line and info.log_origin_prefix.startswith("linli.local/elections")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
