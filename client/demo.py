@@ -153,13 +153,14 @@ def run_demo(
     db_url: str | None = None,
     seed: int | None = None,
     workers: int = 2,
-    out: TextIO = sys.stderr,
+    out: TextIO | None = None,
     progress: bool = True,
     eligibility: EligibilityMode = EligibilityMode.SIGNING,
     kind: ElectionKind = ElectionKind.REFERENDUM,
 ) -> DemoResult:
     if voters < 1:
         raise ValueError("at least one voter")
+    out = out or sys.stderr  # looked up per call: a default bound at import would outlive a replaced stderr
     timings: dict[str, float] = {}
     rng = random.Random(seed)  # noqa: S311 - chooses demo votes and areas, not secrets
     election_id = f"demo-{kind.value}-{eligibility.value}-{int(time.time())}"
