@@ -201,17 +201,18 @@ def verify_membership_batch(pk: PublicKey, items: Sequence[MembershipStatement])
     remaining proof is checked on its own, so the answer is the same as verifying one by one.
     """
     bad: list[int] = []
-    good: list[tuple[int, tuple[int, int, tuple[int, ...], MembershipProof, bytes]]] = []
+    good: list[int] = []
+    statements: list[tuple[int, tuple[int, ...], MembershipProof, bytes]] = []
     for i, item in enumerate(items):
         try:
             values = _check_shape(_MEMBERSHIP_DOMAIN, pk, item.ciphertext, item.allowed, item.proof, item.context)
         except (InvalidProof, InvalidKey, ValueError):
             bad.append(i)
             continue
-        good.append((i, (item.ciphertext, 0, values, item.proof, item.context)))
-    statements = [(c, values, proof, ctx) for _, (c, _, values, proof, ctx) in good]
+        good.append(i)
+        statements.append((item.ciphertext, values, item.proof, item.context))
     if statements and not _equations_hold(_MEMBERSHIP_DOMAIN, pk, statements):
-        for (i, _), statement in zip(good, statements, strict=True):
+        for i, statement in zip(good, statements, strict=True):
             if not _equations_hold(_MEMBERSHIP_DOMAIN, pk, [statement]):
                 bad.append(i)
     return sorted(bad)
