@@ -23,7 +23,7 @@ from voting.election import (
     Trustee,
     key_to_json,
 )
-from voting.records import Entry, EntryKind, Role, sign_statement
+from voting.records import Entry, EntryKind, Role
 from voting.state import ElectionState, modulus_proof_to_json
 from voting.tally import make_trustee_shares
 
@@ -59,7 +59,8 @@ class TestElection:
     def statement(
         self, kind: EntryKind, body: dict, key: SigningKey | None = None, role: Role = Role.ADMIN, index: int = 0
     ) -> Entry:
-        return sign_statement(kind, self.election_id, body, key or self.admin, role, index)
+        """A statement bound to this election instance and, where the kind needs it, to the current tree head."""
+        return self.state.statement(kind, body, key or self.admin, role, index)
 
     def ballot_entry(self, voter: int, choice: int | list[int]) -> Entry:
         ballot = build_ballot(self.context, choice, self.voters[voter])
@@ -150,8 +151,8 @@ def make_election(
     for i in range(voters):
         if anonymous:
             assert bbs_sk is not None
-            request = request_credential(election_id)
-            issued = issue_credential(bbs_sk, election_id, request.commitment, areas[i])
+            request = request_credential(election_id, state.election_hash)
+            issued = issue_credential(bbs_sk, state.election_hash, request.commitment, areas[i])
             e.voters.append(finish_credential(request, bbs.sk_to_pk(bbs_sk), issued))
             body = {"roll_id": f"unit-{i}"}
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ __all__ = [
     "RevotePolicy",
     "RollEntry",
     "Trustee",
+    "fingerprint",
     "key_from_json",
     "key_to_json",
+    "parse_fingerprint",
 ]
 
 DEFAULT_MODULUS_BITS = 3072
@@ -40,8 +43,10 @@ AREA_DISCLOSURE_NOTICE = (
 )
 REFERENDUM_OPTIONS = ("yes", "no", "abstain")
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
-_ROLL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+# Identifiers are matched whole (fullmatch: "3-2-501\n" is not "3-2-501"); the domain accepts only canonical forms,
+# and input is normalised once at the boundary (CSV, CLI) before it gets here.
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
+_ROLL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 
 
 class ElectionKind(StrEnum):
@@ -120,7 +125,7 @@ class ElectionDefinition:
     major: bool = False  # assembly: a major matter (>= 3/4 of both) rather than an ordinary one (> 1/2)
 
     def __post_init__(self) -> None:
-        if not _ID.match(self.election_id):
+        if not isinstance(self.election_id, str) or not _ID.fullmatch(self.election_id):
             raise InvalidElection("election id must be 3-64 characters of a-z, 0-9 and '-', starting alphanumeric")
         if self.kind is ElectionKind.COMMITTEE:
             m = len(self.options)
@@ -270,7 +275,7 @@ class RollEntry:
     area: int = 0  # exclusive floor area in 0.01 m² (homeowners' assembly); 0 when not used
 
     def __post_init__(self) -> None:
-        if not _ROLL_ID.match(self.roll_id):
+        if not isinstance(self.roll_id, str) or not _ROLL_ID.fullmatch(self.roll_id):
             raise InvalidElection(f"roll id {self.roll_id!r}: 1-64 characters of A-Z a-z 0-9 . _ / -")
         if not 0 <= self.area < 1 << 32:
             raise InvalidElection(f"roll id {self.roll_id!r}: area out of range")
@@ -352,6 +357,27 @@ class ElectionContext:
         for i, part in enumerate(parts):
             t.append_bytes(f"part{i}", part)
         return t.challenge_bytes("context", 32)
+
+
+FINGERPRINT_DOMAIN = b"linli/fingerprint/v1\x00"
+_FINGERPRINT_CHARS = 20  # base32: 100 bits, written as four groups of five
+
+
+def fingerprint(election_hash: bytes) -> str:
+    """The election's short fingerprint (§P10.1), e.g. ``K7QXM-2D4NA-WB6RT-YH3CE``: 100 bits of a domain-separated
+    hash of the election hash, which the administrator posts on the notice board and every client compares."""
+    if len(election_hash) != 32:
+        raise ValueError("the election hash is 32 bytes")
+    text = base64.b32encode(hashlib.sha256(FINGERPRINT_DOMAIN + election_hash).digest()).decode()[:_FINGERPRINT_CHARS]
+    return "-".join(text[i : i + 5] for i in range(0, _FINGERPRINT_CHARS, 5))
+
+
+def parse_fingerprint(text: str) -> str:
+    """A fingerprint as typed by a person (any case, spaces or dashes anywhere) in its canonical form."""
+    compact = "".join(ch for ch in text.upper() if ch not in " -\t")
+    if len(compact) != _FINGERPRINT_CHARS or any(ch not in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for ch in compact):
+        raise InvalidEncoding(f"a fingerprint is {_FINGERPRINT_CHARS} characters of A-Z and 2-7, e.g. K7QXM-2D4NA-WB6RT-YH3CE")
+    return "-".join(compact[i : i + 5] for i in range(0, _FINGERPRINT_CHARS, 5))
 
 
 def sha256(data: bytes) -> bytes:

@@ -160,8 +160,12 @@ class AnonymousEligibility:
         return credential.pseudonym()
 
     def sign(self, context: ElectionContext, credential: AnonymousCredential, ballot_hash: bytes) -> AnonymousEvidence:
-        if credential.election_id != context.election_id or credential.issuer_key != context.definition.credential_key:
-            raise NotEligible("this credential was issued for another election or by another registrar")
+        if (
+            credential.election_id != context.election_id
+            or credential.election_hash != context.election_hash
+            or credential.issuer_key != context.definition.credential_key
+        ):
+            raise NotEligible("this credential was issued for another election (instance) or by another registrar")
         proof, pseudonym = credential.prove(presentation_header(context, ballot_hash))
         return AnonymousEvidence(pseudonym, proof, credential.weight)
 
@@ -177,10 +181,10 @@ class AnonymousEligibility:
             return bbs_pseudonym.proof_verify_with_nym_prepare(
                 context.definition.credential_key,
                 evidence.proof,
-                credential_header(context.election_id),
+                credential_header(context.election_hash),
                 presentation_header(context, ballot_hash),
                 evidence.pseudonym,
-                ballot_context_id(context.election_id),
+                ballot_context_id(context.election_hash),
                 len(messages),
                 messages,
                 (),

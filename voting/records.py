@@ -20,7 +20,7 @@ from crypto.errors import CryptoError
 from voting.encoding import JSON, canonical, exact_keys, get, hex_bytes, parse, parse_hex_bytes
 from voting.errors import InvalidEncoding, InvalidStatement
 
-__all__ = ["Author", "Entry", "EntryKind", "Role", "sign_statement"]
+__all__ = ["HEAD_BOUND", "Author", "Entry", "EntryKind", "LogHead", "Role", "sign_statement"]
 
 STATEMENT_DOMAIN = b"linli/statement/v1\x00"
 FORMAT_VERSION = 1
@@ -54,6 +54,29 @@ STATEMENT_ROLES: dict[EntryKind, Role] = {
     EntryKind.ELECTION_CLOSED: Role.ADMIN,
     EntryKind.DECRYPTION_SHARE: Role.TRUSTEE,
 }
+
+
+# §P2.3: statements that attest to the log name the tree head their signer saw.
+HEAD_BOUND = frozenset({EntryKind.ELECTION_OPENED, EntryKind.ELECTION_CLOSED, EntryKind.DECRYPTION_SHARE})
+
+
+@dataclass(frozen=True, slots=True)
+class LogHead:
+    """A tree head (size, RFC 9162 root) of an election's log, as a statement's signer saw it (§P2.3)."""
+
+    size: int
+    root: bytes
+
+    def to_json(self) -> JSON:
+        return {"root": hex_bytes(self.root), "size": self.size}
+
+    @classmethod
+    def from_json(cls, obj: JSON, what: str = "log_head") -> LogHead:
+        exact_keys(obj, {"root", "size"}, what)
+        size = get(obj, "size", int, what)
+        if not 1 <= size < 1 << 40:
+            raise InvalidEncoding(f"{what}.size: out of range")
+        return cls(size=size, root=parse_hex_bytes(obj["root"], f"{what}.root", 32))
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +171,30 @@ class Entry:
 
 
 def sign_statement(
-    kind: EntryKind, election_id: str, body: JSON, key: ed25519.SigningKey, role: Role, index: int = 0
+    kind: EntryKind,
+    election_id: str,
+    body: JSON,
+    key: ed25519.SigningKey,
+    role: Role,
+    index: int = 0,
+    *,
+    election_hash: bytes = b"",
+    log_head: LogHead | None = None,
 ) -> Entry:
+    """Sign a statement. Every statement but ``election.created`` names the election instance (``election_hash``,
+    SHA-256 of its ``election.created`` entry); open, close and decryption shares also name the tree head their
+    signer saw (§P2.3)."""
+    if kind is EntryKind.ELECTION_CREATED:
+        if election_hash or log_head:
+            raise ValueError("election.created defines the election hash; it names none")
+    else:
+        if len(election_hash) != 32:
+            raise ValueError(f"a {kind.value} statement names the 32-byte election hash")
+        if (log_head is not None) != (kind in HEAD_BOUND):
+            raise ValueError(f"a {kind.value} statement {'needs' if kind in HEAD_BOUND else 'takes no'} log_head")
+        body = {**body, "election_hash": hex_bytes(election_hash)}
+        if log_head is not None:
+            body["log_head"] = log_head.to_json()
     author = Author(role=role, key=key.public_key, index=index)
     unsigned = Entry(kind=kind, election_id=election_id, body=body, author=author)
     return Entry(

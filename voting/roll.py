@@ -18,8 +18,8 @@ from voting.errors import InvalidElection, InvalidEncoding
 
 __all__ = ["RollRow", "parse_area", "parse_roll_csv"]
 
-_AREA = re.compile(r"^(0|[1-9][0-9]{0,6})(\.[0-9]{1,2})?$")
-_GROUP = re.compile(r"^[A-Za-z0-9_-]{0,32}$")
+_AREA = re.compile(r"(0|[1-9][0-9]{0,6})(\.[0-9]{1,2})?")
+_GROUP = re.compile(r"[A-Za-z0-9_-]{0,32}")
 COLUMNS = {"unit", "role", "area", "group"}
 MAX_ROWS = 100_000
 
@@ -37,7 +37,7 @@ class RollRow:
 
 def parse_area(text: str) -> int:
     """``"85.37"`` -> 8537 (hundredths of m²), exactly; no floats anywhere."""
-    if not _AREA.match(text):
+    if not _AREA.fullmatch(text):
         raise InvalidEncoding(f"area {text!r} is not a non-negative number of m² with at most two decimals")
     whole, _, frac = text.partition(".")
     return int(whole) * 100 + int((frac + "00")[:2])
@@ -74,7 +74,7 @@ def parse_roll_csv(text: str) -> list[RollRow]:
                 raise InvalidEncoding(f"role {role!r} must be 'owner' or 'resident'")
             area = parse_area(row["area"]) if row.get("area") else None
             group = row.get("group", "")
-            if not _GROUP.match(group):
+            if not _GROUP.fullmatch(group):
                 raise InvalidEncoding(f"group {group!r}: up to 32 of A-Z a-z 0-9 _ -")
         except (InvalidEncoding, InvalidElection) as e:
             errors.append(f"line {line}: {e}")

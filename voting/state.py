@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from crypto import bbs, paillier, threshold
+from crypto import bbs, ed25519, merkle, paillier, threshold
 from crypto.errors import CryptoError
 from voting.ballot import EncryptedBallot
 from voting.election import (
@@ -39,7 +40,7 @@ from voting.errors import (
     RecordError,
     WrongPhase,
 )
-from voting.records import Entry, EntryKind
+from voting.records import HEAD_BOUND, Entry, EntryKind, LogHead, Role, sign_statement
 from voting.rules import AssemblyTotals, decide_assembly, decide_committee, decide_referendum
 from voting.tally import TrusteeShares, aggregate, combine_totals, verify_trustee_shares
 
@@ -104,6 +105,9 @@ class ElectionState:
     _counted_weights: Counter[int] = field(default_factory=Counter)
     key_entry: bytes = b""
     definition_entry: bytes = b""
+    roll_area: int = 0  # assembly: the roll's total exclusive area (0.01 m²)
+    tally_index: int = -1  # leaf index of the tally entry
+    tree: merkle.MerkleTree = field(default_factory=merkle.MerkleTree)  # the log so far (§P2.3 tree heads)
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def _require(self, *phases: Phase) -> None:
@@ -126,12 +130,38 @@ class ElectionState:
             raise InvalidStatement(f"{entry.kind.value} must be signed by the election's {who}")
         entry.verify_signature()
 
+    def log_head(self) -> LogHead:
+        """The head of the log as this state has replayed it (§P2.3)."""
+        if not self.size:
+            raise WrongPhase("the log is empty")
+        return LogHead(self.size, self.tree.root())
+
+    def statement(self, kind: EntryKind, body: JSON, key: ed25519.SigningKey, role: Role, index: int = 0) -> Entry:
+        """Sign a statement about this election instance as this state has it: its election hash and, for open,
+        close and decryption shares, its tree head (§P2.3). The signer must have verified the state first."""
+        if kind is EntryKind.ELECTION_CREATED:
+            return sign_statement(kind, body["election"]["election_id"], body, key, role, index)
+        head = self.log_head() if kind in HEAD_BOUND else None
+        election_id = self.require_definition().election_id
+        return sign_statement(
+            kind, election_id, body, key, role, index, election_hash=self.election_hash, log_head=head
+        )
+
     # -- the reducer --------------------------------------------------------------------------------------------
     def apply(self, entry: Entry, ballot: EncryptedBallot | None = None) -> None:
         """Check ``entry`` against the state and record it; raise a VotingError and change nothing otherwise.
 
         For a ballot entry the caller passes the parsed ``ballot`` it has already verified with
         :func:`voting.ballot.verify_ballot`; without it, the entry is parsed here.
+        """
+        self.stage(entry, ballot)()
+
+    def stage(self, entry: Entry, ballot: EncryptedBallot | None = None) -> Callable[[], None]:
+        """Every check of :meth:`apply`, without changing the state; returns the function that records the entry.
+
+        The server stages an entry, appends it to the ledger, and commits only once the append is durable
+        (docs/protocol.md §P2.2), so the in-memory state never runs ahead of the log. The commit refuses to run if
+        the state has moved since staging.
         """
         if self.phase is not Phase.EMPTY and entry.election_id != self.require_definition().election_id:
             raise InvalidStatement(f"entry for election {entry.election_id!r} in the log of another election")
@@ -148,12 +178,22 @@ class ElectionState:
             EntryKind.RESULT: self._result,
         }[entry.kind]
         if entry.kind is EntryKind.BALLOT:
-            self._ballot(entry, ballot)
+            commit = self._ballot(entry, ballot)
         else:
-            handler(entry)  # type: ignore[operator]
-        self.size += 1
+            commit = handler(entry)  # type: ignore[operator]
+        leaf = merkle.leaf_hash(entry.to_bytes())
+        size = self.size
 
-    def _created(self, entry: Entry) -> None:
+        def record() -> None:
+            if self.size != size:
+                raise RuntimeError("the election state moved between staging and commit")
+            commit()
+            self.tree.append(leaf)
+            self.size += 1
+
+        return record
+
+    def _created(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.EMPTY)
         definition = ElectionDefinition.from_json(entry.body.get("election") if isinstance(entry.body, dict) else None)
         exact_keys(entry.body, {"election"}, "election.created")
@@ -169,17 +209,42 @@ class ElectionState:
                 bbs.octets_to_pubkey(definition.credential_key)  # canonical, in G2, not the identity
             except CryptoError as e:
                 raise InvalidElection(f"credential_key is not a valid BBS public key: {e}") from e
-        self.definition = definition
-        self.definition_entry = entry.to_bytes()
-        self.election_hash = hashlib.sha256(self.definition_entry).digest()
-        self.phase = Phase.CREATED
+        definition_entry = entry.to_bytes()
 
-    def _roll(self, entry: Entry) -> None:
+        def commit() -> None:
+            self.definition = definition
+            self.definition_entry = definition_entry
+            self.election_hash = hashlib.sha256(definition_entry).digest()
+            self.phase = Phase.CREATED
+
+        return commit
+
+    def _bound_body(self, entry: Entry, *, head: bool = False) -> dict[str, JSON]:
+        """§P2.3: a statement names the election instance it is about (the election hash) and, where it attests
+        to the log (open, close, decryption shares), the tree head its signer saw; returns the body without them."""
+        body: dict[str, JSON] = entry.body  # an object: Entry.from_json checks it
+        what = entry.kind.value
+        if parse_hex_bytes(body.get("election_hash"), f"{what}.election_hash", 32) != self.election_hash:
+            raise InvalidStatement(f"{what} is signed for another election instance (election hash differs)")
+        rest = {k: v for k, v in body.items() if k not in ("election_hash", "log_head")}
+        if head:
+            log_head = LogHead.from_json(body.get("log_head"), f"{what}.log_head")
+            if log_head.size > self.size:
+                raise InvalidStatement(f"{what} names a tree head of size {log_head.size}, beyond the log's {self.size}")
+            if self.tree.root(log_head.size) != log_head.root:
+                raise InvalidStatement(f"{what} names a tree head that is not a prefix of this log (split view)")
+            rest["log_head"] = log_head.size
+        elif "log_head" in body:
+            raise InvalidEncoding(f"{what}: unexpected log_head")
+        return rest
+
+    def _roll(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.CREATED, Phase.KEYED)
         definition = self.require_definition()
         self._check_author(entry, definition.admin_key, "administrator")
-        exact_keys(entry.body, {"entries"}, "roll.published")
-        items = get(entry.body, "entries", list, "roll.published")
+        body = self._bound_body(entry)
+        exact_keys(body, {"entries"}, "roll.published")
+        items = get(body, "entries", list, "roll.published")
         if not 1 <= len(items) <= MAX_ROLL_BATCH:
             raise InvalidEncoding(f"roll.published: 1..{MAX_ROLL_BATCH} entries per batch")
         batch = [RollEntry.from_json(item) for item in items]
@@ -195,16 +260,30 @@ class ElectionState:
             raise InvalidElection("only a homeowners' assembly roll carries areas")
         if len(self.roll) + len(batch) > definition.max_voters:
             raise InvalidElection(f"the roll would exceed the election's max_voters ({definition.max_voters})")
-        for r in batch:
-            self.roll[r.roll_id] = r
+        # §P7.2: every packed counter must hold its largest possible total, or "area yes" would carry into
+        # "area no". The area counters sum at most the roll's total area; head counters at most the roll's size.
+        area = self.roll_area + sum(r.area for r in batch)
+        if area >> definition.counter_bits:
+            raise InvalidElection(
+                f"the roll's total area ({area} × 0.01 m²) does not fit the tally's {definition.counter_bits}-bit "
+                "area counters"
+            )
 
-    def _key(self, entry: Entry) -> None:
+        def commit() -> None:
+            for r in batch:
+                self.roll[r.roll_id] = r
+            self.roll_area = area
+
+        return commit
+
+    def _key(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.CREATED)
         definition = self.require_definition()
         self._check_author(entry, definition.admin_key, "administrator")
-        exact_keys(entry.body, {"modulus_proof", "public_key"}, "key.published")
-        pk = key_from_json(entry.body["public_key"], definition)
-        proof = modulus_proof_from_json(entry.body["modulus_proof"], definition.modulus_bits)
+        body = self._bound_body(entry)
+        exact_keys(body, {"modulus_proof", "public_key"}, "key.published")
+        pk = key_from_json(body["public_key"], definition)
+        proof = modulus_proof_from_json(body["modulus_proof"], definition.modulus_bits)
         try:
             pk.validate(definition.modulus_bits)
             threshold.verify_modulus(pk.n, proof, self.election_hash, min_bits=definition.modulus_bits)
@@ -214,36 +293,51 @@ class ElectionState:
             raise InvalidElection(
                 f"the modulus has {pk.n.bit_length()} bits, the election asks for {definition.modulus_bits}"
             )
-        self.key_entry = entry.to_bytes()
-        self.context = ElectionContext(definition, pk, self.election_hash, hashlib.sha256(self.key_entry).digest())
-        self.phase = Phase.KEYED
+        key_entry = entry.to_bytes()
+        context = ElectionContext(definition, pk, self.election_hash, hashlib.sha256(key_entry).digest())
 
-    def _credential(self, entry: Entry) -> None:
+        def commit() -> None:
+            self.key_entry = key_entry
+            self.context = context
+            self.phase = Phase.KEYED
+
+        return commit
+
+    def _credential(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.CREATED, Phase.KEYED, Phase.OPEN)
         definition = self.require_definition()
         self._check_author(entry, definition.registrar_key, "registrar")
+        body = self._bound_body(entry)
         anonymous = definition.eligibility is EligibilityMode.ANONYMOUS
         # Anonymous issuance logs the roll entry only: no commitment, no signature, no pseudonym (§P5.2).
-        exact_keys(entry.body, {"roll_id"} if anonymous else {"credential", "roll_id"}, "credential.issued")
-        roll_id = get(entry.body, "roll_id", str, "credential.issued")
-        credential = b"" if anonymous else parse_hex_bytes(entry.body["credential"], "credential.issued.credential", 32)
+        exact_keys(body, {"roll_id"} if anonymous else {"credential", "roll_id"}, "credential.issued")
+        roll_id = get(body, "roll_id", str, "credential.issued")
+        credential = b"" if anonymous else parse_hex_bytes(body["credential"], "credential.issued.credential", 32)
         if roll_id not in self.roll:
             raise InvalidStatement(f"roll id {roll_id!r} is not on the roll")
         if roll_id in self.issued:
             raise Conflict(f"a credential was already issued for roll id {roll_id!r}")
         if credential and credential in self.credentials:
             raise Conflict("this credential key was already issued to another roll entry")
-        self.issued[roll_id] = credential
-        if credential:
-            self.credentials[credential] = roll_id
 
-    def _opened(self, entry: Entry) -> None:
+        def commit() -> None:
+            self.issued[roll_id] = credential
+            if credential:
+                self.credentials[credential] = roll_id
+
+        return commit
+
+    def _opened(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.KEYED)
         self._check_author(entry, self.require_definition().admin_key, "administrator")
-        exact_keys(entry.body, set(), "election.opened")
+        exact_keys(self._bound_body(entry, head=True), {"log_head"}, "election.opened")
         if not self.roll:
             raise WrongPhase("cannot open an election with an empty roll")
-        self.phase = Phase.OPEN
+
+        def commit() -> None:
+            self.phase = Phase.OPEN
+
+        return commit
 
     def parse_ballot(self, entry: Entry) -> EncryptedBallot:
         return EncryptedBallot.from_json(entry.body, self.require_context())
@@ -291,24 +385,33 @@ class ElectionState:
     def _issued_weights(self) -> Counter[int]:
         return Counter(self.roll[roll_id].area for roll_id in self.issued)
 
-    def _ballot(self, entry: Entry, ballot: EncryptedBallot | None) -> None:
+    def _ballot(self, entry: Entry, ballot: EncryptedBallot | None) -> Callable[[], None]:
         parsed = ballot if ballot is not None else self.parse_ballot(entry)
         if parsed.to_bytes(self.require_context()) != _body_bytes(entry):
             raise InvalidStatement("the parsed ballot differs from the entry")
         weight = self.check_ballot(parsed)
         cts = tuple(c.ciphertext for c in parsed.contests)
-        self.seen_ciphertexts.update(cts)
         binding = parsed.evidence.binding
-        if binding not in self.counted and weight:
-            self._counted_weights[weight] += 1
-        self.counted[binding] = CastRecord(self.size, binding, cts, weight)
-        self.ballots_cast += 1
+        index = self.size
 
-    def _closed(self, entry: Entry) -> None:
+        def commit() -> None:
+            self.seen_ciphertexts.update(cts)
+            if binding not in self.counted and weight:
+                self._counted_weights[weight] += 1
+            self.counted[binding] = CastRecord(index, binding, cts, weight)
+            self.ballots_cast += 1
+
+        return commit
+
+    def _closed(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.OPEN)
         self._check_author(entry, self.require_definition().admin_key, "administrator")
-        exact_keys(entry.body, set(), "election.closed")
-        self.phase = Phase.CLOSED
+        exact_keys(self._bound_body(entry, head=True), {"log_head"}, "election.closed")
+
+        def commit() -> None:
+            self.phase = Phase.CLOSED
+
+        return commit
 
     # -- tally and result -----------------------------------------------------------------------------------------
     def counted_records(self) -> list[CastRecord]:
@@ -343,7 +446,7 @@ class ElectionState:
             "counted": [r.index for r in records],
         }
 
-    def _tally(self, entry: Entry) -> None:
+    def _tally(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.CLOSED)
         if self.tally:
             raise Conflict("the election is already tallied")
@@ -351,17 +454,30 @@ class ElectionState:
         if entry.body != expected:
             raise RecordError("the tally entry is not the product of the counted ballots")
         nb = self.require_definition().modulus_bits // 8
-        self.tally = tuple(parse_hex_int(c, "tally", 2 * nb) for c in expected["ciphertexts"])
-        self.tally_entry = entry.to_bytes()
+        tally = tuple(parse_hex_int(c, "tally", 2 * nb) for c in expected["ciphertexts"])
+        tally_entry = entry.to_bytes()
+        index = self.size
+
+        def commit() -> None:
+            self.tally = tally
+            self.tally_entry = tally_entry
+            self.tally_index = index
+
+        return commit
 
     def parse_shares(self, entry: Entry) -> TrusteeShares:
-        return TrusteeShares.from_json(entry.body, self.require_context(), len(self.tally))
+        """The shares of a decryption.share statement (its body without the election hash and tree head)."""
+        body = {k: v for k, v in entry.body.items() if k not in ("election_hash", "log_head")}
+        return TrusteeShares.from_json(body, self.require_context(), len(self.tally))
 
-    def _share(self, entry: Entry) -> None:
+    def _share(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.CLOSED)
         if not self.tally:
             raise WrongPhase("the election is not tallied yet")
         context = self.require_context()
+        bound = self._bound_body(entry, head=True)
+        if bound["log_head"] <= self.tally_index:
+            raise InvalidStatement("a decryption share must name a tree head that includes the tally entry")
         shares = self.parse_shares(entry)
         trustee = context.definition.trustee(shares.trustee)
         if entry.author is None or entry.author.index != trustee.index:
@@ -370,7 +486,11 @@ class ElectionState:
         if shares.trustee in self.shares:
             raise Conflict(f"trustee {shares.trustee} has already submitted a decryption share")
         verify_trustee_shares(context, shares, self.tally)
-        self.shares[shares.trustee] = shares
+
+        def commit() -> None:
+            self.shares[shares.trustee] = shares
+
+        return commit
 
     def result_body(self) -> JSON:
         """§P8–§P9: combine the first ``threshold`` shares in log order, decode, apply the rules."""
@@ -382,7 +502,7 @@ class ElectionState:
         used = list(self.shares.values())[:t]
         totals = combine_totals(context, self.tally, used)
         ballots = len(self.counted)
-        roll_area = sum(r.area for r in self.roll.values())
+        roll_area = self.roll_area
         outcome: JSON
         if definition.kind is ElectionKind.COMMITTEE:
             outcome = decide_committee(totals, definition.seats, ballots, len(self.roll)).to_json()
@@ -406,7 +526,7 @@ class ElectionState:
             "totals": list(totals),
         }
 
-    def _result(self, entry: Entry) -> None:
+    def _result(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.CLOSED)
         expected = self.result_body()
         body = entry.body
@@ -416,10 +536,15 @@ class ElectionState:
             raise OutcomeMismatch(f"the published outcome is wrong: the rules give {expected['outcome']}")
         if body != expected:
             raise RecordError("the result entry differs from the combination of the shares (totals)")
-        self.totals = tuple(expected["totals"])
-        self.outcome = expected["outcome"]
-        self.result_entry = entry.to_bytes()
-        self.phase = Phase.PUBLISHED
+        result_entry = entry.to_bytes()
+
+        def commit() -> None:
+            self.totals = tuple(expected["totals"])
+            self.outcome = expected["outcome"]
+            self.result_entry = result_entry
+            self.phase = Phase.PUBLISHED
+
+        return commit
 
 
 def _body_bytes(entry: Entry) -> bytes:

@@ -37,7 +37,8 @@ def test_anonymous_referendum_counts_and_hides_voters(safe_primes_1024) -> None:
     e.decrypt([1, 2, 4])
     assert e.state.phase is Phase.PUBLISHED and e.state.totals == (2, 0, 1)
     issuances = [x for x in e.entries if x.kind is EntryKind.CREDENTIAL_ISSUED]
-    assert issuances and all(set(x.body) == {"roll_id"} for x in issuances)  # no credential material logged
+    # no credential material logged: the roll entry and the election instance only
+    assert issuances and all(set(x.body) == {"election_hash", "roll_id"} for x in issuances)
     ballots = [x for x in e.entries if x.kind is EntryKind.BALLOT]
     roll_ids = {x.body["roll_id"] for x in issuances}
     for b in ballots:  # nothing in a ballot names a roll entry
@@ -54,7 +55,7 @@ def test_anonymous_referendum_counts_and_hides_voters(safe_primes_1024) -> None:
 def test_pseudonym_is_stable_per_election_and_unlinkable_across(election, safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
     cred: AnonymousCredential = election.voters[0]
     assert cred.pseudonym() == cred.pseudonym()
-    other = dataclasses.replace(cred, election_id="another-election")
+    other = dataclasses.replace(cred, election_hash=bytes(32))  # another election instance
     assert other.pseudonym() != cred.pseudonym()
 
 
@@ -112,9 +113,9 @@ def test_pseudonym_noncanonical_encoding_rejected(election) -> None:  # type: ig
 
 def test_credential_from_other_community_key_rejected(election) -> None:  # type: ignore[no-untyped-def]
     foreign_sk = bbs.key_gen(b"another community's registrar key!")
-    request = request_credential(election.election_id)
+    request = request_credential(election.election_id, election.state.election_hash)
     foreign = finish_credential(
-        request, bbs.sk_to_pk(foreign_sk), issue_credential(foreign_sk, election.election_id, request.commitment)
+        request, bbs.sk_to_pk(foreign_sk), issue_credential(foreign_sk, election.state.election_hash, request.commitment)
     )
     with pytest.raises(NotEligible):
         build_referendum_ballot(election.context, 0, foreign)
@@ -145,9 +146,9 @@ def test_second_blind_issuance_for_one_roll_entry_rejected(election) -> None:  #
 def test_unlogged_credentials_cannot_outnumber_issuances(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
     """Registrar stuffing: a credential signed off the log is refused once pseudonyms would outnumber issuances."""
     e = make_election(safe_primes_1024, voters=1, eligibility=ANON, election_id="anon-stuffing")
-    request = request_credential(e.election_id)
+    request = request_credential(e.election_id, e.state.election_hash)
     ghost = finish_credential(
-        request, e.context.definition.credential_key, issue_credential(e.bbs_sk, e.election_id, request.commitment)
+        request, e.context.definition.credential_key, issue_credential(e.bbs_sk, e.state.election_hash, request.commitment)
     )
     e.vote(0, 0)
     entry = Entry(EntryKind.BALLOT, e.election_id, build_referendum_ballot(e.context, 0, ghost).to_json(e.context))

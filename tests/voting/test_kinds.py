@@ -144,11 +144,11 @@ def test_anonymous_assembly_area_cannot_be_inflated(safe_primes_1024) -> None:  
         eligibility=EligibilityMode.ANONYMOUS,
         election_id="assembly-inflate",
     )
-    request = request_credential(e.election_id)
+    request = request_credential(e.election_id, e.state.election_hash)
     big = finish_credential(
         request,
         e.context.definition.credential_key,
-        issue_credential(e.bbs_sk, e.election_id, request.commitment, 99999),
+        issue_credential(e.bbs_sk, e.state.election_hash, request.commitment, 99999),
     )
     with pytest.raises(NotEligible, match="area"):
         e.vote_with(big, 0)
@@ -160,11 +160,11 @@ def test_assembly_weight_must_be_disclosed_only_in_assembly(safe_primes_1024) ->
     e = make_election(
         safe_primes_1024, voters=1, eligibility=EligibilityMode.ANONYMOUS, election_id="referendum-weight"
     )
-    request = request_credential(e.election_id)
+    request = request_credential(e.election_id, e.state.election_hash)
     weighted = finish_credential(
         request,
         e.context.definition.credential_key,
-        issue_credential(e.bbs_sk, e.election_id, request.commitment, 5000),
+        issue_credential(e.bbs_sk, e.state.election_hash, request.commitment, 5000),
     )
     with pytest.raises(NotEligible):
         verify_ballot(e.context, build_ballot(e.context, 0, weighted))
