@@ -100,7 +100,7 @@ def create_election(
         EntryKind.ELECTION_CREATED, election_id, {"election": definition.to_json()}, admin, Role.ADMIN
     )
     receipt = client.submit(entry)
-    # The administrator made this election: pin its fingerprint (the one to post on the notice board, §P10.1).
+    # The administrator made this election: pin its fingerprint (the one to post on the notice board, §P12).
     verifier, _ = client.log_verifier(election_id)
     client.pins.check(election_id, fingerprint(hashlib.sha256(entry.to_bytes()).digest()), verifier.to_vkey())
     return definition, receipt
@@ -228,7 +228,7 @@ def cast_referendum_vote(
     *,
     expect: str | None = None,
 ) -> Receipt:
-    """§P10.1 then §P6: verify the election (``expect``: the notice board's fingerprint), encrypt to its verified key,
+    """§P12 then §P6: verify the election (``expect``: the notice board's fingerprint), encrypt to its verified key,
     cast, and check the receipt."""
     return cast_vote(client, client.election(election_id, expect=expect), credential, choice)
 

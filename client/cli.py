@@ -66,7 +66,7 @@ def _client(args: argparse.Namespace) -> LinliClient:
 
 
 def _election(args: argparse.Namespace, client: LinliClient | None = None) -> ElectionSnapshot:
-    """The verified election (§P10.1); says so when its fingerprint was pinned on first use."""
+    """The verified election (§P12); says so when its fingerprint was pinned on first use."""
     snap = (client or _client(args)).election(args.election, expect=args.expect)
     _say_fingerprint(snap)
     return snap

@@ -97,7 +97,7 @@ class Report:
     options: tuple[str, ...] = ()
     outcome: str = ""
     totals_text: str = ""
-    fingerprint: str = ""  # of the replayed election: compare it with the notice board (§P10.1)
+    fingerprint: str = ""  # of the replayed election: compare it with the notice board (§P12)
     state: ElectionState | None = None  # the replayed election state (as far as the log verified)
 
     @property

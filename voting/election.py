@@ -364,7 +364,7 @@ _FINGERPRINT_CHARS = 20  # base32: 100 bits, written as four groups of five
 
 
 def fingerprint(election_hash: bytes) -> str:
-    """The election's short fingerprint (§P10.1), e.g. ``K7QXM-2D4NA-WB6RT-YH3CE``: 100 bits of a domain-separated
+    """The election's short fingerprint (§P12), e.g. ``K7QXM-2D4NA-WB6RT-YH3CE``: 100 bits of a domain-separated
     hash of the election hash, which the administrator posts on the notice board and every client compares."""
     if len(election_hash) != 32:
         raise ValueError("the election hash is 32 bytes")

@@ -1,4 +1,4 @@
-"""A dishonest server against honest clients (docs/protocol.md §P10.1, §P8.1): each test is an attack a server
+"""A dishonest server against honest clients (docs/protocol.md §P12, §P8.1): each test is an attack a server
 operator can mount with what it controls — the bytes it serves, the elections it hosts, its log key — and each
 fails on a client that trusts what it is told."""
 
