@@ -27,7 +27,8 @@ Why the parts together prove "n = p·q, p and q prime, p ≡ q ≡ 3 (mod 4), bo
   √n > 2^{ℓ+ε+1} the split cannot be 1·n, so {|p̂|, |q̂|} = {p, q} and both are ≥ n / (2^{ℓ+ε+1}√n) = √n / 2^{ℓ+ε+1}
   (≥ 2^1151 at 3072 bits; above 2^128, which the 128-bit OR-proofs of crypto.proofs need, from 1028 bits on).
 
-Parameters (CGGMP21 §"parameters": ε = 2ℓ): ℓ = 128 challenge bits for Π^fac, ε = 2ℓ = 256 bits of slack. The
+Parameters (ε = 2ℓ as CGGMP21 choose; Fig. 28's sampling ranges and checks as in the paper, cross-read with the
+LFDT-Lockness/paillier-zk implementation): ℓ = 128 challenge bits for Π^fac, ε = 2ℓ = 256 bits of slack. The
 constraint is statistical zero knowledge: the masks must hide ``e·(secret)`` where the secrets are up to 2^ℓ times
 larger than the masks' unit — ``w1 = x + e·μ`` with |e·μ| < 2^{2ℓ}·N̂ and x ∈ ±2^{ℓ+ε}·N̂, so the statistical distance
 is ≈ 2^{ℓ−ε}; ε = 2ℓ gives 2^-128 (likewise for v; for z1, z2 it is ≈ 2^-ε).

@@ -11,7 +11,8 @@ OR-composition (CRYPTO '94) of Σ-protocols for n-th residuosity, as in Baudron�
     verify: Σ_j e_j ≡ e (mod 2^k)  and  z_j^n ≡ a_j·u_j^{e_j} (mod n²) for every j
 
 Proof fields use the letters above: ``commitments`` = (a_j), ``challenges`` = (e_j), ``responses`` = (z_j).
-Soundness needs 2^k < min(p, q), which holds for any modulus of at least 2k + 2 bits built from two equal-size primes.
+Soundness needs gcd(n, φ(n)) = 1 and 2^k < min(p, q); the key's modulus proof (:mod:`crypto.modulus`,
+docs/decisions/0006) shows both, min(p, q) ≥ √n / 2^385 being above 2^k from 1028-bit moduli on.
 
 **Known plaintext** (:func:`prove_sum` / :func:`verify_sum`): "``C`` encrypts exactly ``M``", i.e.
 ``C·(1+n)^{-M}`` is an n-th residue with witness ``r`` — the one-branch case of the proof above with its own transcript
@@ -345,8 +346,8 @@ def prove_membership(
 def verify_membership(pk: PublicKey, c: int, allowed: Sequence[int], proof: MembershipProof, context: bytes) -> None:
     """Verify that ``c`` encrypts a value of ``allowed`` (raises InvalidProof, also for an invalid ``c``).
 
-    Soundness assumes gcd(n, φ(n)) = 1, which the key's published modulus proof (:mod:`crypto.threshold`)
-    establishes; callers check that proof before accepting the key (voting.state does)."""
+    Soundness assumes gcd(n, φ(n)) = 1 and min(p, q) > 2^k, which the key's published modulus proof
+    (:mod:`crypto.modulus`) establishes; callers check that proof before accepting the key (voting.state does)."""
     _verify(_MEMBERSHIP_DOMAIN, pk, c, allowed, proof, context)
 
 
