@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import secrets
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from crypto import proofs
 from crypto.errors import InvalidKey, InvalidProof
 from crypto.paillier import PublicKey, encrypt, random_unit
-from crypto.proofs import MembershipStatement, prove_membership, verify_membership
+from crypto.proofs import MembershipProof, MembershipStatement, prove_membership, verify_membership
 from crypto.proofs import verify_membership_batch as batch
 
 CTX = b"election-1/contest-3/voter-pseudonym-abc"
@@ -27,14 +28,41 @@ POOL = 6
 
 
 @pytest.fixture(scope="module")
-def pool(paillier_key: PublicKey) -> list[MembershipStatement]:
-    """Honest proofs for every index of ALLOWED (and some repeats)."""
+def witnesses(paillier_key: PublicKey) -> list[tuple[int, int, int]]:
+    """(c, r, index) for every index of ALLOWED (and some repeats)."""
     out = []
     for i in range(POOL):
         r = random_unit(paillier_key)
-        c = encrypt(paillier_key, ALLOWED[i % 3], r)
-        out.append(MembershipStatement(c, ALLOWED, prove_membership(paillier_key, c, r, i % 3, ALLOWED, CTX), CTX))
+        out.append((encrypt(paillier_key, ALLOWED[i % 3], r), r, i % 3))
     return out
+
+
+@pytest.fixture(scope="module")
+def pool(paillier_key: PublicKey, witnesses: list[tuple[int, int, int]]) -> list[MembershipStatement]:
+    """Honest proofs of the witnesses' ciphertexts."""
+    return [
+        MembershipStatement(c, ALLOWED, prove_membership(paillier_key, c, r, index, ALLOWED, CTX), CTX)
+        for c, r, index in witnesses
+    ]
+
+
+def _prove_with_error(pk: PublicKey, c: int, r: int, index: int, bad: int, factor: int) -> MembershipStatement:
+    """A cheating prover: the CDS prover with commitment a_bad multiplied by ``factor`` BEFORE hashing, so the
+    challenges are consistent and only the branch equations can refuse it (δ_bad = factor^-1)."""
+    n, n2 = pk.n, pk.n2
+    us = [c * pow(1 + n, -m, n2) % n2 for m in ALLOWED]
+    a, e, z = [0] * 3, [0] * 3, [0] * 3
+    for j in range(3):
+        if j != index:
+            e[j], z[j] = secrets.randbits(proofs.CHALLENGE_BITS), random_unit(pk)
+            a[j] = pow(z[j], n, n2) * pow(us[j], -e[j], n2) % n2
+    rho = random_unit(pk)
+    a[index] = pow(rho, n, n2)
+    a[bad] = a[bad] * factor % n2
+    challenge = proofs._challenge("paillier/set-membership", pk, c, ALLOWED, a, CTX)
+    e[index] = (challenge - sum(e)) % (1 << proofs.CHALLENGE_BITS)
+    z[index] = rho * pow(r, e[index], n) % n
+    return MembershipStatement(c, ALLOWED, MembershipProof(tuple(a), tuple(e), tuple(z)), CTX)
 
 
 def _single_ok(pk: PublicKey, s: MembershipStatement) -> bool:
@@ -63,9 +91,15 @@ def _at(values: tuple[int, ...], j: int, value: int) -> tuple[int, ...]:
     return (*values[:j], value, *values[j + 1 :])
 
 
-def _maul(pk: PublicKey, s: MembershipStatement, kind: str, j: int) -> MembershipStatement:
+def _maul(
+    pk: PublicKey, s: MembershipStatement, kind: str, j: int, witness: tuple[int, int, int] | None = None
+) -> MembershipStatement:
     """The malleations and forgeries the property test mixes in (each keeps every field in range)."""
     n, n2 = pk.n, pk.n2
+    if kind in ("consistent_class_error", "consistent_sign_error"):  # a cheating prover, not a malleation
+        assert witness is not None and witness[0] == s.ciphertext
+        c, r, index = witness
+        return _prove_with_error(pk, c, r, index, j, 1 + n if kind == "consistent_class_error" else n2 - 1)
     a, e, z = s.proof.commitments, s.proof.challenges, s.proof.responses
     if kind == "honest":
         return s
@@ -107,6 +141,8 @@ KINDS = (
     "class_error",
     "class_and_sign_error",
     "forged",
+    "consistent_class_error",
+    "consistent_sign_error",
 )
 
 
@@ -138,12 +174,16 @@ def test_response_replaced_by_n_minus_z_is_refused_single_and_batched(
     seed=st.integers(0, 2**32 - 1),
 )
 def test_batch_verdict_equals_single_and_reference_whatever_the_batch(
-    paillier_key: PublicKey, pool: list[MembershipStatement], mix: list[tuple[int, str, int]], seed: int
+    paillier_key: PublicKey,
+    pool: list[MembershipStatement],
+    witnesses: list[tuple[int, int, int]],
+    mix: list[tuple[int, str, int]],
+    seed: int,
 ) -> None:
     """For a random mix of honest, mauled and forged proofs: every item's batch verdict equals its single verdict and
     the per-branch reference verdict, and does not change with the batch's order or composition."""
     pk = paillier_key
-    items = [_maul(pk, pool[i], kind, j) for i, kind, j in mix]
+    items = [_maul(pk, pool[i], kind, j, witnesses[i]) for i, kind, j in mix]
     expected = [not _reference_ok(pk, s) for s in items]
     assert [not _single_ok(pk, s) for s in items] == expected
     assert batch(pk, items) == [i for i, bad in enumerate(expected) if bad]
@@ -160,12 +200,51 @@ def test_batch_verdict_equals_single_and_reference_whatever_the_batch(
         assert (batch(pk, [pool[i % POOL], s]) == [1]) == expected[i]
 
 
-def test_every_kind_of_malleation_is_refused_alike(paillier_key: PublicKey, pool: list[MembershipStatement]) -> None:
+def test_every_kind_of_malleation_is_refused_alike(
+    paillier_key: PublicKey, pool: list[MembershipStatement], witnesses: list[tuple[int, int, int]]
+) -> None:
     """Every non-honest kind above is invalid, and refused by all three checks."""
     pk = paillier_key
     for kind in KINDS[1:]:
         for j in range(3):
-            s = _maul(pk, pool[j], kind, j)
+            s = _maul(pk, pool[j], kind, j, witnesses[j])
             assert not _reference_ok(pk, s), kind
             assert not _single_ok(pk, s), kind
             assert batch(pk, [*pool, s]) == [POOL], kind
+
+
+def test_class_error_with_consistent_challenges_is_refused_single_and_batched(
+    paillier_key: PublicKey, pool: list[MembershipStatement], witnesses: list[tuple[int, int, int]]
+) -> None:
+    """A prover who multiplies a commitment by (1+n)^k before hashing: every challenge and every branch modulo n
+    hold, δ_j = (1+n)^{-k}; only the class check modulo n² refuses it — alone, and in a batch whose combined check
+    then fails and is redone proof by proof."""
+    pk = paillier_key
+    n = pk.n
+    for j in range(3):
+        for k in (1, 2, n - 1):
+            c, r, index = witnesses[j]
+            s = _prove_with_error(pk, c, r, index, j, 1 + k * n)
+            proofs._check_shape("paillier/set-membership", pk, s.ciphertext, s.allowed, s.proof, s.context)
+            assert proofs._units_hold(pk, (s.ciphertext, s.allowed, s.proof, s.context))
+            assert not _reference_ok(pk, s)
+            with pytest.raises(InvalidProof, match="equations"):
+                verify_membership(pk, s.ciphertext, s.allowed, s.proof, s.context)
+            assert batch(pk, [*pool[:3], s, *pool[3:]]) == [3]
+
+
+def test_sign_error_with_consistent_challenges_is_refused_single_and_batched(
+    paillier_key: PublicKey, pool: list[MembershipStatement], witnesses: list[tuple[int, int, int]]
+) -> None:
+    """A prover who negates a commitment before hashing (δ_j = −1, consistent challenges): the per-branch check
+    modulo n refuses it whatever the batch weights."""
+    pk = paillier_key
+    for j in range(3):
+        c, r, index = witnesses[j]
+        s = _prove_with_error(pk, c, r, index, (index + j) % 3, pk.n2 - 1)
+        proofs._check_shape("paillier/set-membership", pk, s.ciphertext, s.allowed, s.proof, s.context)
+        assert not proofs._units_hold(pk, (s.ciphertext, s.allowed, s.proof, s.context))
+        with pytest.raises(InvalidProof, match="equations"):
+            verify_membership(pk, s.ciphertext, s.allowed, s.proof, s.context)
+        for mates in (pool[:1], pool[:2], pool):
+            assert batch(pk, [*mates, s]) == [len(mates)]
