@@ -80,6 +80,7 @@ FAC_EPSILON = 2 * FAC_L  # ε = 2ℓ (CGGMP21): slack for statistical zero knowl
 _DOMAIN = "paillier/modulus-proof/v2"
 _EXTRA_BITS = 128  # a value reduced modulo m is derived from |m| + 128 bits (statistically uniform)
 _MAX_ATTEMPTS = 64
+_FAC_ATTEMPTS = 4  # an honest z leaves its range with probability ≈ 2^-256 per attempt
 
 # RSA-2048, RSA Laboratories' factoring challenge (1991; RSA Factoring Challenge list, "RSA-2048", 617 decimal digits).
 # Nobody is known to have its factors. Pinned by tests (bit length, SHA-256 of this decimal string).
@@ -338,7 +339,7 @@ def _prove_unchecked(primes: Sequence[int], context: bytes, *, fac_p: int | None
     q = n // p
     hat = RSA_2048
     bounds = _bounds(n)
-    for _attempt in range(_MAX_ATTEMPTS):
+    for _attempt in range(_FAC_ATTEMPTS):
         alpha, beta = _signed_below(bounds.z), _signed_below(bounds.z)
         mu, nu = _signed_below(hat << FAC_L), _signed_below(hat << FAC_L)
         sigma = _signed_below(bounds.sigma)
