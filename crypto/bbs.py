@@ -17,7 +17,7 @@ All curve arithmetic goes through :mod:`crypto.bls12_381`. Random scalars come f
 seeded "mocked" scalars (§8.1) exist only as :func:`_mocked_calculate_random_scalars`, which the fixture tests
 pass explicitly to the private ``_``-prefixed generation functions. Scalars are Python ints in ``[0, r)``.
 
-Verification raises :class:`~crypto.errors.InvalidEncoding` (bytes that do not parse: lengths, ranges,
+Verification raises :class:`~crypto.errors.DecodingError` (bytes that do not parse: lengths, ranges,
 canonical form, subgroup, identity), :class:`~crypto.errors.InvalidSignature` or
 :class:`~crypto.errors.InvalidProof`; it returns ``None`` on success.
 
@@ -50,7 +50,7 @@ from crypto.bls12_381 import (
     hash_to_g1,
     pairing_check,
 )
-from crypto.errors import CryptoError, InvalidEncoding, InvalidKey, InvalidProof, InvalidSignature
+from crypto.errors import CryptoError, DecodingError, InvalidKey, InvalidProof, InvalidSignature
 
 __all__ = [
     "API_ID",
@@ -120,24 +120,24 @@ RandomScalars = Callable[[int], Sequence[int]]
 def i2osp(value: int, length: int) -> bytes:
     """RFC 8017 I2OSP."""
     if value < 0 or value >= 1 << (8 * length):
-        raise InvalidEncoding(f"integer does not fit in {length} bytes")
+        raise DecodingError(f"integer does not fit in {length} bytes")
     return value.to_bytes(length, "big")
 
 
 def scalar_to_bytes(s: int) -> bytes:
     """I2OSP(s, octet_scalar_length) for a scalar in [0, r)."""
     if not 0 <= s < _R:
-        raise InvalidEncoding("scalar out of range")
+        raise DecodingError("scalar out of range")
     return s.to_bytes(OCTET_SCALAR_LENGTH, "big")
 
 
 def scalar_from_bytes(data: bytes) -> int:
     """OS2IP of a 32-byte scalar, rejecting s = 0 and s >= r (§4.2.4.3 step 11)."""
     if len(data) != OCTET_SCALAR_LENGTH:
-        raise InvalidEncoding(f"a scalar is {OCTET_SCALAR_LENGTH} bytes, got {len(data)}")
+        raise DecodingError(f"a scalar is {OCTET_SCALAR_LENGTH} bytes, got {len(data)}")
     s = int.from_bytes(data, "big")
     if s == 0 or s >= _R:
-        raise InvalidEncoding("scalar is zero or not below r")
+        raise DecodingError("scalar is zero or not below r")
     return s
 
 
@@ -233,7 +233,7 @@ def signature_to_octets(a: G1Point, e: int) -> bytes:
 def octets_to_signature(signature_octets: bytes) -> tuple[G1Point, int]:
     """§4.2.4.3 octets_to_signature: A a non-identity point of G1, 0 < e < r."""
     if len(signature_octets) != OCTET_POINT_LENGTH + OCTET_SCALAR_LENGTH:
-        raise InvalidEncoding("a BBS signature is 80 bytes")
+        raise DecodingError("a BBS signature is 80 bytes")
     a = g1_from_bytes(signature_octets[:OCTET_POINT_LENGTH])  # steps 4-7 (identity and subgroup rejected)
     e = scalar_from_bytes(signature_octets[OCTET_POINT_LENGTH:])  # steps 10-11
     return a, e
@@ -271,7 +271,7 @@ def octets_to_proof(proof_octets: bytes) -> _Proof:
     """§4.2.4.5 octets_to_proof: three non-identity points of G1, then 4+U scalars in [1, r)."""
     n = len(proof_octets)
     if n < _PROOF_LEN_FLOOR or (n - 3 * OCTET_POINT_LENGTH) % OCTET_SCALAR_LENGTH:  # steps 1-2, 17
-        raise InvalidEncoding("proof length is not 3*48 + (4+U)*32 bytes")
+        raise DecodingError("proof length is not 3*48 + (4+U)*32 bytes")
     points = [
         g1_from_bytes(proof_octets[i * OCTET_POINT_LENGTH : (i + 1) * OCTET_POINT_LENGTH])  # steps 3-9
         for i in range(3)
@@ -313,7 +313,7 @@ def key_gen(key_material: bytes, key_info: bytes = b"", key_dst: bytes | None = 
 def _sk_from_bytes(sk: bytes) -> int:
     try:
         return scalar_from_bytes(sk)
-    except InvalidEncoding as e:
+    except DecodingError as e:
         raise InvalidKey("a secret key is a 32-byte scalar in [1, r)") from e
 
 
@@ -367,7 +367,7 @@ def core_verify(
     messages: Sequence[int],
     api_id: bytes,
 ) -> None:
-    """§3.6.2 CoreVerify; raises InvalidEncoding or InvalidSignature."""
+    """§3.6.2 CoreVerify; raises DecodingError or InvalidSignature."""
     a, e = octets_to_signature(signature)  # deserialization steps 1-3
     w = octets_to_pubkey(pk)  # steps 4-5
     _check_generators(generators, len(messages))  # steps 6-9
@@ -587,7 +587,7 @@ def core_proof_verify(
     disclosed_indexes: Sequence[int],
     api_id: bytes,
 ) -> None:
-    """§3.6.4 CoreProofVerify; raises InvalidEncoding or InvalidProof."""
+    """§3.6.4 CoreProofVerify; raises DecodingError or InvalidProof."""
     abar, bbar = core_proof_verify_prepare(
         pk, proof, generators, header, ph, disclosed_messages, disclosed_indexes, api_id
     )
@@ -609,7 +609,7 @@ def sign(sk: bytes, pk: bytes, header: bytes, messages: Sequence[bytes]) -> byte
 
 
 def verify(pk: bytes, signature: bytes, header: bytes, messages: Sequence[bytes]) -> None:
-    """§3.4.2 Verify; raises InvalidEncoding or InvalidSignature."""
+    """§3.4.2 Verify; raises DecodingError or InvalidSignature."""
     message_scalars = messages_to_scalars(messages, API_ID)
     generators = create_generators(len(messages) + 1, API_ID)
     core_verify(pk, signature, generators, header, message_scalars, API_ID)
@@ -657,7 +657,7 @@ def proof_gen(
 def _proof_generators(proof: bytes, disclosed_indexes: Sequence[int]) -> tuple[G1Point, ...]:
     """§3.4.4 deserialization steps 1-4 and procedure step 2: create_generators(U + R + 1)."""
     if len(proof) < _PROOF_LEN_FLOOR:
-        raise InvalidEncoding("proof shorter than 3*48 + 4*32 bytes")
+        raise DecodingError("proof shorter than 3*48 + 4*32 bytes")
     u = (len(proof) - _PROOF_LEN_FLOOR) // OCTET_SCALAR_LENGTH
     return create_generators(u + len(disclosed_indexes) + 1, API_ID)
 
@@ -670,7 +670,7 @@ def proof_verify(
     disclosed_messages: Sequence[bytes],
     disclosed_indexes: Sequence[int],
 ) -> None:
-    """§3.4.4 ProofVerify; raises InvalidEncoding or InvalidProof."""
+    """§3.4.4 ProofVerify; raises DecodingError or InvalidProof."""
     generators = _proof_generators(proof, disclosed_indexes)
     message_scalars = messages_to_scalars(disclosed_messages, API_ID)
     core_proof_verify(pk, proof, generators, header, ph, message_scalars, disclosed_indexes, API_ID)

@@ -52,7 +52,7 @@ from crypto.bls12_381 import (
     g1_msm,
     g1_to_bytes,
 )
-from crypto.errors import InvalidEncoding, InvalidProof
+from crypto.errors import DecodingError, InvalidProof
 
 __all__ = [
     "API_ID",
@@ -106,7 +106,7 @@ def octets_to_commitment_with_proof(commitment_octs: bytes) -> tuple[G1Point, in
     """§5.4.2 octets_to_commitment_with_proof -> (C, s^, (m^_1, ..., m^_M), cp); every check of the draft."""
     n = len(commitment_octs)
     if n < _COMMIT_LEN_FLOOR or (n - OCTET_POINT_LENGTH) % OCTET_SCALAR_LENGTH:  # steps 1-2, 15
-        raise InvalidEncoding("commitment with proof is not 48 + (M+2)*32 bytes")
+        raise DecodingError("commitment with proof is not 48 + (M+2)*32 bytes")
     c = g1_from_bytes(commitment_octs[:OCTET_POINT_LENGTH])  # steps 3-6 (identity and subgroup rejected)
     scalars = [
         scalar_from_bytes(commitment_octs[i : i + OCTET_SCALAR_LENGTH])  # steps 7-14
@@ -121,7 +121,7 @@ def _committed_count(commitment_with_proof: bytes) -> int:
     if n == 0:
         return 0
     if n < _COMMIT_LEN_FLOOR or (n - _COMMIT_LEN_FLOOR) % OCTET_SCALAR_LENGTH:
-        raise InvalidEncoding("commitment with proof is not 48 + (M+2)*32 bytes")
+        raise DecodingError("commitment with proof is not 48 + (M+2)*32 bytes")
     return (n - _COMMIT_LEN_FLOOR) // OCTET_SCALAR_LENGTH
 
 
@@ -197,9 +197,9 @@ def commit(committed_messages: Sequence[bytes], api_id: bytes = API_ID) -> tuple
 
 
 def verify_commitment(commitment_with_proof: bytes, api_id: bytes = API_ID) -> None:
-    """Check a Prover's commitment with proof (what BlindSign does first); raises InvalidEncoding/InvalidProof."""
+    """Check a Prover's commitment with proof (what BlindSign does first); raises DecodingError/InvalidProof."""
     if len(commitment_with_proof) == 0:
-        raise InvalidEncoding("empty commitment")
+        raise DecodingError("empty commitment")
     m = _committed_count(commitment_with_proof)
     deserialize_and_validate_commit(commitment_with_proof, blind_generators_for(m + 1, api_id), api_id)
 
@@ -265,7 +265,7 @@ def blind_sign(
     messages: Sequence[bytes],
     api_id: bytes = API_ID,
 ) -> bytes:
-    """§3.2.1 BlindSign: validates the commitment proof, then signs; raises InvalidEncoding/InvalidProof on a bad
+    """§3.2.1 BlindSign: validates the commitment proof, then signs; raises DecodingError/InvalidProof on a bad
     commitment. An empty commitment_with_proof signs the Signer's messages alone."""
     m = _committed_count(commitment_with_proof)  # deserialization steps 2-5
     generators = create_generators(len(messages) + 1, api_id)  # step 1
@@ -305,7 +305,7 @@ def verify(
     secret_prover_blind: int = 0,
     api_id: bytes = API_ID,
 ) -> None:
-    """§3.2.2 Verify (of a blind signature); raises InvalidEncoding or InvalidSignature."""
+    """§3.2.2 Verify (of a blind signature); raises DecodingError or InvalidSignature."""
     message_scalars, generators = prepare_parameters(
         messages, committed_messages, len(messages) + 1, len(committed_messages) + 1, secret_prover_blind, api_id
     )  # step 1
@@ -392,10 +392,10 @@ def proof_verify(
     disclosed_committed_indexes: Sequence[int],
     api_id: bytes = API_ID,
 ) -> None:
-    """§3.2.4 ProofVerify; ``L`` is the number of Signer messages. Raises InvalidEncoding or InvalidProof."""
+    """§3.2.4 ProofVerify; ``L`` is the number of Signer messages. Raises DecodingError or InvalidProof."""
     n = len(proof)
     if n < _PROOF_LEN_FLOOR:  # deserialization steps 1-2
-        raise InvalidEncoding("proof shorter than 3*48 + 4*32 bytes")
+        raise DecodingError("proof shorter than 3*48 + 4*32 bytes")
     u = (n - _PROOF_LEN_FLOOR) // OCTET_SCALAR_LENGTH  # step 3
     total = len(disclosed_indexes) + len(disclosed_committed_indexes) + u  # step 4 (L + 1 + M messages)
     m = total - L - 1  # step 5: the number of committed messages

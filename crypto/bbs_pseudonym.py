@@ -59,7 +59,7 @@ from crypto.bls12_381 import (
     hash_to_g1,
     pairing_check,
 )
-from crypto.errors import CryptoError, InvalidEncoding, InvalidProof
+from crypto.errors import CryptoError, DecodingError, InvalidProof
 
 __all__ = [
     "API_ID",
@@ -121,9 +121,9 @@ def pseudonym_from_bytes(data: bytes) -> G1Point:
     and the base point (§3.3), which re-encodes to exactly the same bytes (it is used as a nullifier)."""
     point = g1_from_bytes(bytes(data))
     if g1_to_bytes(point) != bytes(data):  # belt and braces: g1_from_bytes already rejects every alias
-        raise InvalidEncoding("pseudonym encoding is not canonical")
+        raise DecodingError("pseudonym encoding is not canonical")
     if g1_eq(point, G1_GENERATOR):
-        raise InvalidEncoding("pseudonym is the base point")
+        raise DecodingError("pseudonym is the base point")
     return point
 
 
@@ -168,7 +168,7 @@ def blind_sign_with_nym(
     """§5.1.2 BlindSignWithNym (registrar side) -> (signature, signer_nym_entropy).
 
     ``signer_nym_entropy=None`` draws fresh entropy from :mod:`secrets` (the normal case); pass a value only to
-    re-issue a credential with the same pseudonymous identity. Raises InvalidEncoding/InvalidProof on a bad
+    re-issue a credential with the same pseudonymous identity. Raises DecodingError/InvalidProof on a bad
     commitment.
     """
     if length_nym_vector < 1:
@@ -178,7 +178,7 @@ def blind_sign_with_nym(
     if not 0 <= signer_nym_entropy < _R:
         raise ValueError("signer_nym_entropy is a scalar in [0, r)")
     if len(commitment_with_proof) == 0:
-        raise InvalidEncoding("a commitment to the prover's nym secrets is required")
+        raise DecodingError("a commitment to the prover's nym secrets is required")
     m_total = bbs_blind._committed_count(commitment_with_proof)  # deserialization steps 2-5 (committed + N)
     if m_total < length_nym_vector:
         raise InvalidProof("commitment holds fewer scalars than the nym vector")
@@ -214,7 +214,7 @@ def finalize_nym_signature(
     api_id: bytes = API_ID,
 ) -> list[int]:
     """§5.1.3 VerifyFinalizeWithNym (holder side): verifies the blind signature and returns nym_secrets.
-    Raises InvalidEncoding or InvalidSignature."""
+    Raises DecodingError or InvalidSignature."""
     _check_nym_secrets(prover_nyms)
     n = len(prover_nyms)
     message_scalars, generators = bbs_blind.prepare_parameters(
@@ -390,7 +390,7 @@ def proof_verify_with_nym_prepare(
         raise InvalidProof("invalid message counts")
     # §5.3 deserialization steps 1-5: total = L + 1 + M + N
     if len(proof) < _PROOF_LEN_FLOOR:
-        raise InvalidEncoding("proof shorter than 3*48 + 4*32 bytes")
+        raise DecodingError("proof shorter than 3*48 + 4*32 bytes")
     u = (len(proof) - _PROOF_LEN_FLOOR) // OCTET_SCALAR_LENGTH
     total = len(disclosed_indexes) + len(disclosed_commitment_indexes) + u
     m = total - L - 1 - length_nym_vector
@@ -441,7 +441,7 @@ def proof_verify_with_nym(
 ) -> None:
     """§5.3 ProofVerifyWithNym; ``L`` is the number of Signer messages and ``length_nym_vector`` the length N of
     the nym secret vector (the draft's parameter; it enters the header and locates the nym secrets). Raises
-    InvalidEncoding (including a non-canonical pseudonym) or InvalidProof."""
+    DecodingError (including a non-canonical pseudonym) or InvalidProof."""
     abar, bbar = proof_verify_with_nym_prepare(
         pk,
         proof,

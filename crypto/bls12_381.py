@@ -10,7 +10,7 @@ Python ints reduced modulo the group order ``r``.
 * Encodings are the ZCash compressed format (draft-irtf-cfrg-bbs-signatures-10 Appendix "Point Encoding",
   draft-irtf-cfrg-pairing-friendly-curves-11 Appendix C). ``*_from_bytes`` are strict parsers: wrong length, wrong
   flag bits, coordinates not below ``p``, points off the curve, points outside the prime-order subgroup and the
-  identity all raise :class:`~crypto.errors.InvalidEncoding`. ``py_ecc``'s ``decompress_G1`` skips the subgroup
+  identity all raise :class:`~crypto.errors.DecodingError`. ``py_ecc``'s ``decompress_G1`` skips the subgroup
   check; we do it here.
 * :func:`pairing_check` evaluates a product of pairings with one multi-Miller loop and one final exponentiation
   (py_ecc's ``pairing()`` uses a naive final exponentiation that costs twice as much).
@@ -50,7 +50,7 @@ from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate as _
 from py_ecc.optimized_bls12_381.optimized_pairing import miller_loop as _miller_loop
 
 from crypto import g1 as _fast_g1
-from crypto.errors import InvalidEncoding
+from crypto.errors import DecodingError
 
 __all__ = [
     "CURVE_ORDER",
@@ -233,29 +233,29 @@ def g1_to_bytes(p: G1Point) -> bytes:
 def g1_from_bytes(data: bytes) -> G1Point:
     """octets_to_point_E1 followed by subgroup_check_G1; rejects the identity and every non-canonical form."""
     if len(data) != G1_POINT_LENGTH:
-        raise InvalidEncoding(f"a G1 point is {G1_POINT_LENGTH} bytes, got {len(data)}")
+        raise DecodingError(f"a G1 point is {G1_POINT_LENGTH} bytes, got {len(data)}")
     z = int.from_bytes(data, "big")
     if not z & _C_FLAG:
-        raise InvalidEncoding("G1 point is not in compressed form (c_flag = 0)")
+        raise DecodingError("G1 point is not in compressed form (c_flag = 0)")
     if z & _B_FLAG:
         # The infinity encoding is 0xc0 followed by zeros; any other bit set is non-canonical. Either way the
         # identity is never a valid BBS point (signature A, proof points, pseudonym).
-        raise InvalidEncoding("G1 point is the identity (or a non-canonical infinity encoding)")
+        raise DecodingError("G1 point is the identity (or a non-canonical infinity encoding)")
     x = z & _MASK_381
     if x >= FIELD_MODULUS:
-        raise InvalidEncoding("G1 x-coordinate is not below p")
+        raise DecodingError("G1 x-coordinate is not below p")
     y2 = (pow(x, 3, FIELD_MODULUS) + _B1) % FIELD_MODULUS
     y = pow(y2, _SQRT_EXP, FIELD_MODULUS)
     if y * y % FIELD_MODULUS != y2:
-        raise InvalidEncoding("G1 point is not on the curve")
+        raise DecodingError("G1 point is not on the curve")
     want_large = bool(z & _A_FLAG)
     if (y > _HALF_P) != want_large:
         y = FIELD_MODULUS - y
         if y == FIELD_MODULUS:  # y = 0 has a single sign; a_flag = 1 would be non-canonical
-            raise InvalidEncoding("G1 point has a non-canonical sign bit")
+            raise DecodingError("G1 point has a non-canonical sign bit")
     point: G1Point = (FQ(x), FQ(y), FQ.one())
     if not g1_in_subgroup(point):
-        raise InvalidEncoding("G1 point is not in the prime-order subgroup")
+        raise DecodingError("G1 point is not in the prime-order subgroup")
     return point
 
 
@@ -268,23 +268,23 @@ def g2_to_bytes(q: G2Point) -> bytes:
 def g2_from_bytes(data: bytes) -> G2Point:
     """octets_to_point_E2 followed by subgroup_check_G2; rejects the identity and every non-canonical form."""
     if len(data) != G2_POINT_LENGTH:
-        raise InvalidEncoding(f"a G2 point is {G2_POINT_LENGTH} bytes, got {len(data)}")
+        raise DecodingError(f"a G2 point is {G2_POINT_LENGTH} bytes, got {len(data)}")
     z1 = int.from_bytes(data[:48], "big")
     z2 = int.from_bytes(data[48:], "big")
     if not z1 & _C_FLAG:
-        raise InvalidEncoding("G2 point is not in compressed form (c_flag = 0)")
+        raise DecodingError("G2 point is not in compressed form (c_flag = 0)")
     if z1 & _B_FLAG:
-        raise InvalidEncoding("G2 point is the identity (or a non-canonical infinity encoding)")
+        raise DecodingError("G2 point is the identity (or a non-canonical infinity encoding)")
     if (z1 & _MASK_381) >= FIELD_MODULUS or z2 >= FIELD_MODULUS:
-        raise InvalidEncoding("G2 x-coordinate is not below p")
+        raise DecodingError("G2 x-coordinate is not below p")
     try:
         point: G2Point = _py_ecc_decompress_g2(G2Compressed((z1, z2)))
     except ValueError as e:
-        raise InvalidEncoding("G2 point is not on the curve") from e
+        raise DecodingError("G2 point is not on the curve") from e
     if not _is_on_curve(point, _B2) or g2_to_bytes(point) != bytes(data):
-        raise InvalidEncoding("G2 point encoding is not canonical")
+        raise DecodingError("G2 point encoding is not canonical")
     if not g2_in_subgroup(point):
-        raise InvalidEncoding("G2 point is not in the prime-order subgroup")
+        raise DecodingError("G2 point is not in the prime-order subgroup")
     return point
 
 

@@ -11,7 +11,7 @@ from cryptography.exceptions import InvalidSignature as _CryptographyInvalidSign
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
-from crypto.errors import InvalidEncoding, InvalidSignature
+from crypto.errors import DecodingError, InvalidSignature
 
 __all__ = ["PUBLIC_KEY_SIZE", "SIGNATURE_SIZE", "SigningKey", "verify"]
 
@@ -28,7 +28,7 @@ class SigningKey:
 
     def __post_init__(self) -> None:
         if len(self.secret) != 32:
-            raise InvalidEncoding("an Ed25519 private key is 32 bytes")
+            raise DecodingError("an Ed25519 private key is 32 bytes")
         pub = (
             Ed25519PrivateKey.from_private_bytes(self.secret).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         )
@@ -46,12 +46,12 @@ class SigningKey:
 def verify(public_key: bytes, message: bytes, signature: bytes) -> None:
     """Raise InvalidSignature unless ``signature`` is a valid Ed25519 signature of ``message``."""
     if len(public_key) != PUBLIC_KEY_SIZE:
-        raise InvalidEncoding("an Ed25519 public key is 32 bytes")
+        raise DecodingError("an Ed25519 public key is 32 bytes")
     if len(signature) != SIGNATURE_SIZE:
         raise InvalidSignature("an Ed25519 signature is 64 bytes")
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
     except ValueError as e:
-        raise InvalidEncoding(f"not an Ed25519 public key: {e}") from e
+        raise DecodingError(f"not an Ed25519 public key: {e}") from e
     except _CryptographyInvalidSignature as e:
         raise InvalidSignature("Ed25519 signature does not verify") from e

@@ -3,10 +3,10 @@
 ::
 
     CryptoError
-     ├── InvalidEncoding      bytes or integers that do not parse (length, range, group, subgroup, canonical form)
+     ├── DecodingError        bytes or integers that do not parse (length, range, group, subgroup, canonical form)
      ├── InvalidKey           a public key or key material that is not well formed (modulus, share, verification key)
      ├── InvalidProof         a zero-knowledge proof that does not verify
-     │    └── InvalidShare    a decryption share whose proof does not verify
+     │    └── InvalidShareProof  a decryption share whose proof does not verify
      ├── InvalidSignature     a signature (BBS, Ed25519, signed note) that does not verify
      ├── MerkleProofError     an inclusion or consistency proof that does not hold
      └── NotEnoughShares      fewer valid decryption shares than the threshold
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 __all__ = [
     "CryptoError",
-    "InvalidEncoding",
+    "DecodingError",
     "InvalidKey",
     "InvalidProof",
-    "InvalidShare",
+    "InvalidShareProof",
     "InvalidSignature",
     "MerkleProofError",
     "NotEnoughShares",
@@ -32,7 +32,7 @@ class CryptoError(Exception):
     """Base class of every error raised by ``crypto``."""
 
 
-class InvalidEncoding(CryptoError):
+class DecodingError(CryptoError):
     """Bytes or integers that do not decode to a valid, canonical value."""
 
 
@@ -44,7 +44,7 @@ class InvalidProof(CryptoError):
     """A zero-knowledge proof that does not verify."""
 
 
-class InvalidShare(InvalidProof):
+class InvalidShareProof(InvalidProof):
     """A partial decryption whose proof of correctness does not verify."""
 
 

@@ -31,7 +31,7 @@ Public API (every scalar is reduced mod r = ``curve_order``):
 Preconditions. ``mul``, ``msm`` and the fixed-base tables assume that their points are in G1 (as every
 point decoded through a subgroup check is): the scalar is reduced mod r and GLV uses ``φ(P) = λ·P``,
 which both hold only on G1. For a point outside G1 the result is some other point, not ``k·P``, or
-:class:`~crypto.errors.InvalidEncoding` when a small-order component happens to show up in a table.
+:class:`~crypto.errors.DecodingError` when a small-order component happens to show up in a table.
 Check untrusted points with :func:`is_in_subgroup` first.
 
 NOT CONSTANT TIME. Every function here runs in time (and memory access pattern) that depends on the
@@ -57,7 +57,7 @@ from gmpy2 import mpz
 from py_ecc.fields import optimized_bls12_381_FQ as FQ
 from py_ecc.optimized_bls12_381.optimized_curve import curve_order, field_modulus
 
-from crypto.errors import InvalidEncoding
+from crypto.errors import DecodingError
 
 __all__ = [
     "FIXED_BASE_CACHE_SIZE",
@@ -319,7 +319,7 @@ def _odd_multiples(points: Sequence[_Aff], w: int) -> list[list[_Aff]]:
     jac: list[_Jac] = []
     for q, t in zip(points, twos, strict=True):
         if t is None:  # y = 0: order 2, which no point of E(Fp) has (#E(Fp) = h·r is odd); off the curve
-            raise InvalidEncoding("point of order 2: not in G1")
+            raise DecodingError("point of order 2: not in G1")
         cur: _Jac = (q[0], q[1], mpz(1))
         jac.append(cur)
         for _ in range(m - 1):
@@ -330,7 +330,7 @@ def _odd_multiples(points: Sequence[_Aff], w: int) -> list[list[_Aff]]:
     for i in range(len(points)):
         row = aff[i * m : (i + 1) * m]
         if any(a is None for a in row):  # jQ = O for an odd j < 2^(w−1): Q has small order, not in G1
-            raise InvalidEncoding("point of small order: not in G1")
+            raise DecodingError("point of small order: not in G1")
         out.append([a for a in row if a is not None])
     return out
 
@@ -523,7 +523,7 @@ class FixedBaseTable:
         for _ in range(nwin):
             base_aff = _batch_to_affine([base])[0]
             if base_aff is None:  # 2^(i·w)·P = O: P has small order
-                raise InvalidEncoding("point of small order: not in G1")
+                raise DecodingError("point of small order: not in G1")
             bx, by = base_aff
             cur = base
             jac.append(cur)
@@ -534,7 +534,7 @@ class FixedBaseTable:
         flat = _batch_to_affine(jac)
         rows = [flat[i * half : (i + 1) * half] for i in range(nwin)]
         if any(a is None for row in rows for a in row):
-            raise InvalidEncoding("point of small order: not in G1")
+            raise DecodingError("point of small order: not in G1")
         self._rows = [[a for a in row if a is not None] for row in rows]
 
     def _mul_jac(self, k: int, acc: _Jac) -> _Jac:

@@ -27,7 +27,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from typing import overload
 
-from crypto.errors import InvalidEncoding, MerkleProofError
+from crypto.errors import DecodingError, MerkleProofError
 
 __all__ = [
     "EMPTY_ROOT",
@@ -73,7 +73,7 @@ def _check_hash(value: bytes, what: str) -> None:
 def _check_leaf_hashes(leaf_hashes: Sequence[bytes]) -> None:
     for h in leaf_hashes:
         if not isinstance(h, bytes) or len(h) != HASH_SIZE:
-            raise InvalidEncoding(f"leaf hashes must be {HASH_SIZE} bytes")
+            raise DecodingError(f"leaf hashes must be {HASH_SIZE} bytes")
 
 
 def _is_size(value: int) -> bool:
@@ -350,7 +350,7 @@ class MerkleTree:
     def append(self, leaf_hash: bytes) -> int:
         """Append a leaf hash (``leaf_hash(entry)``, 32 bytes) and return its 0-based index."""
         if not isinstance(leaf_hash, bytes) or len(leaf_hash) != HASH_SIZE:
-            raise InvalidEncoding(f"leaf hashes must be {HASH_SIZE} bytes")
+            raise DecodingError(f"leaf hashes must be {HASH_SIZE} bytes")
         levels = self._levels
         index = len(levels[0])
         levels[0].append(leaf_hash)

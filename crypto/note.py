@@ -13,7 +13,7 @@ The Ed25519 signature covers exactly the body bytes. Key IDs are
 ``<name>+<hex key ID>+<base64(0x01 || public key)>``.
 
 Parsing is strict and canonical (UTF-8, no control characters but newline, canonical base64, no leading
-zeros); every malformed input raises :class:`~crypto.errors.InvalidEncoding` (notes, checkpoints) or
+zeros); every malformed input raises :class:`~crypto.errors.DecodingError` (notes, checkpoints) or
 :class:`~crypto.errors.InvalidKey` (key names and verifier keys); a signature by the expected key that does
 not verify, or the absence of any such signature, raises :class:`~crypto.errors.InvalidSignature`.
 :func:`verify_checkpoint_extends` raises :class:`~crypto.errors.MerkleProofError`.
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from cryptography.exceptions import InvalidSignature as _CryptographyInvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from crypto.errors import InvalidEncoding, InvalidKey, InvalidSignature, MerkleProofError
+from crypto.errors import DecodingError, InvalidKey, InvalidSignature, MerkleProofError
 from crypto.merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
 
 __all__ = [
@@ -71,9 +71,9 @@ def _b64decode_canonical(text: str, what: str) -> bytes:
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (UnicodeEncodeError, binascii.Error) as e:
-        raise InvalidEncoding(f"{what} is not valid base64") from e
+        raise DecodingError(f"{what} is not valid base64") from e
     if base64.b64encode(raw).decode("ascii") != text:
-        raise InvalidEncoding(f"{what} is not canonical base64")
+        raise DecodingError(f"{what} is not canonical base64")
     return raw
 
 
@@ -85,13 +85,13 @@ def _has_control(text: str) -> bool:
 def _decode_text(data: bytes, what: str) -> str:
     """signed-note §Format: valid UTF-8 without control characters other than newline."""
     if not isinstance(data, bytes):
-        raise InvalidEncoding(f"{what} must be bytes")
+        raise DecodingError(f"{what} must be bytes")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise InvalidEncoding(f"{what} is not valid UTF-8") from e
+        raise DecodingError(f"{what} is not valid UTF-8") from e
     if _has_control(text):
-        raise InvalidEncoding(f"{what} contains a control character")
+        raise DecodingError(f"{what} contains a control character")
     return text
 
 
@@ -136,22 +136,22 @@ class Checkpoint:
     def __post_init__(self) -> None:
         # tlog-checkpoint §Note text 1: the origin MUST be non-empty (and one line of note text).
         if not isinstance(self.origin, str) or self.origin == "" or "\n" in self.origin:
-            raise InvalidEncoding("checkpoint origin must be one non-empty line")
+            raise DecodingError("checkpoint origin must be one non-empty line")
         # §Note text 2: the tree size, a non-negative integer (uint64 as in the reference implementations).
         if not isinstance(self.size, int) or isinstance(self.size, bool) or not 0 <= self.size <= _MAX_TREE_SIZE:
-            raise InvalidEncoding("checkpoint tree size must be an integer in [0, 2**64)")
+            raise DecodingError("checkpoint tree size must be an integer in [0, 2**64)")
         # §Note text 3: the RFC 6962 root hash (SHA-256).
         if not isinstance(self.root_hash, bytes) or len(self.root_hash) != HASH_SIZE:
-            raise InvalidEncoding(f"checkpoint root hash must be {HASH_SIZE} bytes")
+            raise DecodingError(f"checkpoint root hash must be {HASH_SIZE} bytes")
         # §Note text 4: extension lines, if any, MUST be non-empty.
         if not isinstance(self.extensions, tuple) or not all(
             isinstance(e, str) and e != "" and "\n" not in e for e in self.extensions
         ):
-            raise InvalidEncoding("checkpoint extensions must be a tuple of non-empty lines")
+            raise DecodingError("checkpoint extensions must be a tuple of non-empty lines")
         # signed-note §Format: the whole note is UTF-8 text without control characters other than newline.
         for line in (self.origin, *self.extensions):
             if _has_control(line) or any(0xD800 <= ord(c) <= 0xDFFF for c in line):
-                raise InvalidEncoding("checkpoint lines must be UTF-8 without control characters")
+                raise DecodingError("checkpoint lines must be UTF-8 without control characters")
 
     def to_body(self) -> bytes:
         """The canonical note text: the bytes that are signed."""
@@ -161,23 +161,23 @@ class Checkpoint:
 
     @classmethod
     def from_body(cls, body: bytes) -> Checkpoint:
-        """Parse a checkpoint body strictly; raise InvalidEncoding on anything not canonical."""
+        """Parse a checkpoint body strictly; raise DecodingError on anything not canonical."""
         text = _decode_text(body, "checkpoint")
         # tlog-checkpoint §Note text: at least three non-empty lines, each ending in newline.
         if not text.endswith("\n"):
-            raise InvalidEncoding("checkpoint must end with a newline")
+            raise DecodingError("checkpoint must end with a newline")
         lines = text[:-1].split("\n")
         if len(lines) < 3:
-            raise InvalidEncoding("checkpoint needs origin, size and root hash lines")
+            raise DecodingError("checkpoint needs origin, size and root hash lines")
         if any(line == "" for line in lines):
-            raise InvalidEncoding("checkpoint lines must be non-empty")
+            raise DecodingError("checkpoint lines must be non-empty")
         origin, size_text, root_text, *extensions = lines
         # §Note text 2: ASCII decimal with no leading zeroes (unless the tree is empty: "0").
         if _DECIMAL.fullmatch(size_text) is None:
-            raise InvalidEncoding("checkpoint tree size is not a canonical decimal")
+            raise DecodingError("checkpoint tree size is not a canonical decimal")
         size = int(size_text)
         if size > _MAX_TREE_SIZE:
-            raise InvalidEncoding("checkpoint tree size does not fit in 64 bits")
+            raise DecodingError("checkpoint tree size does not fit in 64 bits")
         # §Note text 3: base64 of the root hash.
         root = _b64decode_canonical(root_text, "checkpoint root hash")
         return cls(origin=origin, size=size, root_hash=root, extensions=tuple(extensions))
@@ -222,7 +222,7 @@ class NoteVerifier:
             raise InvalidKey("verifier key ID must be 8 lowercase hex digits")
         try:
             key = _b64decode_canonical(key_text, "verifier key")
-        except InvalidEncoding as e:
+        except DecodingError as e:
             raise InvalidKey(str(e)) from e
         if len(key) != 1 + _PUBLIC_KEY_SIZE or key[0] != ED25519_SIGNATURE_TYPE:
             raise InvalidKey("verifier key is not an Ed25519 (type 0x01) key")
@@ -277,7 +277,7 @@ class NoteSigner:
         text = _decode_text(body, "note text")
         # signed-note §Format: a text ending in newline (so never empty).
         if not text.endswith("\n"):
-            raise InvalidEncoding("note text must end with a newline")
+            raise DecodingError("note text must end with a newline")
         vk = self.verifier()
         # signed-note §Signatures: base64(32-bit key ID || signature) over the note text.
         sig = base64.b64encode(vk.key_id + self.private_key.sign(body)).decode("ascii")
@@ -300,26 +300,26 @@ def open_signed_note(note: bytes, verifier: NoteVerifier) -> bytes:
     # The text is separated from the signatures by the last empty line in the note.
     split = note.rfind(b"\n\n")
     if split < 0:
-        raise InvalidEncoding("signed note has no blank line before its signatures")
+        raise DecodingError("signed note has no blank line before its signatures")
     body, sig_block = note[: split + 1], note[split + 2 :]
     # One or more signature lines, each ending in newline.
     if not sig_block.endswith(b"\n"):
-        raise InvalidEncoding("signed note must end with a signature line and a newline")
+        raise DecodingError("signed note must end with a signature line and a newline")
     lines = sig_block[:-1].decode("utf-8").split("\n")
     if len(lines) > MAX_SIGNATURES:
-        raise InvalidEncoding(f"signed note has more than {MAX_SIGNATURES} signatures")
+        raise DecodingError(f"signed note has more than {MAX_SIGNATURES} signatures")
     verified = False
     for line in lines:
         # signed-note §Format: em dash, space, key name, space, base64-encoded signature.
         if not line.startswith(_SIG_PREFIX):
-            raise InvalidEncoding("signature line does not start with an em dash and a space")
+            raise DecodingError("signature line does not start with an em dash and a space")
         name, space, sig_text = line[len(_SIG_PREFIX) :].partition(" ")
         if not space or not _is_valid_key_name(name):
-            raise InvalidEncoding("signature line has an invalid key name")
+            raise DecodingError("signature line has an invalid key name")
         raw = _b64decode_canonical(sig_text, "signature")
         # §Signatures: 4 bytes of key ID, then at least one byte of signature.
         if len(raw) <= _KEY_ID_SIZE:
-            raise InvalidEncoding("signature is too short")
+            raise DecodingError("signature is too short")
         sig_key_id, signature = raw[:_KEY_ID_SIZE], raw[_KEY_ID_SIZE:]
         # §Signatures: verifiers MUST ignore signatures from unknown keys, even if they share a name or ID
         # (but not both) with a known key. If the key name and ID match a known key, verifiers MUST verify

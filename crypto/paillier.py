@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import gmpy2
 import phe
 
-from crypto.errors import InvalidEncoding, InvalidKey
+from crypto.errors import DecodingError, InvalidKey
 
 __all__ = [
     "NthPower",
@@ -114,15 +114,15 @@ def encrypt(pk: PublicKey, m: int, r: int) -> int:
 
 
 def validate_ciphertext(pk: PublicKey, c: int) -> int:
-    """Return ``c`` if it is a valid ciphertext (``0 < c < n²`` and ``gcd(c, n) = 1``), else raise InvalidEncoding."""
+    """Return ``c`` if it is a valid ciphertext (``0 < c < n²`` and ``gcd(c, n) = 1``), else raise DecodingError."""
     if not isinstance(c, int) or isinstance(c, bool):
-        raise InvalidEncoding("ciphertext must be an int")
+        raise DecodingError("ciphertext must be an int")
     if c <= 0:
-        raise InvalidEncoding("ciphertext must be positive (0 < c < n²)")
+        raise DecodingError("ciphertext must be positive (0 < c < n²)")
     if c >= pk.n2:
-        raise InvalidEncoding("ciphertext must be less than n² (0 < c < n²)")
+        raise DecodingError("ciphertext must be less than n² (0 < c < n²)")
     if gmpy2.gcd(c, pk.n) != 1:
-        raise InvalidEncoding("ciphertext shares a factor with n (gcd(c, n) != 1)")
+        raise DecodingError("ciphertext shares a factor with n (gcd(c, n) != 1)")
     return int(c)
 
 
@@ -150,7 +150,7 @@ def ciphertext_to_bytes(pk: PublicKey, c: int) -> bytes:
 def ciphertext_from_bytes(pk: PublicKey, data: bytes) -> int:
     """Parse exactly ``pk.ciphertext_length`` big-endian bytes into a validated ciphertext."""
     if len(data) != pk.ciphertext_length:
-        raise InvalidEncoding(f"ciphertext must be exactly {pk.ciphertext_length} bytes, got {len(data)}")
+        raise DecodingError(f"ciphertext must be exactly {pk.ciphertext_length} bytes, got {len(data)}")
     return validate_ciphertext(pk, int.from_bytes(data, "big"))
 
 

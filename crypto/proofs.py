@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import gmpy2
 
-from crypto.errors import InvalidEncoding, InvalidKey, InvalidProof
+from crypto.errors import DecodingError, InvalidKey, InvalidProof
 from crypto.paillier import NthPower, PublicKey, precompute_nth_power, validate_ciphertext
 from crypto.transcript import Transcript
 
@@ -163,7 +163,7 @@ def _check_shape(
     n, n2 = pk.n, pk.n2
     try:
         validate_ciphertext(pk, c)
-    except InvalidEncoding as err:
+    except DecodingError as err:
         raise InvalidProof(f"invalid ciphertext: {err}") from err
     k = len(values)
     a, es, zs = proof.commitments, proof.challenges, proof.responses

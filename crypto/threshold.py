@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import gmpy2
 
-from crypto.errors import InvalidEncoding, InvalidKey, InvalidShare, NotEnoughShares
+from crypto.errors import DecodingError, InvalidKey, InvalidShareProof, NotEnoughShares
 from crypto.modulus import (
     ALPHA_BITS,
     BLUM_ROUNDS,
@@ -125,14 +125,14 @@ class ThresholdPublicKey:
             raise InvalidKey(f"expected {self.parties} verification keys, got {len(self.verification_keys)}")
         try:
             validate_ciphertext(self._paillier, self.v)
-        except InvalidEncoding as e:
+        except DecodingError as e:
             raise InvalidKey(f"v is not in Z*_(n²): {e}") from e
         if self.v == 1:
             raise InvalidKey("v must not be 1")
         for i, vi in enumerate(self.verification_keys, start=1):
             try:
                 validate_ciphertext(self._paillier, vi)
-            except InvalidEncoding as e:
+            except DecodingError as e:
                 raise InvalidKey(f"verification key v_{i} is not in Z*_(n²): {e}") from e
 
 
@@ -258,22 +258,22 @@ def partial_decrypt(share: KeyShare, c: int, context: bytes) -> DecryptionShare:
 
 
 def verify_share(pk: ThresholdPublicKey, c: int, share: DecryptionShare, context: bytes) -> None:
-    """Check one decryption share of ``c`` (raises InvalidShare naming the trustee, InvalidEncoding for a bad c)."""
+    """Check one decryption share of ``c`` (raises InvalidShareProof naming the trustee, DecodingError for a bad c)."""
     validate_ciphertext(pk.paillier, c)
     i = share.index
     if not isinstance(i, int) or not 1 <= i <= pk.parties:
-        raise InvalidShare(f"trustee {i}: index out of range 1..{pk.parties}")
+        raise InvalidShareProof(f"trustee {i}: index out of range 1..{pk.parties}")
     n2 = pk.n2
     try:
         validate_ciphertext(pk.paillier, share.value)
-    except InvalidEncoding as err:
-        raise InvalidShare(f"trustee {i}: share value is not in Z*_(n²) ({err})") from err
+    except DecodingError as err:
+        raise InvalidShareProof(f"trustee {i}: share value is not in Z*_(n²) ({err})") from err
     e, z = share.proof.e, share.proof.z
     if not 0 <= e < 1 << CHALLENGE_BITS:
-        raise InvalidShare(f"trustee {i}: challenge e out of range")
+        raise InvalidShareProof(f"trustee {i}: challenge e out of range")
     # Honest z = w + e·Δ·s_i < 2^B + 2^{B-k} with B = |n²| + |Δ| + 2k, so z < 2^{B+1}.
     if not 0 <= z < 1 << (_nonce_bits(pk) + 1):
-        raise InvalidShare(f"trustee {i}: response z out of range")
+        raise InvalidShareProof(f"trustee {i}: response z out of range")
     vi = pk.verification_key(i)
     c4 = gmpy2.powmod(c, 4, n2)
     ci2 = gmpy2.powmod(share.value, 2, n2)
@@ -281,7 +281,7 @@ def verify_share(pk: ThresholdPublicKey, c: int, share: DecryptionShare, context
     a = gmpy2.powmod(c4, z, n2) * gmpy2.powmod(gmpy2.invert(ci2, n2), e, n2) % n2
     b = gmpy2.powmod(pk.v, z, n2) * gmpy2.powmod(gmpy2.invert(vi, n2), e, n2) % n2
     if _share_challenge(pk, c, i, share.value, int(a), int(b), context) != e:
-        raise InvalidShare(f"trustee {i}: proof of correct decryption does not verify")
+        raise InvalidShareProof(f"trustee {i}: proof of correct decryption does not verify")
 
 
 def lagrange_coefficient(delta: int, index: int, indexes: Sequence[int]) -> int:
@@ -301,14 +301,14 @@ def combine(pk: ThresholdPublicKey, c: int, shares: Sequence[DecryptionShare]) -
     """Combine decryption shares into the plaintext ``M`` (DJ01 §4, s = 1).
 
     Does NOT verify the shares: call :func:`verify_share` on each first and pass only the valid ones. Needs at least
-    ``t`` shares with distinct indexes (raises NotEnoughShares / InvalidShare) and uses the first ``t`` of them.
+    ``t`` shares with distinct indexes (raises NotEnoughShares / InvalidShareProof) and uses the first ``t`` of them.
     """
     seen: set[int] = set()
     for s in shares:
         if not 1 <= s.index <= pk.parties:
-            raise InvalidShare(f"trustee {s.index}: index out of range 1..{pk.parties}")
+            raise InvalidShareProof(f"trustee {s.index}: index out of range 1..{pk.parties}")
         if s.index in seen:
-            raise InvalidShare(f"trustee {s.index}: duplicate decryption share")
+            raise InvalidShareProof(f"trustee {s.index}: duplicate decryption share")
         seen.add(s.index)
     if len(shares) < pk.threshold:
         raise NotEnoughShares(f"{len(shares)} decryption shares, {pk.threshold} needed")
@@ -322,7 +322,7 @@ def combine(pk: ThresholdPublicKey, c: int, shares: Sequence[DecryptionShare]) -
         acc = acc * gmpy2.powmod(base, 2 * abs(lam), n2) % n2  # c_i^{2λ_i}
     # c' = (1 + n)^{4Δ²M}, so c' ≡ 1 (mod n); M = L(c')·(4Δ²)^{-1} mod n
     if acc % n != 1:
-        raise InvalidShare("the combined shares are not of the form 1 + kn: at least one share is invalid")
+        raise InvalidShareProof("the combined shares are not of the form 1 + kn: at least one share is invalid")
     return int((acc - 1) // n * gmpy2.invert(4 * delta * delta, n) % n)
 
 

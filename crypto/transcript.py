@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from crypto.errors import InvalidEncoding
+from crypto.errors import DecodingError
 
 __all__ = ["Transcript", "int_to_bytes"]
 
@@ -26,7 +26,7 @@ _PREFIX = b"linli/transcript/v1"
 def int_to_bytes(value: int) -> bytes:
     """Minimal big-endian encoding of a non-negative integer (zero is the empty string)."""
     if value < 0:
-        raise InvalidEncoding("negative integers cannot enter a transcript")
+        raise DecodingError("negative integers cannot enter a transcript")
     return value.to_bytes((value.bit_length() + 7) // 8, "big")
 
 
@@ -42,7 +42,7 @@ class Transcript:
     def _absorb(self, tag: bytes, label: str, value: bytes) -> None:
         raw_label = label.encode()
         if len(raw_label) >= 1 << 16:
-            raise InvalidEncoding("transcript label too long")
+            raise DecodingError("transcript label too long")
         self._h.update(tag)
         self._h.update(len(raw_label).to_bytes(2, "big"))
         self._h.update(raw_label)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from crypto import bbs
 from crypto import bls12_381 as g
-from crypto.errors import InvalidEncoding, InvalidKey, InvalidProof, InvalidSignature
+from crypto.errors import DecodingError, InvalidKey, InvalidProof, InvalidSignature
 
 CORE = Path(__file__).resolve().parent.parent / "vectors" / "bbs" / "core"
 SUITE = CORE / "bls12-381-sha-256"
@@ -185,15 +185,15 @@ def test_sign_verify_round_trip_and_tampering() -> None:
 
 def test_signature_encoding_checks() -> None:
     signature = _signature_all()
-    with pytest.raises(InvalidEncoding):
+    with pytest.raises(DecodingError):
         bbs.verify(PK, signature[:-1], HEADER, MESSAGES)
-    with pytest.raises(InvalidEncoding):  # e = 0
+    with pytest.raises(DecodingError):  # e = 0
         bbs.verify(PK, signature[:48] + bytes(32), HEADER, MESSAGES)
-    with pytest.raises(InvalidEncoding):  # e >= r
+    with pytest.raises(DecodingError):  # e >= r
         bbs.verify(PK, signature[:48] + R.to_bytes(32, "big"), HEADER, MESSAGES)
-    with pytest.raises(InvalidEncoding):  # A = identity
+    with pytest.raises(DecodingError):  # A = identity
         bbs.verify(PK, bytes([0xC0]) + bytes(47) + signature[48:], HEADER, MESSAGES)
-    with pytest.raises(InvalidEncoding):  # PK = identity
+    with pytest.raises(DecodingError):  # PK = identity
         bbs.verify(bytes([0xC0]) + bytes(95), signature, HEADER, MESSAGES)
 
 
@@ -227,11 +227,11 @@ def test_proof_tampering_fails() -> None:
         bbs.proof_verify(PK, proof, HEADER, PH, _disclosed(indexes)[:3], indexes)
     flipped = bytearray(proof)
     flipped[-1] ^= 1  # the challenge
-    with pytest.raises((InvalidProof, InvalidEncoding)):
+    with pytest.raises((InvalidProof, DecodingError)):
         bbs.proof_verify(PK, bytes(flipped), HEADER, PH, _disclosed(indexes), indexes)
     flipped = bytearray(proof)
     flipped[3 * 48 + 31] ^= 1  # e^
-    with pytest.raises((InvalidProof, InvalidEncoding)):
+    with pytest.raises((InvalidProof, DecodingError)):
         bbs.proof_verify(PK, bytes(flipped), HEADER, PH, _disclosed(indexes), indexes)
 
 
@@ -274,17 +274,17 @@ def test_noncanonical_point_encoding_rejected() -> None:
         variants.append(proof[: 48 * k] + stray_infinity + proof[48 * (k + 1) :])
     assert any(_point_alias(proof[48 * k : 48 * (k + 1)]) for k in range(3))  # the x + p alias is exercised
     for variant in variants:
-        with pytest.raises(InvalidEncoding):
+        with pytest.raises(DecodingError):
             bbs.proof_verify(PK, variant, HEADER, PH, disclosed, indexes)
     # a scalar >= r (the same residue plus r) is also an alias
     e_hat = int.from_bytes(proof[144:176], "big")
     if e_hat + R < 1 << 256:
         aliased = proof[:144] + (e_hat + R).to_bytes(32, "big") + proof[176:]
-        with pytest.raises(InvalidEncoding):
+        with pytest.raises(DecodingError):
             bbs.proof_verify(PK, aliased, HEADER, PH, disclosed, indexes)
-    with pytest.raises(InvalidEncoding):  # zero scalar
+    with pytest.raises(DecodingError):  # zero scalar
         bbs.proof_verify(PK, proof[:144] + bytes(32) + proof[176:], HEADER, PH, disclosed, indexes)
-    with pytest.raises(InvalidEncoding):  # trailing garbage
+    with pytest.raises(DecodingError):  # trailing garbage
         bbs.proof_verify(PK, proof + b"\x01", HEADER, PH, disclosed, indexes)
 
 
@@ -307,9 +307,9 @@ def test_point_not_in_subgroup_rejected() -> None:
     proof, indexes = _proof_0246(), [0, 2, 4, 6]
     for k in range(3):
         variant = proof[: 48 * k] + bad + proof[48 * (k + 1) :]
-        with pytest.raises(InvalidEncoding):
+        with pytest.raises(DecodingError):
             bbs.proof_verify(PK, variant, HEADER, PH, _disclosed(indexes), indexes)
-    with pytest.raises(InvalidEncoding):
+    with pytest.raises(DecodingError):
         bbs.verify(PK, bad + _signature_all()[48:], HEADER, MESSAGES)
 
 
@@ -380,5 +380,5 @@ def test_batch_rejects_malformed_item_and_bad_key() -> None:
     with pytest.raises(bbs.BatchVerificationError) as info:
         bbs.proof_verify_batch(PK, items)
     assert info.value.bad_indexes == (2,)
-    with pytest.raises(InvalidEncoding):
+    with pytest.raises(DecodingError):
         bbs.proof_verify_batch(bytes([0xC0]) + bytes(95), items)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crypto.errors import InvalidEncoding, MerkleProofError
+from crypto.errors import DecodingError, MerkleProofError
 from crypto.merkle import (
     EMPTY_ROOT,
     MerkleTree,
@@ -258,16 +258,16 @@ def test_reference_functions_reject_bad_arguments() -> None:
     for size1, size2 in [(0, 4), (3, 2), (1, 5), (-1, 2)]:
         with pytest.raises(MerkleProofError):
             consistency_proof(leaves, size1, size2)
-    with pytest.raises(InvalidEncoding):
+    with pytest.raises(DecodingError):
         root_from_leaf_hashes([*leaves, b"short"])
     assert consistency_proof(leaves, 4, 4) == []
 
 
 def test_tree_rejects_bad_arguments() -> None:
     _, tree = _small_tree(4)
-    with pytest.raises(InvalidEncoding):
+    with pytest.raises(DecodingError):
         tree.append(b"\x00" * 31)
-    with pytest.raises(InvalidEncoding):
+    with pytest.raises(DecodingError):
         tree.append("x" * 32)  # type: ignore[arg-type]
     assert tree.size == 4
     for bad_size in (5, -1):

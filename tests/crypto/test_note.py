@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crypto.errors import InvalidEncoding, InvalidKey, InvalidSignature, MerkleProofError
+from crypto.errors import DecodingError, InvalidKey, InvalidSignature, MerkleProofError
 from crypto.merkle import EMPTY_ROOT, MerkleTree, leaf_hash
 from crypto.note import (
     MAX_SIGNATURES,
@@ -234,7 +234,7 @@ _ROOT_B64 = base64.b64encode(bytes(range(32))).decode()
     ],
 )
 def test_checkpoint_from_body_rejects(body: bytes) -> None:
-    with pytest.raises(InvalidEncoding):
+    with pytest.raises(DecodingError):
         Checkpoint.from_body(body)
 
 
@@ -264,7 +264,7 @@ def test_checkpoint_from_body_accepts_minimal_forms() -> None:
 def test_checkpoint_constructor_rejects(kwargs: dict[str, object]) -> None:
     fields: dict[str, object] = {"origin": "log", "size": 1, "root_hash": bytes(32), "extensions": ()}
     fields.update(kwargs)
-    with pytest.raises(InvalidEncoding):
+    with pytest.raises(DecodingError):
         Checkpoint(**fields)  # type: ignore[arg-type]
 
 
@@ -279,7 +279,7 @@ def test_every_bit_flip_of_a_signed_checkpoint_fails(checkpoint: Checkpoint, log
     for bit in range(len(note) * 8):
         tampered = bytearray(note)
         tampered[bit // 8] ^= 1 << (bit % 8)
-        with pytest.raises((InvalidSignature, InvalidEncoding)):
+        with pytest.raises((InvalidSignature, DecodingError)):
             open_checkpoint(bytes(tampered), verifier)
 
 
@@ -358,7 +358,7 @@ def test_many_signatures(checkpoint: Checkpoint, log_signer: NoteSigner) -> None
     # signed-note: verifiers MUST accept at least 16 signatures.
     assert open_checkpoint(note + other * 15, log_signer.verifier()) == checkpoint
     assert open_checkpoint(note + other * (MAX_SIGNATURES - 1), log_signer.verifier()) == checkpoint
-    with pytest.raises(InvalidEncoding):
+    with pytest.raises(DecodingError):
         open_checkpoint(note + other * MAX_SIGNATURES, log_signer.verifier())
 
 
@@ -400,7 +400,7 @@ def test_malformed_notes(checkpoint: Checkpoint, log_signer: NoteSigner) -> None
         b"",
     ]
     for bad in malformed:
-        with pytest.raises(InvalidEncoding):
+        with pytest.raises(DecodingError):
             open_signed_note(bad, vk)
     # Go's malformed-note list, against the published vector.
     peter = NoteVerifier.from_vkey(GO_PETER_VKEY)
@@ -413,7 +413,7 @@ def test_malformed_notes(checkpoint: Checkpoint, log_signer: NoteSigner) -> None
         GO_TEXT + b"\n" + GO_PETER_SIG.replace(b"PeterNeumann", b"Bad Name")[:-1],
         GO_TEXT + b"\n" + GO_PETER_SIG + b"Unexpected line.\n",
     ):
-        with pytest.raises(InvalidEncoding):
+        with pytest.raises(DecodingError):
             open_signed_note(bad, peter)
 
 
@@ -422,13 +422,13 @@ def test_note_text_may_contain_blank_lines(log_signer: NoteSigner) -> None:
     text = "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n".encode()
     note = log_signer.sign(text)
     assert open_signed_note(note, log_signer.verifier()) == text
-    with pytest.raises(InvalidEncoding):
+    with pytest.raises(DecodingError):
         open_checkpoint(note, log_signer.verifier())  # verified, but not a checkpoint
 
 
 @pytest.mark.parametrize("body", [b"", b"no newline", b"a\x00b\n", b"\xff\n", b"a\r\n", "a".encode("utf-16")])
 def test_sign_rejects_malformed_text(body: bytes, log_signer: NoteSigner) -> None:
-    with pytest.raises(InvalidEncoding):
+    with pytest.raises(DecodingError):
         log_signer.sign(body)
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crypto.errors import InvalidEncoding, InvalidKey, InvalidShare, NotEnoughShares
+from crypto.errors import DecodingError, InvalidKey, InvalidShareProof, NotEnoughShares
 from crypto.paillier import PublicKey, decrypt_with_factors, encrypt, random_unit
 from crypto.primes import random_safe_prime_pair
 from crypto.threshold import (
@@ -183,9 +183,9 @@ def test_t_minus_1_shares_refused(threshold_key: Key, ballot: tuple[int, int, li
 def test_duplicate_indexes_refused(threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]) -> None:
     pk, _ = threshold_key
     _, c, ds = ballot
-    with pytest.raises(InvalidShare, match="duplicate"):
+    with pytest.raises(InvalidShareProof, match="duplicate"):
         combine(pk, c, [ds[0], ds[1], ds[0]])
-    with pytest.raises(InvalidShare, match="duplicate"):
+    with pytest.raises(InvalidShareProof, match="duplicate"):
         combine(pk, c, [ds[0], ds[1], ds[2], ds[1]])  # a duplicate beyond the first t is refused too
 
 
@@ -193,7 +193,7 @@ def test_combine_rejects_index_out_of_range(threshold_key: Key, ballot: tuple[in
     pk, _ = threshold_key
     _, c, ds = ballot
     for index in (0, 6, -1):
-        with pytest.raises(InvalidShare, match="out of range"):
+        with pytest.raises(InvalidShareProof, match="out of range"):
             combine(pk, c, [ds[0], ds[1], dataclasses.replace(ds[2], index=index)])
 
 
@@ -204,7 +204,7 @@ def test_combine_detects_inconsistent_shares(
     pk, _ = threshold_key
     _, c, ds = ballot
     forged = dataclasses.replace(ds[2], value=ds[2].value * 2 % pk.n2)
-    with pytest.raises(InvalidShare):
+    with pytest.raises(InvalidShareProof):
         combine(pk, c, [ds[0], ds[1], forged])
 
 
@@ -250,7 +250,7 @@ def test_bad_share_among_good_ones_is_found(threshold_key: Key, ballot: tuple[in
     for d in submitted:
         try:
             verify_share(pk, c, d, CTX)
-        except InvalidShare as err:
+        except InvalidShareProof as err:
             assert "trustee 2" in str(err)
             assert d.index == 2
         else:
@@ -266,7 +266,7 @@ def test_share_made_with_wrong_secret_fails(threshold_key: Key, ballot: tuple[in
     pk, shares = threshold_key
     _, c, _ = ballot
     wrong = KeyShare(index=3, secret=shares[2].secret + 1, public_key=pk)
-    with pytest.raises(InvalidShare, match="trustee 3"):
+    with pytest.raises(InvalidShareProof, match="trustee 3"):
         verify_share(pk, c, partial_decrypt(wrong, c, CTX), CTX)
 
 
@@ -277,7 +277,7 @@ def test_share_proof_not_bound_to_other_ciphertext(
     _, _, ds = ballot
     other = _encrypt(pk, 5)
     for d in ds:
-        with pytest.raises(InvalidShare):
+        with pytest.raises(InvalidShareProof):
             verify_share(pk, other, d, CTX)
 
 
@@ -286,7 +286,7 @@ def test_weak_fiat_shamir_transplant(threshold_key: Key, ballot: tuple[int, int,
     pk, _ = threshold_key
     _, c, ds = ballot
     for context in (b"election-2/tally", b"", CTX + b"\x00"):
-        with pytest.raises(InvalidShare, match="does not verify"):
+        with pytest.raises(InvalidShareProof, match="does not verify"):
             verify_share(pk, c, ds[0], context)
 
 
@@ -295,7 +295,7 @@ def test_share_proof_transplanted_to_other_trustee_fails(
 ) -> None:
     pk, _ = threshold_key
     _, c, ds = ballot
-    with pytest.raises(InvalidShare, match="trustee 4"):
+    with pytest.raises(InvalidShareProof, match="trustee 4"):
         verify_share(pk, c, dataclasses.replace(ds[0], index=4), CTX)
 
 
@@ -305,7 +305,7 @@ def test_share_bound_to_key(
     """The same share does not verify under a re-dealt key for the same modulus (other v, v_i)."""
     _, c, ds = ballot
     pk2, _ = deal(*safe_primes, 3, 5)
-    with pytest.raises(InvalidShare):
+    with pytest.raises(InvalidShareProof):
         verify_share(pk2, c, ds[0], CTX)
 
 
@@ -322,7 +322,7 @@ def test_mutated_share_fails(
     else:
         proof = dataclasses.replace(d.proof, **{field: getattr(d.proof, field) + delta})
         mutated = dataclasses.replace(d, proof=proof)
-    with pytest.raises(InvalidShare, match="trustee 3"):
+    with pytest.raises(InvalidShareProof, match="trustee 3"):
         verify_share(pk, c, mutated, CTX)
 
 
@@ -332,7 +332,7 @@ def test_share_value_outside_units_fails(
     pk, _ = threshold_key
     _, c, ds = ballot
     for value in (0, pk.n2, pk.n2 + ds[0].value, safe_primes[0], -ds[0].value):
-        with pytest.raises(InvalidShare, match="trustee 1: share value"):
+        with pytest.raises(InvalidShareProof, match="trustee 1: share value"):
             verify_share(pk, c, dataclasses.replace(ds[0], value=value), CTX)
 
 
@@ -349,7 +349,7 @@ def test_share_proof_fields_out_of_range_fail(
         (EqualityProof(e=d.proof.e, z=-d.proof.z), "response"),
         (EqualityProof(e=d.proof.e, z=huge_z), "response"),
     ):
-        with pytest.raises(InvalidShare, match=reason):
+        with pytest.raises(InvalidShareProof, match=reason):
             verify_share(pk, c, dataclasses.replace(d, proof=proof), CTX)
 
 
@@ -357,7 +357,7 @@ def test_share_index_out_of_range_fails(threshold_key: Key, ballot: tuple[int, i
     pk, _ = threshold_key
     _, c, ds = ballot
     for index in (0, 6, -3):
-        with pytest.raises(InvalidShare, match="out of range"):
+        with pytest.raises(InvalidShareProof, match="out of range"):
             verify_share(pk, c, dataclasses.replace(ds[0], index=index), CTX)
 
 
@@ -367,9 +367,9 @@ def test_share_of_invalid_ciphertext_refused(
     pk, shares = threshold_key
     _, _, ds = ballot
     for bad_c in (0, pk.n2, pk.n):
-        with pytest.raises(InvalidEncoding):
+        with pytest.raises(DecodingError):
             partial_decrypt(shares[0], bad_c, CTX)
-        with pytest.raises(InvalidEncoding):
+        with pytest.raises(DecodingError):
             verify_share(pk, bad_c, ds[0], CTX)
 
 
