@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 
 from client.api import ElectionSnapshot, LinliClient, Receipt
+from client.ceremony import safe_prime_pair
 from client.errors import ElectionInvalid, UsageError
 from client.record import Record
 from client.verifier import Report, verify_record
@@ -117,9 +118,11 @@ def key_ceremony(
     """§P3: the trusted-dealer ceremony on the administrator's machine; returns the trustees' shares to hand out."""
     snap = client.election(election_id)
     d = snap.definition
+    primes = safe_prime_pair(d.modulus_bits // 2, workers=workers, progress=progress)
     pk, shares, proof = threshold.generate(
-        d.modulus_bits, d.threshold, len(d.trustees), progress=progress, context=snap.election_hash, workers=workers
+        d.modulus_bits, d.threshold, len(d.trustees), context=snap.election_hash, primes=primes
     )
+    del primes
     body = {
         "modulus_proof": modulus_proof_to_json(proof, d.modulus_bits),
         "public_key": key_to_json(pk, d.modulus_bits),

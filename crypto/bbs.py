@@ -27,7 +27,6 @@ Not constant time: py_ecc and Python integers leak timing on the secret key and 
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -173,8 +172,9 @@ def _mocked_calculate_random_scalars(
     return _seeded_random_scalars(seed, dst, count)
 
 
-# §4.1.1 create_generators, cached per api_id and extended on demand (the draft allows caching v).
-_generator_lock = threading.Lock()
+# §4.1.1 create_generators, cached per api_id and extended on demand (the draft allows caching v). No lock: the
+# values are deterministic, so two threads extending the cache at once store equal (v, points) pairs, and each
+# store replaces the whole tuple at once.
 _generator_cache: dict[bytes, tuple[bytes, list[G1Point]]] = {}
 
 
@@ -185,19 +185,19 @@ def create_generators(count: int, api_id: bytes) -> tuple[G1Point, ...]:
     seed_dst = api_id + b"SIG_GENERATOR_SEED_"
     generator_dst = api_id + b"SIG_GENERATOR_DST_"
     generator_seed = api_id + b"MESSAGE_GENERATOR_SEED"
-    with _generator_lock:
-        cached = _generator_cache.get(api_id)
-        if cached is None:
-            # step 1: v = expand_message(generator_seed, seed_dst, expand_len)
-            cached = (expand_message_xmd(generator_seed, seed_dst, EXPAND_LEN), [])
-        v, points = cached
-        points = list(points)
-        # steps 2-4: v = expand_message(v || I2OSP(i, 8), seed_dst, expand_len); generator_i = hash_to_curve_g1(v)
-        for i in range(len(points) + 1, count + 1):
-            v = expand_message_xmd(v + i2osp(i, 8), seed_dst, EXPAND_LEN)
-            points.append(hash_to_g1(v, generator_dst))
+    cached = _generator_cache.get(api_id)
+    if cached is None:
+        # step 1: v = expand_message(generator_seed, seed_dst, expand_len)
+        cached = (expand_message_xmd(generator_seed, seed_dst, EXPAND_LEN), [])
+    v, points = cached
+    points = list(points)
+    # steps 2-4: v = expand_message(v || I2OSP(i, 8), seed_dst, expand_len); generator_i = hash_to_curve_g1(v)
+    for i in range(len(points) + 1, count + 1):
+        v = expand_message_xmd(v + i2osp(i, 8), seed_dst, EXPAND_LEN)
+        points.append(hash_to_g1(v, generator_dst))
+    if len(points) > len(cached[1]):
         _generator_cache[api_id] = (v, points)
-        return tuple(points[:count])
+    return tuple(points[:count])
 
 
 def messages_to_scalars(messages: Sequence[bytes], api_id: bytes) -> list[int]:

@@ -14,19 +14,15 @@ Search strategy (:func:`random_safe_prime`):
    most survivors fail the first one);
 4. confirm both with Miller–Rabin (``gmpy2.is_prime(x, _MR_ROUNDS)``).
 
-:func:`random_safe_prime_pair` runs two searches in separate processes (``spawn`` start method, so it is safe to call
-from a thread of a gRPC server: no ``fork`` of a multi-threaded process).
+:func:`random_safe_prime_pair` runs two searches one after the other; ``client.ceremony`` races them on two cores.
 
 Nothing here is constant time; the search leaks timing about rejected candidates only.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import queue as queue_module
 import secrets
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import gmpy2
@@ -147,114 +143,26 @@ def random_safe_prime(bits: int, *, progress: Callable[[int], None] | None = Non
             return result
 
 
-# --- two cores -------------------------------------------------------------------------------------------------
-
-
-class _Counter:
-    """Forwards progress counts and remembers the last one."""
-
-    __slots__ = ("_sink", "last")
-
-    def __init__(self, sink: Callable[[int], None]) -> None:
-        self.last = 0
-        self._sink = sink
-
-    def __call__(self, count: int) -> None:
-        self.last = count
-        self._sink(count)
-
-
-class _Stopped(Exception):
-    """Raised inside a worker's progress callback when the parent has enough primes."""
-
-
-_worker_queue: Any = None  # set in each worker process by _init_worker (never used in the parent)
-_worker_stop: Any = None
-
-
-def _init_worker(result_queue: Any, stop: Any) -> None:
-    global _worker_queue, _worker_stop
-    _worker_queue = result_queue
-    _worker_stop = stop
-
-
-def _worker_race(bits: int, slot: int) -> None:
-    """Find safe primes and post them to the parent until it signals stop (posts ``("count"|"prime", slot, x)``)."""
-    result_queue, stop = _worker_queue, _worker_stop
-    done = 0
-
-    def report(count: int) -> None:
-        if stop.is_set():
-            raise _Stopped
-        result_queue.put(("count", slot, done + count))
-
-    while not stop.is_set():
-        tracker = _Counter(report)
-        try:
-            prime = random_safe_prime(bits, progress=tracker)
-        except _Stopped:
-            return
-        done += tracker.last
-        result_queue.put(("prime", slot, prime))
-
-
-def random_safe_prime_pair(
-    bits: int, *, workers: int = 2, progress: Callable[[int], None] | None = None
-) -> tuple[int, int]:
-    """Two distinct random safe primes of exactly ``bits`` bits each (so ``p·q`` has ``2·bits`` bits).
-
-    With ``workers >= 2`` two processes race (the first two primes found by either win; the expected time is that of
-    one search), in a ``spawn`` process pool: safe to call from a thread of a gRPC server and from the CLI (a script
-    that calls this at import time needs the usual ``if __name__ == "__main__"`` guard). ``progress`` receives the
-    total number of candidates tested by all searches.
-    """
+def random_safe_prime_pair(bits: int, *, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Two distinct random safe primes of exactly ``bits`` bits each (so ``p·q`` has ``2·bits`` bits), one search
+    after the other. ``progress`` receives the total number of candidates tested. (To search on several cores, the
+    caller runs :func:`random_safe_prime` in processes of its own: crypto/ starts none; see client.ceremony.)"""
     if bits < _MIN_BITS:
         raise ValueError(f"safe primes need at least {_MIN_BITS} bits, got {bits}")
     found: list[int] = []
-    if workers <= 1:
-        finished = 0  # candidates tested by the searches that already returned
+    finished = 0  # candidates tested by the searches that already returned
+    last = 0  # candidates tested by the current search
 
-        def report(count: int) -> None:
-            if progress is not None:
-                progress(finished + count)
+    def report(count: int) -> None:
+        nonlocal last
+        last = count
+        if progress is not None:
+            progress(finished + count)
 
-        while len(found) < 2:
-            tracker = _Counter(report)
-            prime = random_safe_prime(bits, progress=tracker)
-            finished += tracker.last
-            if prime not in found:
-                found.append(prime)
-        return found[0], found[1]
-
-    ctx = multiprocessing.get_context("spawn")
-    result_queue = ctx.Queue()
-    stop = ctx.Event()
-    counts = [0, 0]
-    with ProcessPoolExecutor(
-        max_workers=2, mp_context=ctx, initializer=_init_worker, initargs=(result_queue, stop)
-    ) as pool:
-        futures = [pool.submit(_worker_race, bits, slot) for slot in (0, 1)]
-        try:
-            while len(found) < 2:
-                try:
-                    kind, slot, value = result_queue.get(timeout=0.5)
-                except queue_module.Empty:
-                    for f in futures:
-                        if f.done():  # a worker only returns early on an error
-                            raise RuntimeError("safe-prime search failed in a worker process") from f.exception()
-                    continue
-                if kind == "count":
-                    counts[slot] = value
-                    if progress is not None:
-                        progress(sum(counts))
-                elif value not in found:
-                    found.append(value)
-        finally:
-            stop.set()
-    while True:  # drain what the workers posted before they stopped
-        try:
-            result_queue.get_nowait()
-        except queue_module.Empty:
-            break
-    result_queue.close()
+    while len(found) < 2:
+        last = 0
+        prime = random_safe_prime(bits, progress=report)
+        finished += last
+        if prime not in found:
+            found.append(prime)
     return found[0], found[1]

@@ -343,15 +343,23 @@ def generate(
     *,
     progress: Callable[[int], None] | None = None,
     context: bytes = b"",
-    workers: int = 2,
+    primes: tuple[int, int] | None = None,
 ) -> tuple[ThresholdPublicKey, list[KeyShare], ModulusProof]:
     """The whole dealer ceremony: two safe primes of ``modulus_bits / 2`` bits, :func:`deal`, and the modulus proof
-    bound to ``context``. ``progress`` gets the number of prime candidates tested; ``workers=2`` searches on two
-    processes (see :func:`crypto.primes.random_safe_prime_pair`)."""
+    bound to ``context``. ``progress`` gets the number of prime candidates tested. ``primes``: a pair the caller
+    found (e.g. on several cores, client.ceremony); checked here like any input."""
     _check_parameters(threshold, parties)
     if modulus_bits % 2 or modulus_bits < 4 * MODULUS_PROOF_ALPHA_BITS:
         raise ValueError("modulus_bits must be even and at least 64")
-    p, q = random_safe_prime_pair(modulus_bits // 2, workers=workers, progress=progress)
+    if primes is None:
+        primes = random_safe_prime_pair(modulus_bits // 2, progress=progress)
+    p, q = primes
+    if (
+        p.bit_length() != modulus_bits // 2
+        or q.bit_length() != modulus_bits // 2
+        or not (is_safe_prime(p) and is_safe_prime(q))
+    ):
+        raise ValueError(f"the dealer needs two safe primes of {modulus_bits // 2} bits")
     pk, shares = deal(p, q, threshold, parties)
     proof = prove_modulus(p, q, context)
     del p, q

@@ -38,13 +38,21 @@ def test_package_imports_only_what_it_may(package: str) -> None:
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
-def test_crypto_has_no_io() -> None:
-    banned = {"sqlalchemy", "grpc", "os", "pathlib", "time", "socket", "tqdm", "logging"}
+def test_crypto_has_no_io_processes_threads_or_sockets() -> None:
+    banned = {
+        *("sqlalchemy", "grpc", "os", "pathlib", "time", "socket", "tqdm", "logging"),
+        *("multiprocessing", "concurrent", "subprocess", "asyncio", "selectors", "signal"),
+    }
     for path in sorted((ROOT / "crypto").rglob("*.py")):
         tree = ast.parse(path.read_text())
         names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not names & banned, f"{path.relative_to(ROOT)} imports {sorted(names & banned)}"
+        # threading only for the locks of pure caches: crypto/ never starts a thread
+        started = {
+            n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in ("Thread", "Timer", "Barrier")
+        }
+        assert not started, f"{path.relative_to(ROOT)} uses threading.{sorted(started)}"
 
 
 def test_verifier_never_loads_server() -> None:

@@ -30,7 +30,7 @@ def paillier_vectors() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def safe_primes() -> tuple[int, int]:
-    return random_safe_prime_pair(SMALL_PRIME_BITS, workers=1)
+    return random_safe_prime_pair(SMALL_PRIME_BITS)
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +43,7 @@ def paillier_key(safe_primes: tuple[int, int]) -> PublicKey:
 @pytest.fixture(scope="session")
 def other_paillier_key() -> PublicKey:
     """A second, independent key (for "proof not bound to another key" tests)."""
-    p, q = random_safe_prime_pair(SMALL_PRIME_BITS, workers=1)
+    p, q = random_safe_prime_pair(SMALL_PRIME_BITS)
     return PublicKey(p * q)
 
 

@@ -38,7 +38,7 @@ def test_random_safe_prime_shape(bits: int) -> None:
 
 
 def test_product_has_exactly_twice_the_bits() -> None:
-    p, q = random_safe_prime_pair(128, workers=1)
+    p, q = random_safe_prime_pair(128)
     assert p != q and (p * q).bit_length() == 256
     assert is_safe_prime(p) and is_safe_prime(q)
 
@@ -48,7 +48,7 @@ def test_too_few_bits_rejected(bits: int) -> None:
     with pytest.raises(ValueError):
         random_safe_prime(bits)
     with pytest.raises(ValueError):
-        random_safe_prime_pair(bits, workers=1)
+        random_safe_prime_pair(bits)
 
 
 def test_sieve_strikes_exactly_the_candidates_with_small_factors() -> None:
@@ -78,15 +78,5 @@ def test_progress_is_reported_and_increasing() -> None:
 
 def test_pair_progress_accumulates_over_both_searches() -> None:
     seen: list[int] = []
-    random_safe_prime_pair(256, workers=1, progress=seen.append)
+    random_safe_prime_pair(256, progress=seen.append)
     assert seen == sorted(seen) and seen[-1] > 0
-
-
-def test_pair_on_two_processes() -> None:
-    """The spawn pool path: two distinct safe primes; progress arrives from the workers."""
-    seen: list[int] = []
-    p, q = random_safe_prime_pair(384, workers=2, progress=seen.append)
-    assert p != q
-    assert p.bit_length() == q.bit_length() == 384
-    assert is_safe_prime(p) and is_safe_prime(q)
-    assert all(x >= 0 for x in seen)

@@ -76,7 +76,7 @@ def test_deal_rejects_bad_primes(safe_primes: tuple[int, int]) -> None:
         deal(p, p, 2, 3)
     with pytest.raises(ValueError):
         deal(p, int(gmpy2.next_prime(q)), 2, 3)  # not a safe prime (with overwhelming probability)
-    small_p, small_q = random_safe_prime_pair(64, workers=1)
+    small_p, small_q = random_safe_prime_pair(64)
     with pytest.raises(ValueError):
         deal(p, small_q, 2, 3)  # different sizes
     assert small_p
@@ -90,7 +90,7 @@ def test_deal_rejects_bad_threshold(safe_primes: tuple[int, int], t: int, partie
 
 def test_generate_small_key_end_to_end() -> None:
     counts: list[int] = []
-    pk, shares, proof = generate(256, 2, 3, progress=counts.append, context=CTX, workers=1)
+    pk, shares, proof = generate(256, 2, 3, progress=counts.append, context=CTX)
     assert pk.n.bit_length() == 256 and counts
     pk.validate(min_bits=256)
     verify_modulus(pk.n, proof, CTX, min_bits=256)
@@ -104,7 +104,7 @@ def test_generate_small_key_end_to_end() -> None:
 @pytest.mark.parametrize("bits", [62, 255, 0])
 def test_generate_rejects_bad_sizes(bits: int) -> None:
     with pytest.raises(ValueError):
-        generate(bits, 2, 3, workers=1)
+        generate(bits, 2, 3)
 
 
 # --- public key validation -----------------------------------------------------------------------------------------
