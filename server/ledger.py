@@ -137,7 +137,11 @@ class Ledger:
         self._prefix = origin_prefix
         self._trees: dict[str, merkle.MerkleTree] = {}
         self._lock = threading.RLock()
-        self._writer: _WriterLock | None = _acquire_writer_lock(engine)
+        try:
+            self._writer: _WriterLock | None = _acquire_writer_lock(engine)
+        except BaseException:
+            engine.dispose()  # the ledger owns its engine (close() disposes it): a refused start leaves no connection
+            raise
 
     def close(self) -> None:
         """Release the writer lock and the database connections (idempotent)."""
@@ -168,6 +172,7 @@ class Ledger:
     def _load(self, election_id: str) -> merkle.MerkleTree:
         """§P11.3: rebuild a tree from the stored entry bytes, refusing a log that disagrees with itself."""
         tree = merkle.MerkleTree()
+        problem = ""
         try:
             with Session(self._engine) as s:
                 rows = s.execute(
@@ -176,15 +181,20 @@ class Ledger:
                     .order_by(EntryRow.idx)
                     .execution_options(yield_per=256)
                 )
-                for idx, data, stored in rows:
-                    if idx != tree.size:
-                        raise LedgerInconsistency(f"the log of {election_id} has no entry {tree.size} (next is {idx})")
-                    leaf = merkle.leaf_hash(bytes(data))
-                    if leaf != bytes(stored):
-                        raise LedgerInconsistency(
-                            f"entry {idx} of the log of {election_id} was edited: its bytes do not hash to its leaf"
-                        )
-                    tree.append(leaf)
+                try:
+                    for idx, data, stored in rows:
+                        if idx != tree.size:
+                            problem = f"the log of {election_id} has no entry {tree.size} (next is {idx})"
+                            break
+                        leaf = merkle.leaf_hash(bytes(data))
+                        if leaf != bytes(stored):
+                            problem = (
+                                f"entry {idx} of the log of {election_id} was edited: its bytes do not hash to its leaf"
+                            )
+                            break
+                        tree.append(leaf)
+                finally:
+                    rows.close()
                 last = s.scalar(select(func.max(CheckpointRow.size)).where(CheckpointRow.election_id == election_id))
                 note = (
                     None
@@ -197,6 +207,8 @@ class Ledger:
                 )
         except SQLAlchemyError as e:
             raise StorageError(f"could not read the log of {election_id}") from e
+        if problem:
+            raise LedgerInconsistency(problem)
         if (last or 0) != tree.size:
             raise LedgerInconsistency(
                 f"the log of {election_id} holds {tree.size} entries but its last checkpoint has size {last or 0}"

@@ -55,9 +55,13 @@ class ElectionService:
         self._global = threading.Lock()
         self.pairings = pairing_batcher()
         self.validity = validity_batcher()
-        for election_id in ledger.election_ids():
-            self._states[election_id], self._ballots[election_id] = self._replay(election_id)
-            self._locks[election_id] = threading.Lock()
+        try:
+            for election_id in ledger.election_ids():
+                self._states[election_id], self._ballots[election_id] = self._replay(election_id)
+                self._locks[election_id] = threading.Lock()
+        except BaseException:
+            ledger.close()  # the service owns its ledger: a refused start releases the writer lock
+            raise
 
     def _replay(self, election_id: str) -> tuple[ElectionState, dict[bytes, int]]:
         """Rebuild an election's state from its own log (its ballots' proofs were checked at intake), with the

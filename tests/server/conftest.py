@@ -23,7 +23,9 @@ from server.service import ElectionService, ServiceConfig
 from server.storage import make_engine
 from tests.factories import MODULUS_BITS, TestElection, make_election
 from voting.encoding import canonical
-from voting.records import Entry, EntryKind
+from voting.records import Entry, EntryKind, Role
+from voting.state import ElectionState, Phase
+from voting.tally import make_trustee_shares
 from wire import linli_pb2_grpc as pb_grpc
 
 REFERENCE = "reference"
@@ -50,8 +52,31 @@ class Live:
     def log(self) -> list[bytes]:
         return self.client.entries(self.election.election_id)
 
+    def replayed(self) -> ElectionState:
+        """The reference election's state, replayed from the log as served over gRPC."""
+        state = ElectionState(min_modulus_bits=MODULUS_BITS)
+        for data in self.log():
+            state.apply(Entry.from_bytes(data))
+        return state
+
     def verify(self) -> None:
-        """The reference election's record, as exported over gRPC, passes the independent verifier."""
+        """Close the reference election and decrypt it over gRPC (each statement signed against the served log),
+        then check that its exported record passes the independent verifier."""
+        e = self.election
+        state = self.replayed()
+        if state.phase is Phase.OPEN:
+            self.client.submit(state.statement(EntryKind.ELECTION_CLOSED, {}, e.admin, Role.ADMIN))
+            state = self.replayed()
+        for t in range(1, state.require_definition().threshold + 1):
+            if state.phase is not Phase.CLOSED:
+                break
+            context = state.require_context()
+            shares = make_trustee_shares(context, e.shares[t - 1], state.tally)
+            self.client.submit(
+                state.statement(EntryKind.DECRYPTION_SHARE, shares.to_json(context), e.trustees[t - 1], Role.TRUSTEE, t)
+            )
+            state = self.replayed()
+        assert state.phase is Phase.PUBLISHED
         record = actions.export_record(self.client, self.election.election_id)
         report = verify_record(record, min_modulus_bits=MODULUS_BITS, workers=1)
         assert report.passed, report.render()
