@@ -70,7 +70,7 @@ from voting.election import (
     Trustee,
     key_to_json,
 )
-from voting.records import Entry, EntryKind, Role, sign_statement
+from voting.records import Entry, EntryKind, Role
 from voting.state import ElectionState, modulus_proof_to_json
 from voting.tally import aggregate, combine_totals, make_trustee_shares, verify_trustee_shares
 
@@ -156,7 +156,7 @@ class BenchElection:
         return self.state.require_context()
 
     def statement(self, kind: EntryKind, body: dict[str, Any]) -> Entry:
-        return sign_statement(kind, self.context.election_id, body, self.admin, Role.ADMIN)
+        return self.state.statement(kind, body, self.admin, Role.ADMIN)
 
     def cast(self, ballots: Sequence[EncryptedBallot]) -> None:
         """Record ballots in the state (the stateful intake checks); the stateless ones are timed elsewhere."""
@@ -212,7 +212,7 @@ def make_election(
     def statement(
         kind: EntryKind, body: dict[str, Any], key: ed25519.SigningKey = admin, role: Role = Role.ADMIN
     ) -> Entry:
-        return sign_statement(kind, election_id, body, key, role)
+        return state.statement(kind, body, key, role)
 
     state.apply(statement(EntryKind.ELECTION_CREATED, {"election": definition.to_json()}))
     p, q = primes
@@ -230,8 +230,8 @@ def make_election(
     credentials: list[Any] = []
     for i in range(voters):
         if bbs_sk is not None:
-            request = request_credential(election_id)
-            issued = issue_credential(bbs_sk, election_id, request.commitment)
+            request = request_credential(election_id, state.election_hash)
+            issued = issue_credential(bbs_sk, state.election_hash, request.commitment)
             credentials.append(finish_credential(request, bbs.sk_to_pk(bbs_sk), issued))
             body = {"roll_id": f"unit-{i}"}
         else:

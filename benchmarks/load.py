@@ -53,7 +53,7 @@ from crypto import bbs
 from crypto.ed25519 import SigningKey
 from voting.credentials import AnonymousCredential, finish_credential, issue_credential, request_credential
 from voting.election import ElectionContext, EligibilityMode
-from voting.records import Entry, EntryKind, Role, sign_statement
+from voting.records import Entry, EntryKind
 from wire import linli_pb2 as pb
 from wire import linli_pb2_grpc as pb_grpc
 
@@ -115,11 +115,11 @@ def _build(args: tuple[ElectionContext, bytes | AnonymousCredential, str]) -> by
     return actions.build_vote(context, cred, choice)
 
 
-def _anonymous_credential(args: tuple[str, bytes]) -> AnonymousCredential:
+def _anonymous_credential(args: tuple[str, bytes, bytes]) -> AnonymousCredential:
     """§P5.2: request, the registrar's blind signature, finish (computed here only to use every core)."""
-    election_id, bbs_sk = args
-    request = request_credential(election_id)
-    issued = issue_credential(bbs_sk, election_id, request.commitment, 0)
+    election_id, election_hash, bbs_sk = args
+    request = request_credential(election_id, election_hash)
+    issued = issue_credential(bbs_sk, election_hash, request.commitment, 0)
     return finish_credential(request, bbs.sk_to_pk(bbs_sk), issued)
 
 
@@ -292,7 +292,7 @@ def run(
         server = ServerProcess(f"sqlite:///{Path(tmp) / 'linli.db'}", min(modulus_bits, 3072))
         try:
             channel = grpc.insecure_channel(server.address)
-            client = LinliClient(channel)
+            client = LinliClient(channel, min_modulus_bits=min(modulus_bits, 2048))
             admin, registrar = SigningKey.generate(), SigningKey.generate()
             trustees = [SigningKey.generate() for _ in range(5)]
             actions.create_election(
@@ -318,18 +318,17 @@ def run(
             start = time.perf_counter()
             roll = [f"unit-{i + 1:05d}" for i in range(voters)]
             actions.publish_roll(client, admin, election_id, roll)
+            snap = client.election(election_id)
             creds: list[Any]
             if anonymous:
-                creds = _parallel(_anonymous_credential, [(election_id, bbs_sk)] * voters, workers)
+                jobs = [(election_id, snap.election_hash, bbs_sk)] * voters
+                creds = _parallel(_anonymous_credential, jobs, workers)
                 for roll_id in roll:  # the registrar logs the roll entry only (§P5.2)
-                    body = {"roll_id": roll_id}
-                    client.submit(
-                        sign_statement(EntryKind.CREDENTIAL_ISSUED, election_id, body, registrar, Role.REGISTRAR)
-                    )
+                    actions.log_anonymous_issuance(client, registrar, snap, roll_id)
             else:
                 keys = [SigningKey.generate() for _ in roll]
                 for roll_id, key in zip(roll, keys, strict=True):
-                    actions.issue_credential(client, registrar, election_id, roll_id, key.public_key)
+                    actions.issue_credential(client, registrar, election_id, roll_id, key.public_key, snap=snap)
                 creds = [k.secret for k in keys]
             actions.open_election(client, admin, election_id)
             timings["roll_and_credentials_s"] = time.perf_counter() - start

@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 
-from client.api import LinliClient, Receipt
-from client.errors import UsageError
+from client.api import ElectionSnapshot, LinliClient, Receipt
+from client.errors import ElectionInvalid, UsageError
 from client.record import Record
+from client.verifier import Report, verify_record
 from crypto import threshold
 from crypto.ed25519 import SigningKey
 from crypto.note import open_checkpoint
@@ -25,14 +26,16 @@ from voting.election import (
     RevotePolicy,
     RollEntry,
     Trustee,
+    fingerprint,
     key_to_json,
 )
-from voting.records import Entry, EntryKind, Role, sign_statement
-from voting.state import modulus_proof_to_json
+from voting.records import HEAD_BOUND, Entry, EntryKind, LogHead, Role, sign_statement
+from voting.state import Phase, modulus_proof_to_json
 from voting.tally import make_trustee_shares
 
 __all__ = [
     "cast_referendum_vote",
+    "cast_vote",
     "close_election",
     "create_election",
     "export_record",
@@ -42,6 +45,7 @@ __all__ = [
     "open_election",
     "publish_roll",
     "submit_decryption_share",
+    "verify_for_decryption",
 ]
 
 
@@ -95,7 +99,11 @@ def create_election(
     entry = sign_statement(
         EntryKind.ELECTION_CREATED, election_id, {"election": definition.to_json()}, admin, Role.ADMIN
     )
-    return definition, client.submit(entry)
+    receipt = client.submit(entry)
+    # The administrator made this election: pin its fingerprint (the one to post on the notice board, §P10.1).
+    verifier, _ = client.log_verifier(election_id)
+    client.pins.check(election_id, fingerprint(hashlib.sha256(entry.to_bytes()).digest()), verifier.to_vkey())
+    return definition, receipt
 
 
 def key_ceremony(
@@ -109,20 +117,25 @@ def key_ceremony(
     """§P3: the trusted-dealer ceremony on the administrator's machine; returns the trustees' shares to hand out."""
     snap = client.election(election_id)
     d = snap.definition
-    election_hash = _election_hash(client, election_id)
     pk, shares, proof = threshold.generate(
-        d.modulus_bits, d.threshold, len(d.trustees), progress=progress, context=election_hash, workers=workers
+        d.modulus_bits, d.threshold, len(d.trustees), progress=progress, context=snap.election_hash, workers=workers
     )
     body = {
         "modulus_proof": modulus_proof_to_json(proof, d.modulus_bits),
         "public_key": key_to_json(pk, d.modulus_bits),
     }
-    entry = sign_statement(EntryKind.KEY_PUBLISHED, election_id, body, admin, Role.ADMIN)
-    return shares, client.submit(entry)
+    return shares, client.submit(_statement(snap, EntryKind.KEY_PUBLISHED, body, admin, Role.ADMIN))
 
 
-def _election_hash(client: LinliClient, election_id: str) -> bytes:
-    return hashlib.sha256(bytes(client.election(election_id).info.definition)).digest()
+def _statement(
+    snap: ElectionSnapshot, kind: EntryKind, body: dict[str, object], key: SigningKey, role: Role, index: int = 0
+) -> Entry:
+    """A statement about the election instance this client has verified (§P2.3); open and close name the tree head
+    of the checkpoint the verification was against."""
+    head = LogHead(snap.checkpoint.size, snap.checkpoint.root_hash) if kind in HEAD_BOUND else None
+    return sign_statement(
+        kind, snap.definition.election_id, body, key, role, index, election_hash=snap.election_hash, log_head=head
+    )
 
 
 def publish_roll(
@@ -134,18 +147,27 @@ def publish_roll(
 ) -> list[Receipt]:
     """Publish the roll in batches; ``areas`` (0.01 m², one per roll id) for a homeowners' assembly."""
     entries = [RollEntry(r, a).to_json() for r, a in zip(roll_ids, areas or [0] * len(roll_ids), strict=True)]
+    snap = client.election(election_id)
     receipts = []
     for start in range(0, len(entries), 5000):
         body = {"entries": entries[start : start + 5000]}
-        receipts.append(client.submit(sign_statement(EntryKind.ROLL_PUBLISHED, election_id, body, admin, Role.ADMIN)))
+        receipts.append(client.submit(_statement(snap, EntryKind.ROLL_PUBLISHED, body, admin, Role.ADMIN)))
     return receipts
 
 
 def issue_credential(
-    client: LinliClient, registrar: SigningKey, election_id: str, roll_id: str, credential: bytes
+    client: LinliClient,
+    registrar: SigningKey,
+    election_id: str,
+    roll_id: str,
+    credential: bytes,
+    *,
+    snap: ElectionSnapshot | None = None,
 ) -> Receipt:
+    """Log a signing-mode issuance; ``snap``: the election as the registrar verified it (fetched if not given)."""
     body = {"credential": credential.hex(), "roll_id": roll_id}
-    return client.submit(sign_statement(EntryKind.CREDENTIAL_ISSUED, election_id, body, registrar, Role.REGISTRAR))
+    snap = snap or client.election(election_id)
+    return client.submit(_statement(snap, EntryKind.CREDENTIAL_ISSUED, body, registrar, Role.REGISTRAR))
 
 
 def issue_anonymous_credential(
@@ -161,18 +183,26 @@ def issue_anonymous_credential(
 
     The commitment's proof is checked before anything is logged; the blind signature is handed to the voter
     only once the issuance is on the log."""
-    issued = credentials.issue_credential(bbs_sk, election_id, commitment, weight)
-    body = {"roll_id": roll_id}
-    client.submit(sign_statement(EntryKind.CREDENTIAL_ISSUED, election_id, body, registrar, Role.REGISTRAR))
+    snap = client.election(election_id)
+    issued = credentials.issue_credential(bbs_sk, snap.election_hash, commitment, weight)
+    log_anonymous_issuance(client, registrar, snap, roll_id)
     return issued
 
 
+def log_anonymous_issuance(client: LinliClient, registrar: SigningKey, snap: ElectionSnapshot, roll_id: str) -> Receipt:
+    """§P5.2: the registrar logs the roll entry only (no credential material)."""
+    body = {"roll_id": roll_id}
+    return client.submit(_statement(snap, EntryKind.CREDENTIAL_ISSUED, body, registrar, Role.REGISTRAR))
+
+
 def open_election(client: LinliClient, admin: SigningKey, election_id: str) -> Receipt:
-    return client.submit(sign_statement(EntryKind.ELECTION_OPENED, election_id, {}, admin, Role.ADMIN))
+    snap = client.election(election_id)
+    return client.submit(_statement(snap, EntryKind.ELECTION_OPENED, {}, admin, Role.ADMIN))
 
 
 def close_election(client: LinliClient, admin: SigningKey, election_id: str) -> Receipt:
-    return client.submit(sign_statement(EntryKind.ELECTION_CLOSED, election_id, {}, admin, Role.ADMIN))
+    snap = client.election(election_id)
+    return client.submit(_statement(snap, EntryKind.ELECTION_CLOSED, {}, admin, Role.ADMIN))
 
 
 def build_vote(context: ElectionContext, credential: SigningKey | AnonymousCredential, choice: str) -> bytes:
@@ -191,39 +221,102 @@ def build_vote(context: ElectionContext, credential: SigningKey | AnonymousCrede
 
 
 def cast_referendum_vote(
-    client: LinliClient, election_id: str, credential: SigningKey | AnonymousCredential, choice: str
+    client: LinliClient,
+    election_id: str,
+    credential: SigningKey | AnonymousCredential,
+    choice: str,
+    *,
+    expect: str | None = None,
 ) -> Receipt:
-    context = client.election(election_id).context
+    """§P10.1 then §P6: verify the election (``expect``: the notice board's fingerprint), encrypt to its verified key,
+    cast, and check the receipt."""
+    return cast_vote(client, client.election(election_id, expect=expect), credential, choice)
+
+
+def cast_vote(
+    client: LinliClient, snap: ElectionSnapshot, credential: SigningKey | AnonymousCredential, choice: str
+) -> Receipt:
+    """Encrypt to the key of an election this client has verified (:meth:`LinliClient.election`), cast, check the
+    receipt."""
+    context = snap.context
     if context is None:
         raise UsageError("the election has no key yet")
-    return client.cast_ballot(election_id, build_vote(context, credential, choice))
+    return client.cast_ballot(context.election_id, build_vote(context, credential, choice))
+
+
+def verify_for_decryption(
+    client: LinliClient,
+    election_id: str,
+    *,
+    expect: str | None = None,
+    workers: int | None = None,
+    snap: ElectionSnapshot | None = None,
+) -> Report:
+    """§P8.1 at a trustee: fetch the record and re-run the verifier's steps up to the aggregation (every checkpoint,
+    the log, the set-up, every ballot's rules and proofs, the tally); raise unless all of them pass."""
+    snap = snap or client.election(election_id, expect=expect)
+    verifier, _ = client.log_verifier(election_id)
+    report = verify_record(
+        export_record(client, election_id),
+        expected_log_key=verifier.to_vkey(),
+        expected_fingerprint=snap.fingerprint,
+        min_modulus_bits=client.min_modulus_bits,
+        workers=workers,
+    )
+    for step in report.steps[:7]:
+        if not step.passed:
+            reason = step.errors[0] if step.errors else step.detail
+            raise ElectionInvalid(
+                f"the log does not verify up to the tally: step {step.number} ({step.title}): {reason}"
+            )
+    state = report.state
+    if state is None or state.phase is not Phase.CLOSED or not state.tally:
+        raise UsageError("the election is not tallied yet (or already published)")
+    return report
+
+
+def _check_trustee(context: ElectionContext | None, trustee_key: SigningKey, share: threshold.KeyShare) -> None:
+    if context is None:
+        raise UsageError("the election has no key yet")
+    if context.public_key != share.public_key:
+        raise UsageError("this key share is not for this election's key")
+    if context.definition.trustee(share.index).key != trustee_key.public_key:
+        raise UsageError(f"this identity key is not trustee {share.index}'s")
 
 
 def submit_decryption_share(
-    client: LinliClient, trustee_key: SigningKey, share: threshold.KeyShare, election_id: str
+    client: LinliClient,
+    trustee_key: SigningKey,
+    share: threshold.KeyShare,
+    election_id: str,
+    *,
+    expect: str | None = None,
+    workers: int | None = None,
+    snap: ElectionSnapshot | None = None,
+    verified: Report | None = None,
 ) -> Receipt:
-    snap = client.election(election_id)
-    if snap.context is None or not snap.info.tally:
-        raise UsageError("the election has not been tallied yet")
-    if snap.context.public_key != share.public_key:
-        raise UsageError("this key share is not for this election's key")
-    trustee = snap.definition.trustee(share.index)
-    if trustee.key != trustee_key.public_key:
-        raise UsageError(f"this identity key is not trustee {share.index}'s")
-    tally_entry = Entry.from_bytes(bytes(snap.info.tally))
-    nb = snap.definition.modulus_bits // 8
-    tally = [int.from_bytes(bytes.fromhex(c), "big") for c in tally_entry.body["ciphertexts"]]
-    if any(len(c) != 4 * nb for c in tally_entry.body["ciphertexts"]):
-        raise UsageError("malformed tally from the server")
-    shares = make_trustee_shares(snap.context, share, tally)
-    body = shares.to_json(snap.context)
-    entry = sign_statement(EntryKind.DECRYPTION_SHARE, election_id, body, trustee_key, Role.TRUSTEE, share.index)
+    """§P8 at a trustee: decrypt only the real tally — the one the trustee recomputed from the verified log
+    (:func:`verify_for_decryption`, or ``verified`` if the caller has just run it), never a ciphertext the server
+    names; the share statement names the tree head it was computed from."""
+    if verified is None:
+        snap = snap or client.election(election_id, expect=expect)
+        _check_trustee(snap.context, trustee_key, share)
+        verified = verify_for_decryption(client, election_id, workers=workers, snap=snap)
+    report = verified
+    state = report.state
+    assert state is not None  # verify_for_decryption checked it
+    context = state.require_context()
+    if context.election_id != election_id:
+        raise UsageError(f"the verified record is of election {context.election_id}, not {election_id}")
+    _check_trustee(context, trustee_key, share)
+    shares = make_trustee_shares(context, share, state.tally)
+    entry = state.statement(EntryKind.DECRYPTION_SHARE, shares.to_json(context), trustee_key, Role.TRUSTEE, share.index)
     return client.submit(entry)
 
 
 def export_record(client: LinliClient, election_id: str) -> Record:
     """Fetch the record: the kept checkpoints, then exactly the entries the latest of them covers."""
-    verifier, _ = client.log_verifier()
+    verifier, _ = client.log_verifier(election_id)
     notes = client.checkpoints(election_id)
     if not notes:
         raise UsageError(f"election {election_id} has no checkpoint")

@@ -1,22 +1,32 @@
-"""A typed Python client for the Linli gRPC service. It takes a channel; it never trusts what it is told:
-receipts are checked against the server's signed checkpoint and the inclusion proof (docs/protocol.md §P10)."""
+"""A typed Python client for the Linli gRPC service. It takes a channel; it never trusts what it is told
+(docs/protocol.md §P10):
+
+* the election it acts on is replayed from the log's set-up entries through the same election rules the server and
+  the verifier use (signatures, roll, key and modulus proof, issuances), those entries are checked to be a prefix of
+  the log a signed checkpoint commits to, and the election's fingerprint is compared with the expected one (or pinned
+  on first use) — :meth:`LinliClient.election`;
+* the log's checkpoint key is compared with the expected or pinned one;
+* receipts are checked against the signed checkpoint and the inclusion proof, later against the grown log.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
 
-from client.errors import ReceiptInvalid, ServerRejected
+from client.errors import ElectionInvalid, ElectionMismatch, ReceiptInvalid, ServerRejected
+from client.pins import PinStore
 from crypto import merkle
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
-from voting.election import ElectionContext, ElectionDefinition, key_from_json
+from voting.election import ElectionContext, ElectionDefinition, fingerprint, parse_fingerprint
 from voting.encoding import parse
+from voting.errors import VotingError
 from voting.records import Entry, EntryKind
+from voting.state import ElectionState
 from wire import linli_pb2 as pb
 from wire import linli_pb2_grpc as pb_grpc
 
@@ -75,9 +85,25 @@ class Receipt:
 
 @dataclass(frozen=True, slots=True)
 class ElectionSnapshot:
-    info: pb.ElectionInfo
-    definition: ElectionDefinition
-    context: ElectionContext | None
+    """An election as this client has verified it (§P10.1)."""
+
+    info: pb.ElectionInfo  # the server's counters: for display only, not verified
+    state: ElectionState  # the log's set-up entries (up to the first ballot), replayed through the election rules
+    checkpoint: Checkpoint  # the signed checkpoint whose log the replayed entries are a prefix of
+    fingerprint: str  # of the verified election hash: what the notice board shows
+    first_use: bool  # nothing was expected or pinned: the fingerprint was pinned now and must be compared by hand
+
+    @property
+    def definition(self) -> ElectionDefinition:
+        return self.state.require_definition()
+
+    @property
+    def context(self) -> ElectionContext | None:
+        return self.state.context
+
+    @property
+    def election_hash(self) -> bytes:
+        return self.state.election_hash
 
 
 def _call(fn: Callable[..., T], request: Any, timeout: float) -> T:
@@ -94,21 +120,45 @@ def _receipt(r: pb.Receipt) -> Receipt:
 
 
 class LinliClient:
-    def __init__(self, channel: grpc.Channel, *, timeout: float = 60.0) -> None:
+    """``log_key``: the expected checkpoint key (a signed-note verifier key); without it the key is taken from the
+    server and checked against ``pins``. ``pins`` remembers each election's fingerprint and log key (in memory
+    unless given a file). ``min_modulus_bits``: the smallest Paillier modulus this client accepts."""
+
+    def __init__(
+        self,
+        channel: grpc.Channel,
+        *,
+        timeout: float = 60.0,
+        log_key: str | None = None,
+        pins: PinStore | None = None,
+        min_modulus_bits: int = 3072,
+    ) -> None:
         self._stub = pb_grpc.LinliStub(channel)
         self.timeout = timeout
+        self.pins = pins if pins is not None else PinStore()
+        self.min_modulus_bits = min_modulus_bits
+        self._expected_log_key = log_key
         self._verifier: NoteVerifier | None = None
         self._prefix = ""
 
     def server_info(self) -> pb.ServerInfo:
         return _call(self._stub.GetServerInfo, pb.ServerInfoRequest(), self.timeout)
 
-    def log_verifier(self) -> tuple[NoteVerifier, str]:
-        """The server's checkpoint key (trust on first use unless pinned by the caller) and origin prefix."""
+    def log_verifier(self, election_id: str | None = None) -> tuple[NoteVerifier, str]:
+        """The server's checkpoint key and origin prefix; the key must be the expected one, or the one pinned for
+        ``election_id`` (§P10.1)."""
         if self._verifier is None:
             info = self.server_info()
-            self._verifier = NoteVerifier.from_vkey(info.verifier_key)
-            self._prefix = info.log_origin_prefix
+            try:
+                verifier = NoteVerifier.from_vkey(info.verifier_key)
+            except CryptoError as e:
+                raise ElectionInvalid(f"the server's log key is malformed: {e}") from e
+            if self._expected_log_key is not None and info.verifier_key != self._expected_log_key:
+                raise ElectionMismatch("the server's log key is not the expected one (--log-key)")
+            self._verifier, self._prefix = verifier, info.log_origin_prefix
+        pin = self.pins.get(election_id) if election_id else None
+        if pin is not None and pin.log_key != self._verifier.to_vkey():
+            raise ElectionMismatch(f"the log of election {election_id} is signed by another key than the pinned one")
         return self._verifier, self._prefix
 
     def origin(self, election_id: str) -> str:
@@ -118,26 +168,67 @@ class LinliClient:
     def list_elections(self) -> list[str]:
         return list(_call(self._stub.ListElections, pb.ListElectionsRequest(), self.timeout).election_ids)
 
-    def election(self, election_id: str) -> ElectionSnapshot:
+    def election(self, election_id: str, *, expect: str | None = None) -> ElectionSnapshot:
+        """§P10.1: verify the election before acting on it, and return it.
+
+        1. the latest checkpoint is signed by the expected (or pinned) log key and names this election's log;
+        2. the log's entries up to the first ballot (definition, roll, key, issuances, opening) are replayed through
+           :class:`voting.state.ElectionState` — every signature, the key's modulus proof, every rule;
+        3. those entries are a prefix of the checkpoint's log (RFC 9162 consistency proof);
+        4. the election's fingerprint equals ``expect``, or the pinned one; with neither, it is pinned now
+           (``first_use``) and the caller must tell the user to compare it with the notice board.
+
+        Raises ElectionInvalid, ElectionMismatch or ReceiptInvalid; never returns an election it has not checked.
+        """
         info = _call(self._stub.GetElection, pb.ElectionRef(election_id=election_id), self.timeout)
-        created = Entry.from_bytes(bytes(info.definition))
-        definition = ElectionDefinition.from_json(created.body["election"])
-        context = None
-        if info.public_key:
-            key_entry = Entry.from_bytes(bytes(info.public_key))
-            pk = key_from_json(key_entry.body["public_key"], definition)
-            context = ElectionContext(
-                definition,
-                pk,
-                hashlib.sha256(bytes(info.definition)).digest(),
-                hashlib.sha256(bytes(info.public_key)).digest(),
+        verifier, _ = self.log_verifier(election_id)
+        cp = self.checkpoint(election_id)
+        state = ElectionState(min_modulus_bits=self.min_modulus_bits)
+        try:
+            self._replay_setup(election_id, state, cp.size)
+        except VotingError as e:
+            raise ElectionInvalid(f"election {election_id} does not verify at entry {state.size}: {e}") from e
+        if state.size == 0 or state.definition is None:
+            raise ElectionInvalid(f"the log of election {election_id} has no election definition")
+        try:
+            if state.size == cp.size:
+                if state.tree.root() != cp.root_hash:
+                    raise CryptoError("the entries do not hash to the checkpoint's root")
+            else:
+                req = pb.ConsistencyProofRequest(election_id=election_id, size1=state.size, size2=cp.size)
+                proof = _call(self._stub.GetConsistencyProof, req, self.timeout).proof
+                merkle.verify_consistency(state.size, cp.size, list(proof), state.tree.root(), cp.root_hash)
+        except CryptoError as e:
+            raise ReceiptInvalid(f"the election's entries are not in the log the checkpoint signs: {e}") from e
+        fp = fingerprint(state.election_hash)
+        if expect is not None and parse_fingerprint(expect) != fp:
+            raise ElectionMismatch(
+                f"election {election_id} has fingerprint {fp}, not the expected {parse_fingerprint(expect)}: this is "
+                "not the election on the notice board"
             )
-        return ElectionSnapshot(info, definition, context)
+        first_use = self.pins.check(election_id, fp, verifier.to_vkey()) and expect is None
+        return ElectionSnapshot(info, state, cp, fp, first_use)
+
+    def _replay_setup(self, election_id: str, state: ElectionState, size: int) -> None:
+        while state.size < size:
+            req = pb.EntriesRequest(election_id=election_id, start=state.size)
+            page = _call(self._stub.GetEntries, req, self.timeout).entries
+            if not page:
+                raise ElectionInvalid("the server stopped serving entries before the checkpoint's size")
+            for data in page[: size - state.size]:
+                entry = Entry.from_bytes(bytes(data))
+                if entry.kind is EntryKind.BALLOT:
+                    return
+                if state.size == 0 and entry.election_id != election_id:
+                    raise ElectionInvalid(f"the server answered with the log of election {entry.election_id!r}")
+                if entry.to_bytes() != bytes(data):
+                    raise ElectionInvalid(f"entry {state.size} is not in canonical form")
+                state.apply(entry)
 
     # -- appends: each returns a verified receipt ------------------------------------------------------------
     def _append(self, fn: Callable[..., pb.Receipt], request: Any, election_id: str, entry: bytes | None) -> Receipt:
         receipt = _receipt(_call(fn, request, self.timeout))
-        verifier, _ = self.log_verifier()
+        verifier, _ = self.log_verifier(election_id)
         receipt.verify(verifier, self.origin(election_id), entry)
         return receipt
 
@@ -163,7 +254,7 @@ class LinliClient:
     # -- the log -------------------------------------------------------------------------------------------------
     def checkpoint(self, election_id: str) -> Checkpoint:
         note = _call(self._stub.GetCheckpoint, pb.CheckpointRequest(election_id=election_id), self.timeout).note
-        verifier, _ = self.log_verifier()
+        verifier, _ = self.log_verifier(election_id)
         try:
             cp = open_checkpoint(bytes(note), verifier)
         except CryptoError as e:
@@ -191,7 +282,7 @@ class LinliClient:
 
     def check_receipt(self, receipt: Receipt, entry: bytes | None = None) -> Checkpoint:
         """§P10.3: the receipt's entry is still in today's log: inclusion at the old size + consistency to now."""
-        verifier, _ = self.log_verifier()
+        verifier, _ = self.log_verifier(receipt.election_id)
         old = receipt.verify(verifier, self.origin(receipt.election_id), entry)
         new = self.checkpoint(receipt.election_id)
         req = pb.ConsistencyProofRequest(election_id=receipt.election_id, size1=old.size, size2=new.size)

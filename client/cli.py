@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,8 +15,8 @@ from pathlib import Path
 import grpc
 
 from client import actions
-from client.api import LinliClient, Receipt
-from client.errors import ClientError, ReceiptInvalid, ServerRejected, UsageError
+from client.api import ElectionSnapshot, LinliClient, Receipt
+from client.errors import ClientError, ElectionInvalid, ElectionMismatch, ReceiptInvalid, ServerRejected, UsageError
 from client.keystore import (
     credential_kind,
     load_json,
@@ -27,6 +28,7 @@ from client.keystore import (
     save_signing_key,
     save_typed,
 )
+from client.pins import PinStore
 from client.record import read_record, write_record
 from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError
@@ -47,8 +49,36 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 ANON_CREDENTIAL = "linli-anonymous-credential"
 
 
+def _pins_path(args: argparse.Namespace) -> Path:
+    if args.pins:
+        return Path(args.pins)
+    return Path(os.environ.get("LINLI_PINS") or Path.home() / ".config" / "linli" / "pins.json")
+
+
 def _client(args: argparse.Namespace) -> LinliClient:
-    return LinliClient(grpc.insecure_channel(args.server), timeout=args.timeout)
+    return LinliClient(
+        grpc.insecure_channel(args.server),
+        timeout=args.timeout,
+        log_key=args.log_key,
+        pins=PinStore(_pins_path(args)),
+        min_modulus_bits=args.min_modulus_bits,
+    )
+
+
+def _election(args: argparse.Namespace, client: LinliClient | None = None) -> ElectionSnapshot:
+    """The verified election (§P10.1); says so when its fingerprint was pinned on first use."""
+    snap = (client or _client(args)).election(args.election, expect=args.expect)
+    _say_fingerprint(snap)
+    return snap
+
+
+def _say_fingerprint(snap: ElectionSnapshot) -> None:
+    if snap.first_use:
+        print(
+            f"election {snap.definition.election_id}: fingerprint {snap.fingerprint}, pinned on first use — compare "
+            "it with the notice board (or pass --expect FINGERPRINT)",
+            file=sys.stderr,
+        )
 
 
 def _print_receipt(receipt: Receipt, what: str) -> None:
@@ -136,6 +166,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     report = verify_record(
         record,
         expected_log_key=args.log_key,
+        expected_fingerprint=args.expect,
         min_modulus_bits=args.min_modulus_bits,
         workers=args.workers,
         progress=progress,
@@ -177,8 +208,9 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def cmd_admin_create(args: argparse.Namespace) -> int:
     admin = load_signing_key(Path(args.key))
     trustee_keys = [_hex_key(k, "--trustee-key") for k in args.trustee_key]
+    client = _client(args)
     _, receipt = actions.create_election(
-        _client(args),
+        client,
         admin,
         election_id=args.election,
         title=args.title,
@@ -198,6 +230,8 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
         major=args.major,
     )
     _print_receipt(receipt, f"election {args.election} created")
+    snap = client.election(args.election)
+    print(f"fingerprint {snap.fingerprint}: post it on the notice board; every client compares it (--expect)")
     return EXIT_OK
 
 
@@ -253,7 +287,7 @@ def cmd_admin_close(args: argparse.Namespace) -> int:
 
 def cmd_admin_publish(args: argparse.Namespace) -> int:
     client = _client(args)
-    snap = client.election(args.election)
+    snap = _election(args, client)
     if not snap.info.result:
         raise UsageError(
             f"no result yet: {snap.info.phase}; the result is published when the quorum of trustees has decrypted"
@@ -279,7 +313,8 @@ def _load_credential(path: Path) -> SigningKey | AnonymousCredential:
 
 def cmd_voter_vote(args: argparse.Namespace) -> int:
     credential = _load_credential(Path(args.credential))
-    receipt = actions.cast_referendum_vote(_client(args), args.election, credential, args.choice)
+    client = _client(args)
+    receipt = actions.cast_vote(client, _election(args, client), credential, args.choice)
     save_json(Path(args.receipt), {"type": "linli-receipt", **receipt.to_json()})
     _print_receipt(receipt, "ballot cast")
     print(f"receipt saved to {args.receipt}; check it later with: linli voter check-receipt --receipt {args.receipt}")
@@ -302,7 +337,8 @@ def cmd_registrar_bbs_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_voter_request(args: argparse.Namespace) -> int:
-    request = request_credential(args.election)
+    snap = _election(args)  # the credential is bound to the verified election instance
+    request = request_credential(args.election, snap.election_hash)
     save_typed(Path(args.state), "linli-credential-request", request.to_json())
     save_json(
         Path(args.out), {"commitment": request.commitment.hex(), "election": args.election, "type": "linli-commitment"}
@@ -331,7 +367,10 @@ def cmd_registrar_issue_anonymous(args: argparse.Namespace) -> int:
 def cmd_voter_finish(args: argparse.Namespace) -> int:
     request = CredentialRequest.from_json(load_typed(Path(args.state), "linli-credential-request"))
     issued = IssuedCredential.from_json(load_typed(Path(args.response), "linli-issued-credential"))
-    snap = _client(args).election(request.election_id)
+    snap = _client(args).election(request.election_id, expect=args.expect)
+    _say_fingerprint(snap)
+    if snap.election_hash != request.election_hash:
+        raise ElectionMismatch("the credential request was made for another instance of this election")
     credential = finish_credential(request, snap.definition.credential_key, issued)
     save_typed(Path(args.out), ANON_CREDENTIAL, credential.to_json())
     print(f"anonymous credential for {request.election_id} saved to {args.out} (export: copy this file)")
@@ -370,16 +409,19 @@ def cmd_trustee_decrypt(args: argparse.Namespace) -> int:
     election_id, share = load_share(Path(args.share))
     if election_id != args.election:
         raise UsageError(f"{args.share} is a key share for election {election_id}, not {args.election}")
-    receipt = actions.submit_decryption_share(_client(args), identity, share, args.election)
+    client = _client(args)
+    snap = _election(args, client)
+    receipt = actions.submit_decryption_share(client, identity, share, args.election, snap=snap)
     _print_receipt(receipt, f"decryption share of trustee {share.index} accepted")
     return EXIT_OK
 
 
 # -- everyone -------------------------------------------------------------------------------------------------------
 def cmd_status(args: argparse.Namespace) -> int:
-    snap = _client(args).election(args.election)
+    snap = _election(args)
     i, d = snap.info, snap.definition
     print(f"{d.election_id}: {d.title}\n  {d.question}")
+    print(f"  fingerprint {snap.fingerprint}")
     print(
         f"  phase {i.phase}; roll {i.roll_size}; credentials {i.credentials_issued}; "
         f"ballots cast {i.ballots_cast}, counted {i.ballots_counted}; log size {i.tree_size}"
@@ -421,6 +463,14 @@ def _parser() -> argparse.ArgumentParser:
     def server_opts(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--server", default="127.0.0.1:50051", help="host:port of the Linli service")
         sp.add_argument("--timeout", type=float, default=120.0, help="seconds per call")
+        sp.add_argument(
+            "--expect", default=None, metavar="FINGERPRINT", help="the election's fingerprint from the notice board"
+        )
+        sp.add_argument("--log-key", default=None, help="require this signed-note verifier key for the log")
+        sp.add_argument(
+            "--pins", default=None, help="pinned fingerprints and log keys (default $LINLI_PINS or ~/.config/linli)"
+        )
+        sp.add_argument("--min-modulus-bits", type=int, default=2048, help="smallest election key accepted")
 
     s = sub.add_parser("serve", help="run the gRPC service")
     s.add_argument("--listen", default="127.0.0.1:50051")
@@ -447,6 +497,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("record")
     s.add_argument("--json", action="store_true")
     s.add_argument("--log-key", default=None, help="require this signed-note verifier key for the log")
+    s.add_argument(
+        "--expect", default=None, metavar="FINGERPRINT", help="require this election fingerprint (the notice board's)"
+    )
     s.add_argument("--min-modulus-bits", type=int, default=2048)
     s.add_argument("--workers", type=int, default=None)
     s.set_defaults(func=cmd_verify)
@@ -552,6 +605,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--receipt", required=True, help="where to save the receipt")
     v.set_defaults(func=cmd_voter_vote)
     v = voter.add_parser("request-credential", help="start an anonymous credential: commit to a fresh secret")
+    server_opts(v)
     v.add_argument("--election", required=True)
     v.add_argument("--out", required=True, help="the request to give the registrar")
     v.add_argument("--state", required=True, help="the secrets to keep on this device")
@@ -585,7 +639,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ServerRejected as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_UNAVAILABLE if e.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED") else EXIT_FAILED
-    except ReceiptInvalid as e:
+    except (ReceiptInvalid, ElectionInvalid, ElectionMismatch) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILED
     except (UsageError, VotingError, CryptoError, ClientError, ValueError) as e:

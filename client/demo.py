@@ -28,7 +28,6 @@ from crypto.ed25519 import SigningKey
 from crypto.note import NoteSigner
 from voting.credentials import AnonymousCredential, finish_credential, issue_credential, request_credential
 from voting.election import ElectionContext, ElectionKind, EligibilityMode
-from voting.records import EntryKind, Role, sign_statement
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -57,12 +56,12 @@ def _build(args: tuple[ElectionContext, Any, str]) -> bytes:
     return actions.build_vote(context, cred, choice)
 
 
-def _anonymous_credential(args: tuple[str, bytes, int]) -> AnonymousCredential:
+def _anonymous_credential(args: tuple[str, bytes, bytes, int]) -> AnonymousCredential:
     """One voter's device and the registrar: request, blind signature, finish (§P5.2). The demo computes the
     registrar's blind signature here too, only to use every core; the caller logs the issuance."""
-    election_id, bbs_sk, weight = args
-    request = request_credential(election_id)
-    issued = issue_credential(bbs_sk, election_id, request.commitment, weight)
+    election_id, election_hash, bbs_sk, weight = args
+    request = request_credential(election_id, election_hash)
+    issued = issue_credential(bbs_sk, election_hash, request.commitment, weight)
     return finish_credential(request, bbs.sk_to_pk(bbs_sk), issued)
 
 
@@ -172,7 +171,7 @@ def run_demo(
         url = db_url or f"sqlite:///{Path(tmp) / 'linli.db'}"
         with embedded_server(url, min_modulus_bits=min(modulus_bits, 3072)) as (address, _service):
             channel = grpc.insecure_channel(address)
-            client = LinliClient(channel)
+            client = LinliClient(channel, min_modulus_bits=min(modulus_bits, 2048))
             admin, registrar = SigningKey.generate(), SigningKey.generate()
             trustees = [SigningKey.generate() for _ in range(5)]
             with _phase(timings, "create election", out):
@@ -203,9 +202,10 @@ def run_demo(
             roll = [f"unit-{i + 1:05d}" for i in range(voters)]
             with _phase(timings, f"roll and {eligibility.value} credential issuance", out):
                 actions.publish_roll(client, admin, election_id, roll, areas)
+                snap = client.election(election_id)  # the devices and the registrar verify the election once each
                 credentials: list[Any]
                 if anonymous:
-                    jobs_c = [(election_id, bbs_sk, area) for area in areas]
+                    jobs_c = [(election_id, snap.election_hash, bbs_sk, area) for area in areas]
                     credentials = _parallel(_anonymous_credential, jobs_c, workers, "blind issuance", progress, out)
                 else:
                     credentials = [SigningKey.generate() for _ in roll]
@@ -217,12 +217,9 @@ def run_demo(
                     leave=False,
                 ):
                     if anonymous:  # the registrar logs the roll entry only (no credential material)
-                        body = {"roll_id": roll_id}
-                        client.submit(
-                            sign_statement(EntryKind.CREDENTIAL_ISSUED, election_id, body, registrar, Role.REGISTRAR)
-                        )
+                        actions.log_anonymous_issuance(client, registrar, snap, roll_id)
                     else:
-                        actions.issue_credential(client, registrar, election_id, roll_id, cred.public_key)
+                        actions.issue_credential(client, registrar, election_id, roll_id, cred.public_key, snap=snap)
                 actions.open_election(client, admin, election_id)
             context = client.election(election_id).context
             assert context is not None
@@ -248,8 +245,11 @@ def run_demo(
                 actions.close_election(client, admin, election_id)
             quorum = sorted(rng.sample(range(5), 3))
             with _phase(timings, f"decryption by trustees {[q + 1 for q in quorum]}", out):
+                # Each trustee re-verifies the log up to the tally before decrypting (§P8.1); on this one machine
+                # the demo runs that verification once for the three of them.
+                verified = actions.verify_for_decryption(client, election_id, workers=workers)
                 for q in quorum:
-                    actions.submit_decryption_share(client, trustees[q], shares[q], election_id)
+                    actions.submit_decryption_share(client, trustees[q], shares[q], election_id, verified=verified)
             with _phase(timings, "export record", out):
                 write_record(out_dir, actions.export_record(client, election_id))
             channel.close()

@@ -4,13 +4,15 @@
 
     ClientError
      ├── ServerRejected     the server answered with a gRPC error status (code and message kept)
-     ├── ReceiptInvalid     a receipt whose checkpoint signature or inclusion proof does not hold
+     ├── ReceiptInvalid     a receipt or checkpoint whose signature, inclusion or consistency proof does not hold
+     ├── ElectionInvalid    the election the server serves does not verify (signatures, key, modulus proof, log)
+     ├── ElectionMismatch   a verified election or log key other than the expected (--expect) or pinned one
      └── UsageError         bad command-line input or keystore contents
 """
 
 from __future__ import annotations
 
-__all__ = ["ClientError", "ReceiptInvalid", "ServerRejected", "UsageError"]
+__all__ = ["ClientError", "ElectionInvalid", "ElectionMismatch", "ReceiptInvalid", "ServerRejected", "UsageError"]
 
 
 class ClientError(Exception):
@@ -29,4 +31,12 @@ class ReceiptInvalid(ClientError):
 
 
 class UsageError(ClientError):
+    pass
+
+
+class ElectionInvalid(ClientError):
+    pass
+
+
+class ElectionMismatch(ClientError):
     pass

@@ -32,7 +32,7 @@ from crypto.bls12_381 import g1_from_bytes, g1_to_bytes
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
 from voting.ballot import EncryptedBallot, check_ballots
-from voting.election import ElectionContext, ElectionDefinition, ElectionKind
+from voting.election import ElectionContext, ElectionDefinition, ElectionKind, fingerprint, parse_fingerprint
 from voting.errors import OutcomeMismatch, VotingError
 from voting.records import Entry, EntryKind
 from voting.state import ElectionState, Phase
@@ -97,6 +97,8 @@ class Report:
     options: tuple[str, ...] = ()
     outcome: str = ""
     totals_text: str = ""
+    fingerprint: str = ""  # of the replayed election: compare it with the notice board (§P10.1)
+    state: ElectionState | None = None  # the replayed election state (as far as the log verified)
 
     @property
     def passed(self) -> bool:
@@ -105,6 +107,7 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {
             "election": self.election_id,
+            "fingerprint": self.fingerprint,
             "options": list(self.options),
             "outcome": self.outcome,
             "passed": self.passed,
@@ -114,6 +117,8 @@ class Report:
 
     def render(self) -> str:
         lines = [f"Verification of election {self.election_id}"]
+        if self.fingerprint:
+            lines.append(f"Fingerprint {self.fingerprint} (compare it with the one on the notice board)")
         for s in self.steps:
             mark = "PASS" if s.passed else "FAIL"
             lines.append(f"{s.number:>2}. [{mark}] {s.title}" + (f" — {s.detail}" if s.detail else ""))
@@ -167,6 +172,7 @@ def verify_record(
     record: Record,
     *,
     expected_log_key: str | None = None,
+    expected_fingerprint: str | None = None,
     min_modulus_bits: int = 2048,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -244,12 +250,25 @@ def verify_record(
             steps[step].fail(f"entry {i} ({entry.kind.value}): {e}")
             failed_at = step
             break
+    report.state = state
+    if state.election_hash:
+        report.fingerprint = fingerprint(state.election_hash)
+        if expected_fingerprint is not None and parse_fingerprint(expected_fingerprint) != report.fingerprint:
+            steps[4].fail(
+                f"the election's fingerprint is {report.fingerprint}, not the expected {expected_fingerprint}: "
+                "this is not the election on the notice board"
+            )
+            failed_at = 4 if failed_at is None else min(failed_at, 4)
+    elif expected_fingerprint is not None:
+        steps[4].fail("the record has no election definition to compare the fingerprint with")
     reached = failed_at or 11
     for n in (4, 5, 7, 8, 9, 10):
         if n < reached and not steps[n].errors:
             steps[n].passed = True
     if failed_at is None and state.phase is not Phase.PUBLISHED:
-        for n in (7, 8, 9, 10):
+        # Evidence that is missing fails its step; a tallied record still shows a passed aggregation (§P8.1: what a
+        # trustee checks before decrypting).
+        for n in (8, 9, 10) if state.tally else (7, 8, 9, 10):
             if steps[n].passed:
                 steps[n].passed = False
                 steps[n].fail(f"the record ends before the result (election is {state.phase.value})")

@@ -170,7 +170,15 @@ class AnonymousCredential:
     @classmethod
     def from_json(cls, obj: JSON) -> AnonymousCredential:
         """Import: parse and re-verify the signature, so a corrupted file is caught before voting."""
-        fields = {"election", "election_hash", "issuer_key", "nym_secrets", "secret_prover_blind", "signature", "weight"}
+        fields = {
+            "election",
+            "election_hash",
+            "issuer_key",
+            "nym_secrets",
+            "secret_prover_blind",
+            "signature",
+            "weight",
+        }
         exact_keys(obj, fields, "credential")
         nyms = get(obj, "nym_secrets", list, "credential")
         if len(nyms) != NYM_LENGTH:

@@ -376,7 +376,9 @@ def parse_fingerprint(text: str) -> str:
     """A fingerprint as typed by a person (any case, spaces or dashes anywhere) in its canonical form."""
     compact = "".join(ch for ch in text.upper() if ch not in " -\t")
     if len(compact) != _FINGERPRINT_CHARS or any(ch not in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for ch in compact):
-        raise InvalidEncoding(f"a fingerprint is {_FINGERPRINT_CHARS} characters of A-Z and 2-7, e.g. K7QXM-2D4NA-WB6RT-YH3CE")
+        raise InvalidEncoding(
+            f"a fingerprint is {_FINGERPRINT_CHARS} characters of A-Z and 2-7, e.g. K7QXM-2D4NA-WB6RT-YH3CE"
+        )
     return "-".join(compact[i : i + 5] for i in range(0, _FINGERPRINT_CHARS, 5))
 
 

@@ -165,22 +165,18 @@ class ElectionState:
         """
         if self.phase is not Phase.EMPTY and entry.election_id != self.require_definition().election_id:
             raise InvalidStatement(f"entry for election {entry.election_id!r} in the log of another election")
-        handler = {
+        handlers: dict[EntryKind, Callable[[Entry], Callable[[], None]]] = {
             EntryKind.ELECTION_CREATED: self._created,
             EntryKind.ROLL_PUBLISHED: self._roll,
             EntryKind.KEY_PUBLISHED: self._key,
             EntryKind.CREDENTIAL_ISSUED: self._credential,
             EntryKind.ELECTION_OPENED: self._opened,
-            EntryKind.BALLOT: self._ballot,
             EntryKind.ELECTION_CLOSED: self._closed,
             EntryKind.TALLY: self._tally,
             EntryKind.DECRYPTION_SHARE: self._share,
             EntryKind.RESULT: self._result,
-        }[entry.kind]
-        if entry.kind is EntryKind.BALLOT:
-            commit = self._ballot(entry, ballot)
-        else:
-            commit = handler(entry)  # type: ignore[operator]
+        }
+        commit = self._ballot(entry, ballot) if entry.kind is EntryKind.BALLOT else handlers[entry.kind](entry)
         leaf = merkle.leaf_hash(entry.to_bytes())
         size = self.size
 
@@ -230,7 +226,9 @@ class ElectionState:
         if head:
             log_head = LogHead.from_json(body.get("log_head"), f"{what}.log_head")
             if log_head.size > self.size:
-                raise InvalidStatement(f"{what} names a tree head of size {log_head.size}, beyond the log's {self.size}")
+                raise InvalidStatement(
+                    f"{what} names a tree head of size {log_head.size}, beyond the log's {self.size}"
+                )
             if self.tree.root(log_head.size) != log_head.root:
                 raise InvalidStatement(f"{what} names a tree head that is not a prefix of this log (split view)")
             rest["log_head"] = log_head.size

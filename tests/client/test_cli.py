@@ -133,7 +133,7 @@ def test_election_by_hand(server_address: str, tmp_path: Path, capsys: pytest.Ca
         "--share",
         str(tmp_path / "shares" / "hand-made.trustee-2.share.json"),
     )
-    assert code == 2 and "not trustee 2" in err  # wrong identity key for that share
+    assert code == 2 and "not trustee 2" in err, err  # wrong identity key for that share
     for t in (1, 3):
         code, _, err = run(
             capsys,
@@ -301,6 +301,7 @@ def test_anonymous_election_by_hand(server_address: str, tmp_path: Path, capsys:
             capsys,
             "voter",
             "request-credential",
+            *srv,
             *e,
             "--out",
             str(tmp_path / f"{unit}.req.json"),

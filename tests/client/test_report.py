@@ -107,7 +107,10 @@ def _headline(page: str) -> tuple[str, str]:
 def _self_contained(page: str) -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert '<meta charset="utf-8">' in page and 'name="viewport"' in page
-    assert "http://" not in page and "https://" not in page and "//" not in re.sub(r"<pre>.*?</pre>", "", page)
+    # no external resource: no URL scheme, and no protocol-relative reference in an attribute (base64 keys in the
+    # page's text may contain "//")
+    assert "http://" not in page and "https://" not in page
+    assert not re.search(r"""(src|href|url)\s*[=(]\s*["']?//""", re.sub(r"<pre>.*?</pre>", "", page))
     assert "<link" not in page and "src=" not in page.replace("src=x", "")  # only the escaped attack text
     assert "<svg" in page and "<script" not in page and "<img" not in page
 

@@ -21,7 +21,7 @@ from server.service import ElectionService, ServiceConfig
 from server.storage import make_engine
 from voting.election import RevotePolicy
 from voting.encoding import canonical, parse
-from voting.records import EntryKind, Role, sign_statement
+from voting.records import EntryKind, LogHead, Role, sign_statement
 from wire import linli_pb2 as pb
 
 BITS = 1024
@@ -48,7 +48,7 @@ def running(db_url: str) -> Iterator[Running]:
     signer = NoteSigner.generate("linli-test")
     server, service, port = _start(db_url, signer)
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    yield Running(LinliClient(channel, timeout=30), service, channel, db_url, signer)
+    yield Running(LinliClient(channel, timeout=30, min_modulus_bits=BITS), service, channel, db_url, signer)
     channel.close()
     server.stop(None)
     service.close()
@@ -109,7 +109,7 @@ def test_referendum_end_to_end_and_restart(running: Running) -> None:
     # A restart rebuilds the state from the log alone.
     server2, service2, port2 = _start(running.url, running.signer)
     try:
-        client2 = LinliClient(grpc.insecure_channel(f"127.0.0.1:{port2}"))
+        client2 = LinliClient(grpc.insecure_channel(f"127.0.0.1:{port2}"), min_modulus_bits=BITS)
         assert client2.election("grpc-test").info.ballots_cast == 4
         actions.close_election(client2, keys.admin, "grpc-test")
         for t in (5, 2, 4):
@@ -158,14 +158,22 @@ def test_bad_requests_get_precise_statuses(running: Running) -> None:
     client.cast_ballot("grpc-test", ballot)
     assert cast(ballot) == "ALREADY_EXISTS"  # replay
     assert cast(actions.build_vote(ctx, keys.voters[0], "no")) == "ALREADY_EXISTS"  # re-vote refused by policy
-    closing = sign_statement(EntryKind.ELECTION_CLOSED, "grpc-test", {}, stranger, Role.ADMIN)
+    snap = client.election("grpc-test")
+    bound = {"election_hash": snap.election_hash, "log_head": LogHead(snap.checkpoint.size, snap.checkpoint.root_hash)}
+    closing = sign_statement(EntryKind.ELECTION_CLOSED, "grpc-test", {}, stranger, Role.ADMIN, **bound)
     assert statement(stub.CloseElection, closing) == "PERMISSION_DENIED"  # not the admin
-    real_close = sign_statement(EntryKind.ELECTION_CLOSED, "grpc-test", {}, keys.admin, Role.ADMIN)
+    real_close = sign_statement(EntryKind.ELECTION_CLOSED, "grpc-test", {}, keys.admin, Role.ADMIN, **bound)
     assert statement(stub.OpenElection, real_close) == "PERMISSION_DENIED"  # wrong kind for the method
     forged = dataclasses.replace(real_close, signature=bytes(64))
     assert statement(stub.CloseElection, forged) == "PERMISSION_DENIED"  # bad signature
     early = sign_statement(
-        EntryKind.DECRYPTION_SHARE, "grpc-test", {"shares": [], "trustee": 1}, keys.trustees[0], Role.TRUSTEE, 1
+        EntryKind.DECRYPTION_SHARE,
+        "grpc-test",
+        {"shares": [], "trustee": 1},
+        keys.trustees[0],
+        Role.TRUSTEE,
+        1,
+        **bound,
     )
     assert statement(stub.SubmitDecryptionShare, early) == "FAILED_PRECONDITION"  # before the tally
     assert (

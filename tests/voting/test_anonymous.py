@@ -115,7 +115,9 @@ def test_credential_from_other_community_key_rejected(election) -> None:  # type
     foreign_sk = bbs.key_gen(b"another community's registrar key!")
     request = request_credential(election.election_id, election.state.election_hash)
     foreign = finish_credential(
-        request, bbs.sk_to_pk(foreign_sk), issue_credential(foreign_sk, election.state.election_hash, request.commitment)
+        request,
+        bbs.sk_to_pk(foreign_sk),
+        issue_credential(foreign_sk, election.state.election_hash, request.commitment),
     )
     with pytest.raises(NotEligible):
         build_referendum_ballot(election.context, 0, foreign)
@@ -148,7 +150,9 @@ def test_unlogged_credentials_cannot_outnumber_issuances(safe_primes_1024) -> No
     e = make_election(safe_primes_1024, voters=1, eligibility=ANON, election_id="anon-stuffing")
     request = request_credential(e.election_id, e.state.election_hash)
     ghost = finish_credential(
-        request, e.context.definition.credential_key, issue_credential(e.bbs_sk, e.state.election_hash, request.commitment)
+        request,
+        e.context.definition.credential_key,
+        issue_credential(e.bbs_sk, e.state.election_hash, request.commitment),
     )
     e.vote(0, 0)
     entry = Entry(EntryKind.BALLOT, e.election_id, build_referendum_ballot(e.context, 0, ghost).to_json(e.context))
