@@ -101,10 +101,16 @@ class _AdvisoryLock:
                 f" its advisory lock {key} is held"
             )
         self._conn: Connection | None = conn
+        self._key = key
 
     def release(self) -> None:
         if self._conn is not None:
-            self._conn.invalidate()  # end the session: PostgreSQL releases the lock with it
+            try:  # synchronously: a session's end is noticed by the backend a moment after the socket closes
+                self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
+                self._conn.commit()
+            except SQLAlchemyError:
+                pass  # the session is gone, and the lock with it
+            self._conn.invalidate()  # and end the session, so the pooled connection cannot carry the lock
             self._conn.close()
             self._conn = None
 
