@@ -47,8 +47,8 @@ VERSION = "0.1.0"
 MAX_PAGE_BYTES = 2 << 20
 MAX_PAGE_ENTRIES = 1000
 INT64_MAX = (1 << 63) - 1
-# The election id format of voting.election.ElectionDefinition, matched whole (tests/server/test_fuzz.py pins that
-# the two agree): anything else cannot name an election, so it never reaches a lookup or a query.
+# The election id format of voting.election.ElectionDefinition, matched whole (tests/server/test_hostile_input.py pins
+# that the two agree): anything else cannot name an election, so it never reaches a lookup or a query.
 ELECTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
 
 # The one table from errors to gRPC status codes (most specific first).
