@@ -427,8 +427,9 @@ def markdown(report: dict[str, Any]) -> str:
         'Notes: Linli\'s "verify one ballot" includes the Ed25519 eligibility signature; ElectionGuard has no '
         "eligibility check. The batch rows verify the ballots as the independent verifier does per chunk: "
         "`voting.ballot.check_ballots` (each ballot's eligibility evidence, all validity proofs as ONE "
-        "`verify_membership_batch`: one small-exponent combination, i.e. one full-length exponentiation mod n², for "
-        "the whole batch), total / batch size; ElectionGuard has no batch verification, so they are compared with "
+        "`verify_membership_batch`: every branch exactly modulo n, one full-length exponentiation mod n each, then "
+        "one small-exponent combination, i.e. one full-length exponentiation mod n², for the classes of the whole "
+        "batch), total / batch size; ElectionGuard has no batch verification, so they are compared with "
         "its single-ballot figure. The anonymous rows use BBS credentials with per-election pseudonyms (blind "
         "issuance); their ballot carries a BBS proof instead of a signature, and verification checks it: alone, "
         'with its own pairing check, or in a batch whose (Abar, Bbar) pairs share one pairing check ("pairing only '

@@ -17,8 +17,6 @@ from voting import credentials
 from voting.ballot import build_ballot
 from voting.credentials import AnonymousCredential, IssuedCredential
 from voting.election import (
-    AREA_DISCLOSURE_NOTICE,
-    REFERENDUM_OPTIONS,
     ElectionContext,
     ElectionDefinition,
     ElectionKind,
@@ -29,6 +27,7 @@ from voting.election import (
     fingerprint,
     key_to_json,
 )
+from voting.kinds import kind_of
 from voting.records import HEAD_BOUND, Entry, EntryKind, LogHead, Role, sign_statement
 from voting.state import Phase, modulus_proof_to_json
 from voting.tally import make_trustee_shares
@@ -67,14 +66,15 @@ def create_election(
     closes_at: int = 0,
     eligibility: EligibilityMode = EligibilityMode.SIGNING,
     credential_key: bytes = b"",
-    kind: ElectionKind = ElectionKind.REFERENDUM,
+    kind: str = ElectionKind.REFERENDUM,
     candidates: Sequence[str] = (),
     seats: int = 0,
     major: bool = False,
 ) -> tuple[ElectionDefinition, Receipt]:
-    if kind is ElectionKind.ASSEMBLY and AREA_DISCLOSURE_NOTICE not in description:
-        # docs/protocol.md §P9.3: the weight is disclosed; the election says so to every voter.
-        description = (description + "\n\n" + AREA_DISCLOSURE_NOTICE).strip()
+    rules = kind_of(kind)
+    if rules.notice and rules.notice not in description:
+        # docs/protocol.md §P9.3: e.g. an assembly's weight is disclosed; the election says so to every voter.
+        description = (description + "\n\n" + rules.notice).strip()
     definition = ElectionDefinition(
         election_id=election_id,
         kind=kind,
@@ -82,7 +82,7 @@ def create_election(
         major=major,
         title=title,
         question=question,
-        options=tuple(candidates) if kind is ElectionKind.COMMITTEE else REFERENDUM_OPTIONS,
+        options=rules.options(candidates),
         eligibility=eligibility,
         revote=revote,
         threshold=threshold_,
@@ -100,7 +100,7 @@ def create_election(
         EntryKind.ELECTION_CREATED, election_id, {"election": definition.to_json()}, admin, Role.ADMIN
     )
     receipt = client.submit(entry)
-    # The administrator made this election: pin its fingerprint (the one to post on the notice board, §P10.1).
+    # The administrator made this election: pin its fingerprint (the one to post on the notice board, §P12).
     verifier, _ = client.log_verifier(election_id)
     client.pins.check(election_id, fingerprint(hashlib.sha256(entry.to_bytes()).digest()), verifier.to_vkey())
     return definition, receipt
@@ -206,18 +206,10 @@ def close_election(client: LinliClient, admin: SigningKey, election_id: str) -> 
 
 
 def build_vote(context: ElectionContext, credential: SigningKey | AnonymousCredential, choice: str) -> bytes:
-    """``choice``: an option name (yes / no / abstain), or for a committee the candidates' names separated by
-    commas (an empty string is a blank ballot)."""
-    options = context.definition.options
-    if context.definition.kind is ElectionKind.COMMITTEE:
-        names = [c.strip() for c in choice.split(",") if c.strip()]
-        unknown = [c for c in names if c not in options]
-        if unknown:
-            raise UsageError(f"unknown candidate(s) {unknown}; candidates: {', '.join(options)}")
-        return build_ballot(context, [options.index(c) for c in names], credential).to_bytes(context)
-    if choice not in options:
-        raise UsageError(f"choice must be one of {', '.join(options)}")
-    return build_ballot(context, options.index(choice), credential).to_bytes(context)
+    """``choice`` as a person types it: an option name (yes / no / abstain), or for a committee or an approval poll
+    the names marked, separated by commas (an empty string is a blank ballot)."""
+    d = context.definition
+    return build_ballot(context, d.kind_rules.parse_choice(d, choice), credential).to_bytes(context)
 
 
 def cast_referendum_vote(
@@ -228,7 +220,7 @@ def cast_referendum_vote(
     *,
     expect: str | None = None,
 ) -> Receipt:
-    """§P10.1 then §P6: verify the election (``expect``: the notice board's fingerprint), encrypt to its verified key,
+    """§P12 then §P6: verify the election (``expect``: the notice board's fingerprint), encrypt to its verified key,
     cast, and check the receipt."""
     return cast_vote(client, client.election(election_id, expect=expect), credential, choice)
 

@@ -85,7 +85,7 @@ class Receipt:
 
 @dataclass(frozen=True, slots=True)
 class ElectionSnapshot:
-    """An election as this client has verified it (§P10.1)."""
+    """An election as this client has verified it (§P12)."""
 
     info: pb.ElectionInfo  # the server's counters: for display only, not verified
     state: ElectionState  # the log's set-up entries (up to the first ballot), replayed through the election rules
@@ -146,7 +146,7 @@ class LinliClient:
 
     def log_verifier(self, election_id: str | None = None) -> tuple[NoteVerifier, str]:
         """The server's checkpoint key and origin prefix; the key must be the expected one, or the one pinned for
-        ``election_id`` (§P10.1)."""
+        ``election_id`` (§P12)."""
         if self._verifier is None:
             info = self.server_info()
             try:
@@ -169,7 +169,7 @@ class LinliClient:
         return list(_call(self._stub.ListElections, pb.ListElectionsRequest(), self.timeout).election_ids)
 
     def election(self, election_id: str, *, expect: str | None = None) -> ElectionSnapshot:
-        """§P10.1: verify the election before acting on it, and return it.
+        """§P12: verify the election before acting on it, and return it.
 
         1. the latest checkpoint is signed by the expected (or pinned) log key and names this election's log;
         2. the log's entries up to the first ballot (definition, roll, key, issuances, opening) are replayed through

@@ -41,6 +41,7 @@ from voting.credentials import (
 )
 from voting.election import ElectionKind, EligibilityMode, RevotePolicy
 from voting.errors import VotingError
+from voting.kinds import kind_names
 from voting.roll import RollRow, parse_area, parse_roll_csv
 
 __all__ = ["main"]
@@ -66,7 +67,7 @@ def _client(args: argparse.Namespace) -> LinliClient:
 
 
 def _election(args: argparse.Namespace, client: LinliClient | None = None) -> ElectionSnapshot:
-    """The verified election (§P10.1); says so when its fingerprint was pinned on first use."""
+    """The verified election (§P12); says so when its fingerprint was pinned on first use."""
     snap = (client or _client(args)).election(args.election, expect=args.expect)
     _say_fingerprint(snap)
     return snap
@@ -138,7 +139,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         eligibility=EligibilityMode(args.eligibility),
-        kind=ElectionKind(args.kind),
+        kind=args.kind,
     )
     print(result.report.render())
     print(f"\nVotes cast by the demo's voters (the demo knows them; the server never did): {list(result.expected)}")
@@ -224,7 +225,7 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
         max_voters=args.max_voters,
         eligibility=EligibilityMode(args.eligibility),
         credential_key=_hex_bytes(args.credential_key, "--credential-key", 96) if args.credential_key else b"",
-        kind=ElectionKind(args.kind),
+        kind=args.kind,
         candidates=args.candidate,
         seats=args.seats,
         major=args.major,
@@ -490,7 +491,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None, help="seed for the demo voters' choices")
     s.add_argument("--workers", type=int, default=2)
     s.add_argument("--eligibility", default="signing", choices=("signing", "anonymous"))
-    s.add_argument("--kind", default="referendum", choices=("referendum", "committee", "assembly"))
+    s.add_argument("--kind", default="referendum", choices=[k.value for k in ElectionKind])
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("verify", help="verify an election record independently of any server")
@@ -546,8 +547,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--max-voters", type=int, default=100_000)
     a.add_argument("--eligibility", default="signing", choices=("signing", "anonymous"))
     a.add_argument("--credential-key", default="", help="anonymous mode: the registrar's BBS public key (hex)")
-    a.add_argument("--kind", default="referendum", choices=("referendum", "committee", "assembly"))
-    a.add_argument("--candidate", action="append", default=[], help="committee: a candidate's name (repeat, in order)")
+    a.add_argument("--kind", default="referendum", choices=kind_names())
+    a.add_argument(
+        "--candidate", action="append", default=[], help="committee / approval: an option's name (repeat, in order)"
+    )
     a.add_argument("--seats", type=int, default=0, help="committee: seats to fill (fewer than candidates)")
     a.add_argument("--major", action="store_true", help="assembly: a major matter (3/4 of both), else ordinary (> 1/2)")
     a.set_defaults(func=cmd_admin_create)

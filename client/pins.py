@@ -1,4 +1,4 @@
-"""What a client has pinned about each election it has seen (docs/protocol.md §P10.1).
+"""What a client has pinned about each election it has seen (docs/protocol.md §P12).
 
 An election is identified to people by its **fingerprint** (:func:`voting.election.fingerprint`), which the
 administrator posts on the community notice board. A client that is given the fingerprint (``--expect``) compares

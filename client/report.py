@@ -27,7 +27,9 @@ from typing import Any
 from client.record import Record, read_record
 from client.verifier import Report, verify_record
 from crypto import merkle
+from voting.election import ElectionDefinition
 from voting.errors import VotingError
+from voting.kinds import KINDS
 from voting.records import Entry, EntryKind
 
 __all__ = ["LANGS", "build_report", "render_html", "write_report"]
@@ -54,6 +56,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "description": "说明",
         "outcome": "结果",
         "outcome.passed": "通过",
+        "outcome.decided": "已判定",
         "outcome.not_passed": "未通过",
         "outcome.void": "无效：参与未达法定比例",
         "outcome.elected": "全部席位已选出",
@@ -137,6 +140,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "description": "Description",
         "outcome": "Outcome",
         "outcome.passed": "PASSED",
+        "outcome.decided": "DECIDED",
         "outcome.not_passed": "NOT PASSED",
         "outcome.void": "VOID: participation below the legal threshold",
         "outcome.elected": "All seats filled",
@@ -231,7 +235,7 @@ _YES_NO_ABSTAIN = ("yes", "no", "abstain")
 def _text(lang: str) -> dict[str, str]:
     if lang not in _TEXT:
         raise ValueError(f"unsupported language {lang!r}: expected one of {', '.join(LANGS)}")
-    return _TEXT[lang]
+    return {**_TEXT[lang], "lang": lang}
 
 
 # -- exact number formatting (integers only) ------------------------------------------------------------------------
@@ -374,6 +378,14 @@ def _result(kind: str, body: dict[str, Any], election: dict[str, Any], t: dict[s
     valid = outcome.get("valid")
     if not isinstance(valid, bool):
         raise _Malformed("outcome.valid")
+    if kind not in _KINDS:
+        parsed: ElectionDefinition = election["_definition"]
+        try:
+            words = parsed.kind_rules.describe_outcome(parsed, outcome, t["lang"])
+        except (KeyError, IndexError, TypeError) as e:
+            raise _Malformed(f"outcome of a {kind}") from e
+        result["outcome"] = {"valid": valid, "status": "decided" if valid else "void", "words": words, "rule": ""}
+        return result
     if kind == "committee":
         elected = _ints(outcome.get("elected"))
         runoff = _ints(outcome.get("runoff_candidates"))
@@ -427,6 +439,8 @@ def _outcome_words(outcome: dict[str, Any], t: dict[str, str]) -> str:
 
 
 def _rule_words(kind: str, result: dict[str, Any], election: dict[str, Any], t: dict[str, str]) -> str:
+    if kind not in _KINDS:
+        return ""  # the kind's own description of the outcome carries its rule
     ballots = result["ballots"]
     shown_ballots = "?" if ballots is None else str(ballots)
     if kind == "committee":
@@ -481,7 +495,14 @@ def build_report(record: Record, report: Report, lang: str = "zh", *, record_dir
     election = _election(definition if isinstance(definition, dict) else {})
     if not election["id"]:
         election["id"] = record.election_id
-    kind = election["kind"] if election["kind"] in _KINDS else "referendum"
+    # A kind the page has no special layout for is shown by its own words (voting.kinds): totals per option and
+    # the outcome as the kind describes it.
+    kind = election["kind"] if election["kind"] in _KINDS or election["kind"] in KINDS else "referendum"
+    if kind not in _KINDS:
+        try:
+            election["_definition"] = ElectionDefinition.from_json(definition)
+        except VotingError:
+            kind = "referendum"
     results = [e for e in entries if e.kind is EntryKind.RESULT]
     result: dict[str, Any] | None = None
     status = "pending"
@@ -670,6 +691,8 @@ def _section_outcome(summary: dict[str, Any], t: dict[str, str]) -> str:
     result = summary.get("result")
     out = [_card(summary, t, "outcome", t["outcome"])]
     out.append(f'<p class="headline {_e(status)}">{_e(t[f"outcome.{status}"])}</p>')
+    if result is not None and status == "decided":
+        out.append(f'<p class="line-elected">{_e(result["outcome"]["words"])}</p>')
     if result is not None and status in ("elected", "runoff"):
         out.append(f'<p class="line-elected">{_e(_elected_words(result["outcome"], t))}</p>')
     if result is not None and status == "runoff":
@@ -839,7 +862,9 @@ def render_html(summary: dict[str, Any], lang: str = "zh") -> str:
     t = _text(lang)
     election = summary["election"]
     v = summary["verification"]
-    kind_label = t.get(f"kind.{election['kind']}", t["kind.unknown"])
+    known = KINDS.get(election["kind"])
+    fallback = t["kind.unknown"] if known is None else (known.title_zh if lang == "zh" else known.title_en)
+    kind_label = t.get(f"kind.{election['kind']}", fallback)
     title = election["title"] or election["id"]
     parts = [
         "<!DOCTYPE html>",

@@ -32,7 +32,7 @@ from crypto.bls12_381 import g1_from_bytes, g1_to_bytes
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
 from voting.ballot import EncryptedBallot, check_ballots
-from voting.election import ElectionContext, ElectionDefinition, ElectionKind, fingerprint, parse_fingerprint
+from voting.election import ElectionContext, fingerprint, parse_fingerprint
 from voting.errors import OutcomeMismatch, VotingError
 from voting.records import Entry, EntryKind
 from voting.state import ElectionState, Phase
@@ -97,7 +97,7 @@ class Report:
     options: tuple[str, ...] = ()
     outcome: str = ""
     totals_text: str = ""
-    fingerprint: str = ""  # of the replayed election: compare it with the notice board (§P10.1)
+    fingerprint: str = ""  # of the replayed election: compare it with the notice board (§P12)
     state: ElectionState | None = None  # the replayed election state (as far as the log verified)
 
     @property
@@ -304,37 +304,12 @@ def verify_record(
     if state.phase is Phase.PUBLISHED and isinstance(state.outcome, dict) and state.definition is not None:
         report.totals = state.totals
         report.options = state.definition.options
-        report.outcome = describe_outcome(state.definition, state.outcome)
-        report.totals_text = describe_totals(state.definition, state.totals)
-        steps[9].detail = describe_totals(state.definition, state.totals)
+        kind = state.definition.kind_rules
+        report.outcome = kind.describe_outcome(state.definition, state.outcome)
+        report.totals_text = kind.describe_totals(state.definition, state.totals)
+        steps[9].detail = report.totals_text
         steps[10].detail = report.outcome
     return report
-
-
-def describe_totals(definition: ElectionDefinition, totals: tuple[int, ...]) -> str:
-    """Totals in words; an assembly's area counters are hundredths of m², shown exactly."""
-    k = len(definition.options)
-    if definition.kind is ElectionKind.ASSEMBLY:
-        return ", ".join(
-            f"{o} {totals[i]} owners / {totals[k + i] // 100}.{totals[k + i] % 100:02d} m²"
-            for i, o in enumerate(definition.options)
-        )
-    return ", ".join(f"{o} {t}" for o, t in zip(definition.options, totals, strict=True))
-
-
-def describe_outcome(definition: ElectionDefinition, outcome: dict[str, Any]) -> str:
-    reason = f" ({outcome.get('reason', '')})"
-    if not outcome.get("valid"):
-        return "VOID" + reason
-    if definition.kind is ElectionKind.COMMITTEE:
-        names = definition.options
-        elected = ", ".join(names[j] for j in outcome["elected"]) or "nobody"
-        text = f"ELECTED: {elected}"
-        if outcome["runoff_seats"]:
-            concerned = ", ".join(names[j] for j in outcome["runoff_candidates"])
-            text += f"; RUNOFF (另行选举) for {outcome['runoff_seats']} seat(s) among {concerned}"
-        return text + reason
-    return ("PASSED" if outcome.get("passed") else "NOT PASSED") + reason
 
 
 def _run_jobs(

@@ -11,17 +11,25 @@ OR-composition (CRYPTO '94) of Σ-protocols for n-th residuosity, as in Baudron�
     verify: Σ_j e_j ≡ e (mod 2^k)  and  z_j^n ≡ a_j·u_j^{e_j} (mod n²) for every j
 
 Proof fields use the letters above: ``commitments`` = (a_j), ``challenges`` = (e_j), ``responses`` = (z_j).
-Soundness needs 2^k < min(p, q), which holds for any modulus of at least 2k + 2 bits built from two equal-size primes.
+Soundness needs gcd(n, φ(n)) = 1 and 2^k < min(p, q); the key's modulus proof (:mod:`crypto.modulus`,
+docs/decisions/0006) shows both, min(p, q) ≥ √n / 2^385 being above 2^k from 1028-bit moduli on.
 
 **Known plaintext** (:func:`prove_sum` / :func:`verify_sum`): "``C`` encrypts exactly ``M``", i.e.
 ``C·(1+n)^{-M}`` is an n-th residue with witness ``r`` — the one-branch case of the proof above with its own transcript
 domain. For a homomorphic sum ``C = ∏ c_j`` the witness is ``∏ r_j mod n``.
 
-Speed (the ballot-intake hot path): ``(1+n)^{x} = 1 + x·n mod n²``, so ``u_j^{±e_j}`` costs one short (k-bit)
-exponentiation; the verifier checks every branch equation of one proof — or of a whole batch of proofs
-(:func:`verify_membership_batch`) — at once modulo n² with one small-exponent combination whose weights come from a
-transcript (:func:`_equations_hold`): ONE full-length exponentiation per batch instead of one per branch.
-Deterministic, and sound up to 2^-k (the argument is in :func:`_equations_hold`).
+Validity is the EXACT relation ``z_j^n ≡ a_j·u_j^{e_j} (mod n²)`` for every branch (:func:`_equations_hold_reference`),
+and every path decides it the same way, so a proof gets one verdict whatever its batch (docs/decisions/0005):
+
+1. per proof: ranges, and ``Σ e_j ≡ e (mod 2^k)`` with e from the transcript over the whole statement;
+2. per branch, exactly: ``z_j^n ≡ a_j·c^{e_j} (mod n)`` (``u_j ≡ c mod n``) — one full-length exponentiation modulo
+   n (a quarter of the cost of one modulo n²) per branch;
+3. per batch: the remaining *class* part of every branch modulo n², all at once with one small-exponent combination
+   whose weights come from a transcript over every item (:func:`_classes_hold`): ONE full-length exponentiation
+   modulo n² per batch — one proof (:func:`verify_membership`) or many (:func:`verify_membership_batch`).
+
+Step 2 pins the Z*_n part of each discrepancy deterministically, step 3 pins the rest up to 2^-k per hash query
+(the argument is in :func:`_equations_hold`); batching is a pure speed-up and never changes a verdict.
 """
 
 from __future__ import annotations
@@ -177,7 +185,8 @@ def _check_shape(
 
 def _verify(domain: str, pk: PublicKey, c: int, allowed: Sequence[int], proof: MembershipProof, context: bytes) -> None:
     values = _check_shape(domain, pk, c, allowed, proof, context)
-    # 3. z_j^n ≡ a_j · u_j^{e_j} (mod n²) for every j (exactly, up to probability 2^-k; see _equations_hold)
+    # 3-4. z_j^n ≡ a_j · u_j^{e_j} (mod n²) for every j: exactly modulo n per branch, the class part modulo n²
+    # (see _equations_hold)
     if not _equations_hold(domain, pk, [(c, values, proof, context)]):
         raise InvalidProof("the proof equations z_j^n = a_j·u_j^{e_j} (mod n²) do not hold")
 
@@ -192,60 +201,86 @@ class MembershipStatement:
     context: bytes
 
 
+_Statement = tuple[int, tuple[int, ...], MembershipProof, bytes]  # (c, allowed, proof, context)
+
+
 def verify_membership_batch(pk: PublicKey, items: Sequence[MembershipStatement]) -> list[int]:
     """Verify many membership proofs under one key; return the positions of those that fail (empty: all hold).
 
-    Each proof gets its exact checks (ranges, challenge sum, every branch modulo n); the branch equations modulo
-    n² of the whole batch are then checked with ONE full-length exponentiation (the small-exponent test of
-    :func:`_equations_hold`, weights from a transcript over every item). If that combined check fails, each
-    remaining proof is checked on its own, so the answer is the same as verifying one by one.
+    Each proof gets its exact checks (ranges, challenge sum, every branch modulo n: :func:`_units_hold`); the class
+    part of the branch equations modulo n² of the whole batch is then checked with ONE full-length exponentiation
+    (:func:`_classes_hold`, weights from a transcript over every item). If that combined check fails, each remaining
+    proof's class check is redone on its own. Every item's verdict is the one :func:`verify_membership` gives it,
+    whatever its batch-mates and their order (see :func:`_equations_hold`).
     """
     bad: list[int] = []
     good: list[int] = []
-    statements: list[tuple[int, tuple[int, ...], MembershipProof, bytes]] = []
+    statements: list[_Statement] = []
     for i, item in enumerate(items):
         try:
             values = _check_shape(_MEMBERSHIP_DOMAIN, pk, item.ciphertext, item.allowed, item.proof, item.context)
         except (InvalidProof, InvalidKey, ValueError):
             bad.append(i)
             continue
+        statement = (item.ciphertext, values, item.proof, item.context)
+        if not _units_hold(pk, statement):
+            bad.append(i)
+            continue
         good.append(i)
-        statements.append((item.ciphertext, values, item.proof, item.context))
-    if statements and not _equations_hold(_MEMBERSHIP_DOMAIN, pk, statements):
+        statements.append(statement)
+    if statements and not _classes_hold(_MEMBERSHIP_DOMAIN, pk, statements):
         for i, statement in zip(good, statements, strict=True):
-            if not _equations_hold(_MEMBERSHIP_DOMAIN, pk, [statement]):
+            if not _classes_hold(_MEMBERSHIP_DOMAIN, pk, [statement]):
                 bad.append(i)
     return sorted(bad)
 
 
-def _equations_hold(
-    domain: str,
-    pk: PublicKey,
-    statements: Sequence[tuple[int, tuple[int, ...], MembershipProof, bytes]],
-) -> bool:
-    """Check the branch equations ``z_j^n ≡ a_j·u_j^{e_j} (mod n²)`` of every statement (c, allowed, proof,
-    context) with ONE full-length exponentiation in all: a small-exponent combination (Bellare–Garay–Rabin,
-    EUROCRYPT '98) whose weights ``t_j ∈ [0, 2^k)`` come from a transcript over every statement and proof:
-    ``(∏ z_j^{t_j})^n ≡ ∏ a_j^{t_j}·∏ c^{Σ e_j t_j}·(1 − n·Σ m_j e_j t_j) (mod n²)``.
+def _equations_hold(domain: str, pk: PublicKey, statements: Sequence[_Statement]) -> bool:
+    """Decide the exact branch equations ``z_j^n ≡ a_j·u_j^{e_j} (mod n²)`` of every statement (c, allowed, proof,
+    context): each branch exactly modulo n (:func:`_units_hold`), then the class part of all branches at once
+    (:func:`_classes_hold`).
 
-    Why this is sound (no per-branch check is needed). With gcd(n, φ(n)) = 1 (the published modulus proof),
-    ``Z*_{n²} ≅ Z_n × Z*_n`` by ``(x, y) ↦ (1+n)^x·y^n``; the *class* x of an element is 0 exactly when it is an
-    n-th residue. Let ``δ_j = z_j^n·(a_j·u_j^{e_j})^{-1}`` with class ``k_j``. The combination holds only if
-    ``Σ t_j k_j ≡ 0 (mod n)``; if some ``k_j ≠ 0`` its additive order is at least min(p, q) > 2^k, so at most one
-    value of ``t_j`` (the others fixed) passes, and a random-oracle weight does with probability ≤ 2^-k per hash
-    query. So every ``a_j·u_j^{e_j}`` is an n-th residue, which is all the OR-proof's soundness uses: for a
-    ``u_j`` that is not an n-th residue, ``class(a_j) + e_j·class(u_j) ≡ 0`` fixes ``e_j`` uniquely in [0, 2^k),
-    so if no ``u_j`` were an n-th residue, all ``e_j`` would be fixed by the ``a_j`` and would sum to the hash
-    only with probability 2^-k.
+    Why this decides the exact relation. Let ``δ_j = z_j^n·(a_j·u_j^{e_j})^{-1} mod n²``; the branch holds iff
+    ``δ_j = 1``. With gcd(n, φ(n)) = 1 (the published modulus proof, docs/decisions/0006),
+    ``Z*_{n²} ≅ Z_n × Z*_n`` by ``(x, y) ↦ (1+n)^x·y^n``; write ``δ_j = (1+n)^{k_j}·y_j^n``.
 
-    What it does not pin down is the Z*_n component of each ``δ_j`` (e.g. a response replaced by ``n − z_j``
-    multiplies ``z_j^n`` by −1, an n-th residue): such a proof proves the same statement (the proof is malleable
-    there, like any proof verified up to n-th residues); the verdict stays deterministic (the weights come from the
-    transcript), and a ballot's signature or BBS presentation header covers the exact proof bytes while its
-    ciphertexts are deduplicated, so a mauled copy is never accepted as another ballot.
+    * Step 1, modulo n (deterministic): ``(1+n)^x ≡ 1 (mod n)``, so ``δ_j ≡ y_j^n (mod n)``, and n-th powering is
+      a bijection of Z*_n because gcd(n, φ(n)) = 1; hence ``δ_j ≡ 1 (mod n)`` ⇔ ``y_j = 1`` ⇔ ``δ_j = (1+n)^{k_j}``
+      (equivalently: the elements ≡ 1 mod n are exactly the ``1 + kn``). Since ``u_j ≡ c (mod n)``, the check is
+      ``z_j^n ≡ a_j·c^{e_j} (mod n)``. It is exact per branch, so no choice of weights can hide a ``y_j ≠ 1`` — such
+      as ``y_j = −1`` from a response replaced by ``n − z_j``, which a random-weight combination modulo n² misses
+      whenever that branch's weight is even.
+    * Step 2, modulo n² (batched, Bellare–Garay–Rabin EUROCRYPT '98 small exponents): with weights
+      ``t_j ∈ [0, 2^k)`` from a transcript over every statement and proof,
+      ``(∏ z_j^{t_j})^n ≡ ∏ a_j^{t_j}·∏ c^{Σ e_j t_j}·(1 − n·Σ m_j e_j t_j) (mod n²)`` says
+      ``∏ δ_j^{t_j} = (1+n)^{Σ t_j k_j} = 1``, i.e. ``Σ t_j k_j ≡ 0 (mod n)``. If some ``k_j ≢ 0`` then
+      ``(1+n)^{k_j}`` has order ``n / gcd(n, k_j) ≥ min(p, q) > 2^k``, so with the other weights fixed the passing
+      ``t_j`` form one coset of a subgroup of index ≥ min(p, q) in Z_n, which meets [0, 2^k) at most once: a
+      random-oracle weight passes with probability ≤ 2^-k per hash query. So every ``k_j = 0`` and every ``δ_j = 1``.
+
+    Hence the verdict is that of :func:`_equations_hold_reference` for every item of every batch, except with
+    probability 2^-k per hash query for an adversarial proof with some ``k_j ≠ 0``; an honest proof (all
+    ``δ_j = 1``) passes every combination, and a proof failing step 1 fails in every batch. Batching is a pure
+    speed-up: verdicts do not depend on batch-mates, order or chunk size (intake and the verifier agree).
     """
+    return all(_units_hold(pk, s) for s in statements) and _classes_hold(domain, pk, statements)
+
+
+def _units_hold(pk: PublicKey, statement: _Statement) -> bool:
+    """Step 1 of :func:`_equations_hold`: ``z_j^n ≡ a_j·c^{e_j} (mod n)`` for every branch, exactly."""
+    n = pk.n
+    c, _values, proof, _context = statement
+    c_n = c % n  # u_j = c·(1+n)^{-m_j} ≡ c (mod n)
+    for a_j, e_j, z_j in zip(proof.commitments, proof.challenges, proof.responses, strict=True):
+        if gmpy2.powmod(z_j, n, n) != a_j % n * gmpy2.powmod(c_n, e_j, n) % n:
+            return False
+    return True
+
+
+def _classes_hold(domain: str, pk: PublicKey, statements: Sequence[_Statement]) -> bool:
+    """Step 2 of :func:`_equations_hold`: one small-exponent combination of every branch modulo n² (ONE
+    full-length exponentiation for the whole batch). Sound for the exact relation only after :func:`_units_hold`."""
     n, n2 = pk.n, pk.n2
-    # 2. one random linear combination modulo n² over every branch of every statement
     weights = Transcript(domain + "/batch-weights")
     weights.append_int("n", n).append_int("count", len(statements))
     for c, values, proof, context in statements:
@@ -278,8 +313,8 @@ def _equations_hold_reference(
     es: Sequence[int],
     zs: Sequence[int],
 ) -> bool:
-    """Per-branch reference check ``z_j^n ≡ a_j·u_j^{e_j}`` with ``u_j = c·(1+n)^{-m_j}`` (tests compare it with the
-    batch test)."""
+    """Per-branch reference check ``z_j^n ≡ a_j·u_j^{e_j} (mod n²)`` with ``u_j = c·(1+n)^{-m_j}``: the definition of
+    validity that :func:`_equations_hold` decides faster (tests compare the two)."""
     n, n2 = pk.n, pk.n2
     for m, a_j, e_j, z_j in zip(values, a, es, zs, strict=True):
         u_j = c * gmpy2.invert(gmpy2.powmod(n + 1, m, n2), n2) % n2
@@ -311,8 +346,8 @@ def prove_membership(
 def verify_membership(pk: PublicKey, c: int, allowed: Sequence[int], proof: MembershipProof, context: bytes) -> None:
     """Verify that ``c`` encrypts a value of ``allowed`` (raises InvalidProof, also for an invalid ``c``).
 
-    Soundness assumes gcd(n, φ(n)) = 1, which the key's published modulus proof (:mod:`crypto.threshold`)
-    establishes; callers check that proof before accepting the key (voting.state does)."""
+    Soundness assumes gcd(n, φ(n)) = 1 and min(p, q) > 2^k, which the key's published modulus proof
+    (:mod:`crypto.modulus`) establishes; callers check that proof before accepting the key (voting.state does)."""
     _verify(_MEMBERSHIP_DOMAIN, pk, c, allowed, proof, context)
 
 

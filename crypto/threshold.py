@@ -9,9 +9,11 @@ The scheme is Damgård–Jurik (PKC 2001, §4 "threshold variant", s = 1) with S
   (:class:`EqualityProof`) that ``log_{c^4}(c_i²) = log_v(v_i)``.
 * **Combine** — :func:`combine`: ``λ_i = Δ·∏_{j∈S∖{i}} j/(j−i) ∈ Z``; ``c' = ∏ c_i^{2λ_i} = (1+n)^{4Δ²M}``;
   ``M = L(c')·(4Δ²)^{-1} mod n`` with ``L(u) = (u − 1)/n``.
-* **Key validity** — :func:`prove_modulus` / :func:`verify_modulus`: the non-interactive proof that
-  ``gcd(n, φ(n)) = 1`` of Goldberg–Reyzin–Sagga–Baldimtsi (ASIACRYPT 2019, eprint 2018/057, §3.2 protocol
-  P_{gcd(N,φ(N))=1}), which makes Paillier with g = n+1 a bijection (§4.5).
+* **Key validity** — :func:`prove_modulus` / :func:`verify_modulus` (defined in :mod:`crypto.modulus`,
+  docs/decisions/0006): n is a product of two primes p ≡ q ≡ 3 (mod 4), both at least √n / 2^{ℓ+ε+1}, with
+  gcd(n, φ(n)) = 1 — GRSB19 N-th roots, the Paillier–Blum part of CGGMP21 Π^mod and CGGMP21 Π^fac in one
+  transcript. gcd(n, φ(n)) = 1 makes Paillier with g = n+1 a bijection (§4.5); the large factors keep the 128-bit
+  challenges of every Σ-protocol sound and n hard to factor.
 
 Not constant time: Python big integers are variable time. Exponentiations with a secret exponent use
 ``gmpy2.powmod_sec``; erasing the dealer's secrets (``del``) is best effort only.
@@ -26,17 +28,31 @@ from dataclasses import dataclass, field
 
 import gmpy2
 
-from crypto.errors import InvalidEncoding, InvalidKey, InvalidProof, InvalidShare, NotEnoughShares
+from crypto.errors import InvalidEncoding, InvalidKey, InvalidShare, NotEnoughShares
+from crypto.modulus import (
+    ALPHA_BITS,
+    BLUM_ROUNDS,
+    GRSB_ROUNDS,
+    BlumProof,
+    FacProof,
+    ModulusProof,
+    prove_modulus,
+    verify_modulus,
+)
+from crypto.modulus import fac_widths as modulus_proof_widths
 from crypto.paillier import PublicKey, validate_ciphertext
-from crypto.primes import is_safe_prime, random_safe_prime_pair, small_primes_below
+from crypto.primes import is_safe_prime, random_safe_prime_pair
 from crypto.transcript import Transcript
 
 __all__ = [
     "CHALLENGE_BITS",
     "MODULUS_PROOF_ALPHA_BITS",
+    "MODULUS_PROOF_BLUM_ROUNDS",
     "MODULUS_PROOF_ROUNDS",
+    "BlumProof",
     "DecryptionShare",
     "EqualityProof",
+    "FacProof",
     "KeyShare",
     "ModulusProof",
     "ThresholdPublicKey",
@@ -44,6 +60,7 @@ __all__ = [
     "deal",
     "generate",
     "lagrange_coefficient",
+    "modulus_proof_widths",
     "partial_decrypt",
     "prove_modulus",
     "verify_modulus",
@@ -54,7 +71,6 @@ CHALLENGE_BITS = 128  # k: Fiat–Shamir challenge length (statistical security 
 MAX_PARTIES = 1024  # Δ = l! stays a reasonable exponent factor
 
 _SHARE_DOMAIN = "threshold-paillier/decryption-share"
-_MODULUS_DOMAIN = "paillier/modulus-proof"
 
 
 # --- keys ------------------------------------------------------------------------------------------------------
@@ -309,84 +325,11 @@ def combine(pk: ThresholdPublicKey, c: int, shares: Sequence[DecryptionShare]) -
     return int((acc - 1) // n * gmpy2.invert(4 * delta * delta, n) % n)
 
 
-# --- key validity: gcd(n, φ(n)) = 1 -----------------------------------------------------------------------------
+# --- key validity: crypto.modulus (re-exported here for callers) ----------------------------------------------
 
-MODULUS_PROOF_ALPHA_BITS = 16  # α = 2^16: n has no prime factor below α
-MODULUS_PROOF_ROUNDS = -(-CHALLENGE_BITS // MODULUS_PROOF_ALPHA_BITS)  # m = ceil(κ / log2 α) = 8
-_MAX_RHO_ATTEMPTS = 64
-
-# The product of all primes below α, computed once at import (gcd with it finds any small factor of n).
-_PRIMORIAL = gmpy2.mpz(math.prod(int(s) for s in small_primes_below(1 << MODULUS_PROOF_ALPHA_BITS)))
-
-
-@dataclass(frozen=True, slots=True)
-class ModulusProof:
-    """GRSB19 (eprint 2018/057 §3.2) proof that ``gcd(n, φ(n)) = 1``: ``sigmas[i] = ρ_i^{n^{-1} mod φ(n)} mod n``
-    for the ``MODULUS_PROOF_ROUNDS`` transcript-derived values ``ρ_i ∈ Z*_n``."""
-
-    sigmas: tuple[int, ...]
-
-
-def _modulus_rho(n: int, i: int, context: bytes) -> int:
-    """ρ_i ∈ Z*_n derived from the transcript over (context, n, α, m, i); redone with a counter if gcd(ρ, n) ≠ 1."""
-    for attempt in range(_MAX_RHO_ATTEMPTS):
-        t = Transcript(_MODULUS_DOMAIN)
-        t.append_bytes("context", context).append_int("n", n)
-        t.append_int("alpha_bits", MODULUS_PROOF_ALPHA_BITS).append_int("rounds", MODULUS_PROOF_ROUNDS)
-        t.append_int("i", i).append_int("attempt", attempt)
-        rho = t.challenge_int("rho", n.bit_length() + CHALLENGE_BITS) % n
-        if rho != 0 and gmpy2.gcd(rho, n) == 1:
-            return rho
-    raise InvalidKey("could not derive a unit modulo n")  # pragma: no cover - needs a modulus with tiny factors
-
-
-def _check_modulus_shape(n: int, min_bits: int) -> None:
-    if n.bit_length() < min_bits:
-        raise InvalidKey(f"modulus has {n.bit_length()} bits, at least {min_bits} required")
-    if n % 2 == 0:
-        raise InvalidKey("modulus is even")
-    if gmpy2.gcd(n, _PRIMORIAL) != 1:
-        raise InvalidKey(f"modulus has a prime factor below 2^{MODULUS_PROOF_ALPHA_BITS}")
-    if gmpy2.is_power(n):
-        raise InvalidKey("modulus is a perfect power")
-    if gmpy2.is_prime(n, 32):
-        raise InvalidKey("modulus is prime")
-
-
-def prove_modulus(p: int, q: int, context: bytes) -> ModulusProof:
-    """Prove that ``n = p·q`` satisfies ``gcd(n, φ(n)) = 1`` (raises ValueError if it does not)."""
-    n = p * q
-    phi = (p - 1) * (q - 1)
-    if p == q or math.gcd(n, phi) != 1:
-        raise ValueError("gcd(n, φ(n)) != 1: no proof exists")
-    _check_modulus_shape(n, 0)
-    d = int(gmpy2.invert(n, phi))  # n^{-1} mod φ(n)
-    dp, dq, q_inv = d % (p - 1), d % (q - 1), int(gmpy2.invert(q, p))
-    sigmas = []
-    for i in range(1, MODULUS_PROOF_ROUNDS + 1):
-        rho = _modulus_rho(n, i, context)
-        # σ_i = ρ_i^d mod n, by CRT
-        sp = _powmod_secret(rho % p, dp, p)
-        sq = _powmod_secret(rho % q, dq, q)
-        sigmas.append(sq + q * ((sp - sq) * q_inv % p))
-    del d, dp, dq, phi
-    return ModulusProof(sigmas=tuple(sigmas))
-
-
-def verify_modulus(n: int, proof: ModulusProof, context: bytes, *, min_bits: int) -> None:
-    """Verify a :class:`ModulusProof` for ``n`` bound to ``context``.
-
-    Raises InvalidKey if ``n`` itself is malformed (too small, even, a prime factor below α = 2^16, a perfect power,
-    prime) and InvalidProof if the proof does not verify (GRSB19 §3.2 verifier: ``σ_i^n ≡ ρ_i (mod n)``).
-    """
-    _check_modulus_shape(n, min_bits)
-    if len(proof.sigmas) != MODULUS_PROOF_ROUNDS:
-        raise InvalidProof(f"modulus proof must have {MODULUS_PROOF_ROUNDS} values, got {len(proof.sigmas)}")
-    for i, sigma in enumerate(proof.sigmas, start=1):
-        if not isinstance(sigma, int) or not 0 < sigma < n:
-            raise InvalidProof(f"modulus proof value {i} out of range (0, n)")
-        if gmpy2.powmod(sigma, n, n) != _modulus_rho(n, i, context):
-            raise InvalidProof(f"modulus proof value {i} is not an n-th root of ρ_{i}")
+MODULUS_PROOF_ALPHA_BITS = ALPHA_BITS  # α = 2^16: n has no prime factor below α
+MODULUS_PROOF_ROUNDS = GRSB_ROUNDS  # GRSB19 N-th roots: m = ceil(κ / log2 α) = 8
+MODULUS_PROOF_BLUM_ROUNDS = BLUM_ROUNDS  # CGGMP21 Π^mod 4th roots: soundness 2^-128
 
 
 # --- ceremony --------------------------------------------------------------------------------------------------

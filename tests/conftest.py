@@ -53,3 +53,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: 
         with admin.begin() as conn:
             conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _pins_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's CLI runs pin fingerprints in a file of its own, never in the user's ~/.config/linli."""
+    monkeypatch.setenv("LINLI_PINS", str(tmp_path_factory.mktemp("pins") / "pins.json"))

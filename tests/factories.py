@@ -23,6 +23,7 @@ from voting.election import (
     Trustee,
     key_to_json,
 )
+from voting.kinds import kind_of
 from voting.records import Entry, EntryKind, Role
 from voting.state import ElectionState, modulus_proof_to_json
 from voting.tally import make_trustee_shares
@@ -100,7 +101,7 @@ def make_election(
     open_: bool = True,
     eligibility: EligibilityMode = EligibilityMode.SIGNING,
     bbs_sk: bytes | None = None,
-    kind: ElectionKind = ElectionKind.REFERENDUM,
+    kind: str = ElectionKind.REFERENDUM,
     candidates: tuple[str, ...] = ("Wang", "Li", "Zhang", "Liu"),
     seats: int = 2,
     areas: list[int] | None = None,
@@ -117,8 +118,8 @@ def make_election(
         kind=kind,
         title=f"Test {kind.value}",
         question="Repaint the east gate?",
-        options=candidates if kind is ElectionKind.COMMITTEE else REFERENDUM_OPTIONS,
-        seats=seats if kind is ElectionKind.COMMITTEE else 0,
+        options=kind_of(kind).options(candidates) if kind_of(kind).named_options else REFERENDUM_OPTIONS,
+        seats=seats if kind == ElectionKind.COMMITTEE else 0,
         major=major,
         eligibility=eligibility,
         revote=revote,

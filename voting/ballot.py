@@ -22,7 +22,7 @@ from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError
 from crypto.proofs import MembershipProof, MembershipStatement, prove_membership, verify_membership_batch
 from voting.credentials import AnonymousCredential
-from voting.election import ElectionContext, ElectionKind, EligibilityMode
+from voting.election import ElectionContext, EligibilityMode
 from voting.eligibility import (
     AnonymousEligibility,
     AnonymousEvidence,
@@ -125,8 +125,8 @@ class EncryptedBallot:
     @classmethod
     def from_json(cls, obj: JSON, context: ElectionContext) -> EncryptedBallot:
         """Parse untrusted JSON: exact fields, fixed widths, ciphertexts in Z*_{n²}, this election's id and layout."""
-        committee = context.definition.kind is ElectionKind.COMMITTEE
-        fields = {"contests", "election", "eligibility"} | ({"sum_proof"} if committee else set())
+        summed = bool(context.sum_allowed())
+        fields = {"contests", "election", "eligibility"} | ({"sum_proof"} if summed else set())
         exact_keys(obj, fields, "ballot")
         election_id = get(obj, "election", str, "ballot")
         if election_id != context.election_id:
@@ -138,9 +138,7 @@ class EncryptedBallot:
         evidence = eligibility_for(context.definition.eligibility).parse_evidence(obj["eligibility"])
         nb = context.definition.modulus_bits // 8
         sum_proof = (
-            _proof_from_json(obj["sum_proof"], len(context.sum_allowed()), nb, "ballot.sum_proof")
-            if committee
-            else None
+            _proof_from_json(obj["sum_proof"], len(context.sum_allowed()), nb, "ballot.sum_proof") if summed else None
         )
         parsed = tuple(Contest.from_json(c, context, len(allowed)) for c, allowed in zip(contests, layout, strict=True))
         return cls(election_id, parsed, evidence, sum_proof)
@@ -175,11 +173,10 @@ def precompute_ballot(context: ElectionContext) -> BallotRandomness:
     def powers(k: int) -> tuple[paillier.NthPower, ...]:
         return tuple(paillier.precompute_nth_power(pk) for _ in range(k))
 
-    committee = context.definition.kind is ElectionKind.COMMITTEE
     return BallotRandomness(
         powers(len(layout)),
         tuple(powers(len(allowed)) for allowed in layout),
-        powers(len(context.sum_allowed())) if committee else (),
+        powers(len(context.sum_allowed())),
     )
 
 
@@ -197,15 +194,7 @@ def build_ballot(
     """
     d = context.definition
     layout = context.contest_allowed()
-    if d.kind is ElectionKind.COMMITTEE:
-        marks = sorted(set(choice)) if not isinstance(choice, int) else [choice]
-        if len(marks) > d.seats or any(not 0 <= j < len(d.options) for j in marks):
-            raise InvalidBallot(f"mark at most {d.seats} of the {len(d.options)} candidates")
-        indexes = [1 if j in marks else 0 for j in range(len(d.options))]
-    else:
-        if not isinstance(choice, int) or not 0 <= choice < len(layout[0]):
-            raise InvalidBallot(f"choice must be one of 0..{len(layout[0]) - 1}")
-        indexes = [choice]
+    indexes = d.kind_rules.encode(d, choice)  # the index of the choice in each ciphertext's allowed set
     if isinstance(credential, SigningKey) != (d.eligibility is EligibilityMode.SIGNING):
         raise InvalidBallot(f"this election needs a {d.eligibility.value} credential")
     binding = credential.public_key if isinstance(credential, SigningKey) else credential.pseudonym()
@@ -227,8 +216,8 @@ def build_ballot(
         )
         contests.append(Contest(c, proof))
     sum_proof = None
-    if d.kind is ElectionKind.COMMITTEE:
-        # The product of the 0/1 ciphertexts encrypts the number of marks, with randomness ∏ r_j (§P6.2).
+    if context.sum_allowed():
+        # The product of the ciphertexts (committee: the number of marks) has randomness ∏ r_j (§P6.2).
         n, n2 = pk.n, pk.n2
         r, r_n = 1, 1
         for enc in rand.encryptions:
@@ -239,7 +228,7 @@ def build_ballot(
             pk,
             total,
             r,
-            sum(indexes),
+            context.sum_allowed().index(sum(a[i] for a, i in zip(layout, indexes, strict=True))),
             context.sum_allowed(),
             _sum_context(context, binding),
             r_n=r_n,
@@ -285,14 +274,14 @@ def _statements(context: ElectionContext, ballot: EncryptedBallot) -> list[tuple
         )
         for position, (contest, allowed) in enumerate(zip(ballot.contests, layout, strict=True))
     ]
-    if context.definition.kind is ElectionKind.COMMITTEE:
+    if context.sum_allowed():
         if ballot.sum_proof is None:
-            raise InvalidBallot("a committee ballot needs the proof that it marks at most the number of seats")
+            raise InvalidBallot("this ballot needs the proof that it marks at most the number of seats")
         total = _product(context.paillier_key, ballot.contests)
         claim = MembershipStatement(total, context.sum_allowed(), ballot.sum_proof, _sum_context(context, binding))
         out.append(("sum proof (the ballot marks more candidates than seats, or the proof is wrong)", claim))
     elif ballot.sum_proof is not None:
-        raise InvalidBallot("only committee ballots carry a sum proof")
+        raise InvalidBallot("only ballots whose marks are limited (committee) carry a sum proof")
     return out
 
 

@@ -212,7 +212,7 @@ class AnonymousCredential:
 
 
 def request_credential(election_id: str, election_hash: bytes) -> CredentialRequest:
-    """Step 1, on the voter's device, for the election instance it has verified (§P10.1)."""
+    """Step 1, on the voter's device, for the election instance it has verified (§P12)."""
     prover_nyms = tuple(bbs.calculate_random_scalars(NYM_LENGTH))
     commitment, blind = bbs_pseudonym.commit_with_nym((), prover_nyms)
     return CredentialRequest(election_id, _check_hash(election_hash), commitment, prover_nyms, blind)

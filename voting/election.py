@@ -13,6 +13,10 @@ from crypto.threshold import ThresholdPublicKey
 from crypto.transcript import Transcript
 from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
 from voting.errors import InvalidElection, InvalidEncoding
+from voting.kinds import Kind, kind_of
+from voting.kinds.assembly import AREA_DISCLOSURE_NOTICE
+from voting.kinds.base import MAX_OPTIONS
+from voting.kinds.referendum import REFERENDUM_OPTIONS
 
 __all__ = [
     "AREA_DISCLOSURE_NOTICE",
@@ -34,14 +38,7 @@ __all__ = [
 
 DEFAULT_MODULUS_BITS = 3072
 DEFAULT_MAX_VOTERS = 100_000
-AREA_COUNTER_BITS = 40  # assembly: area totals in 0.01 m² stay below 2**40 (about 11 million m²)
-MAX_CANDIDATES = 30
-AREA_DISCLOSURE_NOTICE = (
-    "投票权重按专有部分面积计算：面积随选票公开（匿名模式下由凭证披露），独一无二的面积可能识别出具体房屋。"
-    " / Votes are weighted by exclusive floor area: the area is public with each ballot (disclosed by the credential in"
-    " anonymous mode), and a unique area can identify a flat."
-)
-REFERENDUM_OPTIONS = ("yes", "no", "abstain")
+MAX_CANDIDATES = MAX_OPTIONS
 
 # Identifiers are matched whole (fullmatch: "3-2-501\n" is not "3-2-501"); the domain accepts only canonical forms,
 # and input is normalised once at the boundary (CSV, CLI) before it gets here.
@@ -50,9 +47,13 @@ _ROLL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 
 
 class ElectionKind(StrEnum):
+    """Names of the built-in kinds (the registry in :mod:`voting.kinds` is the truth; a kind added there needs no
+    name here)."""
+
     REFERENDUM = "referendum"  # residents' decision: yes / no / abstain, one vote each
     COMMITTEE = "committee"  # 差额选举: m candidates for k seats, each voter marks at most k
     ASSEMBLY = "assembly"  # 业主大会 (Civil Code art. 278): yes / no / abstain by head and by exclusive area
+    APPROVAL = "approval"  # 意见征集: approve any number of options
 
 
 class EligibilityMode(StrEnum):
@@ -105,7 +106,7 @@ class ElectionDefinition:
     """What the administrator declares when creating an election (entry ``election.created``)."""
 
     election_id: str
-    kind: ElectionKind
+    kind: str  # a kind of voting.kinds (ElectionKind names the built-in ones)
     title: str
     question: str
     options: tuple[str, ...]
@@ -127,21 +128,10 @@ class ElectionDefinition:
     def __post_init__(self) -> None:
         if not isinstance(self.election_id, str) or not _ID.fullmatch(self.election_id):
             raise InvalidElection("election id must be 3-64 characters of a-z, 0-9 and '-', starting alphanumeric")
-        if self.kind is ElectionKind.COMMITTEE:
-            m = len(self.options)
-            if not 2 <= m <= MAX_CANDIDATES or len(set(self.options)) != m:
-                raise InvalidElection(f"a committee election has 2..{MAX_CANDIDATES} distinct candidates")
-            if any(not 1 <= len(name) <= 100 for name in self.options):
-                raise InvalidElection("candidate names are 1-100 characters")
-            if not 1 <= self.seats < m:
-                raise InvalidElection("a committee election fills 1 <= seats < candidates (差额选举)")
-        else:
-            if self.options != REFERENDUM_OPTIONS:
-                raise InvalidElection(f"a {self.kind.value} has the options {REFERENDUM_OPTIONS}")
-            if self.seats:
-                raise InvalidElection("only committee elections have seats")
-        if self.major and self.kind is not ElectionKind.ASSEMBLY:
-            raise InvalidElection("only homeowners' assembly decisions are major or ordinary matters")
+        if not isinstance(self.kind, str):
+            raise InvalidElection("the election kind is a name")
+        object.__setattr__(self, "kind", str(self.kind))  # a plain str, also when given an ElectionKind
+        self.kind_rules.check_definition(self)
         n = len(self.trustees)
         if not 1 <= self.threshold <= n:
             raise InvalidElection(f"threshold must be between 1 and the number of trustees ({n})")
@@ -165,16 +155,19 @@ class ElectionDefinition:
             raise InvalidElection("credential_key is a 96-byte compressed BLS12-381 G2 point")
 
     @property
+    def kind_rules(self) -> Kind:
+        """This election's kind (:mod:`voting.kinds`): its ballot layout, tally, rules and wording."""
+        return kind_of(self.kind)
+
+    @property
     def counter_bits(self) -> int:
-        """Bits per packed counter (§P4): every total is at most max_voters < 2**counter_bits, and for an assembly
-        every area total (0.01 m²) is below 2**AREA_COUNTER_BITS."""
-        bits = self.max_voters.bit_length()
-        return max(bits, AREA_COUNTER_BITS) if self.kind is ElectionKind.ASSEMBLY else bits
+        """Bits per packed counter (§P4): every total fits in counter_bits (§P7.2)."""
+        return self.kind_rules.counter_bits(self)
 
     @property
     def counter_count(self) -> int:
-        """Counters packed in the tally (§P7): one per option, and for an assembly the same again by area."""
-        return 2 * len(self.options) if self.kind is ElectionKind.ASSEMBLY else len(self.options)
+        """Counters packed in the tally (§P7)."""
+        return self.kind_rules.counter_count(self)
 
     def trustee(self, index: int) -> Trustee:
         if not 1 <= index <= len(self.trustees):
@@ -189,7 +182,7 @@ class ElectionDefinition:
             "description": self.description,
             "election_id": self.election_id,
             "eligibility": self.eligibility.value,
-            "kind": self.kind.value,
+            "kind": self.kind,
             "major": self.major,
             "max_voters": self.max_voters,
             "modulus_bits": self.modulus_bits,
@@ -233,7 +226,7 @@ class ElectionDefinition:
             what,
         )
         try:
-            kind = ElectionKind(get(obj, "kind", str, what))
+            kind = kind_of(get(obj, "kind", str, what)).name
             eligibility = EligibilityMode(get(obj, "eligibility", str, what))
             revote = RevotePolicy(get(obj, "revote", str, what))
         except ValueError as e:
@@ -336,16 +329,12 @@ class ElectionContext:
         return self.public_key.paillier
 
     def contest_allowed(self) -> tuple[tuple[int, ...], ...]:
-        """The allowed plaintexts of each ciphertext of a ballot (§P4): a referendum or assembly ballot is one
-        ciphertext of 2**(b·i) for option i; a committee ballot is one 0/1 ciphertext per candidate."""
-        d = self.definition
-        if d.kind is ElectionKind.COMMITTEE:
-            return ((0, 1),) * len(d.options)
-        return (tuple(1 << (d.counter_bits * i) for i in range(len(d.options))),)
+        """The allowed plaintexts of each ciphertext of a ballot (§P4), from the election's kind."""
+        return self.definition.kind_rules.layout(self.definition)
 
     def sum_allowed(self) -> tuple[int, ...]:
-        """Committee: the number of marks on a ballot, 0 (blank) to seats."""
-        return tuple(range(self.definition.seats + 1))
+        """What the product of a ballot's ciphertexts may encrypt (committee: 0..seats marks); empty: no sum proof."""
+        return self.definition.kind_rules.sum_allowed(self.definition)
 
     def proof_context(self, purpose: str, *parts: bytes) -> bytes:
         """The 32-byte context a proof's transcript absorbs: election, key, purpose and the statement's binding."""
@@ -364,7 +353,7 @@ _FINGERPRINT_CHARS = 20  # base32: 100 bits, written as four groups of five
 
 
 def fingerprint(election_hash: bytes) -> str:
-    """The election's short fingerprint (§P10.1), e.g. ``K7QXM-2D4NA-WB6RT-YH3CE``: 100 bits of a domain-separated
+    """The election's short fingerprint (§P12), e.g. ``K7QXM-2D4NA-WB6RT-YH3CE``: 100 bits of a domain-separated
     hash of the election hash, which the administrator posts on the notice board and every client compares."""
     if len(election_hash) != 32:
         raise ValueError("the election hash is 32 bytes")

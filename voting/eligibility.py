@@ -24,7 +24,7 @@ from crypto import bbs, bbs_pseudonym, ed25519
 from crypto.bls12_381 import G1Point
 from crypto.errors import CryptoError
 from voting.credentials import NYM_LENGTH, AnonymousCredential, ballot_context_id, credential_header, weight_messages
-from voting.election import ElectionContext, ElectionKind, EligibilityMode
+from voting.election import ElectionContext, EligibilityMode
 from voting.encoding import JSON, exact_keys, get, hex_bytes, parse_hex_bytes
 from voting.errors import InvalidEncoding, NotEligible
 
@@ -173,7 +173,7 @@ class AnonymousEligibility:
         """Every check but the final pairing equation: returns (Abar, Bbar) for one batched pairing check."""
         if not isinstance(evidence, AnonymousEvidence):
             raise NotEligible("this election needs an anonymous credential")
-        weighted = context.definition.kind is ElectionKind.ASSEMBLY
+        weighted = context.definition.kind_rules.weighted
         if weighted != (evidence.weight > 0):
             raise NotEligible("an assembly ballot discloses its owner's area; other ballots disclose nothing")
         messages = weight_messages(evidence.weight)

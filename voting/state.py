@@ -15,13 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from crypto import bbs, ed25519, merkle, paillier, threshold
+from crypto import bbs, ed25519, merkle, threshold
 from crypto.errors import CryptoError
 from voting.ballot import EncryptedBallot
 from voting.election import (
     ElectionContext,
     ElectionDefinition,
-    ElectionKind,
     EligibilityMode,
     RevotePolicy,
     RollEntry,
@@ -40,9 +39,9 @@ from voting.errors import (
     RecordError,
     WrongPhase,
 )
+from voting.kinds import Tallied
 from voting.records import HEAD_BOUND, Entry, EntryKind, LogHead, Role, sign_statement
-from voting.rules import AssemblyTotals, decide_assembly, decide_committee, decide_referendum
-from voting.tally import TrusteeShares, aggregate, combine_totals, verify_trustee_shares
+from voting.tally import TrusteeShares, combine_totals, verify_trustee_shares
 
 __all__ = ["CastRecord", "ElectionState", "Phase", "modulus_proof_from_json", "modulus_proof_to_json"]
 
@@ -67,17 +66,79 @@ class CastRecord:
 
 
 def modulus_proof_to_json(proof: threshold.ModulusProof, modulus_bits: int) -> JSON:
+    """The ``modulus_proof`` body of ``key.published`` (docs/record.md): fixed-width hex; the Blum bits a_i, b_i as
+    two 128-bit masks (bit i = round i); Π^fac's integers in fixed-width two's complement."""
     nb = modulus_bits // 8
-    return {"sigmas": [hex_int(s, nb) for s in proof.sigmas]}
+    widths = threshold.modulus_proof_widths(modulus_bits)
+    blum, fac = proof.blum, proof.fac
+
+    def signed(value: int, width: int) -> str:
+        return int(value).to_bytes(width, "big", signed=True).hex()
+
+    def mask(bits: tuple[int, ...]) -> str:
+        return hex_int(sum(bit << i for i, bit in enumerate(bits)), threshold.MODULUS_PROOF_BLUM_ROUNDS // 8)
+
+    return {
+        "blum": {"a": mask(blum.a), "b": mask(blum.b), "w": hex_int(blum.w, nb), "x": [hex_int(x, nb) for x in blum.x]},
+        "fac": {
+            **{name: hex_int(getattr(fac, name), widths["ring"]) for name in ("A", "B", "P", "Q", "T")},
+            "sigma": signed(fac.sigma, widths["sigma"]),
+            "v": signed(fac.v, widths["v"]),
+            "w1": signed(fac.w1, widths["w"]),
+            "w2": signed(fac.w2, widths["w"]),
+            "z1": signed(fac.z1, widths["z"]),
+            "z2": signed(fac.z2, widths["z"]),
+        },
+        "sigmas": [hex_int(s, nb) for s in proof.sigmas],
+    }
 
 
 def modulus_proof_from_json(obj: JSON, modulus_bits: int) -> threshold.ModulusProof:
-    exact_keys(obj, {"sigmas"}, "modulus_proof")
+    """Parse :func:`modulus_proof_to_json`: exact fields, exact list lengths (checked before any value is parsed),
+    fixed widths. Ranges and group membership are the verifier's (``crypto.threshold.verify_modulus``)."""
+    what = "modulus_proof"
+    exact_keys(obj, {"blum", "fac", "sigmas"}, what)
     nb = modulus_bits // 8
-    sigmas = get(obj, "sigmas", list, "modulus_proof")
-    if len(sigmas) > 64:
-        raise InvalidEncoding("modulus_proof: too many values")
-    return threshold.ModulusProof(sigmas=tuple(parse_hex_int(s, "modulus_proof.sigmas", nb) for s in sigmas))
+    widths = threshold.modulus_proof_widths(modulus_bits)
+
+    def values(parent: JSON, key: str, count: int, where: str) -> list[JSON]:
+        items: list[JSON] = get(parent, key, list, where)
+        if len(items) != count:
+            raise InvalidEncoding(f"{where}.{key}: expected {count} values, got {len(items)}")
+        return items
+
+    def bits(value: JSON, where: str) -> tuple[int, ...]:
+        m = parse_hex_int(value, where, threshold.MODULUS_PROOF_BLUM_ROUNDS // 8)
+        return tuple((m >> i) & 1 for i in range(threshold.MODULUS_PROOF_BLUM_ROUNDS))
+
+    def signed(value: JSON, where: str, width: int) -> int:
+        return int.from_bytes(parse_hex_bytes(value, where, width), "big", signed=True)
+
+    sigmas = values(obj, "sigmas", threshold.MODULUS_PROOF_ROUNDS, what)
+    blum = exact_keys(get(obj, "blum", dict, what), {"a", "b", "w", "x"}, f"{what}.blum")
+    xs = values(blum, "x", threshold.MODULUS_PROOF_BLUM_ROUNDS, f"{what}.blum")
+    fac = exact_keys(
+        get(obj, "fac", dict, what), {"A", "B", "P", "Q", "T", "sigma", "v", "w1", "w2", "z1", "z2"}, f"{what}.fac"
+    )
+    ring = {name: parse_hex_int(fac[name], f"{what}.fac.{name}", widths["ring"]) for name in ("A", "B", "P", "Q", "T")}
+    return threshold.ModulusProof(
+        sigmas=tuple(parse_hex_int(s, f"{what}.sigmas", nb) for s in sigmas),
+        blum=threshold.BlumProof(
+            w=parse_hex_int(blum["w"], f"{what}.blum.w", nb),
+            x=tuple(parse_hex_int(x, f"{what}.blum.x", nb) for x in xs),
+            a=bits(blum["a"], f"{what}.blum.a"),
+            b=bits(blum["b"], f"{what}.blum.b"),
+        ),
+        fac=threshold.FacProof(
+            **ring,
+            sigma=signed(fac["sigma"], f"{what}.fac.sigma", widths["sigma"]),
+            z1=signed(fac["z1"], f"{what}.fac.z1", widths["z"]),
+            z2=signed(fac["z2"], f"{what}.fac.z2", widths["z"]),
+            w1=signed(fac["w1"], f"{what}.fac.w1", widths["w"]),
+            w2=signed(fac["w2"], f"{what}.fac.w2", widths["w"]),
+            v=signed(fac["v"], f"{what}.fac.v", widths["v"]),
+        ),
+    )
 
 
 @dataclass
@@ -252,10 +313,7 @@ class ElectionState:
         again = [i for i in ids if i in self.roll]
         if again:
             raise Conflict(f"roll id {again[0]!r} is already on the roll")
-        if definition.kind is ElectionKind.ASSEMBLY and any(r.area <= 0 for r in batch):
-            raise InvalidElection("every owner on a homeowners' assembly roll needs an exclusive area")
-        if definition.kind is not ElectionKind.ASSEMBLY and any(r.area for r in batch):
-            raise InvalidElection("only a homeowners' assembly roll carries areas")
+        definition.kind_rules.check_roll(definition, [r.area for r in batch])
         if len(self.roll) + len(batch) > definition.max_voters:
             raise InvalidElection(f"the roll would exceed the election's max_voters ({definition.max_voters})")
         # §P7.2: every packed counter must hold its largest possible total, or "area yes" would carry into
@@ -344,7 +402,7 @@ class ElectionState:
         """§P6.7: an assembly ballot's weight is its owner's exclusive area: from the roll entry of its credential
         (signing mode) or disclosed from the credential (anonymous mode). Other kinds: 0."""
         definition = self.require_definition()
-        if definition.kind is not ElectionKind.ASSEMBLY:
+        if not definition.kind_rules.weighted:
             return 0
         evidence = ballot.evidence
         if isinstance(evidence, AnonymousEvidence):
@@ -417,27 +475,13 @@ class ElectionState:
         return sorted(self.counted.values(), key=lambda r: r.index)
 
     def tally_body(self) -> JSON:
-        """§P7: the server's tally entry body, recomputed by every verifier: ONE ciphertext carrying every counter.
-
-        * referendum: ∏ c (counters yes, no, abstain);
-        * committee: ∏_j (∏ c_j)^(2^(b·j)) — each candidate's 0/1 sum shifted into its own counter;
-        * assembly: ∏ c · (∏ c^weight)^(2^(3b)) — the head counters, then the area counters.
-        """
+        """§P7: the server's tally entry body, recomputed by every verifier: ONE ciphertext carrying every counter,
+        packed by the election's kind (:mod:`voting.kinds`)."""
         context = self.require_context()
         definition = context.definition
-        pk = context.paillier_key
         records = self.counted_records()
         nb = definition.modulus_bits // 8
-        b = definition.counter_bits
-        if definition.kind is ElectionKind.COMMITTEE:
-            columns = [aggregate(context, [r.ciphertexts[j] for r in records]) for j in range(len(definition.options))]
-            tally = paillier.add(pk, *(paillier.scalar_mul(pk, t, 1 << (b * j)) for j, t in enumerate(columns)))
-        else:
-            heads = aggregate(context, [r.ciphertexts[0] for r in records])
-            tally = heads
-            if definition.kind is ElectionKind.ASSEMBLY:
-                by_area = aggregate(context, [paillier.scalar_mul(pk, r.ciphertexts[0], r.weight) for r in records])
-                tally = paillier.add(pk, heads, paillier.scalar_mul(pk, by_area, 1 << (b * len(definition.options))))
+        tally = definition.kind_rules.tally(context, [Tallied(r.ciphertexts, r.weight) for r in records])
         return {
             "ballots_cast": self.ballots_cast,
             "ciphertexts": [hex_int(tally, 2 * nb)],
@@ -501,21 +545,10 @@ class ElectionState:
         totals = combine_totals(context, self.tally, used)
         ballots = len(self.counted)
         roll_area = self.roll_area
-        outcome: JSON
-        if definition.kind is ElectionKind.COMMITTEE:
-            outcome = decide_committee(totals, definition.seats, ballots, len(self.roll)).to_json()
-        elif definition.kind is ElectionKind.ASSEMBLY:
-            k = len(definition.options)
-            heads, area = totals[:k], totals[k:]
-            assembly = AssemblyTotals((heads[0], heads[1], heads[2]), (area[0], area[1], area[2]))
-            outcome = decide_assembly(assembly, len(self.roll), roll_area, major=definition.major).to_json()
-        else:
-            if sum(totals) != ballots:
-                raise RecordError("the decrypted totals do not add up to the counted ballots")
-            outcome = decide_referendum(totals, len(self.roll)).to_json()
+        outcome = definition.kind_rules.decide(definition, totals, ballots, len(self.roll), roll_area)
         return {
             "ballots": ballots,
-            "kind": definition.kind.value,
+            "kind": definition.kind,
             "options": list(definition.options),
             "outcome": outcome,
             "roll_area": roll_area,

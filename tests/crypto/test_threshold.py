@@ -1,4 +1,5 @@
-"""Threshold Paillier (DJ01 s = 1, Shoup Δ = l!): dealing, shares and their proofs, combining, modulus proof."""
+"""Threshold Paillier (DJ01 s = 1, Shoup Δ = l!): dealing, shares and their proofs, combining (the modulus proof:
+tests/crypto/test_modulus_proof.py)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crypto.errors import InvalidEncoding, InvalidKey, InvalidProof, InvalidShare, NotEnoughShares
+from crypto.errors import InvalidEncoding, InvalidKey, InvalidShare, NotEnoughShares
 from crypto.paillier import PublicKey, decrypt_with_factors, encrypt, random_unit
 from crypto.primes import random_safe_prime_pair
 from crypto.threshold import (
-    MODULUS_PROOF_ROUNDS,
     DecryptionShare,
     EqualityProof,
     KeyShare,
-    ModulusProof,
     ThresholdPublicKey,
-    _modulus_rho,
     combine,
     deal,
     generate,
@@ -373,111 +371,6 @@ def test_share_of_invalid_ciphertext_refused(
             partial_decrypt(shares[0], bad_c, CTX)
         with pytest.raises(InvalidEncoding):
             verify_share(pk, bad_c, ds[0], CTX)
-
-
-# --- modulus proof (GRSB19) ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def modulus_proof(safe_primes: tuple[int, int]) -> ModulusProof:
-    return prove_modulus(*safe_primes, CTX)
-
-
-def test_modulus_proof_verifies(safe_primes: tuple[int, int], modulus_proof: ModulusProof) -> None:
-    n = safe_primes[0] * safe_primes[1]
-    assert len(modulus_proof.sigmas) == MODULUS_PROOF_ROUNDS == 8
-    verify_modulus(n, modulus_proof, CTX, min_bits=n.bit_length())
-    assert prove_modulus(*safe_primes, CTX) == modulus_proof  # deterministic (σ_i is unique)
-
-
-def test_modulus_proof_not_bound_to_other_context(safe_primes: tuple[int, int], modulus_proof: ModulusProof) -> None:
-    n = safe_primes[0] * safe_primes[1]
-    with pytest.raises(InvalidProof):
-        verify_modulus(n, modulus_proof, b"election-2", min_bits=0)
-
-
-def test_modulus_proof_not_bound_to_other_modulus(modulus_proof: ModulusProof) -> None:
-    p, q = random_safe_prime_pair(256, workers=1)
-    with pytest.raises(InvalidProof):
-        verify_modulus(p * q, modulus_proof, CTX, min_bits=0)
-
-
-def test_modulus_proof_mutations_fail(safe_primes: tuple[int, int], modulus_proof: ModulusProof) -> None:
-    n = safe_primes[0] * safe_primes[1]
-    s = modulus_proof.sigmas
-    for i in range(len(s)):
-        for value in (s[i] + 1, n - s[i], 0, n, s[i] + n, -s[i]):
-            with pytest.raises(InvalidProof):
-                verify_modulus(n, ModulusProof((*s[:i], value, *s[i + 1 :])), CTX, min_bits=0)
-    for sigmas in (s[:-1], (*s, s[0]), ()):
-        with pytest.raises(InvalidProof, match="values"):
-            verify_modulus(n, ModulusProof(sigmas), CTX, min_bits=0)
-
-
-def test_modulus_too_small_or_even_rejected(safe_primes: tuple[int, int], modulus_proof: ModulusProof) -> None:
-    n = safe_primes[0] * safe_primes[1]
-    with pytest.raises(InvalidKey, match="bits"):
-        verify_modulus(n, modulus_proof, CTX, min_bits=n.bit_length() + 1)
-    with pytest.raises(InvalidKey, match="even"):
-        verify_modulus(2 * n, modulus_proof, CTX, min_bits=0)
-
-
-def test_modulus_with_small_factor_rejected(safe_primes: tuple[int, int]) -> None:
-    """A modulus with a prime factor below α = 2^16 (where gcd(n, φ(n)) = 1 proofs are not sound) is refused."""
-    p, q = safe_primes
-    for small in (3, 65521):
-        n = small * p * q
-        # gcd(n, φ(n)) = 1 may well hold, so an honest-looking proof exists; the verifier must still refuse.
-        proof = ModulusProof(
-            tuple(
-                int(gmpy2.powmod(_modulus_rho(n, i, CTX), pow(n, -1, (small - 1) * (p - 1) * (q - 1)), n))
-                for i in range(1, 9)
-            )
-        )
-        with pytest.raises(InvalidKey, match="prime factor below"):
-            verify_modulus(n, proof, CTX, min_bits=0)
-
-
-def _prime_with_p_dividing_q_minus_1(p: int, bits: int) -> int:
-    while True:
-        k = secrets.randbits(bits - p.bit_length() - 1) | 1
-        q = 2 * k * p + 1
-        if gmpy2.is_prime(q, 40):
-            return q
-
-
-def test_modulus_not_coprime_to_phi_rejected() -> None:
-    """n = p·q with p | q − 1, so gcd(n, φ(n)) = p ≥ 2^16: n ↦ x^n is not a bijection and Paillier openings are
-    ambiguous. No proof can be produced, and the best forgery (roots for the part of φ coprime to n) is rejected."""
-    p = int(gmpy2.next_prime((1 << 20) + secrets.randbits(19)))
-    q = _prime_with_p_dividing_q_minus_1(p, 300)
-    n = p * q
-    assert math.gcd(n, (p - 1) * (q - 1)) == p
-    with pytest.raises(ValueError):
-        prove_modulus(p, q, CTX)
-    phi_without_p = (p - 1) * (q - 1) // p
-    assert math.gcd(n, phi_without_p) == 1
-    d = pow(n, -1, phi_without_p)
-    forged = ModulusProof(tuple(pow(_modulus_rho(n, i, CTX), d, n) for i in range(1, 9)))
-    with pytest.raises(InvalidProof):
-        verify_modulus(n, forged, CTX, min_bits=0)
-
-
-def test_modulus_prime_power_rejected(safe_primes: tuple[int, int]) -> None:
-    p, q = safe_primes
-    for n in (p * p, p**3, (p * q) ** 2):
-        with pytest.raises(InvalidKey, match="perfect power"):
-            verify_modulus(n, ModulusProof((1,) * 8), CTX, min_bits=0)
-    with pytest.raises(ValueError):
-        prove_modulus(p, p, CTX)
-
-
-def test_prime_modulus_rejected(safe_primes: tuple[int, int]) -> None:
-    """A prime n has gcd(n, φ(n)) = 1 and a valid-looking proof, but Paillier with a prime modulus is insecure."""
-    p = safe_primes[0]
-    proof = ModulusProof(tuple(pow(_modulus_rho(p, i, CTX), pow(p, -1, p - 1), p) for i in range(1, 9)))
-    with pytest.raises(InvalidKey, match="prime"):
-        verify_modulus(p, proof, CTX, min_bits=0)
 
 
 # --- full size ----------------------------------------------------------------------------------------------------

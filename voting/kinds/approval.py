@@ -1,0 +1,67 @@
+"""Approval poll (意见征集): residents approve any number of options — e.g. which of several proposals for the
+courtyard the committee should take forward. An option is **adopted** if more than half of the ballots cast approve
+it; the poll is valid if more than half of the registered voters took part (the referendum's rule per option).
+
+The smallest kind that shows the interface: one 0/1 ciphertext per option and no sum proof (any number of marks
+is allowed), the committee's packed tally, its own rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from voting.encoding import JSON
+from voting.errors import InvalidEncoding
+from voting.kinds.base import Choice, Kind, Tallied, aggregate, marks_by_name, pack, zero_one_marks
+
+if TYPE_CHECKING:
+    from voting.election import ElectionContext, ElectionDefinition
+
+__all__ = ["KIND", "Approval"]
+
+
+class Approval(Kind):
+    name = "approval"
+    title_zh = "意见征集（可多选）"
+    title_en = "Approval poll"
+    named_options = True
+
+    def layout(self, d: ElectionDefinition) -> tuple[tuple[int, ...], ...]:
+        return ((0, 1),) * len(d.options)
+
+    def encode(self, d: ElectionDefinition, choice: Choice) -> list[int]:
+        return zero_one_marks(d, choice, len(d.options))
+
+    def parse_choice(self, d: ElectionDefinition, text: str) -> Choice:
+        return marks_by_name(d, text, len(d.options))
+
+    def tally(self, context: ElectionContext, ballots: Sequence[Tallied]) -> int:
+        d, pk = context.definition, context.paillier_key
+        columns = [aggregate(pk, [b.ciphertexts[j] for b in ballots]) for j in range(len(d.options))]
+        return pack(pk, columns, self.counter_bits(d))
+
+    def decide(
+        self, d: ElectionDefinition, totals: tuple[int, ...], ballots: int, roll_size: int, roll_area: int
+    ) -> JSON:
+        if ballots > roll_size or any(not 0 <= t <= ballots for t in totals):
+            raise InvalidEncoding("more approvals than ballots, or more ballots than registered voters")
+        if 2 * ballots <= roll_size:
+            return {"adopted": [], "reason": f"turnout {ballots}/{roll_size} is not more than half", "valid": False}
+        adopted = [j for j, t in enumerate(totals) if 2 * t > ballots]
+        return {
+            "adopted": adopted,
+            "reason": f"{len(adopted)} of {len(totals)} option(s) approved by more than half of {ballots} ballots",
+            "valid": True,
+        }
+
+    def describe_outcome(self, d: ElectionDefinition, outcome: JSON, lang: str = "en") -> str:
+        zh = lang == "zh"
+        reason = f" ({outcome.get('reason', '')})"
+        if not outcome.get("valid"):
+            return ("无效：参与未过半数" if zh else "VOID") + reason
+        adopted = ("、" if zh else ", ").join(d.options[j] for j in outcome["adopted"]) or ("无" if zh else "none")
+        return ("采纳：" if zh else "ADOPTED: ") + adopted + reason
+
+
+KIND = Approval()

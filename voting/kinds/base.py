@@ -1,0 +1,154 @@
+"""The interface every election kind implements, and the packed-counter helpers they share (§P4, §P7)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from crypto import paillier
+from voting.encoding import JSON
+from voting.errors import InvalidBallot, InvalidElection
+
+if TYPE_CHECKING:
+    from voting.election import ElectionContext, ElectionDefinition
+
+__all__ = [
+    "MAX_OPTIONS",
+    "Choice",
+    "Kind",
+    "Tallied",
+    "aggregate",
+    "check_named_options",
+    "marks_by_name",
+    "pack",
+    "zero_one_marks",
+]
+
+MAX_OPTIONS = 30  # candidates or options on one ballot
+Choice = int | Sequence[int]  # an option index, or the option indexes marked
+
+
+@dataclass(frozen=True, slots=True)
+class Tallied:
+    """One counted ballot as the tally sees it: its ciphertexts, and its public weight (assembly area, else 0)."""
+
+    ciphertexts: tuple[int, ...]
+    weight: int = 0
+
+
+def aggregate(pk: paillier.PublicKey, ciphertexts: Sequence[int]) -> int:
+    """§P7: the product of ciphertexts (an encryption of the sum of their plaintexts; of 0 for none)."""
+    return paillier.add(pk, *ciphertexts) if ciphertexts else paillier.encrypt(pk, 0, 1)
+
+
+def pack(pk: paillier.PublicKey, columns: Sequence[int], counter_bits: int) -> int:
+    """∏_j column_j^(2^(b·j)): each column's sum shifted into its own b-bit counter (§P4)."""
+    return paillier.add(pk, *(paillier.scalar_mul(pk, c, 1 << (counter_bits * j)) for j, c in enumerate(columns)))
+
+
+class Kind:
+    """One kind of election. Subclasses set the class attributes and implement the methods marked abstract.
+
+    The layout of a ballot is a tuple of allowed-plaintext sets, one per ciphertext, each proven by a
+    set-membership proof; ``sum_allowed`` (if not empty) is the set the product of the ciphertexts must encrypt
+    (a second proof). The tally is ONE packed ciphertext of ``counter_count`` counters of ``counter_bits`` bits.
+    """
+
+    name: ClassVar[str]
+    title_zh: ClassVar[str]  # the kind's name for people, in Chinese
+    title_en: ClassVar[str]  # and in English
+    weighted: ClassVar[bool] = False  # ballots carry their owner's exclusive area as a public weight
+    named_options: ClassVar[bool] = False  # the administrator names the options (candidates); else fixed
+    notice: ClassVar[str] = ""  # what every voter must be told (added to the election's description)
+
+    # -- the definition -----------------------------------------------------------------------------------------
+    def options(self, named: Sequence[str]) -> tuple[str, ...]:
+        """The options of a new election of this kind, given the names the administrator typed (if any)."""
+        return tuple(named)
+
+    def check_definition(self, d: ElectionDefinition) -> None:
+        """Raise InvalidElection if ``d`` is not a well-formed election of this kind (options, seats, flags)."""
+        check_named_options(self.name, d.options)
+        if d.seats:
+            raise InvalidElection("only committee elections have seats")
+        if d.major:
+            raise InvalidElection("only homeowners' assembly decisions are major or ordinary matters")
+
+    def counter_bits(self, d: ElectionDefinition) -> int:
+        """Bits per packed counter: every total is at most max_voters < 2**counter_bits."""
+        return d.max_voters.bit_length()
+
+    def counter_count(self, d: ElectionDefinition) -> int:
+        return len(d.options)
+
+    def check_roll(self, d: ElectionDefinition, areas: Sequence[int]) -> None:
+        """Raise InvalidElection if a batch of roll entries (their areas) does not suit this kind."""
+        if any(areas):
+            raise InvalidElection("only a homeowners' assembly roll carries areas")
+
+    # -- ballots ------------------------------------------------------------------------------------------------
+    def layout(self, d: ElectionDefinition) -> tuple[tuple[int, ...], ...]:
+        raise NotImplementedError
+
+    def sum_allowed(self, d: ElectionDefinition) -> tuple[int, ...]:
+        return ()
+
+    def encode(self, d: ElectionDefinition, choice: Choice) -> list[int]:
+        """The index, in each ciphertext's allowed set, of the voter's choice (raises InvalidBallot)."""
+        raise NotImplementedError
+
+    def parse_choice(self, d: ElectionDefinition, text: str) -> Choice:
+        """A choice as a person types it (option names; raises InvalidBallot with the options listed)."""
+        raise NotImplementedError
+
+    # -- tally and result ---------------------------------------------------------------------------------------
+    def tally(self, context: ElectionContext, ballots: Sequence[Tallied]) -> int:
+        raise NotImplementedError
+
+    def decide(
+        self, d: ElectionDefinition, totals: tuple[int, ...], ballots: int, roll_size: int, roll_area: int
+    ) -> JSON:
+        """§P9: the outcome (JSON, as logged in the result entry) from the decrypted totals and the roll."""
+        raise NotImplementedError
+
+    def describe_totals(self, d: ElectionDefinition, totals: Sequence[int]) -> str:
+        return ", ".join(f"{o} {t}" for o, t in zip(d.options, totals, strict=True))
+
+    def describe_outcome(self, d: ElectionDefinition, outcome: JSON, lang: str = "en") -> str:
+        """The outcome in words (``lang``: "en" or "zh"); the record's reason is in English."""
+        reason = f" ({outcome.get('reason', '')})"
+        if not outcome.get("valid"):
+            return "VOID" + reason
+        return ("PASSED" if outcome.get("passed") else "NOT PASSED") + reason
+
+
+def check_named_options(kind: str, options: Sequence[str]) -> None:
+    """2..MAX_OPTIONS distinct options of 1-100 characters (candidates' or options' names)."""
+    if not 2 <= len(options) <= MAX_OPTIONS or len(set(options)) != len(options):
+        raise InvalidElection(f"a {kind} has 2..{MAX_OPTIONS} distinct options")
+    if any(not 1 <= len(name) <= 100 for name in options):
+        raise InvalidElection("option names are 1-100 characters")
+
+
+def marks_by_name(d: ElectionDefinition, text: str, most: int) -> list[int]:
+    """Option names separated by commas (at most ``most``; an empty string marks nothing)."""
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in names if c not in d.options]
+    if unknown:
+        raise InvalidBallot(f"unknown option(s) {unknown}; the options are: {', '.join(d.options)}")
+    if len(set(names)) != len(names):
+        raise InvalidBallot("an option is marked twice")
+    if len(names) > most:
+        raise InvalidBallot(f"mark at most {most} of: {', '.join(d.options)}")
+    return [d.options.index(c) for c in names]
+
+
+def zero_one_marks(d: ElectionDefinition, choice: Choice, most: int) -> list[int]:
+    """Marks (option indexes) as one 0/1 value per option, at most ``most`` of them."""
+    marks = [choice] if isinstance(choice, int) else list(choice)
+    if len(set(marks)) != len(marks):
+        raise InvalidBallot("an option is marked twice")
+    if len(marks) > most or any(not 0 <= j < len(d.options) for j in marks):
+        raise InvalidBallot(f"mark at most {most} of the {len(d.options)} options")
+    return [1 if j in marks else 0 for j in range(len(d.options))]

@@ -1,0 +1,80 @@
+"""Committee election (居委会 / 业委会 换届选举, 差额选举): m candidates for k seats, each voter marks at most k
+(docs/protocol.md §P9.2).
+
+A ballot is one 0/1 ciphertext per candidate and a proof that their product — the number of marks — is in
+0..seats; the tally packs each candidate's column into its own counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from voting.encoding import JSON
+from voting.errors import InvalidElection
+from voting.kinds.base import (
+    Choice,
+    Kind,
+    Tallied,
+    aggregate,
+    check_named_options,
+    marks_by_name,
+    pack,
+    zero_one_marks,
+)
+from voting.rules import decide_committee
+
+if TYPE_CHECKING:
+    from voting.election import ElectionContext, ElectionDefinition
+
+__all__ = ["KIND", "Committee"]
+
+
+class Committee(Kind):
+    name = "committee"
+    title_zh = "委员会选举（差额选举）"
+    title_en = "Committee election"
+    named_options = True
+
+    def check_definition(self, d: ElectionDefinition) -> None:
+        check_named_options("committee election", d.options)
+        if not 1 <= d.seats < len(d.options):
+            raise InvalidElection("a committee election fills 1 <= seats < candidates (差额选举)")
+        if d.major:
+            raise InvalidElection("only homeowners' assembly decisions are major or ordinary matters")
+
+    def layout(self, d: ElectionDefinition) -> tuple[tuple[int, ...], ...]:
+        return ((0, 1),) * len(d.options)
+
+    def sum_allowed(self, d: ElectionDefinition) -> tuple[int, ...]:
+        return tuple(range(d.seats + 1))
+
+    def encode(self, d: ElectionDefinition, choice: Choice) -> list[int]:
+        return zero_one_marks(d, choice, d.seats)
+
+    def parse_choice(self, d: ElectionDefinition, text: str) -> Choice:
+        return marks_by_name(d, text, d.seats)
+
+    def tally(self, context: ElectionContext, ballots: Sequence[Tallied]) -> int:
+        d, pk = context.definition, context.paillier_key
+        columns = [aggregate(pk, [b.ciphertexts[j] for b in ballots]) for j in range(len(d.options))]
+        return pack(pk, columns, self.counter_bits(d))
+
+    def decide(
+        self, d: ElectionDefinition, totals: tuple[int, ...], ballots: int, roll_size: int, roll_area: int
+    ) -> JSON:
+        return decide_committee(totals, d.seats, ballots, roll_size).to_json()
+
+    def describe_outcome(self, d: ElectionDefinition, outcome: JSON, lang: str = "en") -> str:
+        reason = f" ({outcome.get('reason', '')})"
+        if not outcome.get("valid"):
+            return "VOID" + reason
+        elected = ", ".join(d.options[j] for j in outcome["elected"]) or "nobody"
+        text = f"ELECTED: {elected}"
+        if outcome["runoff_seats"]:
+            concerned = ", ".join(d.options[j] for j in outcome["runoff_candidates"])
+            text += f"; RUNOFF (另行选举) for {outcome['runoff_seats']} seat(s) among {concerned}"
+        return text + reason
+
+
+KIND = Committee()
