@@ -100,11 +100,13 @@ def _id_text(election_id: str) -> st.SearchStrategy[str]:
 
 
 def _string_field_bytes(election_id: str) -> st.SearchStrategy[bytes]:
-    return st.one_of(
+    """Half the time the reference election's id, so the payloads behind it get exercised too."""
+    hostile = st.one_of(
         _id_text(election_id).map(lambda s: s.encode("utf-8", "surrogatepass")),
         st.sampled_from([b"\xff", b"\xed\xa0\x80", b"\xc0\xaf", election_id.encode() + b"\xe4\xb8"]),
         st.binary(max_size=80),
     )
+    return st.booleans().flatmap(lambda valid: st.just(election_id.encode()) if valid else hostile)
 
 
 # -- hostile JSON ----------------------------------------------------------------------------------------------------
