@@ -59,6 +59,7 @@ class ElectionService:
             for election_id in ledger.election_ids():
                 self._states[election_id], self._ballots[election_id] = self._replay(election_id)
                 self._locks[election_id] = threading.Lock()
+                self._complete(self._states[election_id])
         except BaseException:
             ledger.close()  # the service owns its ledger: a refused start releases the writer lock
             raise
@@ -128,14 +129,23 @@ class ElectionService:
         self.state(entry.election_id)
         with self._locks[entry.election_id]:
             state = self.state(entry.election_id)
+            self._complete(state)
             appended = self._append(state, entry)
-            if kind is EntryKind.ELECTION_CLOSED:
-                tally = Entry(EntryKind.TALLY, entry.election_id, state.tally_body())
-                self._append(state, tally)
-            elif kind is EntryKind.DECRYPTION_SHARE and len(state.shares) == state.require_definition().threshold:
-                result = Entry(EntryKind.RESULT, entry.election_id, state.result_body())
-                self._append(state, result)
+            self._complete(state)
             return appended
+
+    def _complete(self, state: ElectionState) -> None:
+        """Append the server's own entries that the log calls for: the tally once the election is closed, the
+        result once ``threshold`` shares are in. Called after every statement, and before one and at start-up too:
+        if such an append failed after the statement that called for it was committed, it is made up for here,
+        so an election never stays closed without its tally (the caller holds the election's lock)."""
+        if state.phase is not Phase.CLOSED:
+            return
+        election_id = state.require_definition().election_id
+        if not state.tally_entry:
+            self._append(state, Entry(EntryKind.TALLY, election_id, state.tally_body()))
+        if len(state.shares) >= state.require_definition().threshold and not state.result_entry:
+            self._append(state, Entry(EntryKind.RESULT, election_id, state.result_body()))
 
     def _create(self, entry: Entry) -> Appended:
         if self.config.admin_keys and (entry.author is None or entry.author.key not in self.config.admin_keys):

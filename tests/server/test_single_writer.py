@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grpc
 import pytest
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
+from client.api import LinliClient
 from crypto import merkle
 from crypto.note import NoteSigner
 from server.errors import LedgerInconsistency, StaleAppend, StorageError, WriterLocked
@@ -21,8 +23,8 @@ from server.storage import EntryRow, make_engine
 from tests.factories import MODULUS_BITS, make_election
 from tests.server.conftest import REFERENCE, Live, start_service
 from voting.encoding import canonical
-from voting.errors import NotFound
-from voting.records import EntryKind
+from voting.errors import NotFound, WrongPhase
+from voting.records import EntryKind, Role
 
 SIGNER = NoteSigner.generate("linli-test")
 
@@ -277,4 +279,52 @@ def test_state_equals_replay_after_failed_append(live: Live) -> None:
     assert (replayed.size, replayed.phase, replayed.ballots_cast, replayed.tree.root()) == (*before[:3], before[5])
     service.ledger = failing._ledger
     assert service.cast_ballot(REFERENCE, ballot).index == before[0]  # the same ballot is accepted afterwards
+    live.verify()
+
+
+class _FailingKind:
+    """Wraps a ledger; appends of one entry kind fail (nothing written), the others go through."""
+
+    def __init__(self, ledger: Ledger, kind: str) -> None:
+        self._ledger = ledger
+        self.kind = kind
+
+    def append(self, election_id: str, kind: str, *args: object, **kwargs: object) -> object:
+        if kind == self.kind:
+            raise StorageError(f"injected: the {kind} append fails")
+        return self._ledger.append(election_id, kind, *args, **kwargs)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._ledger, name)
+
+
+def test_failed_tally_append_after_close_is_made_up_at_restart(live: Live) -> None:
+    """The close is committed, the server's tally append fails: the election must not stay closed untallied."""
+    service = live.service
+    service.ledger = _FailingKind(service.ledger, "tally")  # type: ignore[assignment]
+    closing = live.replayed().statement(EntryKind.ELECTION_CLOSED, {}, live.election.admin, Role.ADMIN)
+    with pytest.raises(StorageError, match="tally"):
+        service.submit_statement(closing.to_bytes(), EntryKind.ELECTION_CLOSED)
+    state = service.state(REFERENCE)
+    assert state.phase.value == "closed" and not state.tally_entry
+    live.service.ledger = service.ledger._ledger  # type: ignore[attr-defined]
+    live.stop()
+    live.service, live.server, port = start_service(live.url, live.signer)
+    live.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    live.client = LinliClient(live.channel, timeout=30, min_modulus_bits=MODULUS_BITS)
+    assert live.service.state(REFERENCE).tally_entry  # appended at start-up
+    live.verify()
+
+
+def test_failed_tally_append_is_made_up_by_the_next_statement(live: Live) -> None:
+    service = live.service
+    real = service.ledger
+    service.ledger = _FailingKind(real, "tally")  # type: ignore[assignment]
+    closing = live.replayed().statement(EntryKind.ELECTION_CLOSED, {}, live.election.admin, Role.ADMIN)
+    with pytest.raises(StorageError):
+        service.submit_statement(closing.to_bytes(), EntryKind.ELECTION_CLOSED)
+    service.ledger = real
+    with pytest.raises(WrongPhase):  # the close is refused, but the missing tally is appended first
+        service.submit_statement(closing.to_bytes(), EntryKind.ELECTION_CLOSED)
+    assert service.state(REFERENCE).tally_entry
     live.verify()
