@@ -254,10 +254,28 @@ def cmd_admin_ceremony(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_roll(args: argparse.Namespace) -> int:
+    """The roll from the CSV: its ``group`` column selects an eligibility subset (``--group``), and its ``role``
+    column decides who is on a homeowners' assembly roll (owners only)."""
     admin = load_signing_key(Path(args.key))
     rows = _read_roll_csv(Path(args.csv))
+    if args.group is not None:
+        rows = [row for row in rows if row.group == args.group]
+        if not rows:
+            raise UsageError(f"{args.csv}: no row of group {args.group!r}")
+    client = _client(args)
+    snap = _election(args, client)
+    if snap.definition.kind_rules.weighted:  # an assembly: its members are the owners (Civil Code art. 278)
+        others = [row.unit for row in rows if row.role not in ("owner", "")]
+        if others:
+            raise UsageError(
+                f"{args.csv}: a homeowners' assembly roll lists owners only; {len(others)} row(s) have another role "
+                f"(first: {others[0]}); remove them or mark them role=owner"
+            )
+        missing = [row.unit for row in rows if not row.area_centi]
+        if missing:
+            raise UsageError(f"{args.csv}: every owner needs an area (m², 2 decimals); missing for {missing[0]}")
     areas = [row.area_centi or 0 for row in rows]
-    receipts = actions.publish_roll(_client(args), admin, args.election, [row.unit for row in rows], areas)
+    receipts = actions.publish_roll(client, admin, args.election, [row.unit for row in rows], areas)
     _print_receipt(receipts[-1], f"{len(rows)} roll entries published")
     return EXIT_OK
 
@@ -570,6 +588,7 @@ def _parser() -> argparse.ArgumentParser:
             a.add_argument("--out", required=True, help="folder for the trustees' key share files")
         if name == "roll":
             a.add_argument("--csv", required=True)
+            a.add_argument("--group", default=None, help="publish only the rows of this group (an eligibility subset)")
         if name == "publish":
             a.add_argument("--out", required=True)
         a.set_defaults(func=func)

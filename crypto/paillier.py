@@ -1,9 +1,9 @@
-"""Paillier encryption with g = n + 1 (Paillier, EUROCRYPT '99; notes/crypto-standards.md §4.1–§4.2).
+"""Paillier encryption with g = n + 1 (Paillier, EUROCRYPT '99; docs/protocol.md §P3).
 
 ``Enc(m; r) = (1 + n)^m · r^n mod n²`` for ``0 <= m < n`` and ``r ∈ Z*_n``. Encryption goes through
 ``phe.PaillierPublicKey.raw_encrypt`` (python-paillier, which uses gmpy2); every other modular operation uses gmpy2
 directly. phe accepts any integer as a ciphertext, so every ciphertext that crosses a trust boundary must go through
-:func:`validate_ciphertext` / :func:`ciphertext_from_bytes` (``0 < c < n²`` and ``gcd(c, n) = 1``; STYLE habit 3).
+:func:`validate_ciphertext` / :func:`ciphertext_from_bytes` (``0 < c < n²``, ``gcd(c, n) = 1``).
 
 The private key lives only in :mod:`crypto.threshold` (shares); :func:`decrypt_with_factors` is a non-threshold
 reference decryption for tests and cross-checks.

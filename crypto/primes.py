@@ -1,4 +1,4 @@
-"""Safe primes for Paillier / Shoup threshold keys (notes/crypto-standards.md §4.2 "KeyGen (dealer)").
+"""Safe primes for Paillier / Shoup threshold keys (the dealer key generation of docs/protocol.md §P3).
 
 A *safe prime* is ``p = 2p' + 1`` with ``p'`` prime (Shoup, EUROCRYPT 2000: QR_n is then cyclic of order p'q').
 

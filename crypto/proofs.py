@@ -1,4 +1,4 @@
-"""Zero-knowledge proofs about Paillier ciphertexts (notes/crypto-standards.md §4.3.1).
+"""Zero-knowledge proofs about Paillier ciphertexts (CDS94, BFPPS01, Damgård–Jurik 2001; docs/protocol.md §P6.2).
 
 **Set membership** ("``c`` encrypts one value of the public set ``{m_1..m_K}``"): the Cramer–Damgård–Schoenmakers
 OR-composition (CRYPTO '94) of Σ-protocols for n-th residuosity, as in Baudron–Fouque–Pointcheval–Poupard–Stern

@@ -1,4 +1,5 @@
-"""Threshold Paillier decryption, t of l, with a trusted dealer (notes/crypto-standards.md §4.2).
+"""Threshold Paillier decryption, t of l, with a trusted dealer (Shoup, EUROCRYPT 2000; Damgård–Jurik, PKC 2001;
+docs/protocol.md §P3, §P8).
 
 The scheme is Damgård–Jurik (PKC 2001, §4 "threshold variant", s = 1) with Shoup's Δ = l! trick (EUROCRYPT 2000):
 

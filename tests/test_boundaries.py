@@ -1,5 +1,5 @@
-"""The import boundaries of docs/decisions/0001-layout.md: crypto < voting < server; client never imports server
-at module level, and the verifier never imports it at all."""
+"""The import boundaries of docs/decisions/0001-layout-and-boundaries.md: crypto < voting < server; client never
+imports server at module level, and the verifier never imports it at all."""
 
 from __future__ import annotations
 

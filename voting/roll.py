@@ -27,7 +27,7 @@ MAX_ROWS = 100_000
 @dataclass(frozen=True, slots=True)
 class RollRow:
     unit: str
-    role: str = "resident"
+    role: str = ""  # "owner", "resident", or "" when the CSV does not say
     area_centi: int | None = None  # exclusive area in 0.01 m²
     group: str = ""
 
@@ -69,8 +69,8 @@ def parse_roll_csv(text: str) -> list[RollRow]:
         unit = row.get("unit", "")
         try:
             RollEntry(unit)
-            role = row.get("role") or "resident"
-            if role not in ("owner", "resident"):
+            role = row.get("role") or ""
+            if role not in ("owner", "resident", ""):
                 raise InvalidEncoding(f"role {role!r} must be 'owner' or 'resident'")
             area = parse_area(row["area"]) if row.get("area") else None
             group = row.get("group", "")

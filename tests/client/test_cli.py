@@ -478,3 +478,33 @@ def test_serve_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_roll_role_and_group_columns_are_used(
+    server_address: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``group`` selects an eligibility subset; an assembly roll lists owners only (``role``)."""
+    srv = ["--server", server_address]
+    keys = {}
+    for name, role in [("admin", "admin"), ("registrar", "registrar"), ("t1", "trustee")]:
+        keys[name] = run(capsys, "keygen", "--out", str(tmp_path / f"{name}.json"), "--role", role)[1].strip()
+    admin = ["--key", str(tmp_path / "admin.json")]
+    for election, kind in (("roll-groups", "referendum"), ("roll-owners", "assembly")):
+        code, _, err = run(
+            capsys, "admin", "create", *srv, "--election", election, *admin, "--title", "T", "--question", "Q?",
+            "--threshold", "1", "--registrar-key", keys["registrar"], "--modulus-bits", "2048",
+            "--trustee-key", keys["t1"], "--kind", kind,
+        )  # fmt: skip
+        assert code == 0, err
+    csv = tmp_path / "roll.csv"
+    csv.write_text("unit,role,area,group\n1-101,owner,80,east\n1-102,resident,,west\n1-103,owner,90.5,east\n")
+    e = ["--election", "roll-groups"]
+    code, _, err = run(capsys, "admin", "roll", *srv, *e, *admin, "--csv", str(csv), "--group", "nowhere")
+    assert code == 2 and "no row of group" in err
+    assert run(capsys, "admin", "roll", *srv, *e, *admin, "--csv", str(csv), "--group", "west")[0] == 0
+    assert "roll 1;" in run(capsys, "status", *srv, *e)[1]
+    e = ["--election", "roll-owners"]
+    code, _, err = run(capsys, "admin", "roll", *srv, *e, *admin, "--csv", str(csv))
+    assert code == 2 and "owners only" in err and "1-102" in err
+    assert run(capsys, "admin", "roll", *srv, *e, *admin, "--csv", str(csv), "--group", "east")[0] == 0
+    assert "roll 2;" in run(capsys, "status", *srv, *e)[1]
