@@ -93,6 +93,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import threading
 
     from crypto.note import NoteSigner
+    from server.errors import StorageError
     from server.grpc_service import create_server
     from server.ledger import Ledger
     from server.service import ElectionService, ServiceConfig
@@ -106,10 +107,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signer = NoteSigner.from_private_bytes(args.name, load_signing_key(key_path).secret)
     admin_keys = frozenset(bytes.fromhex(k) for k in args.admin_key)
     engine = make_engine(args.db)
-    service = ElectionService(
-        Ledger(engine, signer, args.origin),
-        ServiceConfig(min_modulus_bits=args.min_modulus_bits, admin_keys=admin_keys),
-    )
+    try:  # §P11.2: a second writer on the same database, or a log that disagrees with itself, is refused here
+        service = ElectionService(
+            Ledger(engine, signer, args.origin),
+            ServiceConfig(min_modulus_bits=args.min_modulus_bits, admin_keys=admin_keys),
+        )
+    except StorageError as e:
+        engine.dispose()
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILED
     server, port = create_server(service, args.listen)
     server.start()
     print(f"linli serving on port {port}; log key {signer.verifier().to_vkey()}", flush=True)
@@ -118,6 +124,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     server.stop(grace=5).wait()
+    service.close()
     return EXIT_OK
 
 

@@ -148,7 +148,7 @@ def embedded_server(db_url: str, *, min_modulus_bits: int) -> Iterator[tuple[str
         yield f"127.0.0.1:{port}", service
     finally:
         server.stop(grace=1).wait()
-        engine.dispose()
+        service.close()  # releases the ledger's single-writer lock and its connections
 
 
 def run_demo(

@@ -14,6 +14,8 @@ from typing import Any
 from client.errors import UsageError
 from crypto.ed25519 import SigningKey
 from crypto.threshold import KeyShare, ThresholdPublicKey
+from voting.encoding import parse_untrusted
+from voting.errors import InvalidEncoding
 
 __all__ = [
     "credential_kind",
@@ -38,12 +40,16 @@ def save_json(path: Path, obj: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+MAX_KEY_FILE_BYTES = 1 << 20
+
+
 def _read(path: Path) -> Any:
+    """A key file is untrusted input too (a copied or tampered file): bounded before it reaches the JSON parser."""
     try:
-        return json.loads(Path(path).read_text())
+        return parse_untrusted(Path(path).read_bytes(), max_size=MAX_KEY_FILE_BYTES)
     except FileNotFoundError as e:
         raise UsageError(f"{path}: no such file") from e
-    except (OSError, ValueError) as e:
+    except (OSError, InvalidEncoding) as e:
         raise UsageError(f"{path}: cannot read JSON ({e})") from e
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from client.errors import UsageError
+from voting.encoding import parse_untrusted
+from voting.errors import InvalidEncoding
 
 __all__ = ["FORMAT", "Record", "read_record", "write_record"]
 
@@ -54,9 +56,9 @@ def read_record(path: Path) -> Record:
     meta_path, entries_path = path / "record.json", path / "entries.jsonl"
     if not meta_path.is_file() or not entries_path.is_file():
         raise UsageError(f"{path} is not an election record (record.json and entries.jsonl expected)")
-    try:
-        meta = json.loads(meta_path.read_bytes())
-    except ValueError as e:
+    try:  # the auditor reads records from anyone: bounded before the JSON parser sees a byte (§P11.1)
+        meta = parse_untrusted(meta_path.read_bytes())
+    except InvalidEncoding as e:
         raise UsageError(f"record.json is not valid JSON: {e}") from e
     expected = {"checkpoints", "election", "format", "log_key", "origin"}
     if not isinstance(meta, dict) or set(meta) != expected:

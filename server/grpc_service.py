@@ -1,16 +1,25 @@
-"""The gRPC edge: translate protobuf <-> service calls, and domain errors -> status codes in one table."""
+"""The gRPC edge: translate protobuf <-> service calls, and domain errors -> status codes in one table.
+
+§P11.1: every untrusted value is parsed and bounded here before it reaches the service or SQL. A request that is
+not a valid protobuf message is refused INVALID_ARGUMENT (grpcio would answer INTERNAL); election ids must have
+the election id format; indexes and sizes must fit int64 (INVALID_ARGUMENT) and the election's log (OUT_OF_RANGE).
+The canonical-JSON payloads are bounded by ``voting.encoding.parse`` (size, depth, integers, UTF-8).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from concurrent import futures
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.message import DecodeError, Message
 
 from crypto.errors import CryptoError
-from server.errors import StorageError
+from server.errors import BadRequest, LedgerInconsistency, OutOfRange, StaleAppend, StorageError, WriterLocked
 from server.ledger import Appended
 from server.service import ElectionService
 from voting.errors import (
@@ -31,14 +40,21 @@ from voting.records import EntryKind
 from wire import linli_pb2 as pb
 from wire import linli_pb2_grpc as pb_grpc
 
-__all__ = ["STATUS_TABLE", "LinliServicer", "create_server"]
+__all__ = ["ELECTION_ID", "STATUS_TABLE", "LinliServicer", "add_to_server", "create_server", "election_id"]
 
 log = logging.getLogger("linli.server")
 VERSION = "0.1.0"
 MAX_PAGE_BYTES = 2 << 20
+MAX_PAGE_ENTRIES = 1000
+INT64_MAX = (1 << 63) - 1
+# The election id format of voting.election.ElectionDefinition, matched whole (tests/server/test_hostile_input.py pins
+# that the two agree): anything else cannot name an election, so it never reaches a lookup or a query.
+ELECTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
 
 # The one table from errors to gRPC status codes (most specific first).
 STATUS_TABLE: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
+    (OutOfRange, grpc.StatusCode.OUT_OF_RANGE),
+    (BadRequest, grpc.StatusCode.INVALID_ARGUMENT),
     (NotFound, grpc.StatusCode.NOT_FOUND),
     (DuplicateBallot, grpc.StatusCode.ALREADY_EXISTS),
     (Conflict, grpc.StatusCode.ALREADY_EXISTS),
@@ -52,6 +68,9 @@ STATUS_TABLE: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
     (CryptoError, grpc.StatusCode.INVALID_ARGUMENT),
     (RecordError, grpc.StatusCode.INTERNAL),
     (VotingError, grpc.StatusCode.INVALID_ARGUMENT),
+    (StaleAppend, grpc.StatusCode.ABORTED),  # the log moved under the request: retry
+    (LedgerInconsistency, grpc.StatusCode.DATA_LOSS),  # the stored log was edited: refuse, never serve it
+    (WriterLocked, grpc.StatusCode.FAILED_PRECONDITION),
     (StorageError, grpc.StatusCode.UNAVAILABLE),
 )
 
@@ -65,9 +84,53 @@ def status_for(error: Exception) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """What the lenient deserializer hands the servicer for bytes that are not a valid message of the method's
+    request type (bad wire format, invalid UTF-8 in a string field, nesting beyond protobuf's limit)."""
+
+    message_type: str
+    reason: str
+
+
+def _lenient(message_type: type[Message]) -> Callable[[bytes], Message | Undecodable]:
+    def deserialize(data: bytes) -> Message | Undecodable:
+        try:
+            return message_type.FromString(data)
+        except (DecodeError, ValueError, RecursionError) as e:
+            return Undecodable(message_type.DESCRIPTOR.full_name, str(e) or type(e).__name__)
+
+    return deserialize
+
+
+def election_id(value: str, what: str = "election_id") -> str:
+    """An election id from a request: the election id format, or BadRequest (INVALID_ARGUMENT)."""
+    if not ELECTION_ID.fullmatch(value):
+        raise BadRequest(f"{what}: not an election id (3-64 characters of a-z, 0-9 and '-', starting alphanumeric)")
+    return value
+
+
+def _int64(value: int, what: str) -> int:
+    if not 0 <= value <= INT64_MAX:
+        raise BadRequest(f"{what}: {value} does not fit a signed 64-bit index")
+    return value
+
+
+MAX_DETAILS = 1000
+
+
+def _details(message: str) -> str:
+    """A status message that always travels: valid UTF-8 (a lone surrogate from a request would break the
+    trailer), and short (an error quoting a multi-megabyte field must not exceed the metadata limit)."""
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return message if len(message) <= MAX_DETAILS else message[: MAX_DETAILS - 3] + "..."
+
+
 def _handle(fn: Callable[..., T]) -> Callable[..., T]:
     def wrapper(self: LinliServicer, request: Any, context: grpc.ServicerContext) -> T:
         try:
+            if isinstance(request, Undecodable):
+                raise BadRequest(f"not a valid {request.message_type} message: {request.reason}")
             return fn(self, request, context)
         except Exception as e:
             code = status_for(e)
@@ -76,7 +139,7 @@ def _handle(fn: Callable[..., T]) -> Callable[..., T]:
                 message = "internal error" if not isinstance(e, VotingError) else str(e)
             else:
                 message = str(e)
-            context.abort(code, message)
+            context.abort(code, _details(message))
 
     wrapper.__name__ = fn.__name__
     return wrapper
@@ -116,7 +179,7 @@ class LinliServicer(pb_grpc.LinliServicer):
 
     @_handle
     def GetElection(self, request: pb.ElectionRef, context: grpc.ServicerContext) -> pb.ElectionInfo:
-        s = self.service.state(request.election_id)
+        s = self.service.state(election_id(request.election_id))
         return pb.ElectionInfo(
             election_id=request.election_id,
             phase=s.phase.value,
@@ -161,54 +224,84 @@ class LinliServicer(pb_grpc.LinliServicer):
 
     @_handle
     def CastBallot(self, request: pb.CastBallotRequest, context: grpc.ServicerContext) -> pb.Receipt:
-        return _receipt(self.service.cast_ballot(request.election_id, request.ballot))
+        return _receipt(self.service.cast_ballot(election_id(request.election_id), request.ballot))
 
     @_handle
     def GetCheckpoint(self, request: pb.CheckpointRequest, context: grpc.ServicerContext) -> pb.Checkpoint:
-        self.service.state(request.election_id)
+        self.service.state(election_id(request.election_id))
         return pb.Checkpoint(note=self.service.ledger.checkpoint(request.election_id))
 
     @_handle
     def GetCheckpoints(self, request: pb.ElectionRef, context: grpc.ServicerContext) -> pb.CheckpointsResponse:
-        self.service.state(request.election_id)
+        self.service.state(election_id(request.election_id))
         return pb.CheckpointsResponse(notes=self.service.ledger.milestone_checkpoints(request.election_id))
 
     @_handle
     def GetInclusionProof(self, request: pb.InclusionProofRequest, context: grpc.ServicerContext) -> pb.InclusionProof:
-        state = self.service.state(request.election_id)
-        size = _size(state.size, request.tree_size)
-        if not 0 <= request.leaf_index < size <= state.size:
-            raise InvalidEncoding(f"need 0 <= leaf_index < tree_size <= {state.size}")
-        leaf, proof = self.service.ledger.inclusion_proof(request.election_id, request.leaf_index, size)
-        return pb.InclusionProof(leaf_index=request.leaf_index, tree_size=size, leaf_hash=leaf, proof=proof)
+        index = _int64(request.leaf_index, "leaf_index")
+        requested = _int64(request.tree_size, "tree_size")
+        state = self.service.state(election_id(request.election_id))
+        size = _size(state.size, requested)
+        if size > state.size:
+            raise OutOfRange(f"tree_size {size} is beyond the log (size {state.size})")
+        if index >= size:
+            raise OutOfRange(f"leaf_index {index} is not in a tree of size {size}")
+        leaf, proof = self.service.ledger.inclusion_proof(request.election_id, index, size)
+        return pb.InclusionProof(leaf_index=index, tree_size=size, leaf_hash=leaf, proof=proof)
 
     @_handle
     def GetConsistencyProof(
         self, request: pb.ConsistencyProofRequest, context: grpc.ServicerContext
     ) -> pb.ConsistencyProof:
-        state = self.service.state(request.election_id)
-        size2 = _size(state.size, request.size2)
-        if not 0 < request.size1 <= size2 <= state.size:
-            raise InvalidEncoding(f"need 0 < size1 <= size2 <= {state.size}")
-        proof = self.service.ledger.consistency_proof(request.election_id, request.size1, size2)
-        return pb.ConsistencyProof(size1=request.size1, size2=size2, proof=list(proof))
+        size1 = _int64(request.size1, "size1")
+        requested = _int64(request.size2, "size2")
+        state = self.service.state(election_id(request.election_id))
+        size2 = _size(state.size, requested)
+        if size1 == 0:
+            raise BadRequest("size1: a consistency proof starts from a non-empty tree")
+        if size2 > state.size:
+            raise OutOfRange(f"size2 {size2} is beyond the log (size {state.size})")
+        if size1 > size2:
+            raise BadRequest(f"need size1 <= size2, got {size1} > {size2}")
+        proof = self.service.ledger.consistency_proof(request.election_id, size1, size2)
+        return pb.ConsistencyProof(size1=size1, size2=size2, proof=list(proof))
 
     @_handle
     def GetEntries(self, request: pb.EntriesRequest, context: grpc.ServicerContext) -> pb.EntriesResponse:
-        state = self.service.state(request.election_id)
-        limit = request.limit or 1000
-        if limit > 1000:
-            raise InvalidEncoding("limit is at most 1000")
-        entries = self.service.ledger.entries(request.election_id, request.start, limit)
+        start = _int64(request.start, "start")
+        limit = _int64(request.limit, "limit") or MAX_PAGE_ENTRIES
+        if limit > MAX_PAGE_ENTRIES:
+            raise BadRequest(f"limit is at most {MAX_PAGE_ENTRIES}")
+        state = self.service.state(election_id(request.election_id))
+        size = state.size
+        if start > size:
+            raise OutOfRange(f"start {start} is beyond the log (size {size})")
+        entries = self.service.ledger.entries(request.election_id, start, limit)
         # Keep every response well under gRPC's default 4 MiB receive limit: at least one entry, then up to
         # MAX_PAGE_BYTES; the client pages on (a 3072-bit committee ballot is tens of kilobytes).
-        page, size = [], 0
+        page, total = [], 0
         for data in entries:
-            if page and size + len(data) > MAX_PAGE_BYTES:
+            if page and total + len(data) > MAX_PAGE_BYTES:
                 break
             page.append(data)
-            size += len(data)
-        return pb.EntriesResponse(entries=page, tree_size=state.size)
+            total += len(data)
+        return pb.EntriesResponse(entries=page, tree_size=size)
+
+
+def add_to_server(servicer: LinliServicer, server: grpc.Server) -> None:
+    """Register the Linli service like the generated ``add_LinliServicer_to_server``, but with lenient request
+    deserializers: grpcio answers INTERNAL to bytes its deserializer cannot parse, and those are the client's fault."""
+    service = pb.DESCRIPTOR.services_by_name["Linli"]
+    handlers = {}
+    for method in service.methods:
+        request_type = getattr(pb, method.input_type.name)
+        response_type = getattr(pb, method.output_type.name)
+        handlers[method.name] = grpc.unary_unary_rpc_method_handler(
+            getattr(servicer, method.name),
+            request_deserializer=_lenient(request_type),
+            response_serializer=response_type.SerializeToString,
+        )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service.full_name, handlers),))
 
 
 def create_server(
@@ -219,7 +312,7 @@ def create_server(
         futures.ThreadPoolExecutor(max_workers=max_workers),
         options=[("grpc.max_receive_message_length", 8 << 20), ("grpc.max_send_message_length", 64 << 20)],
     )
-    pb_grpc.add_LinliServicer_to_server(LinliServicer(service), server)
+    add_to_server(LinliServicer(service), server)
     port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"cannot bind {address}")

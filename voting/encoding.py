@@ -4,11 +4,20 @@ Everything Linli hashes, signs or logs is *canonical JSON*: UTF-8, object keys s
 insignificant whitespace, no floats, integers only in the safe range ±(2**53 − 1); big integers and byte strings
 travel as lowercase hexadecimal strings of a fixed width. :func:`parse` accepts a byte string only if re-encoding
 the parsed value gives back exactly the same bytes, so one value has one encoding.
+
+Parsing is bounded *before* any byte reaches ``json.loads`` (docs/protocol.md §P11.1): the size, then the nesting
+depth, by an iterative pre-scan that counts brackets outside strings. The depth check cannot wait for the parsed
+value: py_ecc raises the interpreter's recursion limit to 100,000 for the whole process, so a few hundred kilobytes
+of ``[[[[`` overflow the C scanner's stack (a crash, not an exception) before any Python check runs. Then the
+integers' digits (no giant ints), the items of one list or object, lone surrogates (``"\ud800"`` has no UTF-8
+encoding) and invalid UTF-8 are refused with :class:`InvalidEncoding`.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from itertools import accumulate
 from typing import Any
 
 from voting.errors import InvalidEncoding
@@ -23,15 +32,40 @@ __all__ = [
     "parse",
     "parse_hex_bytes",
     "parse_hex_int",
+    "parse_untrusted",
 ]
 
 JSON = Any  # a JSON value made of dict / list / str / int / bool / None
 
 _MAX_SAFE = (1 << 53) - 1
+MAX_DEPTH = 32  # nesting of lists and objects; the deepest record value is far shallower
+MAX_ITEMS = 1 << 20  # items of one list or object (a tally lists every counted ballot's index)
+MAX_SIZE = 1 << 24
+
+# A JSON string: from a quote to the next unescaped quote (the same tokens the JSON scanner sees, since outside a
+# string a quote always opens one). DOTALL: an escaped byte may be any byte.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_OPENING, _CLOSING = b"[{", b"]}"
+# Brackets become signed bytes (+1 opening, -1 closing) so the running depth is one C-level accumulate.
+_BRACKET_STEPS = bytes.maketrans(_OPENING + _CLOSING, b"\x01\x01\xff\xff")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in _OPENING + _CLOSING)
+
+
+def _check_depth(data: bytes, max_depth: int) -> None:
+    """Refuse nesting deeper than ``max_depth`` without recursion: count brackets outside strings."""
+    brackets = _STRING.sub(b"", data).translate(_BRACKET_STEPS, _NOT_BRACKETS)
+    if brackets and max(accumulate(memoryview(brackets).cast("b"))) > max_depth:
+        raise InvalidEncoding(f"JSON nested deeper than {max_depth} levels")
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > 16:  # 2**53 - 1 has 16 digits: refuse giant integers before converting them
+        raise InvalidEncoding("integer outside the safe range; big integers must be hex strings")
+    return int(digits)
 
 
 def _check(value: JSON, depth: int = 0) -> None:
-    if depth > 32:
+    if depth > MAX_DEPTH:
         raise InvalidEncoding("JSON nested too deeply")
     if value is None or isinstance(value, bool | str):
         return
@@ -39,6 +73,8 @@ def _check(value: JSON, depth: int = 0) -> None:
         if not -_MAX_SAFE <= value <= _MAX_SAFE:
             raise InvalidEncoding("integer outside the safe range; big integers must be hex strings")
         return
+    if isinstance(value, list | dict) and len(value) > MAX_ITEMS:
+        raise InvalidEncoding(f"a list or object of more than {MAX_ITEMS} items")
     if isinstance(value, list):
         for item in value:
             _check(item, depth + 1)
@@ -55,7 +91,11 @@ def _check(value: JSON, depth: int = 0) -> None:
 def canonical(value: JSON) -> bytes:
     """Canonical JSON bytes of ``value``."""
     _check(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError as e:  # a lone surrogate such as "\ud800" (from an escape) has no UTF-8 encoding
+        raise InvalidEncoding(f"string with a lone surrogate at position {e.start}: not valid Unicode") from e
 
 
 def _reject_constant(name: str) -> None:
@@ -71,25 +111,66 @@ def _no_duplicates(pairs: list[tuple[str, JSON]]) -> dict[str, JSON]:
     return out
 
 
-def parse(data: bytes, *, max_size: int = 1 << 24) -> JSON:
-    """Parse canonical JSON; anything that does not re-encode to the same bytes is rejected."""
+def _loads(data: bytes, max_size: int, max_depth: int) -> JSON:
+    """``json.loads`` behind the bounds: size, then depth (pre-scanned), then strict UTF-8 and the hooks."""
+    if not isinstance(data, bytes | bytearray):
+        raise InvalidEncoding(f"expected bytes, got {type(data).__name__}")
     if len(data) > max_size:
         raise InvalidEncoding(f"document of {len(data)} bytes exceeds the limit of {max_size}")
+    data = bytes(data)
+    _check_depth(data, max_depth)
     try:
-        text = data.decode("utf-8")
-        value = json.loads(
+        text = data.decode("utf-8")  # strict: also refuses encoded surrogates and overlong forms
+        return json.loads(
             text,
             parse_float=lambda s: _reject_constant(s),
+            parse_int=_parse_int,
             parse_constant=_reject_constant,
             object_pairs_hook=_no_duplicates,
         )
     except InvalidEncoding:
         raise
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+    except UnicodeDecodeError as e:
+        raise InvalidEncoding(f"not valid UTF-8 at byte {e.start}") from e
+    except (ValueError, RecursionError) as e:
         raise InvalidEncoding(f"not valid JSON: {e}") from e
+
+
+def parse(data: bytes, *, max_size: int = MAX_SIZE, max_depth: int = MAX_DEPTH) -> JSON:
+    """Parse canonical JSON; anything that does not re-encode to the same bytes is rejected."""
+    value = _loads(data, max_size, max_depth)
     if canonical(value) != data:
         raise InvalidEncoding("JSON is not in canonical form (sorted keys, no whitespace, minimal escapes)")
     return value
+
+
+def parse_untrusted(data: bytes, *, max_size: int = MAX_SIZE, max_depth: int = MAX_DEPTH) -> JSON:
+    """Parse ordinary JSON (any whitespace and key order: key files, record metadata) from an untrusted source,
+    under the same bounds as :func:`parse`: size, depth, integers, items, UTF-8 and surrogates."""
+    value = _loads(data, max_size, max_depth)
+    _check(value)
+    for text in _strings(value):
+        try:
+            text.encode()
+        except UnicodeEncodeError as e:
+            raise InvalidEncoding(f"string with a lone surrogate at position {e.start}: not valid Unicode") from e
+    return value
+
+
+def _strings(value: JSON) -> list[str]:
+    """Every string (keys too) of a value whose depth is already bounded."""
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            out.extend(v)
+            stack.extend(v.values())
+    return out
 
 
 def hex_bytes(data: bytes) -> str:

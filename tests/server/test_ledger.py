@@ -22,7 +22,7 @@ def ledger(db_url: str):  # type: ignore[no-untyped-def]
 
 
 def test_appends_are_provable(ledger: Ledger) -> None:
-    receipts = [ledger.append("e1", "ballot", f"entry {i}".encode()) for i in range(9)]
+    receipts = [ledger.append("e1", "ballot", f"entry {i}".encode(), extends=i) for i in range(9)]
     verifier = ledger.signer.verifier()
     for r in receipts:
         cp = open_checkpoint(r.checkpoint, verifier)
@@ -36,7 +36,7 @@ def test_appends_are_provable(ledger: Ledger) -> None:
 
 def test_crash_mid_append_leaves_nothing(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     """A failure between writing the entry and its checkpoint rolls back both; the next append reuses the index."""
-    ledger.append("e1", "x", b"first")
+    ledger.append("e1", "x", b"first", extends=0)
     calls = {"n": 0}
     real_add = Session.add
 
@@ -48,36 +48,36 @@ def test_crash_mid_append_leaves_nothing(ledger: Ledger, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(Session, "add", failing_add)
     with pytest.raises(RuntimeError):
-        ledger.append("e1", "x", b"lost")
+        ledger.append("e1", "x", b"lost", extends=1)
     monkeypatch.setattr(Session, "add", real_add)
     with Session(ledger._engine) as s:
         assert s.scalars(select(EntryRow.idx).where(EntryRow.election_id == "e1")).all() == [0]
         assert s.scalars(select(CheckpointRow.size).where(CheckpointRow.election_id == "e1")).all() == [1]
     # The in-memory tree was dropped and is rebuilt from what the database holds.
-    r = ledger.append("e1", "x", b"second")
+    r = ledger.append("e1", "x", b"second", extends=1)
     assert r.index == 1 and r.size == 2
 
 
 def test_database_error_is_a_storage_error(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy.exc import OperationalError
 
-    ledger.append("e1", "x", b"first")
+    ledger.append("e1", "x", b"first", extends=0)
 
     def boom(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise OperationalError("INSERT", {}, Exception("disk full"))
 
     monkeypatch.setattr(Session, "flush", boom)
     with pytest.raises(StorageError):
-        ledger.append("e1", "x", b"second")
+        ledger.append("e1", "x", b"second", extends=1)
     monkeypatch.undo()
     assert ledger.size("e1") == 1
-    assert ledger.append("e1", "x", b"second").index == 1
+    assert ledger.append("e1", "x", b"second", extends=1).index == 1
 
 
 def test_checkpoint_rollback_detected(ledger: Ledger) -> None:
     """An operator who deletes the tail of the log cannot hide it from anyone who kept a checkpoint."""
     for i in range(6):
-        kept = ledger.append("e1", "x", f"e{i}".encode())
+        kept = ledger.append("e1", "x", f"e{i}".encode(), extends=i)
     verifier = ledger.signer.verifier()
     old = open_checkpoint(kept.checkpoint, verifier)
     with Session(ledger._engine) as s, s.begin():
@@ -91,7 +91,7 @@ def test_checkpoint_rollback_detected(ledger: Ledger) -> None:
 
 def test_tampered_ledger_entry_detected(ledger: Ledger) -> None:
     """Rewriting a stored entry breaks its inclusion in every checkpoint signed before."""
-    receipts = [ledger.append("e1", "x", f"entry {i}".encode()) for i in range(5)]
+    receipts = [ledger.append("e1", "x", f"entry {i}".encode(), extends=i) for i in range(5)]
     with Session(ledger._engine) as s, s.begin():
         s.execute(update(EntryRow).where(EntryRow.idx == 2).values(data=b"entry X"))
     tampered = ledger.entries("e1")
