@@ -10,7 +10,7 @@ from client.api import ElectionSnapshot, LinliClient, Receipt
 from client.ceremony import safe_prime_pair
 from client.errors import ElectionInvalid, UsageError
 from client.record import Record
-from client.verifier import Report, verify_record
+from client.verifier import Report, check_record
 from crypto import threshold
 from crypto.ed25519 import SigningKey
 from crypto.note import open_checkpoint
@@ -251,7 +251,7 @@ def verify_for_decryption(
     the log, the set-up, every ballot's rules and proofs, the tally); raise unless all of them pass."""
     snap = snap or client.election(election_id, expect=expect)
     verifier, _ = client.log_verifier(election_id)
-    report = verify_record(
+    report = check_record(
         export_record(client, election_id),
         expected_log_key=verifier.to_vkey(),
         expected_fingerprint=snap.fingerprint,

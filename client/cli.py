@@ -155,7 +155,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from client.verifier import verify_record
+    from client.verifier import check_record
 
     record = read_record(Path(args.record))
     bar = tqdm(desc="verify ballots", disable=args.json or not sys.stderr.isatty(), file=sys.stderr, leave=False)
@@ -164,7 +164,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         bar.total = total
         bar.update(done - bar.n)
 
-    report = verify_record(
+    report = check_record(
         record,
         expected_log_key=args.log_key,
         expected_fingerprint=args.expect,

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from client import actions
 from client.api import LinliClient
 from client.record import read_record, write_record
-from client.verifier import Report, verify_record
+from client.verifier import Report, check_record
 from crypto import bbs
 from crypto.ed25519 import SigningKey
 from crypto.note import NoteSigner
@@ -263,7 +263,7 @@ def run_demo(
             channel.close()
     with _phase(timings, "verify record", out):
         bar = tqdm(total=voters, desc="verify ballots", disable=not progress, file=out, leave=False)
-        report = verify_record(
+        report = check_record(
             read_record(out_dir),
             min_modulus_bits=min(modulus_bits, 2048),
             workers=workers,

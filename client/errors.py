@@ -7,12 +7,23 @@
      ├── ReceiptInvalid     a receipt or checkpoint whose signature, inclusion or consistency proof does not hold
      ├── ElectionInvalid    the election the server serves does not verify (signatures, key, modulus proof, log)
      ├── ElectionMismatch   a verified election or log key other than the expected (--expect) or pinned one
+     ├── RecordRejected     an election record that fails verification (the verifier's report is attached)
      └── UsageError         bad command-line input or keystore contents
 """
 
 from __future__ import annotations
 
-__all__ = ["ClientError", "ElectionInvalid", "ElectionMismatch", "ReceiptInvalid", "ServerRejected", "UsageError"]
+from typing import Any
+
+__all__ = [
+    "ClientError",
+    "ElectionInvalid",
+    "ElectionMismatch",
+    "ReceiptInvalid",
+    "RecordRejected",
+    "ServerRejected",
+    "UsageError",
+]
 
 
 class ClientError(Exception):
@@ -32,6 +43,13 @@ class ReceiptInvalid(ClientError):
 
 class UsageError(ClientError):
     pass
+
+
+class RecordRejected(ClientError):
+    def __init__(self, report: Any) -> None:  # client.verifier.Report (not imported here: no cycle)
+        failed = [s.number for s in report.steps if not s.passed]
+        super().__init__(f"the record of election {report.election_id} does not verify (steps {failed} failed)")
+        self.report = report
 
 
 class ElectionInvalid(ClientError):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from client.record import Record, read_record
-from client.verifier import Report, verify_record
+from client.verifier import Report, check_record
 from crypto import merkle
 from voting.election import ElectionDefinition
 from voting.errors import VotingError
@@ -909,7 +909,7 @@ def write_report(
     return whether the record verified."""
     _text(lang)  # reject an unsupported language before the (long) verification
     record = read_record(record_dir)
-    report = verify_record(record, min_modulus_bits=min_modulus_bits, workers=workers)
+    report = check_record(record, min_modulus_bits=min_modulus_bits, workers=workers)
     summary = build_report(record, report, lang, record_dir=str(record_dir))
     out.write_text(render_html(summary, lang), encoding="utf-8")
     if json_out is not None:

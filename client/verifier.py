@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from client.errors import RecordRejected
 from client.record import Record
 from crypto import bbs, merkle
 from crypto.bls12_381 import g1_from_bytes, g1_to_bytes
@@ -37,7 +38,20 @@ from voting.errors import OutcomeMismatch, VotingError
 from voting.records import Entry, EntryKind
 from voting.state import ElectionState, Phase
 
-__all__ = ["Report", "Step", "verify_record"]
+__all__ = [
+    "STEP_TITLES",
+    "Replayed",
+    "Report",
+    "Step",
+    "check_record",
+    "replay",
+    "step_ballot_proofs",
+    "step_checkpoint_signatures",
+    "step_ledger_integrity",
+    "step_record_format",
+    "step_replayed",
+    "verify_record",
+]
 
 STEP_TITLES = {
     1: "Record format",
@@ -68,11 +82,17 @@ _STEP_OF_KIND = {
 
 @dataclass
 class Step:
+    """One numbered step of §V: what it checked (``checked`` items), its failures (``errors``), and the evidence
+    it could not examine (``unavailable``: e.g. "not reached" after an earlier failure, or a record that ends
+    before the result). A step passes only with no failure and nothing unavailable."""
+
     number: int
     title: str
     passed: bool = False
     detail: str = ""
     errors: list[str] = field(default_factory=list)
+    checked: int = 0
+    unavailable: str = ""
 
     def fail(self, message: str) -> None:
         self.passed = False
@@ -81,11 +101,13 @@ class Step:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "checked": self.checked,
             "detail": self.detail,
             "errors": self.errors,
             "passed": self.passed,
             "step": self.number,
             "title": self.title,
+            "unavailable": self.unavailable,
         }
 
 
@@ -168,6 +190,38 @@ def _context_cache(definition_entry: bytes, key_entry: bytes) -> ElectionContext
     return ctx
 
 
+def check_record(
+    record: Record,
+    *,
+    expected_log_key: str | None = None,
+    expected_fingerprint: str | None = None,
+    min_modulus_bits: int = 2048,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """§V: run every step on ``record`` and return the report (whatever the record holds, this does not raise for
+    it; :func:`verify_record` raises when a step fails). The report carries the replayed state."""
+    s1, entries = step_record_format(record)
+    s2, checkpoints = step_checkpoint_signatures(record, expected_log_key)
+    s3 = step_ledger_integrity(record, checkpoints)
+    replayed = replay(entries, min_modulus_bits, expected_fingerprint)
+    s6 = step_ballot_proofs(record, entries, replayed.state, workers, progress)
+    steps = {1: s1, 2: s2, 3: s3, 6: s6} | {n: step_replayed(n, replayed) for n in (4, 5, 7, 8, 9, 10)}
+    report = Report(record.election_id, [steps[n] for n in sorted(steps)], state=replayed.state)
+    state = replayed.state
+    if state.election_hash:
+        report.fingerprint = fingerprint(state.election_hash)
+    if state.phase is Phase.PUBLISHED and isinstance(state.outcome, dict) and state.definition is not None:
+        kind = state.definition.kind_rules
+        report.totals = state.totals
+        report.options = state.definition.options
+        report.outcome = kind.describe_outcome(state.definition, state.outcome)
+        report.totals_text = kind.describe_totals(state.definition, state.totals)
+        steps[9].detail = report.totals_text
+        steps[10].detail = report.outcome
+    return report
+
+
 def verify_record(
     record: Record,
     *,
@@ -177,28 +231,42 @@ def verify_record(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    steps = {n: Step(n, t) for n, t in STEP_TITLES.items()}
-    report = Report(record.election_id, [steps[n] for n in sorted(steps)])
+    """§V: verify ``record``; return the report if every step passed, else raise RecordRejected (with the report)."""
+    report = check_record(
+        record,
+        expected_log_key=expected_log_key,
+        expected_fingerprint=expected_fingerprint,
+        min_modulus_bits=min_modulus_bits,
+        workers=workers,
+        progress=progress,
+    )
+    if not report.passed:
+        raise RecordRejected(report)
+    return report
 
-    # 1. Record format
-    s1 = steps[1]
+
+def step_record_format(record: Record) -> tuple[Step, list[Entry]]:
+    """Step 1: every entry parses, is canonical, and belongs to this election."""
+    step = Step(1, STEP_TITLES[1], passed=True, checked=len(record.entries))
     entries: list[Entry] = []
-    s1.passed = True
     for i, data in enumerate(record.entries):
         try:
             entry = Entry.from_bytes(data)
         except VotingError as e:
-            s1.fail(f"entry {i}: {e}")
+            step.fail(f"entry {i}: {e}")
             continue
         if entry.election_id != record.election_id:
-            s1.fail(f"entry {i} belongs to election {entry.election_id!r}")
+            step.fail(f"entry {i} belongs to election {entry.election_id!r}")
         entries.append(entry)
     if not record.entries:
-        s1.fail("the record has no entries")
-    s1.detail = f"{len(record.entries)} entries"
+        step.fail("the record has no entries")
+    step.detail = f"{len(record.entries)} entries"
+    return step, entries
 
-    # 2. Checkpoint signatures
-    s2 = steps[2]
+
+def step_checkpoint_signatures(record: Record, expected_log_key: str | None) -> tuple[Step, list[Checkpoint]]:
+    """Step 2: every checkpoint is signed by the (expected) log key and names this log's origin."""
+    step = Step(2, STEP_TITLES[2], checked=len(record.checkpoints))
     checkpoints: list[Checkpoint] = []
     try:
         if expected_log_key is not None and expected_log_key != record.log_key:
@@ -209,107 +277,140 @@ def verify_record(
             if cp.origin != record.origin:
                 raise CryptoError(f"checkpoint {i} is for log {cp.origin!r}")
             checkpoints.append(cp)
-        s2.passed = bool(checkpoints)
+        step.passed = bool(checkpoints)
         if not checkpoints:
-            s2.fail("the record has no checkpoint")
-        s2.detail = f"{len(checkpoints)} checkpoints signed by {verifier.name}+{verifier.key_id.hex()}"
+            step.fail("the record has no checkpoint")
+        step.detail = f"{len(checkpoints)} checkpoints signed by {verifier.name}+{verifier.key_id.hex()}"
     except CryptoError as e:
-        s2.fail(str(e))
+        step.fail(str(e))
+    return step, checkpoints
 
-    # 3. Ledger integrity
-    s3 = steps[3]
+
+def step_ledger_integrity(record: Record, checkpoints: Sequence[Checkpoint]) -> Step:
+    """Step 3: the entries hash (RFC 9162) to every checkpoint's root; consecutive checkpoints are consistent and
+    never roll back; the last covers every entry."""
+    step = Step(3, STEP_TITLES[3], passed=bool(checkpoints), checked=len(checkpoints))
     tree = merkle.MerkleTree.from_leaf_hashes([merkle.leaf_hash(e) for e in record.entries])
-    s3.passed = bool(checkpoints)
     previous: Checkpoint | None = None
     for cp in checkpoints:
         if cp.size > tree.size:
-            s3.fail(f"checkpoint of size {cp.size} is beyond the {tree.size} entries")
+            step.fail(f"checkpoint of size {cp.size} is beyond the {tree.size} entries")
             continue
         if tree.root(cp.size) != cp.root_hash:
-            s3.fail(f"the entries do not hash to the signed root at size {cp.size}")
+            step.fail(f"the entries do not hash to the signed root at size {cp.size}")
         if previous is not None:
             try:
                 proof = tree.consistency_proof(previous.size, cp.size) if previous.size else []
                 verify_checkpoint_extends(previous, cp, proof)
             except CryptoError as e:
-                s3.fail(f"checkpoint {previous.size} -> {cp.size}: {e}")
+                step.fail(f"checkpoint {previous.size} -> {cp.size}: {e}")
         previous = cp
     if checkpoints and checkpoints[-1].size != tree.size:
-        s3.fail(f"the last checkpoint covers {checkpoints[-1].size} of {tree.size} entries")
-    if checkpoints and s3.passed:
-        s3.detail = f"root {tree.root().hex()[:16]}… over {tree.size} entries"
+        step.fail(f"the last checkpoint covers {checkpoints[-1].size} of {tree.size} entries")
+    if checkpoints and step.passed:
+        step.detail = f"root {tree.root().hex()[:16]}… over {tree.size} entries"
+    return step
 
-    # 4-10. Replay the log through the election rules; attribute a failure to its step.
-    state = ElectionState(min_modulus_bits=min_modulus_bits)
-    failed_at: int | None = None
+
+@dataclass
+class Replayed:
+    """The log replayed through the election rules (steps 4, 5, 7-10): the state, the first failure and its step."""
+
+    state: ElectionState
+    failed_at: int | None = None  # the step of the first failure
+    failures: dict[int, list[str]] = field(default_factory=dict)
+    checked: dict[int, int] = field(default_factory=dict)  # entries applied, by step
+
+
+def replay(entries: Sequence[Entry], min_modulus_bits: int, expected_fingerprint: str | None = None) -> Replayed:
+    """Apply every entry to a fresh :class:`ElectionState` (the server's own rules) until one is refused; that
+    failure is attributed to the step its entry kind belongs to (the outcome rule to step 10). The fingerprint, if
+    expected, is part of the set-up (step 4)."""
+    result = Replayed(ElectionState(min_modulus_bits=min_modulus_bits))
     for i, entry in enumerate(entries):
+        step = _STEP_OF_KIND[entry.kind]
         try:
-            state.apply(entry)
+            result.state.apply(entry)
         except VotingError as e:
-            step = 10 if isinstance(e, OutcomeMismatch) else _STEP_OF_KIND[entry.kind]
-            steps[step].fail(f"entry {i} ({entry.kind.value}): {e}")
-            failed_at = step
+            step = 10 if isinstance(e, OutcomeMismatch) else step
+            result.failures.setdefault(step, []).append(f"entry {i} ({entry.kind.value}): {e}")
+            result.failed_at = step
             break
-    report.state = state
-    if state.election_hash:
-        report.fingerprint = fingerprint(state.election_hash)
-        if expected_fingerprint is not None and parse_fingerprint(expected_fingerprint) != report.fingerprint:
-            steps[4].fail(
-                f"the election's fingerprint is {report.fingerprint}, not the expected {expected_fingerprint}: "
-                "this is not the election on the notice board"
+        result.checked[step] = result.checked.get(step, 0) + 1
+    state = result.state
+    if expected_fingerprint is not None:
+        problem = ""
+        if not state.election_hash:
+            problem = "the record has no election definition to compare the fingerprint with"
+        elif parse_fingerprint(expected_fingerprint) != fingerprint(state.election_hash):
+            problem = (
+                f"the election's fingerprint is {fingerprint(state.election_hash)}, not the expected "
+                f"{expected_fingerprint}: this is not the election on the notice board"
             )
-            failed_at = 4 if failed_at is None else min(failed_at, 4)
-    elif expected_fingerprint is not None:
-        steps[4].fail("the record has no election definition to compare the fingerprint with")
-    reached = failed_at or 11
-    for n in (4, 5, 7, 8, 9, 10):
-        if n < reached and not steps[n].errors:
-            steps[n].passed = True
-    if failed_at is None and state.phase is not Phase.PUBLISHED:
-        # Evidence that is missing fails its step; a tallied record still shows a passed aggregation (§P8.1: what a
-        # trustee checks before decrypting).
-        for n in (8, 9, 10) if state.tally else (7, 8, 9, 10):
-            if steps[n].passed:
-                steps[n].passed = False
-                steps[n].fail(f"the record ends before the result (election is {state.phase.value})")
-    for n in range(reached + 1, 11):
-        if n != 6:
-            steps[n].passed = False
-            steps[n].detail = "not reached"
-    if state.definition is not None:
-        steps[4].detail = (
+        if problem:
+            result.failures.setdefault(4, []).append(problem)
+            if state.election_hash:
+                result.failed_at = 4 if result.failed_at is None else min(result.failed_at, 4)
+    return result
+
+
+def step_replayed(number: int, replayed: Replayed) -> Step:
+    """Steps 4, 5, 7, 8, 9, 10 from the replay: failed where the replay failed, unavailable after that, and
+    unavailable where the record ends before the evidence (a tallied record still shows its aggregation: what a
+    trustee checks before decrypting, §P8.1)."""
+    state = replayed.state
+    # the outcome (10) is checked on the result entry (9)
+    step = Step(number, STEP_TITLES[number], checked=replayed.checked.get(9 if number == 10 else number, 0))
+    for message in replayed.failures.get(number, []):
+        step.fail(message)
+    reached = replayed.failed_at or 11
+    if number > reached:
+        step.detail = step.unavailable = "not reached"
+        return step
+    if number < reached and not step.errors:
+        missing = (8, 9, 10) if state.tally else (7, 8, 9, 10)
+        if replayed.failed_at is None and state.phase is not Phase.PUBLISHED and number in missing:
+            step.unavailable = f"the record ends before the result (election is {state.phase.value})"
+            step.fail(step.unavailable)
+        else:
+            step.passed = True
+    if number == 4 and state.definition is not None:
+        step.detail = (
             f"{state.definition.threshold} of {len(state.definition.trustees)} trustees, "
             f"{state.definition.modulus_bits}-bit key, roll of {len(state.roll)}, {len(state.issued)} credentials"
         )
-        steps[5].detail = f"{state.ballots_cast} ballots cast, {len(state.counted)} counted"
-    if state.tally:
-        steps[7].detail = f"{len(state.tally)} tally ciphertext(s) over {len(state.counted)} ballots"
-    if state.shares:
-        steps[8].detail = f"shares of trustees {sorted(state.shares)}"
+    elif number == 5 and state.definition is not None:
+        step.detail = f"{state.ballots_cast} ballots cast, {len(state.counted)} counted"
+    elif number == 7 and state.tally:
+        step.detail = f"{len(state.tally)} tally ciphertext(s) over {len(state.counted)} ballots"
+    elif number == 8 and state.shares:
+        step.detail = f"shares of trustees {sorted(state.shares)}"
+    return step
 
-    # 6. Ballot proofs, in parallel over processes.
-    s6 = steps[6]
+
+def step_ballot_proofs(
+    record: Record,
+    entries: Sequence[Entry],
+    state: ElectionState,
+    workers: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> Step:
+    """Step 6: every ballot's eligibility evidence and validity proofs, on all cores (§P6.6)."""
     ballots = [(i, record.entries[i]) for i, e in enumerate(entries) if e.kind is EntryKind.BALLOT]
+    step = Step(6, STEP_TITLES[6], checked=len(ballots))
     if state.context is None:
-        s6.passed = not ballots
-        s6.detail = "no key published" if ballots else "no ballots"
-    else:
-        key = state.require_definition().credential_key
-        errors = _run_jobs(state.definition_entry, state.key_entry, ballots, workers, progress, key)
-        s6.passed = not errors
-        for err in errors:
-            s6.fail(err)
-        s6.detail = f"{len(ballots) - len(errors)} of {len(ballots)} ballots verified"
-
-    if state.phase is Phase.PUBLISHED and isinstance(state.outcome, dict) and state.definition is not None:
-        report.totals = state.totals
-        report.options = state.definition.options
-        kind = state.definition.kind_rules
-        report.outcome = kind.describe_outcome(state.definition, state.outcome)
-        report.totals_text = kind.describe_totals(state.definition, state.totals)
-        steps[9].detail = report.totals_text
-        steps[10].detail = report.outcome
-    return report
+        step.passed = not ballots
+        step.detail = "no key published" if ballots else "no ballots"
+        if ballots:
+            step.unavailable = "no key published"
+        return step
+    key = state.require_definition().credential_key
+    errors = _run_jobs(state.definition_entry, state.key_entry, ballots, workers, progress, key)
+    step.passed = not errors
+    for err in errors:
+        step.fail(err)
+    step.detail = f"{len(ballots) - len(errors)} of {len(ballots)} ballots verified"
+    return step
 
 
 def _run_jobs(

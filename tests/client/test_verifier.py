@@ -9,7 +9,7 @@ import random
 import pytest
 
 from client.record import read_record, write_record
-from client.verifier import verify_record
+from client.verifier import check_record
 from crypto.note import NoteSigner
 from tests.factories import make_election, make_record
 from voting.encoding import canonical, parse
@@ -35,7 +35,7 @@ def honest(safe_primes_1024, signer):  # type: ignore[no-untyped-def]
 
 
 def _verify(record):  # type: ignore[no-untyped-def]
-    return verify_record(record, min_modulus_bits=1024, workers=1)
+    return check_record(record, min_modulus_bits=1024, workers=1)
 
 
 def _failed_steps(report) -> list[int]:  # type: ignore[no-untyped-def]
@@ -135,9 +135,9 @@ def test_checkpoint_that_rolls_back_fails(honest, signer) -> None:  # type: igno
 
 def test_expected_log_key_is_enforced(honest) -> None:  # type: ignore[no-untyped-def]
     _, record = honest
-    assert verify_record(record, expected_log_key=record.log_key, min_modulus_bits=1024, workers=1).passed
+    assert check_record(record, expected_log_key=record.log_key, min_modulus_bits=1024, workers=1).passed
     other = NoteSigner.generate("linli-test").verifier().to_vkey()
-    assert 2 in _failed_steps(verify_record(record, expected_log_key=other, min_modulus_bits=1024, workers=1))
+    assert 2 in _failed_steps(check_record(record, expected_log_key=other, min_modulus_bits=1024, workers=1))
 
 
 # -- a dishonest server signs whatever it likes: the semantic checks must still catch it -----------------------
@@ -220,3 +220,27 @@ def test_incomplete_record_does_not_pass(honest, signer) -> None:  # type: ignor
     report = _verify(make_record(cut, signer))
     assert not report.passed
     assert {1, 2, 3, 4, 5, 6} <= {s.number for s in report.steps if s.passed}
+
+
+def test_verify_record_raises_with_the_report_and_check_record_returns_it(honest) -> None:  # type: ignore[no-untyped-def]
+    from client.errors import RecordRejected
+    from client.verifier import verify_record
+
+    _, record = honest
+    assert verify_record(record, min_modulus_bits=1024, workers=1).passed
+    broken = type(record)(record.election_id, record.origin, record.log_key, record.checkpoints, record.entries[:-1])
+    with pytest.raises(RecordRejected, match="does not verify") as e:
+        verify_record(broken, min_modulus_bits=1024, workers=1)
+    assert e.value.report.steps[2].errors and not check_record(broken, min_modulus_bits=1024, workers=1).passed
+
+
+def test_every_step_says_what_it_checked_and_what_it_could_not(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    _, record = honest
+    report = check_record(record, min_modulus_bits=1024, workers=1)
+    assert all(s.checked > 0 and not s.unavailable for s in report.steps), report.render()
+    e, _ = honest
+    open_only = [x.to_bytes() for x in e.entries if x.kind is not EntryKind.ELECTION_CLOSED][:12]  # set-up + ballots
+    partial = check_record(make_record(open_only, signer), min_modulus_bits=1024, workers=1)
+    assert [s.number for s in partial.steps if s.unavailable] == [7, 8, 9, 10], partial.render()
+    assert not partial.passed and all("ends before the result" in s.unavailable for s in partial.steps[6:])
+    assert all(s.passed for s in partial.steps[:6])

@@ -1,6 +1,6 @@
 """The verifier's report does not depend on how many workers it uses.
 
-:func:`client.verifier.verify_record` checks ballots in chunks whose size depends on the worker count, and each
+:func:`client.verifier.check_record` checks ballots in chunks whose size depends on the worker count, and each
 chunk's validity proofs are verified as one batch. A proof whose verdict depended on its batch-mates (a response
 replaced by n − z_j used to pass whenever its batch weight was even) would make the report depend on ``workers``.
 """
@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from client.verifier import verify_record
+from client.verifier import check_record
 from crypto.note import NoteSigner
 from tests.factories import make_election, make_record
 from voting.ballot import build_ballot
@@ -55,7 +55,7 @@ def record_with_mauled_proofs(safe_primes_1024):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def reports(record_with_mauled_proofs):  # type: ignore[no-untyped-def]
     record, _ = record_with_mauled_proofs
-    return {w: verify_record(record, min_modulus_bits=1024, workers=w) for w in (1, 2, 4)}
+    return {w: check_record(record, min_modulus_bits=1024, workers=w) for w in (1, 2, 4)}
 
 
 def test_report_is_the_same_for_any_number_of_workers(reports) -> None:  # type: ignore[no-untyped-def]

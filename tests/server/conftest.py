@@ -15,7 +15,7 @@ import pytest
 
 from client import actions
 from client.api import LinliClient
-from client.verifier import verify_record
+from client.verifier import check_record
 from crypto.note import NoteSigner
 from server.grpc_service import create_server
 from server.ledger import Ledger
@@ -78,7 +78,7 @@ class Live:
             state = self.replayed()
         assert state.phase is Phase.PUBLISHED
         record = actions.export_record(self.client, self.election.election_id)
-        report = verify_record(record, min_modulus_bits=MODULUS_BITS, workers=1)
+        report = check_record(record, min_modulus_bits=MODULUS_BITS, workers=1)
         assert report.passed, report.render()
 
 

@@ -46,9 +46,9 @@ def test_anonymous_referendum_counts_and_hides_voters(safe_primes_1024) -> None:
             r.encode().hex() in canonical(b.body).decode() or r in canonical(b.body).decode() for r in roll_ids
         )
     record = make_record([x.to_bytes() for x in e.entries], NoteSigner.generate("t"), "anon-full")
-    from client.verifier import verify_record
+    from client.verifier import check_record
 
-    report = verify_record(record, min_modulus_bits=1024, workers=1)
+    report = check_record(record, min_modulus_bits=1024, workers=1)
     assert report.passed, report.render()
 
 
@@ -161,7 +161,7 @@ def test_unlogged_credentials_cannot_outnumber_issuances(safe_primes_1024) -> No
 
 
 def test_batch_with_one_bad_proof_fails_and_finds_it(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
-    from client.verifier import verify_record
+    from client.verifier import check_record
 
     e = make_election(safe_primes_1024, voters=3, eligibility=ANON, election_id="anon-batch")
     for voter in range(3):
@@ -178,6 +178,6 @@ def test_batch_with_one_bad_proof_fails_and_finds_it(safe_primes_1024) -> None: 
     evidence["proof"] = other.evidence.proof.hex()
     entries[bad_index] = Entry(EntryKind.BALLOT, e.election_id, body)
     record = make_record([x.to_bytes() for x in entries], NoteSigner.generate("t"), "anon-batch")
-    report = verify_record(record, min_modulus_bits=1024, workers=1)
+    report = check_record(record, min_modulus_bits=1024, workers=1)
     step6 = report.steps[5]
     assert not step6.passed and len(step6.errors) == 1 and f"entry {bad_index}" in step6.errors[0]

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from client.verifier import verify_record
+from client.verifier import check_record
 from crypto.note import NoteSigner
 from tests.factories import make_election, make_record
 from voting.ballot import build_ballot
@@ -136,7 +136,7 @@ def test_assembly_roll_whose_area_could_carry_into_the_next_counter_is_refused(s
         election_hash=e.state.election_hash,
     )
     record = make_record([x.to_bytes() for x in e.entries] + [forced.to_bytes()], NoteSigner.generate("t"))
-    report = verify_record(record, min_modulus_bits=1024, workers=1)
+    report = check_record(record, min_modulus_bits=1024, workers=1)
     assert not report.steps[3].passed and "does not fit" in " ".join(report.steps[3].errors)
     # one owner fewer fits exactly
     fits = [RollEntry(f"big-{i}", largest).to_json() for i in range(owners - 2)]

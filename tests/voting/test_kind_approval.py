@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from client.verifier import verify_record
+from client.verifier import check_record
 from crypto.note import NoteSigner
 from tests.factories import make_election, make_record
 from voting.ballot import build_ballot
@@ -37,7 +37,7 @@ def test_approval_poll_counts_every_mark_and_verifies(safe_primes_1024, eligibil
         "reason": "1 of 3 option(s) approved by more than half of 5 ballots",
         "valid": True,
     }
-    report = verify_record(
+    report = check_record(
         make_record([x.to_bytes() for x in e.entries], NoteSigner.generate("t")), min_modulus_bits=1024, workers=1
     )
     assert report.passed, report.render()
@@ -91,7 +91,7 @@ def test_report_page_shows_a_kind_it_has_no_layout_for(safe_primes_1024) -> None
     e.close()
     e.decrypt([1, 2, 3])
     record = make_record([x.to_bytes() for x in e.entries], NoteSigner.generate("t"))
-    report = verify_record(record, min_modulus_bits=1024, workers=1)
+    report = check_record(record, min_modulus_bits=1024, workers=1)
     for lang, headline in (("zh", "采纳：Bicycle shed"), ("en", "ADOPTED: Bicycle shed")):
         summary = build_report(record, report, lang)
         assert summary["status"] == "decided" and summary["result"]["outcome"]["words"].startswith(headline)

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from client.verifier import verify_record
+from client.verifier import check_record
 from crypto import paillier
 from crypto.note import NoteSigner
 from crypto.proofs import prove_membership
@@ -37,7 +37,7 @@ def test_committee_end_to_end(safe_primes_1024, eligibility: EligibilityMode) ->
     assert e.state.totals == (4, 2, 1, 0)
     outcome = e.state.outcome
     assert outcome["valid"] and outcome["elected"] == [0] and outcome["runoff_seats"] == 1
-    report = verify_record(
+    report = check_record(
         make_record([x.to_bytes() for x in e.entries], NoteSigner.generate("t"), e.election_id),
         min_modulus_bits=1024,
         workers=1,
@@ -116,7 +116,7 @@ def test_assembly_end_to_end(safe_primes_1024, eligibility: EligibilityMode) -> 
     # 4 of 5 owners and 36037 of 46037 area take part (>= 2/3 of both);
     # yes: 3 of 4 owners (exactly 3/4: enough) but 24037 of 36037 area (< 3/4): a major matter fails
     assert outcome["valid"] and not outcome["passed"]
-    report = verify_record(
+    report = check_record(
         make_record([x.to_bytes() for x in e.entries], NoteSigner.generate("t"), e.election_id),
         min_modulus_bits=1024,
         workers=1,
@@ -207,5 +207,5 @@ def test_wrong_outcome_fails_verification(safe_primes_1024, kind: ElectionKind) 
         mutate(body)
         entries[-1] = Entry(EntryKind.RESULT, e.election_id, body)
         record = make_record([x.to_bytes() for x in entries], NoteSigner.generate("t"), e.election_id)
-        report = verify_record(record, min_modulus_bits=1024, workers=1)
+        report = check_record(record, min_modulus_bits=1024, workers=1)
         assert [s.number for s in report.steps if not s.passed] == step
