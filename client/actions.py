@@ -28,6 +28,7 @@ from voting.election import (
     fingerprint,
     key_to_json,
 )
+from voting.encoding import JSON
 from voting.kinds import kind_of
 from voting.records import HEAD_BOUND, Entry, EntryKind, LogHead, Role, sign_statement
 from voting.state import Phase, modulus_proof_to_json
@@ -131,7 +132,7 @@ def key_ceremony(
 
 
 def _statement(
-    snap: ElectionSnapshot, kind: EntryKind, body: dict[str, object], key: SigningKey, role: Role, index: int = 0
+    snap: ElectionSnapshot, kind: EntryKind, body: JSON, key: SigningKey, role: Role, index: int = 0
 ) -> Entry:
     """A statement about the election instance this client has verified (§P2.3); open and close name the tree head
     of the checkpoint the verification was against."""

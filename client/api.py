@@ -110,7 +110,7 @@ def _call(fn: Callable[..., T], request: Any, timeout: float) -> T:
     try:
         return fn(request, timeout=timeout)
     except grpc.RpcError as e:
-        raise ServerRejected(e.code().name, e.details() or "") from e  # type: ignore[attr-defined]
+        raise ServerRejected(e.code().name, e.details() or "") from e
 
 
 def _receipt(r: pb.Receipt) -> Receipt:

@@ -279,7 +279,8 @@ class LinliServicer(pb_grpc.LinliServicer):
         entries = self.service.ledger.entries(request.election_id, start, limit)
         # Keep every response well under gRPC's default 4 MiB receive limit: at least one entry, then up to
         # MAX_PAGE_BYTES; the client pages on (a 3072-bit committee ballot is tens of kilobytes).
-        page, total = [], 0
+        page: list[bytes] = []
+        total = 0
         for data in entries:
             if page and total + len(data) > MAX_PAGE_BYTES:
                 break
