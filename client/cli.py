@@ -16,7 +16,15 @@ import grpc
 
 from client import actions
 from client.api import ElectionSnapshot, LinliClient, Receipt
-from client.errors import ClientError, ElectionInvalid, ElectionMismatch, ReceiptInvalid, ServerRejected, UsageError
+from client.errors import (
+    ClientError,
+    ElectionInvalid,
+    ElectionMismatch,
+    ReceiptInvalid,
+    RecordRejected,
+    ServerRejected,
+    UsageError,
+)
 from client.keystore import (
     credential_kind,
     load_json,
@@ -659,15 +667,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ServerRejected as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {e.diagnostics()}", file=sys.stderr)
         return EXIT_UNAVAILABLE if e.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED") else EXIT_FAILED
-    except (ReceiptInvalid, ElectionInvalid, ElectionMismatch) as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (ReceiptInvalid, ElectionInvalid, ElectionMismatch, RecordRejected) as e:
+        print(f"error: {e.diagnostics()}", file=sys.stderr)
         return EXIT_FAILED
-    except (UsageError, VotingError, CryptoError, ClientError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (ClientError, VotingError, CryptoError) as e:  # the packages' roots: bad input or usage
+        print(f"error: {e.diagnostics()}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as e:
+    except (OSError, ValueError) as e:  # files the user named, and values argparse let through
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -27,7 +27,11 @@ __all__ = [
 
 
 class ClientError(Exception):
-    pass
+    """Base class of every error raised by ``client``."""
+
+    def diagnostics(self) -> str:
+        """What the CLI prints for this error: its message (wrapped causes are already in it)."""
+        return str(self) or type(self).__name__
 
 
 class ServerRejected(ClientError):

@@ -31,6 +31,10 @@ __all__ = [
 class CryptoError(Exception):
     """Base class of every error raised by ``crypto``."""
 
+    def diagnostics(self) -> str:
+        """What the CLI prints for this error: its message (wrapped causes are already in it)."""
+        return str(self) or type(self).__name__
+
 
 class DecodingError(CryptoError):
     """Bytes or integers that do not decode to a valid, canonical value."""

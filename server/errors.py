@@ -28,7 +28,11 @@ __all__ = [
 
 
 class ServerError(Exception):
-    pass
+    """Base class of every error raised by ``server``."""
+
+    def diagnostics(self) -> str:
+        """What the CLI prints for this error: its message (wrapped causes are already in it)."""
+        return str(self) or type(self).__name__
 
 
 class BadRequest(ServerError):

@@ -42,6 +42,10 @@ __all__ = [
 class VotingError(Exception):
     """Base class of every error raised by ``voting``."""
 
+    def diagnostics(self) -> str:
+        """What the CLI prints for this error: its message (wrapped causes are already in it)."""
+        return str(self) or type(self).__name__
+
 
 class InvalidEncoding(VotingError):
     pass
