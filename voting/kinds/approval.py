@@ -8,38 +8,28 @@ is allowed), the committee's packed tally, its own rule.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from voting.encoding import JSON
 from voting.errors import InvalidEncoding
-from voting.kinds.base import Choice, Kind, Tallied, aggregate, marks_by_name, pack, zero_one_marks
+from voting.kinds.base import Choice, PerOption, marks_by_name, zero_one_marks
 
 if TYPE_CHECKING:
-    from voting.election import ElectionContext, ElectionDefinition
+    from voting.election import ElectionDefinition
 
 __all__ = ["KIND", "Approval"]
 
 
-class Approval(Kind):
+class Approval(PerOption):
     name = "approval"
     title_zh = "意见征集（可多选）"
     title_en = "Approval poll"
-    named_options = True
-
-    def layout(self, d: ElectionDefinition) -> tuple[tuple[int, ...], ...]:
-        return ((0, 1),) * len(d.options)
 
     def encode(self, d: ElectionDefinition, choice: Choice) -> list[int]:
         return zero_one_marks(d, choice, len(d.options))
 
     def parse_choice(self, d: ElectionDefinition, text: str) -> Choice:
         return marks_by_name(d, text, len(d.options))
-
-    def tally(self, context: ElectionContext, ballots: Sequence[Tallied]) -> int:
-        d, pk = context.definition, context.paillier_key
-        columns = [aggregate(pk, [b.ciphertexts[j] for b in ballots]) for j in range(len(d.options))]
-        return pack(pk, columns, self.counter_bits(d))
 
     def decide(
         self, d: ElectionDefinition, totals: tuple[int, ...], ballots: int, roll_size: int, roll_area: int

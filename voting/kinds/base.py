@@ -17,6 +17,7 @@ __all__ = [
     "MAX_OPTIONS",
     "Choice",
     "Kind",
+    "PerOption",
     "Tallied",
     "aggregate",
     "check_named_options",
@@ -121,6 +122,21 @@ class Kind:
         if not outcome.get("valid"):
             return "VOID" + reason
         return ("PASSED" if outcome.get("passed") else "NOT PASSED") + reason
+
+
+class PerOption(Kind):
+    """Kinds whose ballot is one 0/1 ciphertext per option (committee, approval) and whose tally packs each option's
+    column into its own counter."""
+
+    named_options = True
+
+    def layout(self, d: ElectionDefinition) -> tuple[tuple[int, ...], ...]:
+        return ((0, 1),) * len(d.options)
+
+    def tally(self, context: ElectionContext, ballots: Sequence[Tallied]) -> int:
+        d, pk = context.definition, context.paillier_key
+        columns = [aggregate(pk, [b.ciphertexts[j] for b in ballots]) for j in range(len(d.options))]
+        return pack(pk, columns, self.counter_bits(d))
 
 
 def check_named_options(kind: str, options: Sequence[str]) -> None:

@@ -7,34 +7,29 @@ A ballot is one 0/1 ciphertext per candidate and a proof that their product — 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from voting.encoding import JSON
 from voting.errors import InvalidElection
 from voting.kinds.base import (
     Choice,
-    Kind,
-    Tallied,
-    aggregate,
+    PerOption,
     check_named_options,
     marks_by_name,
-    pack,
     zero_one_marks,
 )
 from voting.rules import decide_committee
 
 if TYPE_CHECKING:
-    from voting.election import ElectionContext, ElectionDefinition
+    from voting.election import ElectionDefinition
 
 __all__ = ["KIND", "Committee"]
 
 
-class Committee(Kind):
+class Committee(PerOption):
     name = "committee"
     title_zh = "委员会选举（差额选举）"
     title_en = "Committee election"
-    named_options = True
 
     def check_definition(self, d: ElectionDefinition) -> None:
         check_named_options("committee election", d.options)
@@ -42,9 +37,6 @@ class Committee(Kind):
             raise InvalidElection("a committee election fills 1 <= seats < candidates (差额选举)")
         if d.major:
             raise InvalidElection("only homeowners' assembly decisions are major or ordinary matters")
-
-    def layout(self, d: ElectionDefinition) -> tuple[tuple[int, ...], ...]:
-        return ((0, 1),) * len(d.options)
 
     def sum_allowed(self, d: ElectionDefinition) -> tuple[int, ...]:
         return tuple(range(d.seats + 1))
@@ -54,11 +46,6 @@ class Committee(Kind):
 
     def parse_choice(self, d: ElectionDefinition, text: str) -> Choice:
         return marks_by_name(d, text, d.seats)
-
-    def tally(self, context: ElectionContext, ballots: Sequence[Tallied]) -> int:
-        d, pk = context.definition, context.paillier_key
-        columns = [aggregate(pk, [b.ciphertexts[j] for b in ballots]) for j in range(len(d.options))]
-        return pack(pk, columns, self.counter_bits(d))
 
     def decide(
         self, d: ElectionDefinition, totals: tuple[int, ...], ballots: int, roll_size: int, roll_area: int
