@@ -16,6 +16,7 @@ import grpc
 
 from client import actions
 from client.api import ElectionSnapshot, LinliClient, Receipt
+from client.catalogue import LANGS
 from client.errors import (
     ClientError,
     ElectionInvalid,
@@ -181,7 +182,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         progress=progress,
     )
     bar.close()
-    print(json.dumps(report.to_json(), indent=2, ensure_ascii=False) if args.json else report.render())
+    print(json.dumps(report.to_json(), indent=2, ensure_ascii=False) if args.json else report.render(args.lang))
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
@@ -527,6 +528,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--expect", default=None, metavar="FINGERPRINT", help="require this election fingerprint (the notice board's)"
     )
+    s.add_argument("--lang", default="en", choices=LANGS, help="language of the numbered report (zh or en)")
     s.add_argument("--min-modulus-bits", type=int, default=2048)
     s.add_argument("--workers", type=int, default=None)
     s.set_defaults(func=cmd_verify)
@@ -535,7 +537,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("record")
     s.add_argument("--out", required=True, help="the HTML file to write")
     s.add_argument("--json", default=None, help="also write the summary as JSON")
-    s.add_argument("--lang", default="zh", choices=("zh", "en"))
+    s.add_argument("--lang", default="zh", choices=LANGS)
     s.add_argument("--min-modulus-bits", type=int, default=2048)
     s.add_argument("--workers", type=int, default=None)
     s.set_defaults(func=cmd_report)

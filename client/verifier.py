@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from client.catalogue import step_title, text
 from client.errors import RecordRejected
 from client.record import Record
 from crypto import bbs, merkle
@@ -53,18 +54,7 @@ __all__ = [
     "verify_record",
 ]
 
-STEP_TITLES = {
-    1: "Record format",
-    2: "Checkpoint signatures",
-    3: "Ledger integrity",
-    4: "Election set-up, key ceremony, roll and credentials",
-    5: "Ballot rules (phase, credential, replay, re-vote)",
-    6: "Ballot proofs (eligibility and validity)",
-    7: "Aggregation",
-    8: "Decryption shares",
-    9: "Result totals",
-    10: "Outcome under the rules",
-}
+STEP_TITLES = {n: step_title(n, "en") for n in range(1, 11)}  # the catalogue has them in Chinese too
 
 _STEP_OF_KIND = {
     EntryKind.ELECTION_CREATED: 4,
@@ -121,6 +111,7 @@ class Report:
     totals_text: str = ""
     fingerprint: str = ""  # of the replayed election: compare it with the notice board (§P12)
     state: ElectionState | None = None  # the replayed election state (as far as the log verified)
+    stopped: EntryKind | None = None  # the kind of the entry the replay rejected (the state holds what came before)
 
     @property
     def passed(self) -> bool:
@@ -137,18 +128,25 @@ class Report:
             "totals": list(self.totals),
         }
 
-    def render(self) -> str:
-        lines = [f"Verification of election {self.election_id}"]
+    def render(self, lang: str = "en") -> str:
+        """The numbered report for people, in ``lang`` (the catalogue's languages); details and errors are English."""
+        lines = [text(lang, "cli.title", election=self.election_id)]
         if self.fingerprint:
-            lines.append(f"Fingerprint {self.fingerprint} (compare it with the one on the notice board)")
+            compare = text(lang, "fingerprint.compare")
+            lines.append(text(lang, "cli.fingerprint", fingerprint=self.fingerprint, compare=compare))
         for s in self.steps:
-            mark = "PASS" if s.passed else "FAIL"
-            lines.append(f"{s.number:>2}. [{mark}] {s.title}" + (f" — {s.detail}" if s.detail else ""))
+            mark = text(lang, "cli.pass" if s.passed else "cli.fail")
+            title = s.title if lang == "en" else step_title(s.number, lang)
+            lines.append(f"{s.number:>2}. [{mark}] {title}" + (f" — {s.detail}" if s.detail else ""))
             lines.extend(f"      ! {e}" for e in s.errors)
         if self.totals:
-            lines.append(f"Totals: {self.totals_text}")
-            lines.append(f"Outcome: {self.outcome}")
-        lines.append("RESULT: " + ("every check passed" if self.passed else "VERIFICATION FAILED"))
+            outcome = self.outcome
+            state = self.state
+            if lang != "en" and state is not None and state.definition is not None:
+                outcome = state.definition.kind_rules.describe_outcome(state.definition, state.outcome, lang)
+            lines.append(text(lang, "cli.totals", totals=self.totals_text))
+            lines.append(text(lang, "cli.outcome", outcome=outcome))
+        lines.append(text(lang, "cli.passed" if self.passed else "cli.failed"))
         return "\n".join(lines)
 
 
@@ -207,7 +205,9 @@ def check_record(
     replayed = replay(entries, min_modulus_bits, expected_fingerprint)
     s6 = step_ballot_proofs(record, entries, replayed.state, workers, progress)
     steps = {1: s1, 2: s2, 3: s3, 6: s6} | {n: step_replayed(n, replayed) for n in (4, 5, 7, 8, 9, 10)}
-    report = Report(record.election_id, [steps[n] for n in sorted(steps)], state=replayed.state)
+    report = Report(
+        record.election_id, [steps[n] for n in sorted(steps)], state=replayed.state, stopped=replayed.stopped
+    )
     state = replayed.state
     if state.election_hash:
         report.fingerprint = fingerprint(state.election_hash)
@@ -320,6 +320,7 @@ class Replayed:
     failed_at: int | None = None  # the step of the first failure
     failures: dict[int, list[str]] = field(default_factory=dict)
     checked: dict[int, int] = field(default_factory=dict)  # entries applied, by step
+    stopped: EntryKind | None = None  # the kind of the entry the replay refused
 
 
 def replay(entries: Sequence[Entry], min_modulus_bits: int, expected_fingerprint: str | None = None) -> Replayed:
@@ -335,6 +336,7 @@ def replay(entries: Sequence[Entry], min_modulus_bits: int, expected_fingerprint
             step = 10 if isinstance(e, OutcomeMismatch) else step
             result.failures.setdefault(step, []).append(f"entry {i} ({entry.kind.value}): {e}")
             result.failed_at = step
+            result.stopped = entry.kind
             break
         result.checked[step] = result.checked.get(step, 0) + 1
     state = result.state

@@ -116,7 +116,7 @@ def make_election(
     definition = ElectionDefinition(
         election_id=election_id,
         kind=kind,
-        title=f"Test {kind.value}",
+        title=f"Test {kind}",  # any kind name (ElectionKind is a StrEnum)
         question="Repaint the east gate?",
         options=kind_of(kind).options(candidates) if kind_of(kind).named_options else REFERENDUM_OPTIONS,
         seats=seats if kind == ElectionKind.COMMITTEE else 0,

@@ -75,6 +75,21 @@ class CommitteeOutcome:
             "valid": self.valid,
         }
 
+    @classmethod
+    def from_json(cls, obj: JSON) -> CommitteeOutcome:
+        what = "outcome"
+        exact_keys(obj, {"elected", "reason", "runoff_candidates", "runoff_seats", "valid"}, what)
+        elected, runoff = get(obj, "elected", list, what), get(obj, "runoff_candidates", list, what)
+        if not all(isinstance(j, int) and not isinstance(j, bool) and j >= 0 for j in elected + runoff):
+            raise InvalidEncoding("outcome: candidates are named by their indexes")
+        return cls(
+            valid=get(obj, "valid", bool, what),
+            elected=tuple(elected),
+            runoff_seats=get(obj, "runoff_seats", int, what),
+            runoff_candidates=tuple(runoff),
+            reason=get(obj, "reason", str, what),
+        )
+
 
 def decide_committee(votes: tuple[int, ...], seats: int, ballots: int, roll_size: int) -> CommitteeOutcome:
     """§P9.2: m candidates for ``seats`` seats; ``ballots`` counted ballots (blank ones included).

@@ -236,6 +236,9 @@ def test_verify_prints_numbered_report(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0
     for n in range(1, 11):
         assert f"{n:>2}. [PASS]" in out
+    zh = ("--min-modulus-bits", "1024", "--workers", "1", "--lang", "zh")
+    code, out, _ = run(capsys, "verify", str(tmp_path / "r"), *zh)
+    assert code == 0 and " 6. [通过] 选票证明（资格与有效性）" in out and "请与公告栏上公布的指纹核对" in out
     code, out, _ = run(capsys, "verify", str(tmp_path / "r"), "--workers", "1")  # the default refuses a 1024-bit key
     assert code == 1 and "below the minimum" in out
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voting.errors import InvalidEncoding
-from voting.rules import AssemblyTotals, decide_assembly, decide_committee, decide_referendum
+from voting.rules import AssemblyTotals, CommitteeOutcome, decide_assembly, decide_committee, decide_referendum
 
 
 # -- referendum --------------------------------------------------------------------------------------------------
@@ -155,3 +155,17 @@ def test_assembly_rejects_impossible_totals() -> None:
         decide_assembly(AssemblyTotals((31, 0, 0), (1, 0, 0)), OWNERS, AREA, major=False)
     with pytest.raises(InvalidEncoding):
         decide_assembly(AssemblyTotals((1, 0, 0), (AREA + 1, 0, 0)), OWNERS, AREA, major=False)
+
+
+@given(st.lists(st.integers(0, 20), min_size=3, max_size=8), st.integers(0, 20))
+def test_committee_outcome_round_trips_through_its_json(votes: list[int], extra_roll: int) -> None:
+    ballots = max(max(votes), (sum(votes) + 1) // 2)  # at most two marks per ballot
+    outcome = decide_committee(tuple(votes), 2, ballots, ballots + extra_roll)
+    assert CommitteeOutcome.from_json(outcome.to_json()) == outcome
+
+
+def test_committee_outcome_json_is_exact() -> None:
+    good = decide_committee((5, 3, 1), 2, 6, 8).to_json()
+    for bad in ({**good, "extra": 1}, {**good, "elected": [True]}, {**good, "elected": [-1]}, {**good, "valid": 1}):
+        with pytest.raises(InvalidEncoding):
+            CommitteeOutcome.from_json(bad)

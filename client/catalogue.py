@@ -1,0 +1,275 @@
+"""Linli's words for people: ONE catalogue of user-facing strings, in Simplified Chinese (the default) and English.
+
+``text(lang, key, **fields)`` looks a string up and fills its ``{fields}``; :func:`step_title` names a verification
+step (docs/protocol.md §V). The verifier takes its English step titles from here, the report its whole page, and the
+CLI its verification report. Outcome wording stays with the election kinds (voting.kinds: ``title_zh``,
+``describe_outcome``); this catalogue only holds the built-in kinds' layout strings (headlines, elected and runoff
+lines, the rules in words) and the yes / no / abstain labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+__all__ = ["LANGS", "check_lang", "step_title", "strings", "text"]
+
+LANGS = ("zh", "en")
+
+_STEP_TITLES: dict[str, dict[int, str]] = {
+    "zh": {
+        1: "记录格式",
+        2: "检查点签名",
+        3: "账本完整性",
+        4: "选举设置、密钥仪式、选民名册与凭证",
+        5: "投票规则（时段、凭证、重放、改票）",
+        6: "选票证明（资格与有效性）",
+        7: "密文汇总",
+        8: "解密份额",
+        9: "计票结果",
+        10: "按规则判定结果",
+    },
+    "en": {
+        1: "Record format",
+        2: "Checkpoint signatures",
+        3: "Ledger integrity",
+        4: "Election set-up, key ceremony, roll and credentials",
+        5: "Ballot rules (phase, credential, replay, re-vote)",
+        6: "Ballot proofs (eligibility and validity)",
+        7: "Aggregation",
+        8: "Decryption shares",
+        9: "Result totals",
+        10: "Outcome under the rules",
+    },
+}
+
+_TEXT: dict[str, dict[str, str]] = {
+    "zh": {
+        "html_lang": "zh-CN",
+        "sep": "；",
+        "list_sep": "、",
+        "brand": "邻里投票 · 结果报告",
+        "kind.unknown": "未知类型",
+        "option.yes": "赞成",
+        "option.no": "反对",
+        "option.abstain": "弃权",
+        "election_id": "选举编号",
+        "question": "表决事项",
+        "outcome": "结果",
+        "outcome.passed": "通过",
+        "outcome.decided": "已判定",
+        "outcome.not_passed": "未通过",
+        "outcome.void": "无效：参与未达法定比例",
+        "outcome.elected": "全部席位已选出",
+        "outcome.runoff": "需要另行选举",
+        "outcome.pending": "尚未公布结果",
+        "outcome.unverified": "记录中的结果无法验证",
+        "elected": "当选（按得票排序）：",
+        "nobody_elected": "无人当选",
+        "runoff": "需另行选举 {seats} 个席位，涉及候选人：{names}",
+        "major": "重大事项（需四分之三）",
+        "ordinary": "一般事项（需过半数）",
+        "rule.referendum": "有效条件：投票人数超过登记选民的一半（{ballots}/{roll}）。"
+        "通过条件：赞成票超过投票总数的一半（赞成 {yes}/{ballots}）。弃权计入投票总数。",
+        "rule.committee": "有效条件：投票人数超过登记选民的一半（{ballots}/{roll}）。"
+        "当选条件：得票超过投票人数的一半，按得票多少依次当选，共 {seats} 个席位；末位同票或席位未满则另行选举。",
+        "rule.assembly": "有效条件：参与表决的业主人数和专有部分面积均不少于总数的三分之二"
+        "（人数 {heads}/{owners}，面积 {area}/{total_area} m²）。通过条件：赞成的人数和面积{need}。",
+        "need.major": "均不少于参与表决的四分之三",
+        "need.ordinary": "均超过参与表决的一半",
+        "record_reason": "计票规则的判定（记录原文）",
+        "turnout": "投票率",
+        "turnout.ballots": "已计入选票 {ballots} 张 / 登记选民 {roll} 人",
+        "turnout.heads": "参与业主 {heads} 人 / 业主总数 {owners} 人",
+        "turnout.area": "参与面积 {area} m² / 总面积 {total_area} m²",
+        "threshold_mark": "法定线 {mark}",
+        "totals": "计票结果",
+        "chart.votes": "各选项得票",
+        "chart.candidates": "各候选人得票",
+        "chart.heads": "按人数",
+        "chart.area": "按专有部分面积",
+        "col.option": "选项",
+        "col.candidate": "候选人",
+        "col.votes": "票数",
+        "col.share": "占投票",
+        "col.heads": "人数",
+        "col.area": "面积（m²）",
+        "verification": "独立验证",
+        "verify.passed": "全部 {n} 项检查通过：本结果由公开记录独立复核，任何人都可以重复验证。",
+        "verify.failed": "验证未通过！以下结果不可信。",
+        "verify.failed_detail": "记录未能通过第 {steps} 项检查。请勿依据本页公布的结果作出任何决定，并联系选举管理员。",
+        "claimed": "记录声称的结果（未通过验证，不可信）",
+        "step.pass": "通过",
+        "step.fail": "未通过",
+        "how": "如何自行验证",
+        "how.intro": "本报告不需要信任服务器或报告的制作者：用开源的 linli 工具即可从选举记录独立重算全部结果。",
+        "how.verify": "验证整个记录（签名检查点、账本完整性、每张选票的证明、解密份额、计票与判定规则）：",
+        "how.pin": "并核对日志公钥和选举指纹与服务器和公告栏公布的一致：",
+        "how.tamper": "改动记录中的任何一个值，验证都会失败。可以自己试一试：",
+        "how.hash": "entries.jsonl 文件的 SHA-256（可用 sha256sum 核对）：",
+        "details": "记录信息",
+        "detail.origin": "日志来源",
+        "detail.log_key": "日志公钥",
+        "detail.fingerprint": "选举指纹",
+        "fingerprint.compare": "请与公告栏上公布的指纹核对",
+        "detail.root": "账本根哈希（RFC 9162）",
+        "detail.entries": "记录条目数",
+        "detail.checkpoints": "签名检查点数",
+        "detail.replayed": "已验证的进度",
+        "detail.roll": "登记选民",
+        "detail.ballots": "投出 / 计入选票",
+        "detail.eligibility": "资格方式",
+        "eligibility.signing": "实名凭证签名",
+        "eligibility.anonymous": "匿名凭证（BBS）",
+        "detail.trustees": "计票受托人",
+        "detail.threshold": "解密门限",
+        "detail.threshold_value": "{t} / {n} 人",
+        "detail.shares_used": "参与解密的受托人",
+        "detail.modulus": "密钥长度",
+        "phase.empty": "无",
+        "phase.created": "已创建",
+        "phase.keyed": "已发布密钥",
+        "phase.open": "投票中",
+        "phase.closed": "已截止并汇总",
+        "phase.published": "已公布结果",
+        "footer": "由 linli report 根据选举记录生成。页面不加载任何外部资源。",
+        # the verifier's report on the command line (linli verify --lang zh)
+        "cli.title": "选举 {election} 的验证",
+        "cli.fingerprint": "选举指纹 {fingerprint}（{compare}）",
+        "cli.pass": "通过",
+        "cli.fail": "未通过",
+        "cli.totals": "计票：{totals}",
+        "cli.outcome": "结果：{outcome}",
+        "cli.passed": "结论：全部检查通过",
+        "cli.failed": "结论：验证未通过",
+    },
+    "en": {
+        "html_lang": "en",
+        "sep": "; ",
+        "list_sep": ", ",
+        "brand": "Linli · Election result report",
+        "kind.unknown": "Unknown kind",
+        "option.yes": "Yes",
+        "option.no": "No",
+        "option.abstain": "Abstain",
+        "election_id": "Election id",
+        "question": "Question",
+        "outcome": "Outcome",
+        "outcome.passed": "PASSED",
+        "outcome.decided": "DECIDED",
+        "outcome.not_passed": "NOT PASSED",
+        "outcome.void": "VOID: participation below the legal threshold",
+        "outcome.elected": "All seats filled",
+        "outcome.runoff": "Runoff needed",
+        "outcome.pending": "No result published yet",
+        "outcome.unverified": "The result in the record could not be verified",
+        "elected": "Elected (by rank): ",
+        "nobody_elected": "Nobody elected",
+        "runoff": "A runoff is needed for {seats} seat(s), among: {names}",
+        "major": "Major matter (three quarters needed)",
+        "ordinary": "Ordinary matter (more than half needed)",
+        "rule.referendum": "Valid if more than half of the registered voters vote ({ballots}/{roll}). "
+        "Passes if more than half of the ballots say yes (yes {yes}/{ballots}). Abstentions count as ballots.",
+        "rule.committee": "Valid if more than half of the registered voters vote ({ballots}/{roll}). "
+        "A candidate is elected with more than half of the ballots, by rank, for {seats} seat(s); "
+        "a tie for the last seat or an unfilled seat goes to a runoff.",
+        "rule.assembly": "Valid if owners holding at least two thirds of the exclusive area and at least two thirds "
+        "of the owners take part (owners {heads}/{owners}, area {area}/{total_area} m²). "
+        "Passes if the yes votes are {need}.",
+        "need.major": "at least three quarters of the participating owners and area",
+        "need.ordinary": "more than half of the participating owners and area",
+        "record_reason": "The rules' finding (as recorded)",
+        "turnout": "Turnout",
+        "turnout.ballots": "{ballots} ballots counted of {roll} registered voters",
+        "turnout.heads": "{heads} of {owners} owners took part",
+        "turnout.area": "{area} m² of {total_area} m² took part",
+        "threshold_mark": "threshold {mark}",
+        "totals": "Totals",
+        "chart.votes": "Votes per option",
+        "chart.candidates": "Votes per candidate",
+        "chart.heads": "By owners",
+        "chart.area": "By exclusive area",
+        "col.option": "Option",
+        "col.candidate": "Candidate",
+        "col.votes": "Votes",
+        "col.share": "Of ballots",
+        "col.heads": "Owners",
+        "col.area": "Area (m²)",
+        "verification": "Independent verification",
+        "verify.passed": "All {n} checks passed: this result was recomputed from the public record, "
+        "and anyone can repeat the check.",
+        "verify.failed": "VERIFICATION FAILED. The result below is not trustworthy.",
+        "verify.failed_detail": "The record fails check(s) {steps}. Do not act on the result shown on this page; "
+        "contact the election administrator.",
+        "claimed": "Outcome claimed by the record (NOT verified, not trustworthy)",
+        "step.pass": "pass",
+        "step.fail": "FAIL",
+        "how": "How to verify it yourself",
+        "how.intro": "You need not trust the server or whoever made this page: the open-source linli tool "
+        "recomputes everything from the election record.",
+        "how.verify": "Verify the whole record (signed checkpoints, ledger integrity, every ballot's proofs, "
+        "the decryption shares, the totals and the rules):",
+        "how.pin": "and check that the log key and the election's fingerprint are the ones the server and the "
+        "notice board publish:",
+        "how.tamper": "Changing any value in the record makes verification fail. Try it:",
+        "how.hash": "SHA-256 of entries.jsonl (compare with sha256sum):",
+        "details": "Record details",
+        "detail.origin": "Log origin",
+        "detail.log_key": "Log key",
+        "detail.fingerprint": "Election fingerprint",
+        "fingerprint.compare": "compare it with the notice board",
+        "detail.root": "Ledger root (RFC 9162)",
+        "detail.entries": "Entries",
+        "detail.checkpoints": "Signed checkpoints",
+        "detail.replayed": "Verified up to",
+        "detail.roll": "Registered voters",
+        "detail.ballots": "Ballots cast / counted",
+        "detail.eligibility": "Eligibility",
+        "eligibility.signing": "signed credentials",
+        "eligibility.anonymous": "anonymous credentials (BBS)",
+        "detail.trustees": "Trustees",
+        "detail.threshold": "Decryption threshold",
+        "detail.threshold_value": "{t} of {n}",
+        "detail.shares_used": "Trustees who decrypted",
+        "detail.modulus": "Key size",
+        "phase.empty": "nothing",
+        "phase.created": "created",
+        "phase.keyed": "key published",
+        "phase.open": "open for voting",
+        "phase.closed": "closed and tallied",
+        "phase.published": "result published",
+        "footer": "Generated by linli report from the election record. This page loads no external resource.",
+        # the verifier's report on the command line (linli verify)
+        "cli.title": "Verification of election {election}",
+        "cli.fingerprint": "Fingerprint {fingerprint} ({compare})",
+        "cli.pass": "PASS",
+        "cli.fail": "FAIL",
+        "cli.totals": "Totals: {totals}",
+        "cli.outcome": "Outcome: {outcome}",
+        "cli.passed": "RESULT: every check passed",
+        "cli.failed": "RESULT: VERIFICATION FAILED",
+    },
+}
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if the catalogue has it; else ValueError naming the languages it has."""
+    if lang not in _TEXT:
+        raise ValueError(f"unsupported language {lang!r}: expected one of {', '.join(LANGS)}")
+    return lang
+
+
+def text(lang: str, key: str, **fields: object) -> str:
+    """The string ``key`` in ``lang``, its ``{fields}`` filled in (KeyError for a key the catalogue lacks)."""
+    value = _TEXT[check_lang(lang)][key]
+    return value.format(**fields) if fields else value
+
+
+def strings(lang: str) -> Mapping[str, str]:
+    """Every string of ``lang``, read-only (for code that looks many up)."""
+    return MappingProxyType(_TEXT[check_lang(lang)])
+
+
+def step_title(number: int, lang: str = "en") -> str:
+    """The title of verification step ``number`` (1-10, docs/protocol.md §V)."""
+    return _STEP_TITLES[check_lang(lang)][number]
