@@ -290,11 +290,22 @@ def cmd_admin_roll(args: argparse.Namespace) -> int:
 
 
 def _read_roll_csv(path: Path) -> list[RollRow]:
-    """The roll from a CSV (voting.roll): every bad row is reported, nothing half-imported."""
+    """The roll from a CSV (voting.roll): UTF-8, or GB18030/GBK as Chinese Excel saves it; every bad row is
+    reported, nothing half-imported."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        data = path.read_bytes()
+    except OSError as e:
         raise UsageError(f"{path}: cannot read the CSV ({e})") from e
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError as e:
+            raise UsageError(
+                f"{path}: neither UTF-8 nor GB18030; in Excel use 另存为 → CSV UTF-8 (逗号分隔) (*.csv)"
+            ) from e
+        print(f"{path}: read as GB18030 (Chinese Excel); saving as CSV UTF-8 avoids the guess", file=sys.stderr)
     try:
         return parse_roll_csv(text)
     except VotingError as e:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -33,6 +34,7 @@ __all__ = [
     "fingerprint",
     "key_from_json",
     "key_to_json",
+    "normalise_unit",
     "parse_fingerprint",
 ]
 
@@ -43,7 +45,16 @@ MAX_CANDIDATES = MAX_OPTIONS
 # Identifiers are matched whole (fullmatch: "3-2-501\n" is not "3-2-501"); the domain accepts only canonical forms,
 # and input is normalised once at the boundary (CSV, CLI) before it gets here.
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
-_ROLL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
+# Unit ids: ASCII letters and digits and the CJK ideographs of addresses (3栋2单元501), with . _ / - between.
+_ROLL_ID = re.compile(r"[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff._/-]{0,63}")
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}  # ！..～ -> !..~
+_FULL_WIDTH[0x3000] = 0x20  # ideographic space
+
+
+def normalise_unit(text: str) -> str:
+    """A unit id as typed or exported by a spreadsheet, in its one canonical form (§P2): Unicode NFC, full-width
+    ASCII (３栋２单元５０１, －) as ASCII, without surrounding space. The domain accepts only this form."""
+    return unicodedata.normalize("NFC", text).translate(_FULL_WIDTH).strip()
 
 
 class ElectionKind(StrEnum):
@@ -269,7 +280,13 @@ class RollEntry:
 
     def __post_init__(self) -> None:
         if not isinstance(self.roll_id, str) or not _ROLL_ID.fullmatch(self.roll_id):
-            raise InvalidElection(f"roll id {self.roll_id!r}: 1-64 characters of A-Z a-z 0-9 . _ / -")
+            raise InvalidElection(
+                f"roll id {self.roll_id!r}: 1-64 characters of A-Z a-z 0-9, Chinese characters, and . _ / - between"
+            )
+        if normalise_unit(self.roll_id) != self.roll_id:
+            raise InvalidElection(
+                f"roll id {self.roll_id!r} is not in its canonical form {normalise_unit(self.roll_id)!r}"
+            )
         if not 0 <= self.area < 1 << 32:
             raise InvalidElection(f"roll id {self.roll_id!r}: area out of range")
 

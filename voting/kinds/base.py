@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -147,9 +149,12 @@ def check_named_options(kind: str, options: Sequence[str]) -> None:
         raise InvalidElection("option names are 1-100 characters")
 
 
+_SEPARATORS = re.compile(r"[,，、;；]")  # commas as typed on Chinese keyboards, the enumeration comma, semicolons
+
+
 def marks_by_name(d: ElectionDefinition, text: str, most: int) -> list[int]:
-    """Option names separated by commas (at most ``most``; an empty string marks nothing)."""
-    names = [c.strip() for c in text.split(",") if c.strip()]
+    """Option names separated by commas (``,`` ``，`` ``、``; at most ``most``; an empty string marks nothing)."""
+    names = [unicodedata.normalize("NFC", c).strip() for c in _SEPARATORS.split(text) if c.strip()]
     unknown = [c for c in names if c not in d.options]
     if unknown:
         raise InvalidBallot(f"unknown option(s) {unknown}; the options are: {', '.join(d.options)}")

@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 __all__ = ["KIND", "REFERENDUM_OPTIONS", "Referendum"]
 
 REFERENDUM_OPTIONS = ("yes", "no", "abstain")
+CHOICE_WORDS = {
+    "赞成": "yes",
+    "同意": "yes",
+    "反对": "no",
+    "不同意": "no",
+    "弃权": "abstain",
+}  # as residents write them
 
 
 class Referendum(Kind):
@@ -50,9 +57,11 @@ class Referendum(Kind):
         return [choice]
 
     def parse_choice(self, d: ElectionDefinition, text: str) -> Choice:
-        if text.strip() not in d.options:
-            raise InvalidBallot(f"choice must be one of {', '.join(d.options)}")
-        return d.options.index(text.strip())
+        word = text.strip()
+        word = CHOICE_WORDS.get(word, word.lower())
+        if word not in d.options:
+            raise InvalidBallot(f"choice must be one of {', '.join(d.options)} (赞成 / 反对 / 弃权)")
+        return d.options.index(word)
 
     def tally(self, context: ElectionContext, ballots: Sequence[Tallied]) -> int:
         return aggregate(context.paillier_key, [b.ciphertexts[0] for b in ballots])
