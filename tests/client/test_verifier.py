@@ -244,3 +244,20 @@ def test_every_step_says_what_it_checked_and_what_it_could_not(honest, signer) -
     assert [s.number for s in partial.steps if s.unavailable] == [7, 8, 9, 10], partial.render()
     assert not partial.passed and all("ends before the result" in s.unavailable for s in partial.steps[6:])
     assert all(s.passed for s in partial.steps[:6])
+
+
+def test_any_single_altered_value_fails_even_when_the_operator_rehashes_the_log(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    """A dishonest operator alters one value and re-signs checkpoints over the altered log: the Merkle steps pass,
+    and a semantic step (format, signatures and rules, proofs, aggregation, shares, result) must fail instead."""
+    _, record = honest
+    rng = random.Random(2027)
+    for i, data in enumerate(record.entries):
+        leaves = list(_leaves(parse(data)))
+        for path, value in rng.sample(leaves, min(2, len(leaves))):
+            obj = parse(record.entries[i])
+            _set(obj, path, _altered(value))
+            entries = list(record.entries)
+            entries[i] = canonical(obj)
+            report = _verify(make_record(entries, signer))
+            failed = _failed_steps(report)
+            assert failed and 2 not in failed and 3 not in failed, f"entry {i} {path}: {report.render()}"

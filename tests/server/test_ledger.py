@@ -89,8 +89,9 @@ def test_checkpoint_rollback_detected(ledger: Ledger) -> None:
         verify_checkpoint_extends(old, new, [])
 
 
-def test_tampered_ledger_entry_detected(ledger: Ledger) -> None:
-    """Rewriting a stored entry breaks its inclusion in every checkpoint signed before."""
+def test_rewritten_entry_breaks_the_receipts_signed_before(ledger: Ledger) -> None:
+    """Rewriting a stored entry breaks its inclusion proof against every checkpoint a voter kept (the ledger's own
+    refusal of an edited row at load is tested in test_single_writer.py)."""
     receipts = [ledger.append("e1", "x", f"entry {i}".encode(), extends=i) for i in range(5)]
     with Session(ledger._engine) as s, s.begin():
         s.execute(update(EntryRow).where(EntryRow.idx == 2).values(data=b"entry X"))
