@@ -220,3 +220,14 @@ def test_incomplete_record_does_not_pass(honest, signer) -> None:  # type: ignor
     report = _verify(make_record(cut, signer))
     assert not report.passed
     assert {1, 2, 3, 4, 5, 6} <= {s.number for s in report.steps if s.passed}
+
+
+def test_entries_beyond_the_last_checkpoint_fail_ledger_step(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    """A log operator signs checkpoints that stop one entry short of the record: the result entry is then in no
+    signed tree, so the log never committed to it. Every checkpoint it does sign is honest and consistent."""
+    _, record = honest
+    entries = list(record.entries)
+    report = _verify(make_record(entries, signer, checkpoint_sizes=[3, 10, len(entries) - 1]))
+    assert _failed_steps(report) == [3]
+    (error,) = report.steps[2].errors
+    assert error == f"the last checkpoint covers {len(entries) - 1} of {len(entries)} entries"
