@@ -9,7 +9,7 @@ import random
 import pytest
 
 from client.record import read_record, write_record
-from client.verifier import verify_record
+from client.verifier import STEP_TITLES, Step, verify_record
 from crypto.note import NoteSigner
 from tests.factories import make_election, make_record
 from voting.encoding import canonical, parse
@@ -48,6 +48,12 @@ def test_honest_record_passes(honest) -> None:  # type: ignore[no-untyped-def]
     assert report.passed, report.render()
     assert report.totals == (4, 0, 1) == e.state.totals
     assert [s.number for s in report.steps] == list(range(1, 11))
+    # what a resident reads: pinned whole (mutation testing found the text unchecked, docs/mutation.md)
+    assert report.election_id == record.election_id == "test-election"
+    assert [s.title for s in report.steps] == [STEP_TITLES[n] for n in range(1, 11)]
+    assert report.steps[0].detail == f"{len(record.entries)} entries"
+    assert report.totals_text == "yes 4, no 0, abstain 1"
+    assert report.outcome == "PASSED (4 of 5 ballots say yes: more than half)"
 
 
 def test_record_round_trips_through_files(honest, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -231,3 +237,36 @@ def test_entries_beyond_the_last_checkpoint_fail_ledger_step(honest, signer) -> 
     assert _failed_steps(report) == [3]
     (error,) = report.steps[2].errors
     assert error == f"the last checkpoint covers {len(entries) - 1} of {len(entries)} entries"
+
+
+def test_verifier_default_refuses_a_modulus_below_2048_bits(honest) -> None:  # type: ignore[no-untyped-def]
+    """The verifier's safe default: without an explicit minimum, the 1024-bit test election is refused."""
+    _, record = honest
+    report = verify_record(record, workers=1)
+    assert _failed_steps(report) == list(range(4, 11))
+    assert report.steps[3].errors == ["entry 0 (election.created): modulus of 1024 bits is below the minimum 2048"]
+
+
+def test_every_malformed_entry_is_reported(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    """Step 1 goes on past a bad entry: each one is named, and so is an entry of another election."""
+    _, record = honest
+    entries = list(record.entries)
+    entries[4], entries[9] = b"{}", b"not json"
+    moved = parse(entries[12])
+    moved["election"] = "other-election"
+    entries[12] = canonical(moved)
+    report = _verify(make_record(entries, signer))
+    errors = report.steps[0].errors
+    assert [e.split(":")[0] for e in errors[:2]] == ["entry 4", "entry 9"]
+    assert errors[2] == "entry 12 belongs to election 'other-election'"
+    assert len(errors) == 3
+    empty = _verify(make_record([], signer))
+    assert empty.steps[0].errors == ["the record has no entries"] and not empty.steps[0].passed
+
+
+def test_a_failed_step_reports_false_and_at_most_20_errors() -> None:
+    step = Step(1, STEP_TITLES[1], passed=True)
+    for i in range(25):
+        step.fail(f"error {i}")
+    assert step.passed is False and step.to_json()["passed"] is False
+    assert step.errors == [f"error {i}" for i in range(20)]
