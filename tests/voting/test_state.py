@@ -49,6 +49,10 @@ def test_full_referendum_counts_votes(election) -> None:  # type: ignore[no-unty
     assert election.state.phase is Phase.PUBLISHED
     assert election.state.totals == (3, 1, 1)
     assert election.state.outcome["passed"]
+    # what the server publishes as the tally and the result (server/grpc_service.py): the logged bytes
+    by_kind = {x.kind: x for x in election.entries}
+    assert election.state.tally_entry == by_kind[EntryKind.TALLY].to_bytes()
+    assert election.state.result_entry == by_kind[EntryKind.RESULT].to_bytes()
 
 
 def test_every_statement_needs_its_author(election) -> None:  # type: ignore[no-untyped-def]
@@ -267,3 +271,60 @@ def test_anonymous_assembly_revote_under_a_larger_area_is_refused(safe_primes_10
         e.state.apply(entry, ballot)
     (record,) = e.state.counted.values()
     assert record.weight == 5000 and e.state.ballots_cast == 1
+
+
+def test_anonymous_assembly_ballot_must_disclose_a_positive_area(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    """The state refuses, on its own, a ballot disclosing no area (its proofs are checked apart, §P6.7): a
+    credential the registrar signed with area 0 would add a head without any area. The smallest real area,
+    0.01 m², counts."""
+    e = make_election(
+        safe_primes_1024,
+        voters=2,
+        kind=ElectionKind.ASSEMBLY,
+        areas=[1, 5000],
+        eligibility=EligibilityMode.ANONYMOUS,
+        election_id="assembly-zero-area",
+    )
+    assert e.bbs_sk is not None
+    request = request_credential(e.election_id, e.state.election_hash)
+    no_area = finish_credential(
+        request,
+        e.context.definition.credential_key,
+        issue_credential(e.bbs_sk, e.state.election_hash, request.commitment, 0),
+    )
+    entry = Entry(EntryKind.BALLOT, e.election_id, build_ballot(e.context, 0, no_area).to_json(e.context))
+    with pytest.raises(NotEligible, match="must disclose its owner's area"):
+        e.state.apply(entry)
+    assert e.state.ballots_cast == 0
+    e.vote(0, 0)  # the owner of 0.01 m²
+    (record,) = e.state.counted.values()
+    assert record.weight == 1
+
+
+def test_ballots_per_area_are_counted_once_per_pseudonym(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    """Registrar stuffing in an assembly: an off-log credential signed with a real area is refused once the
+    ballots of that area reach its owners — and a re-vote does not use up an owner of its area."""
+    e = make_election(
+        safe_primes_1024,
+        voters=3,
+        kind=ElectionKind.ASSEMBLY,
+        areas=[5000, 5000, 9000],
+        eligibility=EligibilityMode.ANONYMOUS,
+        election_id="assembly-area-count",
+    )
+    assert e.bbs_sk is not None
+    e.vote(0, 1)
+    e.vote(0, 0)  # a re-vote: still one 5000 owner counted
+    e.vote(1, 0)  # the second 5000 owner
+    request = request_credential(e.election_id, e.state.election_hash)
+    ghost = finish_credential(
+        request,
+        e.context.definition.credential_key,
+        issue_credential(e.bbs_sk, e.state.election_hash, request.commitment, 5000),
+    )
+    with pytest.raises(NotEligible, match="more ballots of this area than owners of this area"):
+        e.vote_with(ghost, 0)  # 2 of 3 pseudonyms so far: only the per-area count stops it
+    e.vote(2, 1)
+    assert sorted(r.weight for r in e.state.counted.values()) == [5000, 5000, 9000]
+    assert all(binding == r.binding for binding, r in e.state.counted.items())
+    assert e.state.ballots_cast == 4
