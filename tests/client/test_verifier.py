@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 
 from client.record import read_record, write_record
 from client.verifier import STEP_TITLES, Step, verify_record
 from crypto import merkle
-from crypto.note import NoteSigner
+from crypto.note import NoteSigner, NoteVerifier
 from tests.factories import make_election, make_record
 from voting.election import fingerprint
 from voting.encoding import canonical, parse
@@ -60,6 +61,10 @@ def test_honest_record_passes(honest) -> None:  # type: ignore[no-untyped-def]
     tree = merkle.MerkleTree.from_leaf_hashes([merkle.leaf_hash(x) for x in record.entries])
     assert report.steps[2].detail == f"root {tree.root().hex()[:16]}… over {len(record.entries)} entries"
     assert report.fingerprint == fingerprint(e.state.election_hash)
+    assert re.fullmatch(r"[A-Z2-7]{5}(-[A-Z2-7]{5}){3}", report.fingerprint)  # as on the notice board
+    assert report.options == ("yes", "no", "abstain")
+    key = NoteVerifier.from_vkey(record.log_key)
+    assert report.steps[1].detail == f"4 checkpoints signed by {key.name}+{key.key_id.hex()}"
     assert report.state is not None and report.state.phase is Phase.PUBLISHED  # what clients act on (§P12)
     assert [s.detail for s in report.steps[3:]] == [
         "3 of 5 trustees, 1024-bit key, roll of 6, 6 credentials",
