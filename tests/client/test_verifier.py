@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 
 from client.record import read_record, write_record
-from client.verifier import check_record
-from crypto.note import NoteSigner
+from client.verifier import STEP_TITLES, Step, check_record
+from crypto import merkle
+from crypto.note import NoteSigner, NoteVerifier
 from tests.factories import make_election, make_record
+from voting.election import fingerprint
 from voting.encoding import canonical, parse
 from voting.records import Entry, EntryKind
+from voting.state import Phase
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +52,29 @@ def test_honest_record_passes(honest) -> None:  # type: ignore[no-untyped-def]
     assert report.passed, report.render()
     assert report.totals == (4, 0, 1) == e.state.totals
     assert [s.number for s in report.steps] == list(range(1, 11))
+    # what a resident reads: pinned whole (mutation testing found the text unchecked, docs/mutation.md)
+    assert report.election_id == record.election_id == "test-election"
+    assert [s.title for s in report.steps] == [STEP_TITLES[n] for n in range(1, 11)]
+    assert report.steps[0].detail == f"{len(record.entries)} entries"
+    assert report.totals_text == "yes 4, no 0, abstain 1"
+    assert report.outcome == "PASSED (4 of 5 ballots say yes: more than half)"
+    tree = merkle.MerkleTree.from_leaf_hashes([merkle.leaf_hash(x) for x in record.entries])
+    assert report.steps[2].detail == f"root {tree.root().hex()[:16]}… over {len(record.entries)} entries"
+    assert report.fingerprint == fingerprint(e.state.election_hash)
+    assert re.fullmatch(r"[A-Z2-7]{5}(-[A-Z2-7]{5}){3}", report.fingerprint)  # as on the notice board
+    assert report.options == ("yes", "no", "abstain")
+    key = NoteVerifier.from_vkey(record.log_key)
+    assert report.steps[1].detail == f"4 checkpoints signed by {key.name}+{key.key_id.hex()}"
+    assert report.state is not None and report.state.phase is Phase.PUBLISHED  # what clients act on (§P12)
+    assert [s.detail for s in report.steps[3:]] == [
+        "3 of 5 trustees, 1024-bit key, roll of 6, 6 credentials",
+        "6 ballots cast, 5 counted",
+        "6 of 6 ballots verified",
+        "1 tally ciphertext(s) over 5 ballots",
+        "shares of trustees [2, 4, 5]",
+        "yes 4, no 0, abstain 1",
+        "PASSED (4 of 5 ballots say yes: more than half)",
+    ]
 
 
 def test_record_round_trips_through_files(honest, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -179,7 +206,20 @@ def test_server_signed_wrong_tally_fails_aggregation_step(honest, signer) -> Non
         b["counted"] = b["counted"][1:]
 
     record = _resigned(honest, signer, lambda e, xs: _replace_body(xs, EntryKind.TALLY, drop_one))
-    assert 7 in _failed_steps(_verify(record))
+    report = _verify(record)
+    assert _failed_steps(report) == [7, 8, 9, 10]
+    assert [(s.passed, s.detail) for s in report.steps[7:]] == [(False, "not reached")] * 3
+
+
+def test_replayed_ballot_fails_ballot_step_and_nothing_after_is_vouched_for(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    def replay(e, xs):  # type: ignore[no-untyped-def]
+        first = next(i for i, x in enumerate(xs) if x.kind is EntryKind.BALLOT)
+        return [*xs[: first + 1], xs[first], *xs[first + 1 :]]
+
+    report = _verify(_resigned(honest, signer, replay))
+    assert _failed_steps(report) == [5, 7, 8, 9, 10]
+    assert "already cast" in report.steps[4].errors[0]
+    assert [(s.passed, s.detail) for s in report.steps[6:]] == [(False, "not reached")] * 4
 
 
 def test_server_dropped_a_ballot_fails(honest, signer) -> None:  # type: ignore[no-untyped-def]
@@ -220,6 +260,12 @@ def test_incomplete_record_does_not_pass(honest, signer) -> None:  # type: ignor
     report = _verify(make_record(cut, signer))
     assert not report.passed
     assert {1, 2, 3, 4, 5, 6} <= {s.number for s in report.steps if s.passed}
+    # §P8.1: a record that ends at the tally still shows a passed aggregation (what a trustee checks)
+    assert _failed_steps(report) == [8, 9, 10]
+    for step in report.steps[7:]:
+        assert step.passed is False and step.errors == ["the record ends before the result (election is closed)"]
+    before_tally = _verify(make_record(list(record.entries)[:-5], signer))
+    assert _failed_steps(before_tally) == [7, 8, 9, 10]
 
 
 def test_verify_record_raises_with_the_report_and_check_record_returns_it(honest) -> None:  # type: ignore[no-untyped-def]
@@ -261,3 +307,95 @@ def test_any_single_altered_value_fails_even_when_the_operator_rehashes_the_log(
             report = _verify(make_record(entries, signer))
             failed = _failed_steps(report)
             assert failed and 2 not in failed and 3 not in failed, f"entry {i} {path}: {report.render()}"
+
+
+def test_fingerprint_mismatch_is_reported_with_a_later_failure(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    record = _resigned(
+        honest, signer, lambda e, xs: _replace_body(xs, EntryKind.RESULT, lambda b: b.update(totals=[5, 0, 0]))
+    )
+    report = check_record(record, expected_fingerprint="AAAAA-AAAAA-AAAAA-AAAAA", min_modulus_bits=1024, workers=1)
+    assert _failed_steps(report) == [4, 5, 7, 8, 9, 10]
+
+
+def test_empty_record_with_an_expected_fingerprint_fails_setup_step(signer) -> None:  # type: ignore[no-untyped-def]
+    report = check_record(make_record([], signer), expected_fingerprint="AAAAA-AAAAA-AAAAA-AAAAA", workers=1)
+    assert not report.steps[3].passed
+    assert report.steps[3].errors == ["the record has no election definition to compare the fingerprint with"]
+    assert (report.steps[5].passed, report.steps[5].detail) == (True, "no ballots")
+
+
+def test_entries_beyond_the_last_checkpoint_fail_ledger_step(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    """A log operator signs checkpoints that stop one entry short of the record: the result entry is then in no
+    signed tree, so the log never committed to it. Every checkpoint it does sign is honest and consistent."""
+    _, record = honest
+    entries = list(record.entries)
+    report = _verify(make_record(entries, signer, checkpoint_sizes=[3, 10, len(entries) - 1]))
+    assert _failed_steps(report) == [3]
+    (error,) = report.steps[2].errors
+    assert error == f"the last checkpoint covers {len(entries) - 1} of {len(entries)} entries"
+    assert report.steps[2].detail == ""  # no root is vouched for by a failed step
+
+
+def test_checkpoint_that_rolls_back_between_honest_ones_fails_ledger_step(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    """Every checkpoint's root is the entries' root at its size, and the last covers the record; only the order
+    gives the operator away: after size 10 it signed size 5 (a checkpoint never shrinks)."""
+    _, record = honest
+    entries = list(record.entries)
+    report = _verify(make_record(entries, signer, checkpoint_sizes=[3, 10, 5, len(entries)]))
+    assert _failed_steps(report) == [3]
+    assert report.steps[2].errors == ["checkpoint 10 -> 5: no consistency proof from size 10 to size 5"]
+
+
+def test_expected_fingerprint_is_enforced(honest) -> None:  # type: ignore[no-untyped-def]
+    """§P12: the fingerprint on the notice board, typed by a person, must be the replayed election's."""
+    e, record = honest
+    right = fingerprint(e.state.election_hash)
+    typed = right.lower().replace("-", " ")
+    assert check_record(record, expected_fingerprint=typed, min_modulus_bits=1024, workers=1).passed
+    wrong = "AAAAA-AAAAA-AAAAA-AAAAA"
+    report = check_record(record, expected_fingerprint=wrong, min_modulus_bits=1024, workers=1)
+    assert _failed_steps(report) == [4, 5, 7, 8, 9, 10]  # the ballot proofs (step 6) are still checked
+    assert report.steps[3].errors == [
+        f"the election's fingerprint is {right}, not the expected {wrong}: this is not the election on the notice board"
+    ]
+    headless = check_record(
+        type(record)(record.election_id, record.origin, record.log_key, (), record.entries[1:]),
+        expected_fingerprint=right,
+        min_modulus_bits=1024,
+        workers=1,
+    )
+    assert "the record has no election definition to compare the fingerprint with" in headless.steps[3].errors
+    assert (headless.steps[5].passed, headless.steps[5].detail) == (False, "no key published")  # ballots unchecked
+
+
+def test_verifier_default_refuses_a_modulus_below_2048_bits(honest) -> None:  # type: ignore[no-untyped-def]
+    """The verifier's safe default: without an explicit minimum, the 1024-bit test election is refused."""
+    _, record = honest
+    report = check_record(record, workers=1)
+    assert _failed_steps(report) == list(range(4, 11))
+    assert report.steps[3].errors == ["entry 0 (election.created): modulus of 1024 bits is below the minimum 2048"]
+
+
+def test_every_malformed_entry_is_reported(honest, signer) -> None:  # type: ignore[no-untyped-def]
+    """Step 1 goes on past a bad entry: each one is named, and so is an entry of another election."""
+    _, record = honest
+    entries = list(record.entries)
+    entries[4], entries[9] = b"{}", b"not json"
+    moved = parse(entries[12])
+    moved["election"] = "other-election"
+    entries[12] = canonical(moved)
+    report = _verify(make_record(entries, signer))
+    errors = report.steps[0].errors
+    assert [e.split(":")[0] for e in errors[:2]] == ["entry 4", "entry 9"]
+    assert errors[2] == "entry 12 belongs to election 'other-election'"
+    assert len(errors) == 3
+    empty = _verify(make_record([], signer))
+    assert empty.steps[0].errors == ["the record has no entries"] and not empty.steps[0].passed
+
+
+def test_a_failed_step_reports_false_and_at_most_20_errors() -> None:
+    step = Step(1, STEP_TITLES[1], passed=True)
+    for i in range(25):
+        step.fail(f"error {i}")
+    assert step.passed is False and step.to_json()["passed"] is False
+    assert step.errors == [f"error {i}" for i in range(20)]

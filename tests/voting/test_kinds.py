@@ -122,7 +122,10 @@ def test_assembly_end_to_end(safe_primes_1024, eligibility: EligibilityMode) -> 
         workers=1,
     )
     assert report.passed, report.render()
-    assert "owners" in report.totals_text and "240.37 m²" in report.totals_text
+    assert report.totals_text == "yes 3 owners / 240.37 m², no 1 owners / 120.00 m², abstain 0 owners / 0.00 m²"
+    assert report.outcome == (
+        "NOT PASSED (yes 3/4 owners and 240.37/360.37 m²; needs at least three quarters of both: fails)"
+    )
 
 
 def test_assembly_roll_needs_areas(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]

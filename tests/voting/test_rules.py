@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voting.errors import InvalidEncoding
-from voting.rules import AssemblyTotals, CommitteeOutcome, decide_assembly, decide_committee, decide_referendum
+from voting.rules import (
+    AssemblyTotals,
+    CommitteeOutcome,
+    Outcome,
+    decide_assembly,
+    decide_committee,
+    decide_referendum,
+)
 
 
 # -- referendum --------------------------------------------------------------------------------------------------
@@ -169,3 +176,86 @@ def test_committee_outcome_json_is_exact() -> None:
     for bad in ({**good, "extra": 1}, {**good, "elected": [True]}, {**good, "elected": [-1]}, {**good, "valid": 1}):
         with pytest.raises(InvalidEncoding):
             CommitteeOutcome.from_json(bad)
+
+
+# -- every field of the published outcome, pinned (found by mutation testing, docs/mutation.md) -------------------
+# The outcome JSON is published in the result entry and shown to residents: a void vote must say valid=False and
+# passed=False (never None, never passed), and its reason must carry the exact figures.
+def test_referendum_outcomes_pinned_whole() -> None:
+    assert decide_referendum((3, 2, 0), 10) == Outcome(
+        False, False, "turnout 5/10 is not more than half of the registered voters"
+    )
+    assert decide_referendum((4, 1, 1), 10) == Outcome(True, True, "4 of 6 ballots say yes: more than half")
+    assert decide_referendum((3, 3, 0), 10) == Outcome(True, False, "3 of 6 ballots say yes: not more than half")
+
+
+def test_referendum_on_an_empty_roll_is_void_not_an_error() -> None:
+    assert decide_referendum((0, 0, 0), 0) == Outcome(
+        False, False, "turnout 0/0 is not more than half of the registered voters"
+    )
+    with pytest.raises(InvalidEncoding, match="non-negative"):
+        decide_referendum((0, 0, 0), -1)
+
+
+def test_committee_outcomes_pinned_whole() -> None:
+    void = decide_committee((5, 4, 1), seats=2, ballots=5, roll_size=10)
+    assert void == CommitteeOutcome(False, (), 2, (0, 1, 2), "turnout 5/10 is not more than half: the election is void")
+    tie = decide_committee((7, 6, 6, 1), seats=2, ballots=10, roll_size=12)
+    assert tie == CommitteeOutcome(
+        True, (0,), 1, (1, 2), "1 elected; candidates [1, 2] tie with 6 votes for the remaining seat(s)"
+    )
+    short = decide_committee((6, 5, 1), seats=2, ballots=10, roll_size=12)
+    assert short == CommitteeOutcome(
+        True, (0,), 1, (1, 2), "1 elected with more than half of 10 ballots; 1 seat(s) need a runoff"
+    )
+    full = decide_committee((7, 6, 1), seats=2, ballots=10, roll_size=12)
+    assert full == CommitteeOutcome(True, (0, 1), 0, (), "all 2 seats filled with more than half of 10 ballots")
+
+
+def test_committee_rejects_each_negative_count_alone() -> None:
+    for votes, ballots, roll in (((-1, 3, 2), 3, 5), ((1, 1, 1), -1, 5), ((0, 0, 0), 0, -1)):
+        with pytest.raises(InvalidEncoding):
+            decide_committee(votes, 1, ballots, roll)
+    with pytest.raises(InvalidEncoding, match="non-negative counts"):  # a negative vote is caught by the first check
+        decide_committee((-1, 3, 2), 1, 3, 5)
+
+
+def test_assembly_outcomes_pinned_whole() -> None:
+    assert _assembly(19, 0, 250_000, 0) == Outcome(
+        False, False, "participation 19/30 owners and 2500.00/3000.00 m²: not two thirds of both"
+    )
+    assert decide_assembly(AssemblyTotals((3, 1, 0), (24_037, 12_000, 0)), 5, 46_037, major=True) == Outcome(
+        True, False, "yes 3/4 owners and 240.37/360.37 m²; needs at least three quarters of both: fails"
+    )
+    assert _assembly(11, 9, 100_001, 99_999) == Outcome(
+        True, True, "yes 11/20 owners and 1000.01/2000.00 m²; needs more than half of both: passes"
+    )
+
+
+def test_assembly_needs_owners_and_area_each() -> None:
+    nothing = AssemblyTotals((0, 0, 0), (0, 0, 0))
+    for owners, area in ((0, AREA), (OWNERS, 0), (-1, AREA), (OWNERS, -1)):
+        with pytest.raises(InvalidEncoding, match="needs owners, area"):
+            decide_assembly(nothing, owners, area, major=False)
+    with pytest.raises(InvalidEncoding, match="non-negative totals"):  # a negative count, owners and area fine
+        decide_assembly(AssemblyTotals((2, -1, 0), (100, 0, 0)), OWNERS, AREA, major=False)
+    one = decide_assembly(AssemblyTotals((1, 0, 0), (1, 0, 0)), 1, 1, major=False)  # the smallest real assembly
+    assert one == Outcome(True, True, "yes 1/1 owners and 0.01/0.01 m²; needs more than half of both: passes")
+
+
+def test_outcomes_have_the_record_layout_and_round_trip() -> None:
+    """docs/record.md "result": the outcome's field names are part of the record format."""
+    outcome = decide_referendum((4, 1, 1), 10)
+    assert outcome.to_json() == {"passed": True, "reason": "4 of 6 ballots say yes: more than half", "valid": True}
+    assert Outcome.from_json(outcome.to_json()) == outcome
+    for bad in ({"passed": True, "reason": "r"}, {"passed": 1, "reason": "r", "valid": True}):
+        with pytest.raises(InvalidEncoding):
+            Outcome.from_json(bad)
+    committee = decide_committee((6, 5, 1), seats=2, ballots=10, roll_size=12)
+    assert committee.to_json() == {
+        "elected": [0],
+        "reason": "1 elected with more than half of 10 ballots; 1 seat(s) need a runoff",
+        "runoff_candidates": [1, 2],
+        "runoff_seats": 1,
+        "valid": True,
+    }

@@ -6,9 +6,20 @@ import dataclasses
 
 import pytest
 
+from crypto import bbs_pseudonym
 from crypto.ed25519 import SigningKey
 from tests.factories import make_election
-from voting.election import RevotePolicy
+from voting.ballot import build_ballot, verify_ballot
+from voting.credentials import (
+    NYM_LENGTH,
+    IssuedCredential,
+    credential_header,
+    finish_credential,
+    issue_credential,
+    request_credential,
+    weight_messages,
+)
+from voting.election import ElectionKind, EligibilityMode, RevotePolicy
 from voting.errors import (
     Conflict,
     DuplicateBallot,
@@ -38,6 +49,10 @@ def test_full_referendum_counts_votes(election) -> None:  # type: ignore[no-unty
     assert election.state.phase is Phase.PUBLISHED
     assert election.state.totals == (3, 1, 1)
     assert election.state.outcome["passed"]
+    # what the server publishes as the tally and the result (server/grpc_service.py): the logged bytes
+    by_kind = {x.kind: x for x in election.entries}
+    assert election.state.tally_entry == by_kind[EntryKind.TALLY].to_bytes()
+    assert election.state.result_entry == by_kind[EntryKind.RESULT].to_bytes()
 
 
 def test_every_statement_needs_its_author(election) -> None:  # type: ignore[no-untyped-def]
@@ -200,3 +215,116 @@ def test_modulus_below_minimum_rejected(safe_primes_1024) -> None:  # type: igno
     strict = type(e.state)(min_modulus_bits=3072)
     with pytest.raises(InvalidElection):
         strict.apply(e.entries[0])
+
+
+# -- checks that only a precise attack reaches (each kills a mutant that removes the check) ---------------------
+def test_preparsed_ballot_that_differs_from_its_entry_is_refused(election) -> None:  # type: ignore[no-untyped-def]
+    """The server hands ``apply`` the ballot it parsed and verified at intake; if that is not the ballot in the
+    entry it logs, the state would count one ballot while the log (and every verifier) holds another.
+
+    The entry path cannot reach this check: ``EncryptedBallot.from_json`` is strict (exact keys, fixed-width
+    lowercase hex, integer weight), so a ballot parsed from an entry always re-encodes to the entry's body."""
+    logged = election.ballot_entry(0, 1)  # what goes into the log: a "no"
+    counted = election.state.parse_ballot(election.ballot_entry(0, 0))  # what would be counted: a "yes"
+    verify_ballot(election.context, counted)  # a valid ballot of the same voter, just not the logged one
+    with pytest.raises(InvalidStatement, match="parsed ballot differs from the entry"):
+        election.state.apply(logged, counted)
+    assert election.state.ballots_cast == 0 and not election.state.counted and not election.state.seen_ciphertexts
+    election.state.apply(logged, election.state.parse_ballot(logged))  # the matching pair is accepted
+    assert election.state.ballots_cast == 1
+
+
+def test_anonymous_assembly_revote_under_a_larger_area_is_refused(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    """A registrar re-issues one pseudonymous identity (same nym entropy, so the same pseudonym) with a larger
+    signed area: both credentials are valid and every ballot proof verifies. The first ballot counts 5000 (a
+    5000 m² owner exists), the re-vote replaces it with 9000 — the 9000 owner's area would then be counted
+    twice. Only the rule "a re-vote carries the same area as the ballot it replaces" stops it."""
+    e = make_election(
+        safe_primes_1024,
+        voters=2,
+        kind=ElectionKind.ASSEMBLY,
+        areas=[5000, 9000],
+        eligibility=EligibilityMode.ANONYMOUS,
+        election_id="assembly-revote-area",
+    )
+    assert e.bbs_sk is not None
+    key = e.context.definition.credential_key
+    request = request_credential(e.election_id, e.state.election_hash)
+    first = issue_credential(e.bbs_sk, e.state.election_hash, request.commitment, 5000)
+    small = finish_credential(request, key, first)
+    signature, _ = bbs_pseudonym.blind_sign_with_nym(  # the re-issue: same entropy, another signed area
+        e.bbs_sk,
+        key,
+        request.commitment,
+        NYM_LENGTH,
+        first.signer_nym_entropy,
+        credential_header(e.state.election_hash),
+        weight_messages(9000),
+    )
+    large = finish_credential(request, key, IssuedCredential(signature, first.signer_nym_entropy, 9000))
+    assert large.pseudonym() == small.pseudonym() and (small.weight, large.weight) == (5000, 9000)
+    e.vote_with(small, 0)
+    entry = Entry(EntryKind.BALLOT, e.election_id, build_ballot(e.context, 1, large).to_json(e.context))
+    ballot = e.state.parse_ballot(entry)
+    verify_ballot(e.context, ballot)  # the re-vote's proofs are valid: only the state rule can refuse it
+    with pytest.raises(NotEligible, match="re-vote must carry the same area"):
+        e.state.apply(entry, ballot)
+    (record,) = e.state.counted.values()
+    assert record.weight == 5000 and e.state.ballots_cast == 1
+
+
+def test_anonymous_assembly_ballot_must_disclose_a_positive_area(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    """The state refuses, on its own, a ballot disclosing no area (its proofs are checked apart, §P6.7): a
+    credential the registrar signed with area 0 would add a head without any area. The smallest real area,
+    0.01 m², counts."""
+    e = make_election(
+        safe_primes_1024,
+        voters=2,
+        kind=ElectionKind.ASSEMBLY,
+        areas=[1, 5000],
+        eligibility=EligibilityMode.ANONYMOUS,
+        election_id="assembly-zero-area",
+    )
+    assert e.bbs_sk is not None
+    request = request_credential(e.election_id, e.state.election_hash)
+    no_area = finish_credential(
+        request,
+        e.context.definition.credential_key,
+        issue_credential(e.bbs_sk, e.state.election_hash, request.commitment, 0),
+    )
+    entry = Entry(EntryKind.BALLOT, e.election_id, build_ballot(e.context, 0, no_area).to_json(e.context))
+    with pytest.raises(NotEligible, match="must disclose its owner's area"):
+        e.state.apply(entry)
+    assert e.state.ballots_cast == 0
+    e.vote(0, 0)  # the owner of 0.01 m²
+    (record,) = e.state.counted.values()
+    assert record.weight == 1
+
+
+def test_ballots_per_area_are_counted_once_per_pseudonym(safe_primes_1024) -> None:  # type: ignore[no-untyped-def]
+    """Registrar stuffing in an assembly: an off-log credential signed with a real area is refused once the
+    ballots of that area reach its owners — and a re-vote does not use up an owner of its area."""
+    e = make_election(
+        safe_primes_1024,
+        voters=3,
+        kind=ElectionKind.ASSEMBLY,
+        areas=[5000, 5000, 9000],
+        eligibility=EligibilityMode.ANONYMOUS,
+        election_id="assembly-area-count",
+    )
+    assert e.bbs_sk is not None
+    e.vote(0, 1)
+    e.vote(0, 0)  # a re-vote: still one 5000 owner counted
+    e.vote(1, 0)  # the second 5000 owner
+    request = request_credential(e.election_id, e.state.election_hash)
+    ghost = finish_credential(
+        request,
+        e.context.definition.credential_key,
+        issue_credential(e.bbs_sk, e.state.election_hash, request.commitment, 5000),
+    )
+    with pytest.raises(NotEligible, match="more ballots of this area than owners of this area"):
+        e.vote_with(ghost, 0)  # 2 of 3 pseudonyms so far: only the per-area count stops it
+    e.vote(2, 1)
+    assert sorted(r.weight for r in e.state.counted.values()) == [5000, 5000, 9000]
+    assert all(binding == r.binding for binding, r in e.state.counted.items())
+    assert e.state.ballots_cast == 4
