@@ -24,7 +24,15 @@ from voting.statements import (
     Statement,
 )
 
-__all__ = ["ElectionSetup", "set_up_election"]
+__all__ = ["ElectionSetup", "blind_credential", "set_up_election"]
+
+
+def blind_credential(election_id: str, election_hash: bytes, bbs_sk: bytes, weight: int = 0) -> AnonymousCredential:
+    """§P5.2 both halves on one machine (for set-ups, demos and benchmarks): the device's request, the registrar's
+    blind signature with ``weight`` (an assembly's area), the device's finish."""
+    request = request_credential(election_id, election_hash)
+    issued = issue_credential(bbs_sk, election_hash, request.commitment, weight)
+    return finish_credential(request, bbs.sk_to_pk(bbs_sk), issued)
 
 
 @dataclass
@@ -71,9 +79,7 @@ def set_up_election(
     credentials: list[ed25519.SigningKey | AnonymousCredential] = []
     for r in roll:
         if bbs_sk is not None and anonymous:
-            request = request_credential(definition.election_id, state.election_hash)
-            issued = issue_credential(bbs_sk, state.election_hash, request.commitment, r.area)
-            credentials.append(finish_credential(request, bbs.sk_to_pk(bbs_sk), issued))
+            credentials.append(blind_credential(definition.election_id, state.election_hash, bbs_sk, r.area))
             append(CredentialIssued(state.election_hash, r.roll_id), registrar, Role.REGISTRAR)
         else:
             key = ed25519.SigningKey.generate()
