@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import TestElection, make_election
+from tests import factories
+from tests.factories import make_election
 from voting.encoding import canonical
 from voting.errors import InvalidEncoding
 from voting.records import EntryKind
@@ -22,7 +23,7 @@ from voting.statements import (
 
 
 @pytest.fixture(scope="module")
-def published(safe_primes_1024: tuple[int, int]) -> TestElection:
+def published(safe_primes_1024: tuple[int, int]) -> factories.TestElection:
     e = make_election(safe_primes_1024, voters=3)
     for i in range(3):
         e.vote(i, i % 3)
@@ -31,7 +32,7 @@ def published(safe_primes_1024: tuple[int, int]) -> TestElection:
     return e
 
 
-def _parse(e: TestElection, kind: EntryKind, body: object) -> object:
+def _parse(e: factories.TestElection, kind: EntryKind, body: object) -> object:
     context = e.context
     parsers = {
         EntryKind.ELECTION_CREATED: ElectionCreated.from_json,
@@ -47,7 +48,7 @@ def _parse(e: TestElection, kind: EntryKind, body: object) -> object:
     return parsers[kind](body)
 
 
-def test_every_logged_body_parses_and_re_encodes_to_its_bytes(published: TestElection) -> None:
+def test_every_logged_body_parses_and_re_encodes_to_its_bytes(published: factories.TestElection) -> None:
     kinds = set()
     for entry in published.entries:
         if entry.kind is EntryKind.BALLOT:
