@@ -10,7 +10,7 @@ signed :class:`~voting.records.Entry` of a statement body. Ballots keep :class:`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from crypto import ed25519, threshold
 from voting.election import ElectionContext, ElectionDefinition, RollEntry, key_from_json, key_to_json
@@ -149,10 +149,10 @@ class CredentialIssued:
 
 
 @dataclass(frozen=True, slots=True)
-class ElectionOpened:
-    """``election.opened`` (admin): names the tree head the administrator verified (§P2.3)."""
+class _Attestation:
+    """A statement that attests to the log: its election hash and the tree head its signer verified (§P2.3)."""
 
-    KIND: ClassVar[EntryKind] = EntryKind.ELECTION_OPENED
+    KIND: ClassVar[EntryKind]
     election_hash: bytes
     log_head: LogHead
 
@@ -160,30 +160,25 @@ class ElectionOpened:
         return _bound_json(self.election_hash, self.log_head)
 
     @classmethod
-    def from_json(cls, obj: JSON) -> ElectionOpened:
-        election_hash, log_head, body = _bound(obj, "election.opened", head=True)
-        exact_keys(body, set(), "election.opened")
+    def from_json(cls, obj: JSON) -> Self:
+        election_hash, log_head, body = _bound(obj, cls.KIND.value, head=True)
+        exact_keys(body, set(), cls.KIND.value)
         assert log_head is not None
         return cls(election_hash, log_head)
 
 
 @dataclass(frozen=True, slots=True)
-class ElectionClosed:
+class ElectionOpened(_Attestation):
+    """``election.opened`` (admin): names the tree head the administrator verified (§P2.3)."""
+
+    KIND: ClassVar[EntryKind] = EntryKind.ELECTION_OPENED
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionClosed(_Attestation):
     """``election.closed`` (admin): names the tree head the administrator verified (§P2.3)."""
 
     KIND: ClassVar[EntryKind] = EntryKind.ELECTION_CLOSED
-    election_hash: bytes
-    log_head: LogHead
-
-    def to_json(self) -> JSON:
-        return _bound_json(self.election_hash, self.log_head)
-
-    @classmethod
-    def from_json(cls, obj: JSON) -> ElectionClosed:
-        election_hash, log_head, body = _bound(obj, "election.closed", head=True)
-        exact_keys(body, set(), "election.closed")
-        assert log_head is not None
-        return cls(election_hash, log_head)
 
 
 @dataclass(frozen=True, slots=True)
