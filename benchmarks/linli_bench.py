@@ -59,7 +59,6 @@ from voting.ballot import (
     precompute_ballot,
     verify_ballot,
 )
-from voting.credentials import finish_credential, issue_credential, request_credential
 from voting.election import (
     REFERENDUM_OPTIONS,
     ElectionContext,
@@ -67,11 +66,13 @@ from voting.election import (
     ElectionKind,
     EligibilityMode,
     RevotePolicy,
+    RollEntry,
     Trustee,
-    key_to_json,
 )
 from voting.records import Entry, EntryKind, Role
-from voting.state import ElectionState, modulus_proof_to_json
+from voting.setup import set_up_election
+from voting.state import ElectionState
+from voting.statements import ElectionClosed
 from voting.tally import aggregate, combine_totals, make_trustee_shares, verify_trustee_shares
 
 PRIMES_CACHE = Path("/tmp/linli-bench-primes.json")
@@ -155,9 +156,6 @@ class BenchElection:
     def context(self) -> ElectionContext:
         return self.state.require_context()
 
-    def statement(self, kind: EntryKind, body: dict[str, Any]) -> Entry:
-        return self.state.statement(kind, body, self.admin, Role.ADMIN)
-
     def cast(self, ballots: Sequence[EncryptedBallot]) -> None:
         """Record ballots in the state (the stateful intake checks); the stateless ones are timed elsewhere."""
         for ballot in ballots:
@@ -165,8 +163,9 @@ class BenchElection:
 
     def close_and_tally(self) -> tuple[int, ...]:
         """Close, then record the server's tally entry (``tally_body``: one packed ciphertext); its ciphertexts."""
-        self.state.apply(self.statement(EntryKind.ELECTION_CLOSED, {}))
-        self.state.apply(Entry(EntryKind.TALLY, self.context.election_id, self.state.tally_body()))
+        state = self.state
+        state.apply(state.statement(ElectionClosed(state.election_hash, state.log_head()), self.admin, Role.ADMIN))
+        state.apply(Entry(EntryKind.TALLY, self.context.election_id, state.tally_statement().to_json()))
         return self.state.tally
 
 
@@ -207,39 +206,9 @@ def make_election(
         max_voters=1000,
         credential_key=bbs.sk_to_pk(bbs_sk) if bbs_sk else b"",
     )
-    state = ElectionState(min_modulus_bits=modulus_bits)
-
-    def statement(
-        kind: EntryKind, body: dict[str, Any], key: ed25519.SigningKey = admin, role: Role = Role.ADMIN
-    ) -> Entry:
-        return state.statement(kind, body, key, role)
-
-    state.apply(statement(EntryKind.ELECTION_CREATED, {"election": definition.to_json()}))
-    p, q = primes
-    pk, shares = threshold.deal(p, q, THRESHOLD, PARTIES)
-    proof = threshold.prove_modulus(p, q, state.election_hash)
-    state.apply(
-        statement(
-            EntryKind.KEY_PUBLISHED,
-            {"modulus_proof": modulus_proof_to_json(proof, modulus_bits), "public_key": key_to_json(pk, modulus_bits)},
-        )
-    )
-    state.apply(
-        statement(EntryKind.ROLL_PUBLISHED, {"entries": [{"area": 0, "roll_id": f"unit-{i}"} for i in range(voters)]})
-    )
-    credentials: list[Any] = []
-    for i in range(voters):
-        if bbs_sk is not None:
-            request = request_credential(election_id, state.election_hash)
-            issued = issue_credential(bbs_sk, state.election_hash, request.commitment)
-            credentials.append(finish_credential(request, bbs.sk_to_pk(bbs_sk), issued))
-            body = {"roll_id": f"unit-{i}"}
-        else:
-            credentials.append(ed25519.SigningKey.generate())
-            body = {"credential": credentials[-1].public_key.hex(), "roll_id": f"unit-{i}"}
-        state.apply(statement(EntryKind.CREDENTIAL_ISSUED, body, registrar, Role.REGISTRAR))
-    state.apply(statement(EntryKind.ELECTION_OPENED, {}))
-    return BenchElection(state, admin, shares, credentials)
+    roll = [RollEntry(f"unit-{i}") for i in range(voters)]
+    setup = set_up_election(definition, admin, registrar, primes, roll, bbs_sk=bbs_sk)
+    return BenchElection(setup.state, admin, setup.shares, list(setup.credentials))
 
 
 def batch_amortized(context: ElectionContext, ballots: Sequence[EncryptedBallot]) -> dict[str, Any]:

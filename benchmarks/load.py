@@ -51,9 +51,10 @@ from client import actions
 from client.api import LinliClient
 from crypto import bbs
 from crypto.ed25519 import SigningKey
-from voting.credentials import AnonymousCredential, finish_credential, issue_credential, request_credential
+from voting.credentials import AnonymousCredential
 from voting.election import ElectionContext, EligibilityMode
 from voting.records import Entry, EntryKind
+from voting.setup import blind_credential
 from wire import linli_pb2 as pb
 from wire import linli_pb2_grpc as pb_grpc
 
@@ -117,10 +118,7 @@ def _build(args: tuple[ElectionContext, bytes | AnonymousCredential, str]) -> by
 
 def _anonymous_credential(args: tuple[str, bytes, bytes]) -> AnonymousCredential:
     """§P5.2: request, the registrar's blind signature, finish (computed here only to use every core)."""
-    election_id, election_hash, bbs_sk = args
-    request = request_credential(election_id, election_hash)
-    issued = issue_credential(bbs_sk, election_hash, request.commitment, 0)
-    return finish_credential(request, bbs.sk_to_pk(bbs_sk), issued)
+    return blind_credential(*args)
 
 
 def _parallel(fn: Callable[[Any], Any], jobs: list[Any], workers: int) -> list[Any]:
@@ -317,20 +315,19 @@ def run(
             _say(f"roll and {voters} {eligibility.value} credentials")
             start = time.perf_counter()
             roll = [f"unit-{i + 1:05d}" for i in range(voters)]
-            actions.publish_roll(client, admin, election_id, roll)
-            snap = client.election(election_id)
-            creds: list[Any]
-            if anonymous:
-                jobs = [(election_id, snap.election_hash, bbs_sk)] * voters
-                creds = _parallel(_anonymous_credential, jobs, workers)
-                for roll_id in roll:  # the registrar logs the roll entry only (§P5.2)
-                    actions.log_anonymous_issuance(client, registrar, snap, roll_id)
-            else:
-                keys = [SigningKey.generate() for _ in roll]
-                for roll_id, key in zip(roll, keys, strict=True):
-                    actions.issue_credential(client, registrar, election_id, roll_id, key.public_key, snap=snap)
-                creds = [k.secret for k in keys]
-            actions.open_election(client, admin, election_id)
+
+            def blind_issuance(election_hash: bytes) -> list[AnonymousCredential]:
+                return _parallel(_anonymous_credential, [(election_id, election_hash, bbs_sk)] * voters, workers)
+
+            enrolled = actions.enrol_and_open(
+                client,
+                admin,
+                registrar,
+                election_id,
+                roll,
+                anonymous_credentials=blind_issuance if anonymous else None,
+            )
+            creds: list[Any] = [c.secret if isinstance(c, SigningKey) else c for c in enrolled]
             timings["roll_and_credentials_s"] = time.perf_counter() - start
 
             context = client.election(election_id).context

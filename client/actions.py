@@ -4,7 +4,8 @@ submits it through :class:`client.api.LinliClient` (docs/protocol.md §P1–§P8
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from client.api import ElectionSnapshot, LinliClient, Receipt
 from client.ceremony import safe_prime_pair
@@ -26,12 +27,21 @@ from voting.election import (
     RollEntry,
     Trustee,
     fingerprint,
-    key_to_json,
 )
-from voting.encoding import JSON
 from voting.kinds import kind_of
-from voting.records import HEAD_BOUND, Entry, EntryKind, LogHead, Role, sign_statement
-from voting.state import Phase, modulus_proof_to_json
+from voting.records import Entry, LogHead, Role
+from voting.state import Phase
+from voting.statements import (
+    CredentialIssued,
+    DecryptionShare,
+    ElectionClosed,
+    ElectionCreated,
+    ElectionOpened,
+    KeyPublished,
+    RollPublished,
+    Statement,
+    sign,
+)
 from voting.tally import make_trustee_shares
 
 __all__ = [
@@ -39,6 +49,7 @@ __all__ = [
     "cast_vote",
     "close_election",
     "create_election",
+    "enrol_and_open",
     "export_record",
     "issue_anonymous_credential",
     "issue_credential",
@@ -98,9 +109,7 @@ def create_election(
         closes_at=closes_at,
         credential_key=credential_key,
     )
-    entry = sign_statement(
-        EntryKind.ELECTION_CREATED, election_id, {"election": definition.to_json()}, admin, Role.ADMIN
-    )
+    entry = sign(ElectionCreated(definition), election_id, admin, Role.ADMIN)
     receipt = client.submit(entry)
     # The administrator made this election: pin its fingerprint (the one to post on the notice board, §P12).
     verifier, _ = client.log_verifier(election_id)
@@ -124,22 +133,18 @@ def key_ceremony(
         d.modulus_bits, d.threshold, len(d.trustees), context=snap.election_hash, primes=primes
     )
     del primes
-    body = {
-        "modulus_proof": modulus_proof_to_json(proof, d.modulus_bits),
-        "public_key": key_to_json(pk, d.modulus_bits),
-    }
-    return shares, client.submit(_statement(snap, EntryKind.KEY_PUBLISHED, body, admin, Role.ADMIN))
+    body = KeyPublished(snap.election_hash, pk, proof, d.modulus_bits)
+    return shares, client.submit(_statement(snap, body, admin, Role.ADMIN))
 
 
-def _statement(
-    snap: ElectionSnapshot, kind: EntryKind, body: JSON, key: SigningKey, role: Role, index: int = 0
-) -> Entry:
-    """A statement about the election instance this client has verified (§P2.3); open and close name the tree head
-    of the checkpoint the verification was against."""
-    head = LogHead(snap.checkpoint.size, snap.checkpoint.root_hash) if kind in HEAD_BOUND else None
-    return sign_statement(
-        kind, snap.definition.election_id, body, key, role, index, election_hash=snap.election_hash, log_head=head
-    )
+def _statement(snap: ElectionSnapshot, body: Statement, key: SigningKey, role: Role) -> Entry:
+    """A statement about the election instance this client has verified (``body`` names its election hash)."""
+    return sign(body, snap.definition.election_id, key, role)
+
+
+def _head(snap: ElectionSnapshot) -> LogHead:
+    """§P2.3: open and close name the tree head of the checkpoint the verification was against."""
+    return LogHead(snap.checkpoint.size, snap.checkpoint.root_hash)
 
 
 def publish_roll(
@@ -150,12 +155,12 @@ def publish_roll(
     areas: Sequence[int] | None = None,
 ) -> list[Receipt]:
     """Publish the roll in batches; ``areas`` (0.01 m², one per roll id) for a homeowners' assembly."""
-    entries = [RollEntry(r, a).to_json() for r, a in zip(roll_ids, areas or [0] * len(roll_ids), strict=True)]
+    entries = [RollEntry(r, a) for r, a in zip(roll_ids, areas or [0] * len(roll_ids), strict=True)]
     snap = client.election(election_id)
     receipts = []
     for start in range(0, len(entries), 5000):
-        body = {"entries": entries[start : start + 5000]}
-        receipts.append(client.submit(_statement(snap, EntryKind.ROLL_PUBLISHED, body, admin, Role.ADMIN)))
+        body = RollPublished(snap.election_hash, tuple(entries[start : start + 5000]))
+        receipts.append(client.submit(_statement(snap, body, admin, Role.ADMIN)))
     return receipts
 
 
@@ -169,9 +174,9 @@ def issue_credential(
     snap: ElectionSnapshot | None = None,
 ) -> Receipt:
     """Log a signing-mode issuance; ``snap``: the election as the registrar verified it (fetched if not given)."""
-    body = {"credential": credential.hex(), "roll_id": roll_id}
     snap = snap or client.election(election_id)
-    return client.submit(_statement(snap, EntryKind.CREDENTIAL_ISSUED, body, registrar, Role.REGISTRAR))
+    body = CredentialIssued(snap.election_hash, roll_id, credential)
+    return client.submit(_statement(snap, body, registrar, Role.REGISTRAR))
 
 
 def issue_anonymous_credential(
@@ -195,18 +200,52 @@ def issue_anonymous_credential(
 
 def log_anonymous_issuance(client: LinliClient, registrar: SigningKey, snap: ElectionSnapshot, roll_id: str) -> Receipt:
     """§P5.2: the registrar logs the roll entry only (no credential material)."""
-    body = {"roll_id": roll_id}
-    return client.submit(_statement(snap, EntryKind.CREDENTIAL_ISSUED, body, registrar, Role.REGISTRAR))
+    body = CredentialIssued(snap.election_hash, roll_id)
+    return client.submit(_statement(snap, body, registrar, Role.REGISTRAR))
+
+
+def enrol_and_open(
+    client: LinliClient,
+    admin: SigningKey,
+    registrar: SigningKey,
+    election_id: str,
+    roll_ids: Sequence[str],
+    areas: Sequence[int] | None = None,
+    *,
+    anonymous_credentials: Callable[[bytes], list[AnonymousCredential]] | None = None,
+    track: Callable[[list[tuple[str, SigningKey | AnonymousCredential]]], Iterable[Any]] = iter,
+) -> list[SigningKey | AnonymousCredential]:
+    """The set-up after the key ceremony, over the service (§P2, §P5): publish the roll, issue one credential per
+    roll entry, open; returns the voters' credentials in roll order.
+
+    Signing mode: each device key is made here and its public key logged. Anonymous mode: ``anonymous_credentials``
+    is given the verified election hash and returns one blindly issued credential per roll entry (the caller runs
+    the devices' and the registrar's halves, §P5.2); the registrar logs the roll ids only. ``track`` wraps the
+    issuances (e.g. a progress bar)."""
+    publish_roll(client, admin, election_id, roll_ids, areas)
+    snap = client.election(election_id)  # the devices and the registrar verify the election once each
+    creds: list[SigningKey | AnonymousCredential]
+    if anonymous_credentials is not None:
+        creds = list(anonymous_credentials(snap.election_hash))
+    else:
+        creds = [SigningKey.generate() for _ in roll_ids]
+    for roll_id, cred in track(list(zip(roll_ids, creds, strict=True))):
+        if isinstance(cred, SigningKey):
+            issue_credential(client, registrar, election_id, roll_id, cred.public_key, snap=snap)
+        else:  # the registrar logs the roll entry only (no credential material)
+            log_anonymous_issuance(client, registrar, snap, roll_id)
+    open_election(client, admin, election_id)
+    return creds
 
 
 def open_election(client: LinliClient, admin: SigningKey, election_id: str) -> Receipt:
     snap = client.election(election_id)
-    return client.submit(_statement(snap, EntryKind.ELECTION_OPENED, {}, admin, Role.ADMIN))
+    return client.submit(_statement(snap, ElectionOpened(snap.election_hash, _head(snap)), admin, Role.ADMIN))
 
 
 def close_election(client: LinliClient, admin: SigningKey, election_id: str) -> Receipt:
     snap = client.election(election_id)
-    return client.submit(_statement(snap, EntryKind.ELECTION_CLOSED, {}, admin, Role.ADMIN))
+    return client.submit(_statement(snap, ElectionClosed(snap.election_hash, _head(snap)), admin, Role.ADMIN))
 
 
 def build_vote(context: ElectionContext, credential: SigningKey | AnonymousCredential, choice: str) -> bytes:
@@ -306,7 +345,8 @@ def submit_decryption_share(
         raise UsageError(f"the verified record is of election {context.election_id}, not {election_id}")
     _check_trustee(context, trustee_key, share)
     shares = make_trustee_shares(context, share, state.tally)
-    entry = state.statement(EntryKind.DECRYPTION_SHARE, shares.to_json(context), trustee_key, Role.TRUSTEE, share.index)
+    body = DecryptionShare(state.election_hash, state.log_head(), shares, context)
+    entry = state.statement(body, trustee_key, Role.TRUSTEE, share.index)
     return client.submit(entry)
 
 

@@ -26,8 +26,9 @@ from client.verifier import Report, check_record
 from crypto import bbs
 from crypto.ed25519 import SigningKey
 from crypto.note import NoteSigner
-from voting.credentials import AnonymousCredential, finish_credential, issue_credential, request_credential
+from voting.credentials import AnonymousCredential
 from voting.election import ElectionContext, ElectionKind, EligibilityMode
+from voting.setup import blind_credential
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -59,10 +60,7 @@ def _build(args: tuple[ElectionContext, Any, str]) -> bytes:
 def _anonymous_credential(args: tuple[str, bytes, bytes, int]) -> AnonymousCredential:
     """One voter's device and the registrar: request, blind signature, finish (§P5.2). The demo computes the
     registrar's blind signature here too, only to use every core; the caller logs the issuance."""
-    election_id, election_hash, bbs_sk, weight = args
-    request = request_credential(election_id, election_hash)
-    issued = issue_credential(bbs_sk, election_hash, request.commitment, weight)
-    return finish_credential(request, bbs.sk_to_pk(bbs_sk), issued)
+    return blind_credential(*args)
 
 
 def _parallel(
@@ -209,26 +207,21 @@ def run_demo(
                 bar.close()
             roll = [f"unit-{i + 1:05d}" for i in range(voters)]
             with _phase(timings, f"roll and {eligibility.value} credential issuance", out):
-                actions.publish_roll(client, admin, election_id, roll, areas)
-                snap = client.election(election_id)  # the devices and the registrar verify the election once each
-                credentials: list[Any]
-                if anonymous:
-                    jobs_c = [(election_id, snap.election_hash, bbs_sk, area) for area in areas]
-                    credentials = _parallel(_anonymous_credential, jobs_c, workers, "blind issuance", progress, out)
-                else:
-                    credentials = [SigningKey.generate() for _ in roll]
-                for roll_id, cred in tqdm(
-                    list(zip(roll, credentials, strict=True)),
-                    desc="log issuances",
-                    disable=not progress,
-                    file=out,
-                    leave=False,
-                ):
-                    if anonymous:  # the registrar logs the roll entry only (no credential material)
-                        actions.log_anonymous_issuance(client, registrar, snap, roll_id)
-                    else:
-                        actions.issue_credential(client, registrar, election_id, roll_id, cred.public_key, snap=snap)
-                actions.open_election(client, admin, election_id)
+
+                def blind_issuance(election_hash: bytes) -> list[AnonymousCredential]:
+                    jobs_c = [(election_id, election_hash, bbs_sk, area) for area in areas]
+                    return _parallel(_anonymous_credential, jobs_c, workers, "blind issuance", progress, out)
+
+                credentials = actions.enrol_and_open(
+                    client,
+                    admin,
+                    registrar,
+                    election_id,
+                    roll,
+                    areas,
+                    anonymous_credentials=blind_issuance if anonymous else None,
+                    track=lambda items: tqdm(items, desc="log issuances", disable=not progress, file=out, leave=False),
+                )
             context = client.election(election_id).context
             assert context is not None
             options = context.definition.options

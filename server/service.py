@@ -143,9 +143,9 @@ class ElectionService:
             return
         election_id = state.require_definition().election_id
         if not state.tally_entry:
-            self._append(state, Entry(EntryKind.TALLY, election_id, state.tally_body()))
+            self._append(state, Entry(EntryKind.TALLY, election_id, state.tally_statement().to_json()))
         if len(state.shares) >= state.require_definition().threshold and not state.result_entry:
-            self._append(state, Entry(EntryKind.RESULT, election_id, state.result_body()))
+            self._append(state, Entry(EntryKind.RESULT, election_id, state.result_statement().to_json()))
 
     def _create(self, entry: Entry) -> Appended:
         if self.config.admin_keys and (entry.author is None or entry.author.key not in self.config.admin_keys):

@@ -12,7 +12,6 @@ from crypto import bbs, merkle, threshold
 from crypto.ed25519 import SigningKey
 from crypto.note import Checkpoint, NoteSigner, sign_checkpoint
 from voting.ballot import build_ballot, verify_ballot
-from voting.credentials import finish_credential, issue_credential, request_credential
 from voting.election import (
     REFERENDUM_OPTIONS,
     ElectionContext,
@@ -20,12 +19,14 @@ from voting.election import (
     ElectionKind,
     EligibilityMode,
     RevotePolicy,
+    RollEntry,
     Trustee,
-    key_to_json,
 )
 from voting.kinds import kind_of
 from voting.records import Entry, EntryKind, Role
-from voting.state import ElectionState, modulus_proof_to_json
+from voting.setup import set_up_election
+from voting.state import ElectionState
+from voting.statements import DecryptionShare, ElectionClosed
 from voting.tally import make_trustee_shares
 
 MODULUS_BITS = 1024
@@ -60,8 +61,9 @@ class TestElection:
     def statement(
         self, kind: EntryKind, body: dict, key: SigningKey | None = None, role: Role = Role.ADMIN, index: int = 0
     ) -> Entry:
-        """A statement bound to this election instance and, where the kind needs it, to the current tree head."""
-        return self.state.statement(kind, body, key or self.admin, role, index)
+        """An untyped statement bound to this election instance and, where the kind needs it, to the current tree
+        head (for tests that build malformed bodies)."""
+        return self.state.raw_statement(kind, body, key or self.admin, role, index)
 
     def ballot_entry(self, voter: int, choice: int | list[int]) -> Entry:
         ballot = build_ballot(self.context, choice, self.voters[voter])
@@ -75,19 +77,20 @@ class TestElection:
         return self.append(self.ballot_entry(voter, choice))
 
     def close(self) -> None:
-        self.append(self.statement(EntryKind.ELECTION_CLOSED, {}))
-        self.append(Entry(EntryKind.TALLY, self.election_id, self.state.tally_body()))
+        state = self.state
+        self.append(state.statement(ElectionClosed(state.election_hash, state.log_head()), self.admin, Role.ADMIN))
+        self.append(Entry(EntryKind.TALLY, self.election_id, state.tally_statement().to_json()))
 
     def share_entry(self, trustee: int) -> Entry:
         shares = make_trustee_shares(self.context, self.shares[trustee - 1], self.state.tally)
-        return self.statement(
-            EntryKind.DECRYPTION_SHARE, shares.to_json(self.context), self.trustees[trustee - 1], Role.TRUSTEE, trustee
-        )
+        state = self.state
+        body = DecryptionShare(state.election_hash, state.log_head(), shares, self.context)
+        return state.statement(body, self.trustees[trustee - 1], Role.TRUSTEE, trustee)
 
     def decrypt(self, trustees: list[int]) -> None:
         for t in trustees:
             self.append(self.share_entry(t))
-        self.append(Entry(EntryKind.RESULT, self.election_id, self.state.result_body()))
+        self.append(Entry(EntryKind.RESULT, self.election_id, self.state.result_statement().to_json()))
 
 
 def make_election(
@@ -133,36 +136,27 @@ def make_election(
         closes_at=closes_at,
         credential_key=bbs.sk_to_pk(bbs_sk) if bbs_sk else b"",
     )
-    state = ElectionState(min_modulus_bits=MODULUS_BITS)
-    e = TestElection(election_id, admin, registrar, trustees, [], [], state, bbs_sk=bbs_sk)
-    e.append(e.statement(EntryKind.ELECTION_CREATED, {"election": definition.to_json()}))
-    p, q = primes
-    pk, shares = threshold.deal(p, q, threshold_, parties)
-    proof = threshold.prove_modulus(p, q, state.election_hash)
-    e.shares = shares
-    e.append(
-        e.statement(
-            EntryKind.KEY_PUBLISHED,
-            {"modulus_proof": modulus_proof_to_json(proof, MODULUS_BITS), "public_key": key_to_json(pk, MODULUS_BITS)},
-        )
-    )
     areas = list(areas or [0] * voters)
-    roll = [{"area": areas[i], "roll_id": f"unit-{i}"} for i in range(voters)]
-    e.append(e.statement(EntryKind.ROLL_PUBLISHED, {"entries": roll}))
-    for i in range(voters):
-        if anonymous:
-            assert bbs_sk is not None
-            request = request_credential(election_id, state.election_hash)
-            issued = issue_credential(bbs_sk, state.election_hash, request.commitment, areas[i])
-            e.voters.append(finish_credential(request, bbs.sk_to_pk(bbs_sk), issued))
-            body = {"roll_id": f"unit-{i}"}
-        else:
-            e.voters.append(SigningKey.generate())
-            body = {"credential": e.voters[-1].public_key.hex(), "roll_id": f"unit-{i}"}
-        e.append(e.statement(EntryKind.CREDENTIAL_ISSUED, body, e.registrar, Role.REGISTRAR))
-    if open_:
-        e.append(e.statement(EntryKind.ELECTION_OPENED, {}))
-    return e
+    setup = set_up_election(
+        definition,
+        admin,
+        registrar,
+        primes,
+        [RollEntry(f"unit-{i}", areas[i]) for i in range(voters)],
+        bbs_sk=bbs_sk,
+        open_=open_,
+    )
+    return TestElection(
+        election_id,
+        admin,
+        registrar,
+        trustees,
+        setup.shares,
+        list(setup.credentials),
+        setup.state,
+        setup.entries,
+        bbs_sk=bbs_sk,
+    )
 
 
 def make_record(

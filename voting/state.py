@@ -24,15 +24,13 @@ from voting.election import (
     EligibilityMode,
     RevotePolicy,
     RollEntry,
-    key_from_json,
 )
 from voting.eligibility import AnonymousEvidence
-from voting.encoding import JSON, canonical, exact_keys, get, hex_int, parse_hex_bytes, parse_hex_int
+from voting.encoding import JSON, canonical
 from voting.errors import (
     Conflict,
     DuplicateBallot,
     InvalidElection,
-    InvalidEncoding,
     InvalidStatement,
     NotEligible,
     OutcomeMismatch,
@@ -40,12 +38,32 @@ from voting.errors import (
     WrongPhase,
 )
 from voting.kinds import Tallied
+from voting.modulus_json import modulus_proof_from_json, modulus_proof_to_json
 from voting.records import HEAD_BOUND, Entry, EntryKind, LogHead, Role, sign_statement
+from voting.statements import (
+    MAX_ROLL_BATCH,
+    CredentialIssued,
+    ElectionClosed,
+    ElectionCreated,
+    ElectionOpened,
+    KeyPublished,
+    Result,
+    RollPublished,
+    Statement,
+    Tally,
+    sign,
+)
+from voting.statements import DecryptionShare as DecryptionShareStatement
 from voting.tally import TrusteeShares, combine_totals, verify_trustee_shares
 
-__all__ = ["CastRecord", "ElectionState", "Phase", "modulus_proof_from_json", "modulus_proof_to_json"]
-
-MAX_ROLL_BATCH = 10_000
+__all__ = [
+    "MAX_ROLL_BATCH",
+    "CastRecord",
+    "ElectionState",
+    "Phase",
+    "modulus_proof_from_json",
+    "modulus_proof_to_json",
+]
 
 
 class Phase(StrEnum):
@@ -63,82 +81,6 @@ class CastRecord:
     binding: bytes  # credential key or pseudonym
     ciphertexts: tuple[int, ...]
     weight: int = 0  # assembly: the voter's exclusive area in 0.01 m²
-
-
-def modulus_proof_to_json(proof: threshold.ModulusProof, modulus_bits: int) -> JSON:
-    """The ``modulus_proof`` body of ``key.published`` (docs/record.md): fixed-width hex; the Blum bits a_i, b_i as
-    two 128-bit masks (bit i = round i); Π^fac's integers in fixed-width two's complement."""
-    nb = modulus_bits // 8
-    widths = threshold.modulus_proof_widths(modulus_bits)
-    blum, fac = proof.blum, proof.fac
-
-    def signed(value: int, width: int) -> str:
-        return int(value).to_bytes(width, "big", signed=True).hex()
-
-    def mask(bits: tuple[int, ...]) -> str:
-        return hex_int(sum(bit << i for i, bit in enumerate(bits)), threshold.MODULUS_PROOF_BLUM_ROUNDS // 8)
-
-    return {
-        "blum": {"a": mask(blum.a), "b": mask(blum.b), "w": hex_int(blum.w, nb), "x": [hex_int(x, nb) for x in blum.x]},
-        "fac": {
-            **{name: hex_int(getattr(fac, name), widths["ring"]) for name in ("A", "B", "P", "Q", "T")},
-            "sigma": signed(fac.sigma, widths["sigma"]),
-            "v": signed(fac.v, widths["v"]),
-            "w1": signed(fac.w1, widths["w"]),
-            "w2": signed(fac.w2, widths["w"]),
-            "z1": signed(fac.z1, widths["z"]),
-            "z2": signed(fac.z2, widths["z"]),
-        },
-        "sigmas": [hex_int(s, nb) for s in proof.sigmas],
-    }
-
-
-def modulus_proof_from_json(obj: JSON, modulus_bits: int) -> threshold.ModulusProof:
-    """Parse :func:`modulus_proof_to_json`: exact fields, exact list lengths (checked before any value is parsed),
-    fixed widths. Ranges and group membership are the verifier's (``crypto.threshold.verify_modulus``)."""
-    what = "modulus_proof"
-    exact_keys(obj, {"blum", "fac", "sigmas"}, what)
-    nb = modulus_bits // 8
-    widths = threshold.modulus_proof_widths(modulus_bits)
-
-    def values(parent: JSON, key: str, count: int, where: str) -> list[JSON]:
-        items: list[JSON] = get(parent, key, list, where)
-        if len(items) != count:
-            raise InvalidEncoding(f"{where}.{key}: expected {count} values, got {len(items)}")
-        return items
-
-    def bits(value: JSON, where: str) -> tuple[int, ...]:
-        m = parse_hex_int(value, where, threshold.MODULUS_PROOF_BLUM_ROUNDS // 8)
-        return tuple((m >> i) & 1 for i in range(threshold.MODULUS_PROOF_BLUM_ROUNDS))
-
-    def signed(value: JSON, where: str, width: int) -> int:
-        return int.from_bytes(parse_hex_bytes(value, where, width), "big", signed=True)
-
-    sigmas = values(obj, "sigmas", threshold.MODULUS_PROOF_ROUNDS, what)
-    blum = exact_keys(get(obj, "blum", dict, what), {"a", "b", "w", "x"}, f"{what}.blum")
-    xs = values(blum, "x", threshold.MODULUS_PROOF_BLUM_ROUNDS, f"{what}.blum")
-    fac = exact_keys(
-        get(obj, "fac", dict, what), {"A", "B", "P", "Q", "T", "sigma", "v", "w1", "w2", "z1", "z2"}, f"{what}.fac"
-    )
-    ring = {name: parse_hex_int(fac[name], f"{what}.fac.{name}", widths["ring"]) for name in ("A", "B", "P", "Q", "T")}
-    return threshold.ModulusProof(
-        sigmas=tuple(parse_hex_int(s, f"{what}.sigmas", nb) for s in sigmas),
-        blum=threshold.BlumProof(
-            w=parse_hex_int(blum["w"], f"{what}.blum.w", nb),
-            x=tuple(parse_hex_int(x, f"{what}.blum.x", nb) for x in xs),
-            a=bits(blum["a"], f"{what}.blum.a"),
-            b=bits(blum["b"], f"{what}.blum.b"),
-        ),
-        fac=threshold.FacProof(
-            **ring,
-            sigma=signed(fac["sigma"], f"{what}.fac.sigma", widths["sigma"]),
-            z1=signed(fac["z1"], f"{what}.fac.z1", widths["z"]),
-            z2=signed(fac["z2"], f"{what}.fac.z2", widths["z"]),
-            w1=signed(fac["w1"], f"{what}.fac.w1", widths["w"]),
-            w2=signed(fac["w2"], f"{what}.fac.w2", widths["w"]),
-            v=signed(fac["v"], f"{what}.fac.v", widths["v"]),
-        ),
-    )
 
 
 @dataclass
@@ -197,9 +139,17 @@ class ElectionState:
             raise WrongPhase("the log is empty")
         return LogHead(self.size, self.tree.root())
 
-    def statement(self, kind: EntryKind, body: JSON, key: ed25519.SigningKey, role: Role, index: int = 0) -> Entry:
-        """Sign a statement about this election instance as this state has it: its election hash and, for open,
-        close and decryption shares, its tree head (§P2.3). The signer must have verified the state first."""
+    def statement(self, body: Statement, key: ed25519.SigningKey, role: Role, index: int = 0) -> Entry:
+        """Sign a typed statement of this election (:func:`voting.statements.sign`); its election hash and tree
+        head are the body's: build it from :attr:`election_hash` and :meth:`log_head` after verifying the state."""
+        if isinstance(body, ElectionCreated):
+            return sign(body, body.definition.election_id, key, role, index)
+        return sign(body, self.require_definition().election_id, key, role, index)
+
+    def raw_statement(self, kind: EntryKind, body: JSON, key: ed25519.SigningKey, role: Role, index: int = 0) -> Entry:
+        """Sign an untyped body about this election instance as this state has it: its election hash and, for open,
+        close and decryption shares, its tree head (§P2.3). For tests that build malformed statements; everything
+        else signs a typed body with :meth:`statement`."""
         if kind is EntryKind.ELECTION_CREATED:
             return sign_statement(kind, body["election"]["election_id"], body, key, role, index)
         head = self.log_head() if kind in HEAD_BOUND else None
@@ -252,8 +202,7 @@ class ElectionState:
 
     def _created(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.EMPTY)
-        definition = ElectionDefinition.from_json(entry.body.get("election") if isinstance(entry.body, dict) else None)
-        exact_keys(entry.body, {"election"}, "election.created")
+        definition = ElectionCreated.from_json(entry.body).definition
         if definition.election_id != entry.election_id:
             raise InvalidElection("the definition's election id differs from the entry's")
         if definition.modulus_bits < self.min_modulus_bits:
@@ -276,37 +225,26 @@ class ElectionState:
 
         return commit
 
-    def _bound_body(self, entry: Entry, *, head: bool = False) -> dict[str, JSON]:
+    def _check_bound(self, what: str, election_hash: bytes, log_head: LogHead | None = None) -> None:
         """§P2.3: a statement names the election instance it is about (the election hash) and, where it attests
-        to the log (open, close, decryption shares), the tree head its signer saw; returns the body without them."""
-        body: dict[str, JSON] = entry.body  # an object: Entry.from_json checks it
-        what = entry.kind.value
-        if parse_hex_bytes(body.get("election_hash"), f"{what}.election_hash", 32) != self.election_hash:
+        to the log (open, close, decryption shares), a tree head of this log its signer saw."""
+        if election_hash != self.election_hash:
             raise InvalidStatement(f"{what} is signed for another election instance (election hash differs)")
-        rest = {k: v for k, v in body.items() if k not in ("election_hash", "log_head")}
-        if head:
-            log_head = LogHead.from_json(body.get("log_head"), f"{what}.log_head")
+        if log_head is not None:
             if log_head.size > self.size:
                 raise InvalidStatement(
                     f"{what} names a tree head of size {log_head.size}, beyond the log's {self.size}"
                 )
             if self.tree.root(log_head.size) != log_head.root:
                 raise InvalidStatement(f"{what} names a tree head that is not a prefix of this log (split view)")
-            rest["log_head"] = log_head.size
-        elif "log_head" in body:
-            raise InvalidEncoding(f"{what}: unexpected log_head")
-        return rest
 
     def _roll(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.CREATED, Phase.KEYED)
         definition = self.require_definition()
         self._check_author(entry, definition.admin_key, "administrator")
-        body = self._bound_body(entry)
-        exact_keys(body, {"entries"}, "roll.published")
-        items = get(body, "entries", list, "roll.published")
-        if not 1 <= len(items) <= MAX_ROLL_BATCH:
-            raise InvalidEncoding(f"roll.published: 1..{MAX_ROLL_BATCH} entries per batch")
-        batch = [RollEntry.from_json(item) for item in items]
+        roll = RollPublished.from_json(entry.body)
+        self._check_bound(entry.kind.value, roll.election_hash)
+        batch = roll.entries
         ids = [r.roll_id for r in batch]
         if len(set(ids)) != len(ids):
             raise Conflict("roll batch lists a roll id twice")
@@ -336,10 +274,9 @@ class ElectionState:
         self._require(Phase.CREATED)
         definition = self.require_definition()
         self._check_author(entry, definition.admin_key, "administrator")
-        body = self._bound_body(entry)
-        exact_keys(body, {"modulus_proof", "public_key"}, "key.published")
-        pk = key_from_json(body["public_key"], definition)
-        proof = modulus_proof_from_json(body["modulus_proof"], definition.modulus_bits)
+        key = KeyPublished.from_json(entry.body, definition)
+        self._check_bound(entry.kind.value, key.election_hash)
+        pk, proof = key.public_key, key.modulus_proof
         try:
             pk.validate(definition.modulus_bits)
             threshold.verify_modulus(pk.n, proof, self.election_hash, min_bits=definition.modulus_bits)
@@ -363,12 +300,10 @@ class ElectionState:
         self._require(Phase.CREATED, Phase.KEYED, Phase.OPEN)
         definition = self.require_definition()
         self._check_author(entry, definition.registrar_key, "registrar")
-        body = self._bound_body(entry)
-        anonymous = definition.eligibility is EligibilityMode.ANONYMOUS
         # Anonymous issuance logs the roll entry only: no commitment, no signature, no pseudonym (§P5.2).
-        exact_keys(body, {"roll_id"} if anonymous else {"credential", "roll_id"}, "credential.issued")
-        roll_id = get(body, "roll_id", str, "credential.issued")
-        credential = b"" if anonymous else parse_hex_bytes(body["credential"], "credential.issued.credential", 32)
+        issuance = CredentialIssued.from_json(entry.body, anonymous=definition.eligibility is EligibilityMode.ANONYMOUS)
+        self._check_bound(entry.kind.value, issuance.election_hash)
+        roll_id, credential = issuance.roll_id, issuance.credential
         if roll_id not in self.roll:
             raise InvalidStatement(f"roll id {roll_id!r} is not on the roll")
         if roll_id in self.issued:
@@ -386,7 +321,8 @@ class ElectionState:
     def _opened(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.KEYED)
         self._check_author(entry, self.require_definition().admin_key, "administrator")
-        exact_keys(self._bound_body(entry, head=True), {"log_head"}, "election.opened")
+        opened = ElectionOpened.from_json(entry.body)
+        self._check_bound(entry.kind.value, opened.election_hash, opened.log_head)
         if not self.roll:
             raise WrongPhase("cannot open an election with an empty roll")
 
@@ -462,7 +398,8 @@ class ElectionState:
     def _closed(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.OPEN)
         self._check_author(entry, self.require_definition().admin_key, "administrator")
-        exact_keys(self._bound_body(entry, head=True), {"log_head"}, "election.closed")
+        closed = ElectionClosed.from_json(entry.body)
+        self._check_bound(entry.kind.value, closed.election_hash, closed.log_head)
 
         def commit() -> None:
             self.phase = Phase.CLOSED
@@ -474,29 +411,27 @@ class ElectionState:
         """The counted ballots in log order: the last ballot of each binding (§P6.6)."""
         return sorted(self.counted.values(), key=lambda r: r.index)
 
-    def tally_body(self) -> JSON:
+    def tally_statement(self) -> Tally:
         """§P7: the server's tally entry body, recomputed by every verifier: ONE ciphertext carrying every counter,
         packed by the election's kind (:mod:`voting.kinds`)."""
         context = self.require_context()
         definition = context.definition
         records = self.counted_records()
-        nb = definition.modulus_bits // 8
         tally = definition.kind_rules.tally(context, [Tallied(r.ciphertexts, r.weight) for r in records])
-        return {
-            "ballots_cast": self.ballots_cast,
-            "ciphertexts": [hex_int(tally, 2 * nb)],
-            "counted": [r.index for r in records],
-        }
+        return Tally(self.ballots_cast, (tally,), tuple(r.index for r in records), definition.modulus_bits)
+
+    def tally_body(self) -> JSON:
+        """The JSON of :meth:`tally_statement`."""
+        return self.tally_statement().to_json()
 
     def _tally(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.CLOSED)
         if self.tally:
             raise Conflict("the election is already tallied")
-        expected = self.tally_body()
-        if entry.body != expected:
+        expected = self.tally_statement()
+        if entry.body != expected.to_json():  # the body is the recomputed one, to the byte
             raise RecordError("the tally entry is not the product of the counted ballots")
-        nb = self.require_definition().modulus_bits // 8
-        tally = tuple(parse_hex_int(c, "tally", 2 * nb) for c in expected["ciphertexts"])
+        tally = expected.ciphertexts
         tally_entry = entry.to_bytes()
         index = self.size
 
@@ -508,19 +443,22 @@ class ElectionState:
         return commit
 
     def parse_shares(self, entry: Entry) -> TrusteeShares:
-        """The shares of a decryption.share statement (its body without the election hash and tree head)."""
-        body = {k: v for k, v in entry.body.items() if k not in ("election_hash", "log_head")}
-        return TrusteeShares.from_json(body, self.require_context(), len(self.tally))
+        """The shares of a decryption.share statement."""
+        return self.parse_share_statement(entry).shares
+
+    def parse_share_statement(self, entry: Entry) -> DecryptionShareStatement:
+        return DecryptionShareStatement.from_json(entry.body, self.require_context(), len(self.tally))
 
     def _share(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.CLOSED)
         if not self.tally:
             raise WrongPhase("the election is not tallied yet")
         context = self.require_context()
-        bound = self._bound_body(entry, head=True)
-        if bound["log_head"] <= self.tally_index:
+        statement = self.parse_share_statement(entry)
+        self._check_bound(entry.kind.value, statement.election_hash, statement.log_head)
+        if statement.log_head.size <= self.tally_index:
             raise InvalidStatement("a decryption share must name a tree head that includes the tally entry")
-        shares = self.parse_shares(entry)
+        shares = statement.shares
         trustee = context.definition.trustee(shares.trustee)
         if entry.author is None or entry.author.index != trustee.index:
             raise InvalidStatement("a decryption share must be signed by the trustee it names")
@@ -534,7 +472,7 @@ class ElectionState:
 
         return commit
 
-    def result_body(self) -> JSON:
+    def result_statement(self) -> Result:
         """§P8–§P9: combine the first ``threshold`` shares in log order, decode, apply the rules."""
         context = self.require_context()
         definition = context.definition
@@ -546,21 +484,26 @@ class ElectionState:
         ballots = len(self.counted)
         roll_area = self.roll_area
         outcome = definition.kind_rules.decide(definition, totals, ballots, len(self.roll), roll_area)
-        return {
-            "ballots": ballots,
-            "kind": definition.kind,
-            "options": list(definition.options),
-            "outcome": outcome,
-            "roll_area": roll_area,
-            "roll_size": len(self.roll),
-            "shares_used": [s.trustee for s in used],
-            "totals": list(totals),
-        }
+        return Result(
+            ballots=ballots,
+            kind=definition.kind,
+            options=tuple(definition.options),
+            outcome=outcome,
+            roll_area=roll_area,
+            roll_size=len(self.roll),
+            shares_used=tuple(s.trustee for s in used),
+            totals=tuple(totals),
+        )
+
+    def result_body(self) -> JSON:
+        """The JSON of :meth:`result_statement`."""
+        return self.result_statement().to_json()
 
     def _result(self, entry: Entry) -> Callable[[], None]:
         self._require(Phase.CLOSED)
-        expected = self.result_body()
-        body = entry.body
+        statement = self.result_statement()
+        expected = statement.to_json()
+        body = entry.body  # compared to the recomputed result as a whole: to the byte
         if body.get("outcome") != expected["outcome"] and {k: v for k, v in body.items() if k != "outcome"} == {
             k: v for k, v in expected.items() if k != "outcome"
         }:
@@ -570,8 +513,8 @@ class ElectionState:
         result_entry = entry.to_bytes()
 
         def commit() -> None:
-            self.totals = tuple(expected["totals"])
-            self.outcome = expected["outcome"]
+            self.totals = statement.totals
+            self.outcome = statement.outcome
             self.result_entry = result_entry
             self.phase = Phase.PUBLISHED
 

@@ -65,7 +65,7 @@ class Live:
         e = self.election
         state = self.replayed()
         if state.phase is Phase.OPEN:
-            self.client.submit(state.statement(EntryKind.ELECTION_CLOSED, {}, e.admin, Role.ADMIN))
+            self.client.submit(state.raw_statement(EntryKind.ELECTION_CLOSED, {}, e.admin, Role.ADMIN))
             state = self.replayed()
         for t in range(1, state.require_definition().threshold + 1):
             if state.phase is not Phase.CLOSED:
@@ -73,7 +73,9 @@ class Live:
             context = state.require_context()
             shares = make_trustee_shares(context, e.shares[t - 1], state.tally)
             self.client.submit(
-                state.statement(EntryKind.DECRYPTION_SHARE, shares.to_json(context), e.trustees[t - 1], Role.TRUSTEE, t)
+                state.raw_statement(
+                    EntryKind.DECRYPTION_SHARE, shares.to_json(context), e.trustees[t - 1], Role.TRUSTEE, t
+                )
             )
             state = self.replayed()
         assert state.phase is Phase.PUBLISHED

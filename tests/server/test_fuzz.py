@@ -74,7 +74,7 @@ class FakeContext:
 def corpus(live: Live) -> Corpus:
     e = live.election
     state = live.replayed()
-    fresh_close = state.statement(EntryKind.ELECTION_CLOSED, {}, e.admin, Role.ADMIN)
+    fresh_close = state.raw_statement(EntryKind.ELECTION_CLOSED, {}, e.admin, Role.ADMIN)
     fresh_ballot = canonical(e.ballot_entry(2, 0).body)
     entries = tuple(live.log())
     return Corpus(REFERENCE, len(entries), entries, (fresh_close.to_bytes(),), (fresh_ballot,))

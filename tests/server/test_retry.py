@@ -47,7 +47,7 @@ def test_retry_of_an_old_ballot_answers_after_the_election_closed(live: Live) ->
     """The reference election's first ballot, retried once voting is over: its receipt, not WRONG_PHASE."""
     state = live.replayed()
     first_ballot = next(Entry.from_bytes(d) for d in live.log() if Entry.from_bytes(d).kind is EntryKind.BALLOT)
-    live.client.submit(state.statement(EntryKind.ELECTION_CLOSED, {}, live.election.admin, Role.ADMIN))
+    live.client.submit(state.raw_statement(EntryKind.ELECTION_CLOSED, {}, live.election.admin, Role.ADMIN))
     receipt = live.client.cast_ballot(REFERENCE, canonical(first_ballot.body))
     assert receipt.leaf_index == state.counted_records()[0].index
     with pytest.raises(ServerRejected) as e:

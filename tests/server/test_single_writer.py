@@ -302,7 +302,7 @@ def test_failed_tally_append_after_close_is_made_up_at_restart(live: Live) -> No
     """The close is committed, the server's tally append fails: the election must not stay closed untallied."""
     service = live.service
     service.ledger = _FailingKind(service.ledger, "tally")  # type: ignore[assignment]
-    closing = live.replayed().statement(EntryKind.ELECTION_CLOSED, {}, live.election.admin, Role.ADMIN)
+    closing = live.replayed().raw_statement(EntryKind.ELECTION_CLOSED, {}, live.election.admin, Role.ADMIN)
     with pytest.raises(StorageError, match="tally"):
         service.submit_statement(closing.to_bytes(), EntryKind.ELECTION_CLOSED)
     state = service.state(REFERENCE)
@@ -320,7 +320,7 @@ def test_failed_tally_append_is_made_up_by_the_next_statement(live: Live) -> Non
     service = live.service
     real = service.ledger
     service.ledger = _FailingKind(real, "tally")  # type: ignore[assignment]
-    closing = live.replayed().statement(EntryKind.ELECTION_CLOSED, {}, live.election.admin, Role.ADMIN)
+    closing = live.replayed().raw_statement(EntryKind.ELECTION_CLOSED, {}, live.election.admin, Role.ADMIN)
     with pytest.raises(StorageError):
         service.submit_statement(closing.to_bytes(), EntryKind.ELECTION_CLOSED)
     service.ledger = real
