@@ -106,14 +106,10 @@ def _election(client: LinliClient, election_id: str = "trust-test", voters: int 
         max_voters=100,
     )
     shares, _ = actions.key_ceremony(client, admin, election_id, workers=1)
-    keys = [SigningKey.generate() for _ in range(voters)]
-    actions.publish_roll(client, admin, election_id, [f"u{i}" for i in range(voters)])
-    snap = client.election(election_id)
-    for i, v in enumerate(keys):
-        actions.issue_credential(client, registrar, election_id, f"u{i}", v.public_key, snap=snap)
-    actions.open_election(client, admin, election_id)
+    keys = actions.enrol_and_open(client, admin, registrar, election_id, [f"u{i}" for i in range(voters)])
+    assert all(isinstance(k, SigningKey) for k in keys)
     return Election(
-        election_id, admin, registrar, trustees, keys, list(shares), client.election(election_id).fingerprint
+        election_id, admin, registrar, trustees, list(keys), list(shares), client.election(election_id).fingerprint
     )
 
 
