@@ -442,10 +442,6 @@ class ElectionState:
 
         return commit
 
-    def parse_shares(self, entry: Entry) -> TrusteeShares:
-        """The shares of a decryption.share statement."""
-        return self.parse_share_statement(entry).shares
-
     def parse_share_statement(self, entry: Entry) -> DecryptionShareStatement:
         return DecryptionShareStatement.from_json(entry.body, self.require_context(), len(self.tally))
 
