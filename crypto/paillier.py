@@ -1,38 +1,44 @@
-"""Paillier encryption with g = n + 1 (Paillier, EUROCRYPT '99; docs/protocol.md §P3).
+"""Paillier encryption in the Damgård–Jurik–Nielsen form (ballot format v2; docs/protocol.md §P3.3, ADR 0011).
 
-``Enc(m; r) = (1 + n)^m · r^n mod n²`` for ``0 <= m < n`` and ``r ∈ Z*_n``. Encryption goes through
-``phe.PaillierPublicKey.raw_encrypt`` (python-paillier, which uses gmpy2); every other modular operation uses gmpy2
-directly. phe accepts any integer as a ciphertext, so every ciphertext that crosses a trust boundary must go through
-:func:`validate_ciphertext` / :func:`ciphertext_from_bytes` (``0 < c < n²``, ``gcd(c, n) = 1``).
+``Enc(m; r) = (1 + n)^m · H^r mod n²`` for ``0 <= m < n`` and ``r ∈ [0, 2^ℓ_r)``, ``ℓ_r = ⌈|n| / 2⌉``, with the
+public n-th residue ``H = h^n``, ``h = −x² mod n`` and x hashed from n (:func:`key_base`: nobody chooses it). DJN
+(Int. J. Inf. Security 2010, §3, s = 1); semantic security rests on DCR alone (ADR 0011). Every exponentiation of
+H goes through a fixed-base table (:mod:`crypto.fixed_base`), built once per key.
 
-The private key lives only in :mod:`crypto.threshold` (shares); :func:`decrypt_with_factors` is a non-threshold
-reference decryption for tests and cross-checks.
+Ciphertexts that cross a trust boundary go through :func:`validate_ciphertext` / :func:`ciphertext_from_bytes`
+(``0 < c < n²``, ``gcd(c, n) = 1``). The private key lives only in :mod:`crypto.threshold` (shares);
+:func:`decrypt_with_factors` is a non-threshold reference decryption for tests and cross-checks (python-paillier's
+``phe`` decrypts the same ciphertexts: tests/crypto/test_paillier.py).
 """
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 
 import gmpy2
-import phe
 
 from crypto.errors import DecodingError, InvalidKey
+from crypto.fixed_base import FixedBase
+from crypto.transcript import Transcript
 
 __all__ = [
-    "NthPower",
+    "KeyBase",
     "PublicKey",
     "add",
     "ciphertext_from_bytes",
     "ciphertext_to_bytes",
     "decrypt_with_factors",
     "encrypt",
-    "encrypt_precomputed",
-    "precompute_nth_power",
-    "random_unit",
+    "key_base",
+    "random_exponent",
+    "randomness_bits",
     "scalar_mul",
     "validate_ciphertext",
 ]
+
+_BASE_DOMAIN = "paillier-v2/h"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +47,6 @@ class PublicKey:
 
     n: int
     n2: int = field(init=False, repr=False, compare=False)
-    _phe: phe.PaillierPublicKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.n, int) or isinstance(self.n, bool):
@@ -50,7 +55,6 @@ class PublicKey:
             raise InvalidKey("Paillier modulus must be an odd integer > 1")
         object.__setattr__(self, "n", int(self.n))
         object.__setattr__(self, "n2", self.n * self.n)
-        object.__setattr__(self, "_phe", phe.PaillierPublicKey(self.n))
 
     @classmethod
     def from_int(cls, n: int, min_bits: int) -> PublicKey:
@@ -70,47 +74,68 @@ def _is_unit(x: int, modulus: int) -> bool:
     return 0 < x < modulus and gmpy2.gcd(x, modulus) == 1
 
 
-def random_unit(pk: PublicKey) -> int:
-    """A uniformly random ``r ∈ Z*_n`` (from :mod:`secrets`)."""
+def randomness_bits(pk: PublicKey) -> int:
+    """ℓ_r = ⌈|n| / 2⌉: the length of the encryption exponent r (DJN 2010 §3; docs/decisions/0011)."""
+    return (pk.n.bit_length() + 1) // 2
+
+
+def random_exponent(pk: PublicKey) -> int:
+    """A fresh encryption exponent r, uniform in [0, 2^ℓ_r) (from :mod:`secrets`)."""
+    return secrets.randbits(randomness_bits(pk))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class KeyBase:
+    """The key's public base ``H = h^n mod n²`` with ``h = −x² mod n``, x hashed from n (docs/decisions/0011), and
+    its fixed-base tables modulo n² and modulo n for exponents up to :func:`table_bits` bits."""
+
+    n: int
+    h: int
+    H: int
+    table_n2: FixedBase = field(repr=False)
+    table_n: FixedBase = field(repr=False)
+
+    def pow_n2(self, exponent: int) -> int:
+        """``H^exponent mod n²`` (fixed-base)."""
+        return self.table_n2.pow(exponent)
+
+    def pow_n(self, exponent: int) -> int:
+        """``H^exponent mod n`` (fixed-base)."""
+        return self.table_n.pow(exponent)
+
+
+def table_bits(n: int) -> int:
+    """Exponents of H up to this many bits use the tables: ℓ_r plus four 128-bit margins (challenge, slack, batch
+    weights, sums); longer ones fall back to a plain exponentiation."""
+    return (n.bit_length() + 1) // 2 + 4 * 128
+
+
+@functools.lru_cache(maxsize=16)
+def key_base(n: int) -> KeyBase:
+    """Derive H for the modulus n (docs/protocol.md §P3.3): x = the first output of a transcript over n and a
+    counter that is a unit modulo n, reduced from |n| + 128 bits; h = −x² mod n; H = h^n mod n². Deterministic:
+    every party derives the same H and nobody can choose it."""
+    counter = 0
     while True:
-        r = secrets.randbelow(pk.n)
-        if _is_unit(r, pk.n):
-            return r
-
-
-@dataclass(frozen=True, slots=True)
-class NthPower:
-    """A random unit ``root`` ∈ Z*_n with ``power = root^n mod n²`` computed ahead of time.
-
-    The n-th power is the whole cost of an encryption or a proof commitment; a client computes a few of these
-    while the voter reads the question, and the ballot is then built with short exponentiations only. Each one
-    must be used once.
-    """
-
-    root: int = field(repr=False)
-    power: int = field(repr=False)
-
-
-def precompute_nth_power(pk: PublicKey) -> NthPower:
-    """A fresh ``(r, r^n mod n²)`` with ``r`` uniform in Z*_n (from :mod:`secrets`)."""
-    r = random_unit(pk)
-    return NthPower(r, int(gmpy2.powmod(r, pk.n, pk.n2)))
-
-
-def encrypt_precomputed(pk: PublicKey, m: int, randomness: NthPower) -> int:
-    """``(1 + n)^m · r^n mod n²`` with ``r^n`` precomputed: ``(1 + m·n) · r^n`` (one multiplication)."""
-    if not 0 <= m < pk.n:
-        raise ValueError("plaintext must lie in [0, n)")
-    return int((1 + m * pk.n) * randomness.power % pk.n2)
+        t = Transcript(_BASE_DOMAIN).append_int("n", n).append_int("counter", counter)
+        x = t.challenge_int("x", n.bit_length() + 128) % n
+        if _is_unit(x, n):
+            break
+        counter += 1  # pragma: no cover - only if x shares a factor with n (probability about 2^-1535)
+    h = int((-x * x) % n)
+    big_h = int(gmpy2.powmod(h, n, n * n))
+    bits = table_bits(n)
+    return KeyBase(n, h, big_h, FixedBase(big_h, n * n, bits), FixedBase(big_h % n, n, bits))
 
 
 def encrypt(pk: PublicKey, m: int, r: int) -> int:
-    """Raw encryption with explicit randomness: ``(1 + n)^m · r^n mod n²`` (``0 <= m < n``, ``r ∈ Z*_n``)."""
+    """``Enc(m; r) = (1 + n)^m · H^r mod n² = (1 + m·n) · H^r mod n²`` for ``0 <= m < n`` and ``0 <= r < 2^ℓ_r``
+    (docs/protocol.md §P3.3)."""
     if not 0 <= m < pk.n:
         raise ValueError("plaintext out of range [0, n)")
-    if not _is_unit(r, pk.n):
-        raise ValueError("randomness r must be in Z*_n")  # phe would silently replace r = 0 by a random value
-    return int(pk._phe.raw_encrypt(int(m), r_value=int(r)))
+    if not 0 <= r < 1 << randomness_bits(pk):
+        raise ValueError(f"randomness r must lie in [0, 2^{randomness_bits(pk)})")
+    return int((1 + m * pk.n) * key_base(pk.n).pow_n2(r) % pk.n2)
 
 
 def validate_ciphertext(pk: PublicKey, c: int) -> int:

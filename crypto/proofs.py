@@ -1,35 +1,40 @@
-"""Zero-knowledge proofs about Paillier ciphertexts (CDS94, BFPPS01, Damgård–Jurik 2001; docs/protocol.md §P6.2).
+"""Zero-knowledge proofs about v2 Paillier ciphertexts (CDS94, DJN 2010; docs/protocol.md §P6.2, ADR 0011).
 
 **Set membership** ("``c`` encrypts one value of the public set ``{m_1..m_K}``"): the Cramer–Damgård–Schoenmakers
-OR-composition (CRYPTO '94) of Σ-protocols for n-th residuosity, as in Baudron–Fouque–Pointcheval–Poupard–Stern
-(PODC 2001) and Damgård–Jurik (PKC 2001 §5), made non-interactive with Fiat–Shamir over the whole statement::
+OR-composition (CRYPTO '94) of Σ-protocols for "``u_j = c·(1+n)^{-m_j}`` is an n-th residue", shown as knowledge of
+an integer r with ``H^r = u_j`` over the key's fixed base H (crypto.paillier.key_base), made non-interactive with
+Fiat–Shamir over the whole statement. Responses are integers (k = CHALLENGE_BITS, s = SLACK_BITS, B = bits of r)::
 
-    u_j = c·(1+n)^{-m_j} mod n²                       (u_i = r^n for the real index i)
-    j ≠ i:  e_j ← [0, 2^k),  z_j ← Z*_n,  a_j = z_j^n · u_j^{-e_j} mod n²     (simulated branches)
-    j = i:  ρ ← Z*_n,  a_i = ρ^n mod n²
-    e = H(context, n, {m_j}, c, {a_j})  (k bits);  e_i = e − Σ_{j≠i} e_j mod 2^k;  z_i = ρ·r^{e_i} mod n
-    verify: Σ_j e_j ≡ e (mod 2^k)  and  z_j^n ≡ a_j·u_j^{e_j} (mod n²) for every j
+    j ≠ i:  e_j ← [0, 2^k),  z_j ← [0, 2^{B+k+s}),  a_j = H^{z_j}·u_j^{-e_j} mod n²     (simulated branches)
+    j = i:  ρ ← [0, 2^{B+k+s}),  a_i = H^ρ mod n²
+    e = H(context, n, H, {m_j}, c, {a_j})  (k bits);  e_i = e − Σ_{j≠i} e_j mod 2^k;  z_i = ρ + e_i·r
+    verify: Σ_j e_j ≡ e (mod 2^k),  0 <= z_j < 2^Z,  and  H^{z_j} ≡ a_j·u_j^{e_j} (mod n²) for every j
 
-Proof fields use the letters above: ``commitments`` = (a_j), ``challenges`` = (e_j), ``responses`` = (z_j).
-Soundness needs gcd(n, φ(n)) = 1 and 2^k < min(p, q); the key's modulus proof (:mod:`crypto.modulus`,
-docs/decisions/0006) shows both, min(p, q) ≥ √n / 2^385 being above 2^k from 1028-bit moduli on.
+Proof fields use the letters above: ``commitments`` = (a_j), ``challenges`` = (e_j), ``responses`` = (z_j). The
+real z_i is within statistical distance 2^-s of the simulated ones (statistical zero knowledge with s bits of
+slack). Soundness needs gcd(n, φ(n)) = 1 and 2^k < min(p, q), which the key's modulus proof (:mod:`crypto.modulus`,
+docs/decisions/0006) shows: two accepting answers to e ≠ e' give ``H^{z−z'} = u^{e−e'}``, so (e − e')·class(u) ≡ 0
+(mod n) and class(u) = 0 (ADR 0011). It does not depend on the order of H.
 
-**Known plaintext** (:func:`prove_sum` / :func:`verify_sum`): "``C`` encrypts exactly ``M``", i.e.
-``C·(1+n)^{-M}`` is an n-th residue with witness ``r`` — the one-branch case of the proof above with its own transcript
-domain. For a homomorphic sum ``C = ∏ c_j`` the witness is ``∏ r_j mod n``.
+**Known plaintext** (:func:`prove_sum` / :func:`verify_sum`): "``C`` encrypts exactly ``M``" — the one-branch case
+with its own transcript domain. For a homomorphic sum ``C = ∏ c_j`` the witness is ``Σ r_j`` (an integer of at most
+B + ⌈log₂ K⌉ bits; responses allow up to 2^SUM_TERMS_BITS summed ciphertexts).
 
-Validity is the EXACT relation ``z_j^n ≡ a_j·u_j^{e_j} (mod n²)`` for every branch (:func:`_equations_hold_reference`),
-and every path decides it the same way, so a proof gets one verdict whatever its batch (docs/decisions/0005):
+Validity is the EXACT relation ``H^{z_j} ≡ a_j·u_j^{e_j} (mod n²)`` for every branch
+(:func:`_equations_hold_reference`), and every path decides it the same way, so a proof gets one verdict whatever
+its batch (docs/decisions/0005 as amended, 0011):
 
 1. per proof: ranges, and ``Σ e_j ≡ e (mod 2^k)`` with e from the transcript over the whole statement;
-2. per branch, exactly: ``z_j^n ≡ a_j·c^{e_j} (mod n)`` (``u_j ≡ c mod n``) — one full-length exponentiation modulo
-   n (a quarter of the cost of one modulo n²) per branch;
+2. per branch, exactly: ``H^{z_j} ≡ a_j·c^{e_j} (mod n)`` (``u_j ≡ c mod n``): one fixed-base exponentiation of
+   H modulo n and one k-bit exponentiation modulo n;
 3. per batch: the remaining *class* part of every branch modulo n², all at once with one small-exponent combination
-   whose weights come from a transcript over every item (:func:`_classes_hold`): ONE full-length exponentiation
-   modulo n² per batch — one proof (:func:`verify_membership`) or many (:func:`verify_membership_batch`).
+   whose weights come from a transcript over every item (:func:`_classes_hold`): one fixed-base exponentiation of
+   H and one multi-exponentiation (k-bit weights) modulo n² per batch — one proof (:func:`verify_membership`) or
+   many (:func:`verify_membership_batch`).
 
 Step 2 pins the Z*_n part of each discrepancy deterministically, step 3 pins the rest up to 2^-k per hash query
-(the argument is in :func:`_equations_hold`); batching is a pure speed-up and never changes a verdict.
+(the argument is in :func:`_equations_hold`); batching is a pure speed-up and never changes a verdict. Every
+exponentiation here is fixed-base (H) or short (k-bit challenges and weights, 2k-bit combined exponents of c).
 """
 
 from __future__ import annotations
@@ -41,31 +46,42 @@ from dataclasses import dataclass
 import gmpy2
 
 from crypto.errors import DecodingError, InvalidKey, InvalidProof
-from crypto.paillier import NthPower, PublicKey, precompute_nth_power, validate_ciphertext
+from crypto.fixed_base import multi_pow
+from crypto.paillier import PublicKey, key_base, randomness_bits, validate_ciphertext
 from crypto.transcript import Transcript
 
 __all__ = [
     "CHALLENGE_BITS",
+    "SLACK_BITS",
+    "SUM_TERMS_BITS",
     "MembershipProof",
     "MembershipStatement",
     "prove_membership",
     "prove_sum",
+    "response_bits",
     "verify_membership",
     "verify_membership_batch",
     "verify_sum",
 ]
 
 CHALLENGE_BITS = 128  # k
+SLACK_BITS = 128  # s: statistical zero-knowledge slack of the integer responses
+SUM_TERMS_BITS = 16  # witnesses may be sums of up to 2^16 encryption exponents
 _MASK = (1 << CHALLENGE_BITS) - 1
 
-_MEMBERSHIP_DOMAIN = "paillier/set-membership"
-_SUM_DOMAIN = "paillier/known-plaintext"
+_MEMBERSHIP_DOMAIN = "paillier-v2/set-membership"
+_SUM_DOMAIN = "paillier-v2/known-plaintext"
+
+
+def response_bits(pk: PublicKey) -> int:
+    """Z: every response z_j lies in [0, 2^Z) — ℓ_r + SUM_TERMS_BITS + k + s + 1 (ADR 0011)."""
+    return randomness_bits(pk) + SUM_TERMS_BITS + CHALLENGE_BITS + SLACK_BITS + 1
 
 
 @dataclass(frozen=True, slots=True)
 class MembershipProof:
-    """CDS OR-proof: ``commitments`` a_j ∈ Z*_{n²}, ``challenges`` e_j ∈ [0, 2^k), ``responses`` z_j ∈ Z*_n, one per
-    allowed value, in the order of the allowed set."""
+    """CDS OR-proof: ``commitments`` a_j ∈ Z*_{n²}, ``challenges`` e_j ∈ [0, 2^k), ``responses`` z_j ∈ [0, 2^Z)
+    (integers), one per allowed value, in the order of the allowed set."""
 
     commitments: tuple[int, ...]
     challenges: tuple[int, ...]
@@ -91,6 +107,7 @@ def _challenge(
     t = Transcript(domain)
     t.append_bytes("context", context)
     t.append_int("n", pk.n)
+    t.append_int("H", key_base(pk.n).H)
     t.append_ints("allowed", allowed)
     t.append_int("c", c)
     t.append_ints("a", commitments)
@@ -105,32 +122,27 @@ def _prove(
     index: int,
     allowed: Sequence[int],
     context: bytes,
-    r_n: int | None = None,
-    nonces: Sequence[NthPower] | None = None,
+    h_r: int | None = None,
 ) -> MembershipProof:
     values = _check_statement(pk, allowed)
     n, n2 = pk.n, pk.n2
+    base = key_base(n)
     validate_ciphertext(pk, c)
     if not 0 <= index < len(values):
         raise ValueError("index outside the allowed set")
-    if not (0 < r < n and gmpy2.gcd(r, n) == 1):
-        raise ValueError("randomness r must be in Z*_n")
-    # The witness: u_i = c·(1+n)^{-m_i} = r^n (mod n²). The prover refuses a false statement.
-    # ``r_n`` = r^n mod n² may come from the prover's own precomputation (crypto.paillier.NthPower); it gets a
-    # cheap sanity check modulo n only. This is a guard for honest provers, not a security check: with a wrong
-    # r_n the proof simply does not verify.
-    if r_n is None:
-        r_n = int(gmpy2.powmod(r, n, n2))
-    elif r_n % n != gmpy2.powmod(r, n, n) or not 0 < r_n < n2:
-        raise ValueError("r_n is not r^n")
-    if c * (1 - values[index] * n) % n2 != r_n:
+    if not 0 <= r < 1 << (randomness_bits(pk) + SUM_TERMS_BITS):
+        raise ValueError("randomness r out of range")
+    # The witness: u_i = c·(1+n)^{-m_i} = H^r (mod n²). The prover refuses a false statement. ``h_r`` = H^r mod n²
+    # may come from the encryption just made; it gets a cheap check modulo n only. This is a guard for honest
+    # provers, not a security check: with a wrong h_r the proof simply does not verify.
+    if h_r is None:
+        h_r = base.pow_n2(r)
+    elif not 0 < h_r < n2 or h_r % n != base.pow_n(r):
+        raise ValueError("h_r is not H^r")
+    if c * (1 - values[index] * n) % n2 != h_r:
         raise ValueError("c is not an encryption of allowed[index] with randomness r")
+    nonce_bits = max(randomness_bits(pk), r.bit_length()) + CHALLENGE_BITS + SLACK_BITS  # B + k + s
     k = len(values)
-    # One n-th power per branch (ρ for the real one, z_j for simulated ones), precomputed or computed now.
-    if nonces is None:
-        nonces = [precompute_nth_power(pk) for _ in range(k)]
-    if len(nonces) != k:
-        raise ValueError(f"need {k} precomputed n-th powers, got {len(nonces)}")
     c_inv = gmpy2.invert(c, n2)
     commitments = [0] * k
     challenges = [0] * k
@@ -138,19 +150,19 @@ def _prove(
     for j, m in enumerate(values):
         if j == index:
             continue
-        # Simulated branch: a_j = z_j^n · u_j^{-e_j}, with u_j^{-e_j} = c^{-e_j}·(1 + m_j·e_j·n) mod n²
+        # Simulated branch: a_j = H^{z_j}·u_j^{-e_j}, with u_j^{-e_j} = c^{-e_j}·(1 + m_j·e_j·n) mod n²
         e_j = secrets.randbits(CHALLENGE_BITS)
-        z_j = nonces[j]
+        z_j = secrets.randbits(nonce_bits)
         u_inv_e = gmpy2.powmod(c_inv, e_j, n2) * (1 + m * e_j * n) % n2
-        commitments[j] = int(z_j.power * u_inv_e % n2)
+        commitments[j] = int(base.pow_n2(z_j) * u_inv_e % n2)
         challenges[j] = e_j
-        responses[j] = z_j.root
-    rho = nonces[index].root
-    commitments[index] = nonces[index].power  # a_i = ρ^n
+        responses[j] = z_j
+    rho = secrets.randbits(nonce_bits)
+    commitments[index] = base.pow_n2(rho)  # a_i = H^ρ
     e = _challenge(domain, pk, c, values, commitments, context)
     e_i = (e - sum(challenges)) & _MASK  # e_i = e − Σ_{j≠i} e_j mod 2^k
     challenges[index] = e_i
-    responses[index] = int(rho * gmpy2.powmod(r, e_i, n) % n)  # z_i = ρ·r^{e_i} mod n
+    responses[index] = rho + e_i * r  # z_i = ρ + e_i·r over the integers
     del rho
     return MembershipProof(tuple(commitments), tuple(challenges), tuple(responses))
 
@@ -158,7 +170,7 @@ def _prove(
 def _check_shape(
     domain: str, pk: PublicKey, c: int, allowed: Sequence[int], proof: MembershipProof, context: bytes
 ) -> tuple[int, ...]:
-    """Steps 1-2 of verification: the statement, every field's range, and the Fiat–Shamir challenge sum."""
+    """Step 1 of verification: the statement, every field's range, and the Fiat–Shamir challenge sum."""
     values = _check_statement(pk, allowed)
     n, n2 = pk.n, pk.n2
     try:
@@ -167,7 +179,8 @@ def _check_shape(
         raise InvalidProof(f"invalid ciphertext: {err}") from err
     k = len(values)
     a, es, zs = proof.commitments, proof.challenges, proof.responses
-    # 1. shapes and ranges: a_j ∈ Z*_{n²}, e_j ∈ [0, 2^k), z_j ∈ Z*_n
+    bound = 1 << response_bits(pk)
+    # shapes and ranges: a_j ∈ Z*_{n²}, e_j ∈ [0, 2^k), z_j ∈ [0, 2^Z)
     if not (len(a) == len(es) == len(zs) == k):
         raise InvalidProof(f"proof must have exactly {k} commitments, challenges and responses")
     for j in range(k):
@@ -175,9 +188,9 @@ def _check_shape(
             raise InvalidProof(f"commitment {j} is not in Z*_(n²)")
         if not isinstance(es[j], int) or not 0 <= es[j] <= _MASK:
             raise InvalidProof(f"challenge {j} out of range [0, 2^{CHALLENGE_BITS})")
-        if not isinstance(zs[j], int) or not (0 < zs[j] < n and gmpy2.gcd(zs[j], n) == 1):
-            raise InvalidProof(f"response {j} is not in Z*_n")
-    # 2. Σ e_j ≡ e (mod 2^k), e from the transcript over the whole statement and every a_j
+        if not isinstance(zs[j], int) or not 0 <= zs[j] < bound:
+            raise InvalidProof(f"response {j} out of range [0, 2^{response_bits(pk)})")
+    # Σ e_j ≡ e (mod 2^k), e from the transcript over the whole statement and every a_j
     if sum(es) & _MASK != _challenge(domain, pk, c, values, a, context):
         raise InvalidProof("challenges do not sum to the Fiat–Shamir challenge")
     return values
@@ -185,10 +198,10 @@ def _check_shape(
 
 def _verify(domain: str, pk: PublicKey, c: int, allowed: Sequence[int], proof: MembershipProof, context: bytes) -> None:
     values = _check_shape(domain, pk, c, allowed, proof, context)
-    # 3-4. z_j^n ≡ a_j · u_j^{e_j} (mod n²) for every j: exactly modulo n per branch, the class part modulo n²
+    # 2-3. H^{z_j} ≡ a_j · u_j^{e_j} (mod n²) for every j: exactly modulo n per branch, the class part modulo n²
     # (see _equations_hold)
     if not _equations_hold(domain, pk, [(c, values, proof, context)]):
-        raise InvalidProof("the proof equations z_j^n = a_j·u_j^{e_j} (mod n²) do not hold")
+        raise InvalidProof("the proof equations H^z_j = a_j·u_j^{e_j} (mod n²) do not hold")
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,23 +249,23 @@ def verify_membership_batch(pk: PublicKey, items: Sequence[MembershipStatement])
 
 
 def _equations_hold(domain: str, pk: PublicKey, statements: Sequence[_Statement]) -> bool:
-    """Decide the exact branch equations ``z_j^n ≡ a_j·u_j^{e_j} (mod n²)`` of every statement (c, allowed, proof,
+    """Decide the exact branch equations ``H^{z_j} ≡ a_j·u_j^{e_j} (mod n²)`` of every statement (c, allowed, proof,
     context): each branch exactly modulo n (:func:`_units_hold`), then the class part of all branches at once
     (:func:`_classes_hold`).
 
-    Why this decides the exact relation. Let ``δ_j = z_j^n·(a_j·u_j^{e_j})^{-1} mod n²``; the branch holds iff
+    Why this decides the exact relation. Let ``δ_j = H^{z_j}·(a_j·u_j^{e_j})^{-1} mod n²``; the branch holds iff
     ``δ_j = 1``. With gcd(n, φ(n)) = 1 (the published modulus proof, docs/decisions/0006),
     ``Z*_{n²} ≅ Z_n × Z*_n`` by ``(x, y) ↦ (1+n)^x·y^n``; write ``δ_j = (1+n)^{k_j}·y_j^n``.
 
     * Step 1, modulo n (deterministic): ``(1+n)^x ≡ 1 (mod n)``, so ``δ_j ≡ y_j^n (mod n)``, and n-th powering is
       a bijection of Z*_n because gcd(n, φ(n)) = 1; hence ``δ_j ≡ 1 (mod n)`` ⇔ ``y_j = 1`` ⇔ ``δ_j = (1+n)^{k_j}``
       (equivalently: the elements ≡ 1 mod n are exactly the ``1 + kn``). Since ``u_j ≡ c (mod n)``, the check is
-      ``z_j^n ≡ a_j·c^{e_j} (mod n)``. It is exact per branch, so no choice of weights can hide a ``y_j ≠ 1`` — such
-      as ``y_j = −1`` from a response replaced by ``n − z_j``, which a random-weight combination modulo n² misses
+      ``H^{z_j} ≡ a_j·c^{e_j} (mod n)``. It is exact per branch, so no choice of weights can hide a ``y_j ≠ 1`` — such
+      as ``y_j = −1`` from a commitment replaced by ``n² − a_j``, which a random-weight combination modulo n² misses
       whenever that branch's weight is even.
     * Step 2, modulo n² (batched, Bellare–Garay–Rabin EUROCRYPT '98 small exponents): with weights
       ``t_j ∈ [0, 2^k)`` from a transcript over every statement and proof,
-      ``(∏ z_j^{t_j})^n ≡ ∏ a_j^{t_j}·∏ c^{Σ e_j t_j}·(1 − n·Σ m_j e_j t_j) (mod n²)`` says
+      ``H^{Σ t_j z_j} ≡ ∏ a_j^{t_j}·∏ c^{Σ e_j t_j}·(1 − n·Σ m_j e_j t_j) (mod n²)`` says
       ``∏ δ_j^{t_j} = (1+n)^{Σ t_j k_j} = 1``, i.e. ``Σ t_j k_j ≡ 0 (mod n)``. If some ``k_j ≢ 0`` then
       ``(1+n)^{k_j}`` has order ``n / gcd(n, k_j) ≥ min(p, q) > 2^k``, so with the other weights fixed the passing
       ``t_j`` form one coset of a subgroup of index ≥ min(p, q) in Z_n, which meets [0, 2^k) at most once: a
@@ -267,19 +280,21 @@ def _equations_hold(domain: str, pk: PublicKey, statements: Sequence[_Statement]
 
 
 def _units_hold(pk: PublicKey, statement: _Statement) -> bool:
-    """Step 1 of :func:`_equations_hold`: ``z_j^n ≡ a_j·c^{e_j} (mod n)`` for every branch, exactly."""
+    """Step 1 of :func:`_equations_hold`: ``H^{z_j} ≡ a_j·c^{e_j} (mod n)`` for every branch, exactly."""
     n = pk.n
+    base = key_base(n)
     c, _values, proof, _context = statement
     c_n = c % n  # u_j = c·(1+n)^{-m_j} ≡ c (mod n)
     for a_j, e_j, z_j in zip(proof.commitments, proof.challenges, proof.responses, strict=True):
-        if gmpy2.powmod(z_j, n, n) != a_j % n * gmpy2.powmod(c_n, e_j, n) % n:
+        if base.pow_n(z_j) != a_j % n * gmpy2.powmod(c_n, e_j, n) % n:
             return False
     return True
 
 
 def _classes_hold(domain: str, pk: PublicKey, statements: Sequence[_Statement]) -> bool:
-    """Step 2 of :func:`_equations_hold`: one small-exponent combination of every branch modulo n² (ONE
-    full-length exponentiation for the whole batch). Sound for the exact relation only after :func:`_units_hold`."""
+    """Step 2 of :func:`_equations_hold`: one small-exponent combination of every branch modulo n² (one fixed-base
+    exponentiation of H and one multi-exponentiation for the whole batch). Sound for the exact relation only after
+    :func:`_units_hold`."""
     n, n2 = pk.n, pk.n2
     weights = Transcript(domain + "/batch-weights")
     weights.append_int("n", n).append_int("count", len(statements))
@@ -287,21 +302,24 @@ def _classes_hold(domain: str, pk: PublicKey, statements: Sequence[_Statement]) 
         weights.append_bytes("context", context).append_ints("allowed", values)
         weights.append_int("c", c).append_ints("a", proof.commitments).append_ints("e", proof.challenges)
         weights.append_ints("z", proof.responses)
-    lhs = gmpy2.mpz(1)
-    rhs = gmpy2.mpz(1)
+    bases: list[int] = []
+    exponents: list[int] = []
+    exp_h = 0
     plain = 0
     for c, values, proof, _context in statements:
         exp_c = 0
         for m, a_j, e_j, z_j in zip(values, proof.commitments, proof.challenges, proof.responses, strict=True):
             t_j = weights.challenge_int("t", CHALLENGE_BITS)
-            lhs = lhs * gmpy2.powmod(z_j, t_j, n2) % n2
-            rhs = rhs * gmpy2.powmod(a_j, t_j, n2) % n2
+            exp_h += t_j * z_j
+            bases.append(a_j)
+            exponents.append(t_j)
             exp_c += e_j * t_j
             plain += m * e_j * t_j
         # ∏ u_j^{e_j t_j} = c^{Σ e_j t_j}·(1+n)^{-Σ m_j e_j t_j}, and (1+n)^x = 1 + x·n mod n²
-        rhs = rhs * gmpy2.powmod(c, exp_c, n2) % n2
-    lhs = gmpy2.powmod(lhs, n, n2)
-    rhs = rhs * ((1 - plain * n) % n2) % n2
+        bases.append(c)
+        exponents.append(exp_c)
+    lhs = key_base(n).pow_n2(exp_h)
+    rhs = multi_pow(bases, exponents, n2) * ((1 - plain * n) % n2) % n2
     return bool(lhs == rhs)
 
 
@@ -313,12 +331,13 @@ def _equations_hold_reference(
     es: Sequence[int],
     zs: Sequence[int],
 ) -> bool:
-    """Per-branch reference check ``z_j^n ≡ a_j·u_j^{e_j} (mod n²)`` with ``u_j = c·(1+n)^{-m_j}``: the definition of
-    validity that :func:`_equations_hold` decides faster (tests compare the two)."""
+    """Per-branch reference check ``H^{z_j} ≡ a_j·u_j^{e_j} (mod n²)`` with ``u_j = c·(1+n)^{-m_j}``: the definition
+    of validity that :func:`_equations_hold` decides faster (tests compare the two). No tables, plain powmod."""
     n, n2 = pk.n, pk.n2
+    big_h = key_base(n).H
     for m, a_j, e_j, z_j in zip(values, a, es, zs, strict=True):
         u_j = c * gmpy2.invert(gmpy2.powmod(n + 1, m, n2), n2) % n2
-        if gmpy2.powmod(z_j, n, n2) != a_j * gmpy2.powmod(u_j, e_j, n2) % n2:
+        if gmpy2.powmod(big_h, z_j, n2) != a_j * gmpy2.powmod(u_j, e_j, n2) % n2:
             return False
     return True
 
@@ -331,16 +350,14 @@ def prove_membership(
     allowed: Sequence[int],
     context: bytes,
     *,
-    r_n: int | None = None,
-    nonces: Sequence[NthPower] | None = None,
+    h_r: int | None = None,
 ) -> MembershipProof:
     """Prove that ``c = Enc(allowed[index]; r)`` encrypts a value of ``allowed`` without saying which.
 
-    ``r_n`` (= r^n mod n²) and ``nonces`` (one fresh :class:`~crypto.paillier.NthPower` per allowed value) may be
-    precomputed while the voter reads; then proving costs only short (k-bit) exponentiations. Nonces must never be
-    reused. Raises ValueError if ``c`` is not that encryption (the prover refuses to prove a false statement).
+    ``h_r`` (= H^r mod n², known from the encryption) saves one fixed-base exponentiation. Raises ValueError if
+    ``c`` is not that encryption (the prover refuses to prove a false statement).
     """
-    return _prove(_MEMBERSHIP_DOMAIN, pk, c, r, index, allowed, context, r_n, nonces)
+    return _prove(_MEMBERSHIP_DOMAIN, pk, c, r, index, allowed, context, h_r)
 
 
 def verify_membership(pk: PublicKey, c: int, allowed: Sequence[int], proof: MembershipProof, context: bytes) -> None:
@@ -351,12 +368,12 @@ def verify_membership(pk: PublicKey, c: int, allowed: Sequence[int], proof: Memb
     _verify(_MEMBERSHIP_DOMAIN, pk, c, allowed, proof, context)
 
 
-def prove_sum(pk: PublicKey, c: int, r: int, value: int, context: bytes) -> MembershipProof:
-    """Prove that ``c`` encrypts exactly ``value`` (``c·(1+n)^{-value} = r^n``), without revealing ``r``.
+def prove_sum(pk: PublicKey, c: int, r: int, value: int, context: bytes, *, h_r: int | None = None) -> MembershipProof:
+    """Prove that ``c`` encrypts exactly ``value`` (``c·(1+n)^{-value} = H^r``), without revealing ``r``.
 
-    For a homomorphic sum ``C = ∏ c_j`` pass ``r = ∏ r_j mod n``. Raises ValueError for a false statement.
+    For a homomorphic sum ``C = ∏ c_j`` pass ``r = Σ r_j``. Raises ValueError for a false statement.
     """
-    return _prove(_SUM_DOMAIN, pk, c, r, 0, (value,), context)
+    return _prove(_SUM_DOMAIN, pk, c, r, 0, (value,), context, h_r)
 
 
 def verify_sum(pk: PublicKey, c: int, value: int, proof: MembershipProof, context: bytes) -> None:

@@ -20,7 +20,13 @@ from crypto import bbs, paillier
 from crypto.bls12_381 import G1Point
 from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError
-from crypto.proofs import MembershipProof, MembershipStatement, prove_membership, verify_membership_batch
+from crypto.proofs import (
+    MembershipProof,
+    MembershipStatement,
+    prove_membership,
+    response_bits,
+    verify_membership_batch,
+)
 from voting.credentials import AnonymousCredential
 from voting.election import ElectionContext, EligibilityMode
 from voting.eligibility import (
@@ -35,7 +41,6 @@ from voting.encoding import JSON, canonical, exact_keys, get, hex_bytes, hex_int
 from voting.errors import InvalidBallot, InvalidEncoding, NotEligible, VotingError
 
 __all__ = [
-    "BallotRandomness",
     "Contest",
     "EncryptedBallot",
     "PendingChecks",
@@ -44,27 +49,32 @@ __all__ = [
     "check_ballot_proofs",
     "check_ballots",
     "find_invalid_claims",
-    "precompute_ballot",
     "prepare_ballot_checks",
     "verify_ballot",
 ]
 
-BALLOT_HASH_DOMAIN = b"linli/ballot-hash/v1\x00"
+BALLOT_HASH_DOMAIN = b"linli/ballot-hash/v2\x00"
 CHALLENGE_BYTES = 16  # 128-bit Fiat–Shamir challenges
 
 
+def _response_bytes(nb: int) -> int:
+    """Byte width of a proof response z (``crypto.proofs.response_bits`` for a modulus of ``nb`` bytes)."""
+    return (response_bits(paillier.PublicKey((1 << (8 * nb)) - 1)) + 7) // 8
+
+
 def _proof_to_json(proof: MembershipProof, nb: int) -> JSON:
+    zb = _response_bytes(nb)
     return {
         "a": [hex_int(a, 2 * nb) for a in proof.commitments],
         "e": [hex_int(e, CHALLENGE_BYTES) for e in proof.challenges],
-        "z": [hex_int(z, nb) for z in proof.responses],
+        "z": [hex_int(z, zb) for z in proof.responses],
     }
 
 
 def _proof_from_json(obj: JSON, k: int, nb: int, what: str) -> MembershipProof:
     proof = exact_keys(obj, {"a", "e", "z"}, what)
     parts = {}
-    for name, width in (("a", 2 * nb), ("e", CHALLENGE_BYTES), ("z", nb)):
+    for name, width in (("a", 2 * nb), ("e", CHALLENGE_BYTES), ("z", _response_bytes(nb))):
         values = get(proof, name, list, what)
         if len(values) != k:
             raise InvalidEncoding(f"{what}.{name}: expected {k} values, got {len(values)}")
@@ -156,41 +166,19 @@ def _product(pk: paillier.PublicKey, contests: Sequence[Contest]) -> int:
     return paillier.add(pk, *(c.ciphertext for c in contests))
 
 
-@dataclass(frozen=True, slots=True)
-class BallotRandomness:
-    """Everything costly in a ballot, computed before the voter chooses (§P6.0): each ciphertext's r^n and one
-    n-th power per allowed value for its proof (and for the committee sum proof). Use once."""
-
-    encryptions: tuple[paillier.NthPower, ...]
-    nonces: tuple[tuple[paillier.NthPower, ...], ...]
-    sum_nonces: tuple[paillier.NthPower, ...] = ()
-
-
-def precompute_ballot(context: ElectionContext) -> BallotRandomness:
-    pk = context.public_key.paillier
-    layout = context.contest_allowed()
-
-    def powers(k: int) -> tuple[paillier.NthPower, ...]:
-        return tuple(paillier.precompute_nth_power(pk) for _ in range(k))
-
-    return BallotRandomness(
-        powers(len(layout)),
-        tuple(powers(len(allowed)) for allowed in layout),
-        powers(len(context.sum_allowed())),
-    )
-
-
 def build_ballot(
     context: ElectionContext,
     choice: int | Sequence[int],
     credential: SigningKey | AnonymousCredential,
     *,
-    precomputed: BallotRandomness | None = None,
+    randomness: Sequence[int] | None = None,
 ) -> EncryptedBallot:
     """Encrypt the voter's choice, prove it valid, and add the eligibility evidence (§P6.1–6.3).
 
     ``choice`` is an option index (referendum, assembly) or the candidate indexes marked (committee: at most
-    ``seats``, none for a blank ballot). With ``precomputed`` randomness only short exponentiations remain.
+    ``seats``, none for a blank ballot). Every exponentiation is fixed-base (the key's H) or 128-bit (§P6.7).
+    ``randomness``: the encryption exponents r_j, one per ciphertext, when the caller must know them (an audited
+    ballot reveals them); by default fresh ones from :mod:`secrets`. Proof nonces are always fresh.
     """
     d = context.definition
     layout = context.contest_allowed()
@@ -199,40 +187,34 @@ def build_ballot(
         raise InvalidBallot(f"this election needs a {d.eligibility.value} credential")
     binding = credential.public_key if isinstance(credential, SigningKey) else credential.pseudonym()
     pk = context.public_key.paillier
-    rand = precomputed or precompute_ballot(context)
+    base = paillier.key_base(pk.n)
+    exponents = [paillier.random_exponent(pk) for _ in layout] if randomness is None else list(randomness)
+    if len(exponents) != len(layout):
+        raise InvalidBallot(f"this election's ballot has {len(layout)} ciphertext(s), got {len(exponents)} exponents")
     contests = []
-    for position, (index, allowed) in enumerate(zip(indexes, layout, strict=True)):
-        enc = rand.encryptions[position]
-        c = paillier.encrypt_precomputed(pk, allowed[index], enc)
-        proof = prove_membership(
-            pk,
-            c,
-            enc.root,
-            index,
-            allowed,
-            _contest_context(context, binding, position),
-            r_n=enc.power,
-            nonces=rand.nonces[position],
-        )
+    r_total, h_total = 0, gmpy2.mpz(1)
+    for position, (index, allowed, r) in enumerate(zip(indexes, layout, exponents, strict=True)):
+        # §P6.1: c = (1 + m·n)·H^r with r ← [0, 2^ℓ_r)
+        if not 0 <= r < 1 << paillier.randomness_bits(pk):
+            raise InvalidBallot(f"encryption exponent {position} out of range")
+        h_r = base.pow_n2(r)
+        c = int((1 + allowed[index] * pk.n) * h_r % pk.n2)
+        proof = prove_membership(pk, c, r, index, allowed, _contest_context(context, binding, position), h_r=h_r)
         contests.append(Contest(c, proof))
+        r_total += r
+        h_total = h_total * h_r % pk.n2
     sum_proof = None
     if context.sum_allowed():
-        # The product of the ciphertexts (committee: the number of marks) has randomness ∏ r_j (§P6.2).
-        n, n2 = pk.n, pk.n2
-        r, r_n = 1, 1
-        for enc in rand.encryptions:
-            r = int(gmpy2.mpz(r) * enc.root % n)
-            r_n = int(gmpy2.mpz(r_n) * enc.power % n2)
+        # §P6.2: the product of the ciphertexts (committee: the number of marks) has randomness Σ r_j.
         total = _product(pk, contests)
         sum_proof = prove_membership(
             pk,
             total,
-            r,
+            r_total,
             context.sum_allowed().index(sum(a[i] for a, i in zip(layout, indexes, strict=True))),
             context.sum_allowed(),
             _sum_context(context, binding),
-            r_n=r_n,
-            nonces=rand.sum_nonces,
+            h_r=int(h_total),
         )
     placeholder: Evidence = (
         SigningEvidence(binding, bytes(64)) if isinstance(credential, SigningKey) else AnonymousEvidence(binding, b"")
@@ -252,11 +234,9 @@ def build_referendum_ballot(
     context: ElectionContext,
     choice: int,
     credential: SigningKey | AnonymousCredential,
-    *,
-    precomputed: BallotRandomness | None = None,
 ) -> EncryptedBallot:
     """A referendum or assembly ballot for option ``choice`` (see :func:`build_ballot`)."""
-    return build_ballot(context, choice, credential, precomputed=precomputed)
+    return build_ballot(context, choice, credential)
 
 
 def _statements(context: ElectionContext, ballot: EncryptedBallot) -> list[tuple[str, MembershipStatement]]:

@@ -28,7 +28,7 @@ _PROOF_E_BYTES = 16
 def aggregate(context: ElectionContext, ciphertexts: Sequence[int]) -> int:
     """§P7: the product of the counted ballots' ciphertexts (an encryption of the sum of their plaintexts)."""
     pk = context.public_key.paillier
-    return paillier.add(pk, *ciphertexts) if ciphertexts else paillier.encrypt(pk, 0, 1)
+    return paillier.add(pk, *ciphertexts)  # no ciphertexts: 1, the trivial encryption of 0
 
 
 def decryption_context(context: ElectionContext, tally_ciphertexts: Sequence[int]) -> bytes:

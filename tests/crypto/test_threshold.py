@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crypto.errors import DecodingError, InvalidKey, InvalidShareProof, NotEnoughShares
-from crypto.paillier import PublicKey, decrypt_with_factors, encrypt, random_unit
+from crypto.paillier import PublicKey, decrypt_with_factors, encrypt, random_exponent
 from crypto.primes import random_safe_prime_pair
 from crypto.threshold import (
     DecryptionShare,
@@ -37,7 +37,7 @@ Key = tuple[ThresholdPublicKey, list[KeyShare]]
 
 
 def _encrypt(pk: ThresholdPublicKey, m: int) -> int:
-    return encrypt(pk.paillier, m, random_unit(pk.paillier))
+    return encrypt(pk.paillier, m, random_exponent(pk.paillier))
 
 
 @pytest.fixture(scope="module")

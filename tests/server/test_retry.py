@@ -11,16 +11,17 @@ from client.api import LinliClient
 from client.errors import ServerRejected
 from tests.factories import MODULUS_BITS
 from tests.server.conftest import REFERENCE, Live, start_service
-from voting.ballot import BallotRandomness, build_ballot, precompute_ballot
+from crypto import paillier
+from voting.ballot import build_ballot
 from voting.encoding import canonical
 from voting.records import Entry, EntryKind, Role
 from wire import linli_pb2 as pb
 from wire.linli_pb2_grpc import LinliStub
 
 
-def _ballot(live: Live, voter: int, choice: int, precomputed: BallotRandomness | None = None) -> bytes:
+def _ballot(live: Live, voter: int, choice: int, randomness: list[int] | None = None) -> bytes:
     e = live.election
-    return canonical(build_ballot(e.context, choice, e.voters[voter], precomputed=precomputed).to_json(e.context))
+    return canonical(build_ballot(e.context, choice, e.voters[voter], randomness=randomness).to_json(e.context))
 
 
 def test_retried_identical_ballot_gets_the_same_receipt(live: Live) -> None:
@@ -58,10 +59,10 @@ def test_retry_of_an_old_ballot_answers_after_the_election_closed(live: Live) ->
 def test_copied_ciphertext_in_a_different_ballot_still_refused(live: Live) -> None:
     """Same ciphertext, fresh proofs and signature: different bytes, a valid ballot, and a replay."""
     e = live.election
-    randomness = precompute_ballot(e.context)
+    randomness = [paillier.random_exponent(e.context.paillier_key) for _ in e.context.contest_allowed()]
     original = _ballot(live, 2, 0, randomness)
     live.client.cast_ballot(REFERENCE, original)
-    copy = _ballot(live, 2, 0, BallotRandomness(randomness.encryptions, precompute_ballot(e.context).nonces))
+    copy = _ballot(live, 2, 0, randomness)  # same exponents, so the same ciphertexts; fresh proof nonces
     assert copy != original
     size = live.service.ledger.size(REFERENCE)
     with pytest.raises(ServerRejected) as err:

@@ -75,7 +75,7 @@ def test_mark_of_two_rejected(committee) -> None:  # type: ignore[no-untyped-def
     ctx = committee.context
     pk = ctx.paillier_key
     honest = build_ballot(ctx, [0], committee.voters[1])
-    r = paillier.random_unit(pk)
+    r = paillier.random_exponent(pk)
     c = paillier.encrypt(pk, 2, r)
     with pytest.raises(ValueError):  # the prover refuses a false statement
         prove_membership(pk, c, r, 1, (0, 1), b"x")

@@ -42,7 +42,7 @@ class Tallied:
 
 def aggregate(pk: paillier.PublicKey, ciphertexts: Sequence[int]) -> int:
     """§P7: the product of ciphertexts (an encryption of the sum of their plaintexts; of 0 for none)."""
-    return paillier.add(pk, *ciphertexts) if ciphertexts else paillier.encrypt(pk, 0, 1)
+    return paillier.add(pk, *ciphertexts)  # no ciphertexts: 1, the trivial encryption of 0
 
 
 def pack(pk: paillier.PublicKey, columns: Sequence[int], counter_bits: int) -> int:

@@ -1,0 +1,122 @@
+"""Fixed-base and multi-base modular exponentiation (docs/decisions/0011, docs/protocol.md §P3.3).
+
+Ballot format v2 raises the same few bases to many exponents: the key's ``H`` (modulo n² and modulo n) in every
+encryption, commitment and verification, and ``v`` in every decryption share. For those, :class:`FixedBase` keeps a
+table of ``g^{d·2^{w·i}}`` for every window ``i`` and digit ``d ∈ [1, 2^w)`` (the "fixed-window" method, Handbook of
+Applied Cryptography Alg. 14.109 with the digits' powers stored), so ``g^e`` costs one multiplication per non-zero
+w-bit digit of ``e`` and no squaring: ``⌈|e| / w⌉`` multiplications instead of about ``1.2·|e|`` for a square-and-
+multiply. The table holds ``⌈bits / w⌉·(2^w − 1)`` residues; ``w`` is the trade-off between memory and speed
+(measured in benchmarks/linli_bench.py ``fixed_base``, stated in ADR 0011).
+
+:func:`multi_pow` computes ``∏ g_i^{e_i}`` for many different bases with shared squarings (Straus / the
+"simultaneous" method, HAC Alg. 14.88 with a window per base): the batched class check of crypto/proofs.py uses it.
+
+Pure functions over explicit integers; nothing here depends on a secret exponent being hidden (Python integers are
+variable time): secret exponents (the prover's r and ρ) are short-lived and the timing model is the project's
+(docs/decisions/0002).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import gmpy2
+
+__all__ = ["DEFAULT_WINDOW", "FixedBase", "multi_pow"]
+
+DEFAULT_WINDOW = 6  # bits per window: ADR 0011 gives the measured trade-off
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FixedBase:
+    """``base^e mod modulus`` with a precomputed window table for exponents up to ``max_bits`` bits.
+
+    Exponents longer than ``max_bits`` fall back to ``gmpy2.powmod`` (same result, no table): correctness never
+    depends on the table's size.
+    """
+
+    base: int
+    modulus: int
+    max_bits: int
+    window: int = DEFAULT_WINDOW
+    _rows: tuple[tuple[gmpy2.mpz, ...], ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.modulus < 2:
+            raise ValueError("modulus must be at least 2")
+        if not 1 <= self.window <= 16:
+            raise ValueError("window must be between 1 and 16 bits")
+        if self.max_bits < 1:
+            raise ValueError("max_bits must be positive")
+        mod = gmpy2.mpz(self.modulus)
+        g = gmpy2.mpz(self.base) % mod
+        rows = []
+        for _ in range((self.max_bits + self.window - 1) // self.window):
+            row = [g]  # row i holds g_i^d for d = 1 .. 2^w - 1, with g_i = g^{2^{w·i}}
+            for _ in range((1 << self.window) - 2):
+                row.append(row[-1] * g % mod)
+            rows.append(tuple(row))
+            g = row[-1] * g % mod  # g_{i+1} = g_i^{2^w}
+        object.__setattr__(self, "_rows", tuple(rows))
+
+    @property
+    def entries(self) -> int:
+        """Number of residues stored (the table's size is ``entries`` times the modulus' byte length)."""
+        return len(self._rows) * ((1 << self.window) - 1)
+
+    def pow(self, exponent: int) -> int:
+        """``base^exponent mod modulus`` for ``exponent >= 0``."""
+        if exponent < 0:
+            raise ValueError("exponent must be non-negative")
+        if exponent.bit_length() > self.max_bits:
+            return int(gmpy2.powmod(self.base, exponent, self.modulus))
+        mod = gmpy2.mpz(self.modulus)
+        w, mask = self.window, (1 << self.window) - 1
+        acc = gmpy2.mpz(1)
+        e = gmpy2.mpz(exponent)
+        i = 0
+        while e:
+            d = int(e & mask)
+            if d:
+                acc = acc * self._rows[i][d - 1] % mod
+            e >>= w
+            i += 1
+        return int(acc % mod)
+
+
+def multi_pow(bases: Sequence[int], exponents: Sequence[int], modulus: int, window: int = 4) -> int:
+    """``∏ bases[i]^{exponents[i]} mod modulus`` (non-negative exponents) with one shared chain of squarings.
+
+    Each base gets a table of its first ``2^window − 1`` powers; the exponents are scanned together, most
+    significant window first (HAC Alg. 14.88, windowed).
+    """
+    if len(bases) != len(exponents):
+        raise ValueError("bases and exponents differ in length")
+    if any(e < 0 for e in exponents):
+        raise ValueError("exponents must be non-negative")
+    mod = gmpy2.mpz(modulus)
+    pairs = [(gmpy2.mpz(b) % mod, gmpy2.mpz(e)) for b, e in zip(bases, exponents, strict=True) if e]
+    if not pairs:
+        return 1 % modulus
+    top = max(e.bit_length() for _, e in pairs)
+    digits = (top + window - 1) // window
+    mask = (1 << window) - 1
+    tables = []
+    for b, e in pairs:
+        # powers b^1 .. b^(2^w - 1), only as many as this exponent's digits can reach
+        row = [b]
+        for _ in range(min(mask, int(e)) - 1):
+            row.append(row[-1] * b % mod)
+        tables.append(row)
+    acc = gmpy2.mpz(1)
+    for pos in range(digits - 1, -1, -1):
+        if pos != digits - 1:
+            for _ in range(window):
+                acc = acc * acc % mod
+        shift = pos * window
+        for (_, e), row in zip(pairs, tables, strict=True):
+            d = int((e >> shift) & mask)
+            if d:
+                acc = acc * row[d - 1] % mod
+    return int(acc)
