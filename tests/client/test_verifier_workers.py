@@ -31,12 +31,12 @@ def record_with_mauled_proofs(safe_primes_1024):  # type: ignore[no-untyped-def]
     for voter in range(VOTERS):
         ballot = build_ballot(ctx, voter % 3, e.voters[voter])
         if voter in MAULED:
-            # z_j → n − z_j in one branch: the same ciphertext, an invalid proof (δ_j = −1)
+            # a_j → n² − a_j in one branch: the same ciphertext, an invalid proof (δ_j = −1)
             contest = ballot.contests[0]
-            j = voter % len(contest.proof.responses)
-            z = list(contest.proof.responses)
-            z[j] = n - z[j]
-            mauled = dataclasses.replace(contest, proof=dataclasses.replace(contest.proof, responses=tuple(z)))
+            j = voter % len(contest.proof.commitments)
+            a = list(contest.proof.commitments)
+            a[j] = n * n - a[j]
+            mauled = dataclasses.replace(contest, proof=dataclasses.replace(contest.proof, commitments=tuple(a)))
             ballot = dataclasses.replace(ballot, contests=(mauled,))
             # re-sign the new ballot hash, as a voter mauling their own proof would: eligibility holds
             evidence = SigningEligibility().sign(ctx, e.voters[voter], ballot.ballot_hash(ctx))
