@@ -5,11 +5,10 @@ What is timed (wall clock, ``time.perf_counter``; medians over the repetitions):
 * ``key_ceremony``: the dealer ceremony at the election modulus: two safe primes (``crypto.primes``, two
   processes), ``threshold.deal`` (t = 3 of n = 5) and the modulus proof; a different protocol from ElectionGuard's
   distributed key ceremony, reported for context only.
-* ``referendum``: ``voting.ballot.build_referendum_ballot`` (Paillier encryption, 3-way membership proof, Ed25519
-  eligibility signature), whole (``build_ballot``) and split in two: ``precompute``
-  (``voting.ballot.precompute_ballot``: r^n and one n-th power per allowed value, done while the voter reads) and
-  ``build_ballot_online`` (the same call with ``precomputed=``: short exponentiations only);
-  ``voting.ballot.verify_ballot`` (signature + validity proof); ``intake_parse_and_verify``
+* ``key_table``: deriving the key's base H and building its fixed-base tables (``crypto.paillier.key_base``; once
+  per key, cached; every later ballot, proof and verification uses them).
+* ``referendum``: ``voting.ballot.build_referendum_ballot`` (v2 Paillier encryption, 3-way membership proof, Ed25519
+  eligibility signature), everything included but the per-key table; ``voting.ballot.verify_ballot`` (signature + validity proof); ``intake_parse_and_verify``
   (``EncryptedBallot.from_json`` of the canonical JSON, which validates every ciphertext, then ``verify_ballot``);
   ``decrypt_tally_3_of_5``: ``make_trustee_shares`` of trustees 1..3, ``verify_trustee_shares`` of each, and
   ``combine_totals`` (checked against the known totals); ``verify_ballot_batch_amortized``: ``check_ballots`` over
@@ -47,7 +46,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gmpy2
+
+from benchmarks.arith import measure
 from crypto import bbs, ed25519, paillier, threshold
+from crypto.fixed_base import FixedBase
 from crypto.primes import random_safe_prime_pair
 from crypto.proofs import prove_membership, verify_membership
 from voting.ballot import (
@@ -56,7 +59,6 @@ from voting.ballot import (
     build_referendum_ballot,
     check_ballot_proofs,
     check_ballots,
-    precompute_ballot,
     verify_ballot,
 )
 from voting.election import (
@@ -247,18 +249,11 @@ def _decrypt(context: ElectionContext, shares: Sequence[threshold.KeyShare], tal
 
 
 def bench_referendum(election: BenchElection, reps: int, ballots: int, batch: int) -> dict[str, Any]:
-    """Build ``max(ballots, batch)`` ballots (one per voter), time the first ``ballots`` split by precomputation,
-    verify them one at a time and as one batch of ``batch``; decrypt the tally of the first ``ballots``."""
+    """Build ``max(ballots, batch)`` ballots (one per voter), verify them one at a time and as one batch of ``batch``; decrypt the tally of the first ``ballots``."""
     context, shares, voters = election.context, election.shares, election.credentials
     count = max(ballots, batch)
     choices = [i % len(REFERENDUM_OPTIONS) for i in range(count)]
     build, built = median_time(lambda i: build_referendum_ballot(context, choices[i], voters[i]), count)
-    precompute, randomness = median_time(lambda _: precompute_ballot(context), ballots)
-    online, online_ballots = median_time(
-        lambda i: build_referendum_ballot(context, choices[i], voters[i], precomputed=randomness[i]), ballots
-    )
-    for ballot in online_ballots:  # the precomputed path must give valid ballots too
-        verify_ballot(context, ballot)
     verify, _ = median_time(lambda i: verify_ballot(context, built[i]), ballots)
     wire = [ballot.to_bytes(context) for ballot in built[:ballots]]
 
@@ -279,10 +274,12 @@ def bench_referendum(election: BenchElection, reps: int, ballots: int, batch: in
     t0 = time.perf_counter()
     verify_trustee_shares(context, made, tally)
     parts["verify_shares_one_trustee"] = time.perf_counter() - t0
+    build["bare"] = measure(lambda: build_referendum_ballot(context, 0, voters[0]))
+    verify["bare"] = measure(lambda: verify_ballot(context, built[0]))
+    parse_verify["bare"] = measure(lambda: intake(0))
+    decrypt["bare"] = measure(lambda: _decrypt(context, shares, tally))
     out = {
         "build_ballot": build,
-        "precompute": precompute,
-        "build_ballot_online": online,
         "verify_ballot": verify,
         "intake_parse_and_verify": parse_verify,
         "decrypt_tally_3_of_5": {**decrypt, "ballots_in_tally": ballots, "parts": parts},
@@ -291,6 +288,7 @@ def bench_referendum(election: BenchElection, reps: int, ballots: int, batch: in
     }
     if batch:
         out["verify_ballot_batch_amortized"] = batch_amortized(context, built[:batch])
+        out["verify_ballot_batch_amortized"]["bare"] = measure(lambda: check_ballots(context, built[:batch]), batch)
     return out
 
 
@@ -349,6 +347,8 @@ def bench_committee(election: BenchElection, reps: int, ballots: int, batch: int
     marks = [sorted({i % k, (i + 3) % k, (i + 7) % k}) for i in range(count)]
     build, built = median_time(lambda i: build_ballot(context, marks[i], voters[i]), count)
     verify, _ = median_time(lambda i: verify_ballot(context, built[i]), ballots)
+    build["bare"] = measure(lambda: build_ballot(context, marks[0], voters[0]))
+    verify["bare"] = measure(lambda: verify_ballot(context, built[0]))
     out: dict[str, Any] = {
         "candidates": k,
         "seats": SEATS,
@@ -358,6 +358,7 @@ def bench_committee(election: BenchElection, reps: int, ballots: int, batch: int
     }
     if batch:
         out["verify_ballot_batch_amortized"] = batch_amortized(context, built[:batch])
+        out["verify_ballot_batch_amortized"]["bare"] = measure(lambda: check_ballots(context, built[:batch]), batch)
     election.cast(built)
     t0 = time.perf_counter()
     tally = election.close_and_tally()
@@ -366,6 +367,7 @@ def bench_committee(election: BenchElection, reps: int, ballots: int, batch: int
     expected = tuple(sum(j in m for m in marks) for j in range(k))
     if results[-1] != expected:
         raise RuntimeError(f"Linli decrypted {results[-1]}, expected {expected}")
+    dec["bare"] = measure(lambda: _decrypt(context, shares, tally))
     out["decrypt_tally_3_of_5"] = {
         **dec,
         "ballots_in_tally": count,
@@ -374,6 +376,32 @@ def bench_committee(election: BenchElection, reps: int, ballots: int, batch: int
     }
     out["totals"] = list(results[-1])
     return out
+
+
+# --- the key's fixed-base tables ------------------------------------------------------------------------------------
+
+
+def bench_key_table(n: int, reps: int) -> dict[str, Any]:
+    """Derive H and build its two tables (``paillier.key_base``, uncached here), and the same exponentiation with
+    and without the table, for every window size (ADR 0011's trade-off)."""
+    node, _ = median_time(lambda _: paillier.key_base.__wrapped__(n), reps)
+    n2 = n * n
+    big_h = paillier.key_base(n).H
+    exponent = secrets.randbits(paillier.randomness_bits(paillier.PublicKey(n)) + 256)  # a response's length
+    windows: dict[str, Any] = {}
+    for w in (4, 5, 6, 7, 8):
+        t0 = time.perf_counter()
+        table = FixedBase(big_h, n2, paillier.table_bits(n), w)
+        built = time.perf_counter() - t0
+        pow_t, _ = median_time(lambda _: table.pow(exponent), 20)
+        windows[str(w)] = {
+            "entries": table.entries,
+            "megabytes": table.entries * ((n2.bit_length() + 7) // 8) / 1e6,
+            "build_s": built,
+            "pow_s": pow_t["median"],
+        }
+    plain, _ = median_time(lambda _: gmpy2.powmod(big_h, exponent, n2), 20)
+    return {**node, "exponent_bits": exponent.bit_length(), "windows": windows, "powmod_s": plain["median"]}
 
 
 # --- primitives ------------------------------------------------------------------------------------------------
@@ -385,7 +413,7 @@ def bench_primitives(modulus_bits: int, reps: int) -> dict[str, Any]:
     pk = tpk.paillier
     allowed = (1, 1 << 10, 1 << 20)  # a 3-value set shaped like the referendum's packed options
     context = hashlib.sha256(b"bench/primitives").digest()
-    rs = [paillier.random_unit(pk) for _ in range(reps)]
+    rs = [paillier.random_exponent(pk) for _ in range(reps)]
     enc, cs = median_time(lambda i: paillier.encrypt(pk, allowed[i % 3], rs[i]), reps)
     prove, proofs = median_time(lambda i: prove_membership(pk, cs[i], rs[i], i % 3, allowed, context), reps)
     verify, _ = median_time(lambda i: verify_membership(pk, cs[i], allowed, proofs[i], context), reps)
@@ -420,6 +448,7 @@ def run(
     if ceremony:
         out["key_ceremony"] = bench_key_ceremony(modulus_bits, ceremony_reps)
     primes = cached_primes(modulus_bits)
+    out["key_table"] = bench_key_table(primes[0] * primes[1], reps)
     referendum = make_election(primes, modulus_bits, max(ballots, batch))
     out["referendum"] = bench_referendum(referendum, reps, ballots, batch)
     anonymous = make_election(

@@ -125,7 +125,8 @@ def key_base(n: int) -> KeyBase:
     h = int((-x * x) % n)
     big_h = int(gmpy2.powmod(h, n, n * n))
     bits = table_bits(n)
-    return KeyBase(n, h, big_h, FixedBase(big_h, n * n, bits), FixedBase(big_h % n, n, bits))
+    # Window sizes: ADR 0011 (w = 6 modulo n², w = 8 modulo n, where every verified branch needs one)
+    return KeyBase(n, h, big_h, FixedBase(big_h, n * n, bits, 6), FixedBase(big_h % n, n, bits, 8))
 
 
 def encrypt(pk: PublicKey, m: int, r: int) -> int:

@@ -22,6 +22,7 @@ Not constant time: Python big integers are variable time. Exponentiations with a
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 import gmpy2
 
 from crypto.errors import DecodingError, InvalidKey, InvalidShareProof, NotEnoughShares
+from crypto.fixed_base import FixedBase
 from crypto.modulus import (
     ALPHA_BITS,
     BLUM_ROUNDS,
@@ -70,6 +72,7 @@ __all__ = [
 
 CHALLENGE_BITS = 128  # k: Fiat–Shamir challenge length (statistical security of the share proofs)
 MAX_PARTIES = 1024  # Δ = l! stays a reasonable exponent factor
+MAX_TABLE_PARTIES = 32  # v's fixed-base table covers the exponents of up to this many trustees (more: powmod)
 
 _SHARE_DOMAIN = "threshold-paillier/decryption-share"
 
@@ -226,7 +229,7 @@ class DecryptionShare:
 
 
 def _nonce_bits(pk: ThresholdPublicKey) -> int:
-    return pk.n2.bit_length() + pk.delta.bit_length() + 2 * CHALLENGE_BITS
+    return _nonce_bits_for(pk.n, pk.parties)
 
 
 def _share_challenge(pk: ThresholdPublicKey, c: int, index: int, value: int, a: int, b: int, context: bytes) -> int:
@@ -237,6 +240,17 @@ def _share_challenge(pk: ThresholdPublicKey, c: int, index: int, value: int, a: 
     t.append_int("c", c).append_int("c_i", value)
     t.append_int("a", a).append_int("b", b)
     return t.challenge_int("e", CHALLENGE_BITS)
+
+
+@functools.lru_cache(maxsize=8)
+def _v_table(n: int, v: int) -> FixedBase:
+    """A fixed-base table for the key's v modulo n² (window 5: docs/decisions/0011) for the verifier's v^z (public
+    exponents only); exponents up to the nonce length plus one bit."""
+    return FixedBase(v, n * n, _nonce_bits_for(n, MAX_TABLE_PARTIES) + 1, 5)
+
+
+def _nonce_bits_for(n: int, parties: int) -> int:
+    return (n * n).bit_length() + math.factorial(parties).bit_length() + 2 * CHALLENGE_BITS
 
 
 def partial_decrypt(share: KeyShare, c: int, context: bytes) -> DecryptionShare:
@@ -250,7 +264,7 @@ def partial_decrypt(share: KeyShare, c: int, context: bytes) -> DecryptionShare:
     w = secrets.randbits(_nonce_bits(pk))
     c4 = int(gmpy2.powmod(c, 4, n2))
     a = _powmod_secret(c4, w, n2)
-    b = _powmod_secret(pk.v, w, n2)
+    b = _powmod_secret(pk.v, w, n2)  # w is secret: powmod_sec, not the (variable-time) table the verifier uses
     e = _share_challenge(pk, c, share.index, value, a, b, context)
     z = w + e * exponent  # over the integers
     del w, exponent
@@ -279,7 +293,7 @@ def verify_share(pk: ThresholdPublicKey, c: int, share: DecryptionShare, context
     ci2 = gmpy2.powmod(share.value, 2, n2)
     # a = (c^4)^z · (c_i²)^{-e},  b = v^z · v_i^{-e}  (mod n²)
     a = gmpy2.powmod(c4, z, n2) * gmpy2.powmod(gmpy2.invert(ci2, n2), e, n2) % n2
-    b = gmpy2.powmod(pk.v, z, n2) * gmpy2.powmod(gmpy2.invert(vi, n2), e, n2) % n2
+    b = _v_table(pk.n, pk.v).pow(z) * gmpy2.powmod(gmpy2.invert(vi, n2), e, n2) % n2
     if _share_challenge(pk, c, i, share.value, int(a), int(b), context) != e:
         raise InvalidShareProof(f"trustee {i}: proof of correct decryption does not verify")
 
