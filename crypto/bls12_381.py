@@ -28,6 +28,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
+import gmpy2
 from py_ecc.bls.hash import expand_message_xmd as _py_ecc_expand_message_xmd
 from py_ecc.bls.hash_to_curve import hash_to_G1 as _py_ecc_hash_to_g1
 from py_ecc.bls.point_compression import compress_G2 as _py_ecc_compress_g2
@@ -48,7 +49,6 @@ from py_ecc.optimized_bls12_381.optimized_curve import is_inf as _is_inf
 from py_ecc.optimized_bls12_381.optimized_curve import is_on_curve as _is_on_curve
 from py_ecc.optimized_bls12_381.optimized_curve import multiply as _multiply
 from py_ecc.optimized_bls12_381.optimized_curve import neg as _neg
-from py_ecc.optimized_bls12_381.optimized_curve import normalize as _normalize
 from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate as _final_exponentiate
 from py_ecc.optimized_bls12_381.optimized_pairing import miller_loop as _miller_loop
 
@@ -218,22 +218,38 @@ def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
 
 
 def hash_to_g1(msg: bytes, dst: bytes) -> G1Point:
-    """RFC 9380 §8.8.1 BLS12381G1_XMD:SHA-256_SSWU_RO_ hash_to_curve."""
+    """RFC 9380 §8.8.1 BLS12381G1_XMD:SHA-256_SSWU_RO_ hash_to_curve, normalised to Z = 1 (the BBS generators
+    are then affine once and for all: encoding them and reading them into an MSM needs no inversion)."""
     if len(dst) > 255:
         raise ValueError("DST longer than 255 bytes")
-    return _py_ecc_hash_to_g1(msg, dst, hashlib.sha256)  # type: ignore[arg-type]
+    point: G1Point = _py_ecc_hash_to_g1(msg, dst, hashlib.sha256)  # type: ignore[arg-type]
+    affine = _g1_affine(point)
+    if affine is None:  # pragma: no cover - hash_to_curve hits the identity with negligible probability
+        return G1_IDENTITY
+    return (FQ(affine[0]), FQ(affine[1]), FQ.one())
 
 
 # --------------------------------------------------------------------------------------------------------------
 # Encodings (ZCash compressed; pairing-friendly-curves-11 Appendix C)
 
 
+def _g1_affine(p: G1Point) -> tuple[int, int] | None:
+    """(x, y) = (X/Z, Y/Z) for P ≠ O (None for O): no inversion when Z = 1, else one gmpy2 inversion."""
+    x, y, z = int(p[0].n), int(p[1].n), int(p[2].n)
+    if z == 0:
+        return None
+    if z == 1:
+        return x, y
+    zi = int(gmpy2.invert(z, FIELD_MODULUS))
+    return x * zi % FIELD_MODULUS, y * zi % FIELD_MODULUS
+
+
 def g1_to_bytes(p: G1Point) -> bytes:
     """point_to_octets_E1: 48 bytes, compressed."""
-    if g1_is_identity(p):
+    affine = _g1_affine(p)
+    if affine is None:
         return (_C_FLAG | _B_FLAG).to_bytes(G1_POINT_LENGTH, "big")
-    x, y = _normalize(p)
-    xi, yi = int(x), int(y)
+    xi, yi = affine
     flags = _C_FLAG | (_A_FLAG if yi > _HALF_P else 0)
     return (xi | flags).to_bytes(G1_POINT_LENGTH, "big")
 
@@ -252,8 +268,8 @@ def g1_from_bytes(data: bytes) -> G1Point:
     x = z & _MASK_381
     if x >= FIELD_MODULUS:
         raise DecodingError("G1 x-coordinate is not below p")
-    y2 = (pow(x, 3, FIELD_MODULUS) + _B1) % FIELD_MODULUS
-    y = pow(y2, _SQRT_EXP, FIELD_MODULUS)
+    y2 = (x * x * x + _B1) % FIELD_MODULUS
+    y = int(gmpy2.powmod(y2, _SQRT_EXP, FIELD_MODULUS))
     if y * y % FIELD_MODULUS != y2:
         raise DecodingError("G1 point is not on the curve")
     want_large = bool(z & _A_FLAG)
