@@ -36,6 +36,7 @@ from crypto.bls12_381 import (
     G2_GENERATOR,
     G1Point,
     G2Point,
+    G2Prepared,
     expand_message_xmd,
     g1_from_bytes,
     g1_is_identity,
@@ -45,6 +46,8 @@ from crypto.bls12_381 import (
     g2_from_bytes_cached,
     g2_mul,
     g2_neg,
+    g2_prepare,
+    g2_prepared_from_bytes_cached,
     g2_to_bytes,
     hash_to_g1,
     pairing_check,
@@ -106,6 +109,10 @@ P1 = bytes.fromhex("a8ce256102840821a3e94ea9025e4662b205762f9776b3a766c872b948f1
 _R = CURVE_ORDER
 _BP2: G2Point = G2_GENERATOR
 _NEG_BP2: G2Point = g2_neg(G2_GENERATOR)
+# The fixed G2 points of the pairing checks, with their Miller-loop lines computed once (a public key W gets the
+# same through g2_prepared_from_bytes_cached).
+_BP2_PREPARED: G2Prepared = g2_prepare(_BP2)
+_NEG_BP2_PREPARED: G2Prepared = g2_prepare(_NEG_BP2)
 _MOCK_SEED = b"3.141592653589793238462643383279"  # §8.1 "nothing up my sleeve" seed of the fixtures
 
 RandomScalars = Callable[[int], Sequence[int]]
@@ -291,6 +298,11 @@ def octets_to_pubkey(pk: bytes) -> G2Point:
     return g2_from_bytes_cached(bytes(pk))
 
 
+def _pubkey_prepared(pk: bytes) -> G2Prepared:
+    """:func:`octets_to_pubkey` with W's Miller-loop lines for the pairing check (cached by the bytes)."""
+    return g2_prepared_from_bytes_cached(bytes(pk))
+
+
 # ==============================================================================================================
 # §3.3 Key generation
 
@@ -369,13 +381,13 @@ def core_verify(
 ) -> None:
     """§3.6.2 CoreVerify; raises DecodingError or InvalidSignature."""
     a, e = octets_to_signature(signature)  # deserialization steps 1-3
-    w = octets_to_pubkey(pk)  # steps 4-5
+    w = _pubkey_prepared(pk)  # steps 4-5
     _check_generators(generators, len(messages))  # steps 6-9
     domain = calculate_domain(pk, generators[0], generators[1:], header, api_id)  # procedure step 1
     b = _compute_b(generators, domain, messages)  # step 2
     # step 3: h(A, W) * h(A * e - B, BP2) == Identity_GT
     a_e_minus_b = g1_msm([a, b], [e, _R - 1])
-    if not pairing_check([(a, w), (a_e_minus_b, _BP2)]):
+    if not pairing_check([(a, w), (a_e_minus_b, _BP2_PREPARED)]):
         raise InvalidSignature("BBS signature does not verify")
 
 
@@ -591,9 +603,9 @@ def core_proof_verify(
     abar, bbar = core_proof_verify_prepare(
         pk, proof, generators, header, ph, disclosed_messages, disclosed_indexes, api_id
     )
-    w = octets_to_pubkey(pk)
+    w = _pubkey_prepared(pk)
     # step 6: h(Abar, W) * h(Bbar, -BP2) == Identity_GT
-    if not pairing_check([(abar, w), (bbar, _NEG_BP2)]):
+    if not pairing_check([(abar, w), (bbar, _NEG_BP2_PREPARED)]):
         raise InvalidProof("BBS proof pairing check fails")
 
 
@@ -703,17 +715,17 @@ class BatchVerificationError(InvalidProof):
         super().__init__(f"{len(self.bad_indexes)} proof(s) of the batch do not verify: {list(self.bad_indexes)}")
 
 
-def _batch_pairing_holds(w: G2Point, entries: Sequence[tuple[int, G1Point, G1Point, int]]) -> bool:
+def _batch_pairing_holds(w: G2Prepared, entries: Sequence[tuple[int, G1Point, G1Point, int]]) -> bool:
     weights = [weight for _, _, _, weight in entries]
     sum_abar = g1_msm([abar for _, abar, _, _ in entries], weights)
     sum_bbar = g1_msm([bbar for _, _, bbar, _ in entries], weights)
-    return pairing_check([(sum_abar, w), (sum_bbar, _NEG_BP2)])
+    return pairing_check([(sum_abar, w), (sum_bbar, _NEG_BP2_PREPARED)])
 
 
 def find_invalid_in_batch(pk: bytes, prepared: Sequence[tuple[int, G1Point, G1Point]]) -> list[int]:
     """The ids whose pairing equation e(Abar, W) * e(Bbar, -BP2) = 1 fails, for (id, Abar, Bbar) entries that
     already passed their challenge check. One pairing check when all hold; bisection otherwise."""
-    w = octets_to_pubkey(pk)
+    w = _pubkey_prepared(pk)
     entries = [(ident, abar, bbar, secrets.randbits(128) | 1) for ident, abar, bbar in prepared]
 
     def bisect(part: Sequence[tuple[int, G1Point, G1Point, int]]) -> list[int]:

@@ -56,6 +56,8 @@ from crypto.bls12_381 import (
     g1_mul,
     g1_to_bytes,
     g2_neg,
+    g2_prepare,
+    g2_prepared_from_bytes_cached,
     hash_to_g1,
     pairing_check,
 )
@@ -76,7 +78,7 @@ __all__ = [
 
 API_ID = CIPHERSUITE_ID + b"H2G_HM2S_PSEUDONYM_"  # §5 Interface identifier
 _R = CURVE_ORDER
-_NEG_BP2 = g2_neg(G2_GENERATOR)
+_NEG_BP2_PREPARED = g2_prepare(g2_neg(G2_GENERATOR))  # -BP2 with its Miller-loop lines computed once
 _PROOF_LEN_FLOOR = 3 * bbs.OCTET_POINT_LENGTH + 4 * OCTET_SCALAR_LENGTH
 
 
@@ -457,8 +459,8 @@ def proof_verify_with_nym(
         length_nym_vector=length_nym_vector,
         api_id=api_id,
     )
-    w = octets_to_pubkey(pk)
-    if not pairing_check([(abar, w), (bbar, _NEG_BP2)]):  # §6.2 step 7
+    w = g2_prepared_from_bytes_cached(bytes(pk))  # W decoded (cached) and its lines computed once
+    if not pairing_check([(abar, w), (bbar, _NEG_BP2_PREPARED)]):  # §6.2 step 7
         raise InvalidProof("BBS pseudonym proof pairing check fails")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from py_ecc.bls.hash_to_curve import hash_to_G1 as _py_ecc_hash_to_g1
+from py_ecc.bls.point_compression import compress_G1 as _py_ecc_compress_g1
 from py_ecc.fields import optimized_bls12_381_FQ as FQ
 from py_ecc.fields import optimized_bls12_381_FQ2 as FQ2
 
@@ -94,6 +97,24 @@ def _non_subgroup_g1_point() -> tuple[int, int]:
 
 def _raw_g1(x: int, large_y: bool) -> bytes:
     return (x | (1 << 383) | ((1 << 381) if large_y else 0)).to_bytes(48, "big")
+
+
+def test_g1_to_bytes_ignores_the_projective_scale_and_matches_py_ecc() -> None:
+    point = g.g1_mul(g.G1_GENERATOR, 0xABCDEF)
+    assert point[2] == FQ.one()
+    for scale in (2, 0xDEADBEEF, P - 1):
+        scaled = (point[0] * scale, point[1] * scale, point[2] * scale)
+        assert g.g1_to_bytes(scaled) == g.g1_to_bytes(point)
+        assert int.from_bytes(g.g1_to_bytes(scaled), "big") == int(_py_ecc_compress_g1(scaled))
+    assert g.g1_to_bytes(g.G1_IDENTITY) == bytes([0xC0]) + bytes(47)
+
+
+def test_hash_to_g1_returns_a_normalised_point_equal_to_py_ecc() -> None:
+    point = g.hash_to_g1(b"abc", b"TEST-NORMALISED")
+    raw = _py_ecc_hash_to_g1(b"abc", b"TEST-NORMALISED", hashlib.sha256)
+    assert raw[2] != FQ.one()  # py_ecc's result is projective, so the normalisation is not vacuous
+    assert point[2] == FQ.one()
+    assert g.g1_eq(point, raw)
 
 
 def test_g1_from_bytes_accepts_generator_and_both_signs() -> None:
