@@ -91,6 +91,10 @@ def multi_pow(bases: Sequence[int], exponents: Sequence[int], modulus: int, wind
     Each base gets a table of its first ``2^window − 1`` powers; the exponents are scanned together, most
     significant window first (HAC Alg. 14.88, windowed).
     """
+    if modulus < 2:
+        raise ValueError("modulus must be at least 2")
+    if not 1 <= window <= 16:
+        raise ValueError("window must be between 1 and 16 bits")
     if len(bases) != len(exponents):
         raise ValueError("bases and exponents differ in length")
     if any(e < 0 for e in exponents):
