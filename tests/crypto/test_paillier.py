@@ -9,6 +9,7 @@ homomorphic operations, which v2 did not change.
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 import gmpy2
@@ -317,7 +318,9 @@ def test_encryption_exponent_is_not_reduced(paillier_key: PublicKey) -> None:
 
 @settings(max_examples=25)
 @given(a=st.integers(min_value=0), b=st.integers(min_value=0), seed=st.randoms(use_true_random=False))
-def test_add_is_homomorphic(paillier_key: PublicKey, safe_primes: tuple[int, int], a: int, b: int, seed: Any) -> None:
+def test_add_is_homomorphic(
+    paillier_key: PublicKey, safe_primes: tuple[int, int], a: int, b: int, seed: random.Random
+) -> None:
     """Enc(a; r_a)·Enc(b; r_b) = (1+n)^{a+b}·H^{r_a+r_b}: it decrypts to a + b mod n."""
     pk, (p, q) = paillier_key, safe_primes
     a, b = a % pk.n, b % pk.n
@@ -336,7 +339,7 @@ def test_add_is_homomorphic(paillier_key: PublicKey, safe_primes: tuple[int, int
     seed=st.randoms(use_true_random=False),
 )
 def test_scalar_mul_is_homomorphic(
-    paillier_key: PublicKey, safe_primes: tuple[int, int], a: int, k: int, seed: Any
+    paillier_key: PublicKey, safe_primes: tuple[int, int], a: int, k: int, seed: random.Random
 ) -> None:
     """Enc(a; r)^k = (1+n)^{k·a}·H^{k·r} (negative k through the inverse): it decrypts to k·a mod n."""
     pk, (p, q) = paillier_key, safe_primes
@@ -389,7 +392,7 @@ def test_ciphertext_error_messages_are_precise(paillier_key: PublicKey, safe_pri
     with pytest.raises(DecodingError, match="int"):
         validate_ciphertext(pk, True)
     with pytest.raises(DecodingError, match="int"):
-        validate_ciphertext(pk, gmpy2.mpz(5))  # type: ignore[arg-type]
+        validate_ciphertext(pk, gmpy2.mpz(5))
 
 
 def test_valid_ciphertext_accepted(paillier_key: PublicKey) -> None:
