@@ -368,6 +368,40 @@ def test_proof_not_bound_to_other_allowed_set(paillier_key: PublicKey, honest: t
             verify_membership(paillier_key, c, allowed, proof, CTX)
 
 
+def _prove_with_zero_simulated_challenge(pk: PublicKey, c: int, r: int, index: int, zero: int) -> MembershipProof:
+    """The CDS prover with the simulated branch ``zero``'s challenge drawn as e_zero = 0 (a legal draw, probability
+    2^-k): then a_zero = H^{z_zero} and that branch's equation holds whatever m_zero is."""
+    n, n2 = pk.n, pk.n2
+    base = key_base(n)
+    bits = randomness_bits(pk) + CHALLENGE_BITS + SLACK_BITS
+    a, e, z = [0] * 3, [0] * 3, [0] * 3
+    for j, m in enumerate(ALLOWED):
+        if j != index:
+            e[j] = 0 if j == zero else secrets.randbits(CHALLENGE_BITS)
+            z[j] = secrets.randbits(bits)
+            a[j] = base.pow_n2(z[j]) * pow(c * pow(1 + n, -m, n2) % n2, -e[j], n2) % n2
+    rho = secrets.randbits(bits)
+    a[index] = base.pow_n2(rho)
+    e[index] = (proofs._challenge(proofs._MEMBERSHIP_DOMAIN, pk, c, ALLOWED, a, CTX) - sum(e)) % (1 << CHALLENGE_BITS)
+    z[index] = rho + e[index] * r
+    return MembershipProof(tuple(a), tuple(e), tuple(z))
+
+
+def test_challenge_binds_the_allowed_set(paillier_key: PublicKey) -> None:
+    """Strong Fiat–Shamir: with e_j = 0 in a simulated branch, every branch equation also holds for an allowed set
+    with m_j changed, so only the hash over the allowed set refuses the proof for that other set."""
+    pk = paillier_key
+    r = random_exponent(pk)
+    c = encrypt(pk, 1, r)
+    for zero in (0, 2):
+        proof = _prove_with_zero_simulated_challenge(pk, c, r, 1, zero)
+        verify_membership(pk, c, ALLOWED, proof, CTX)
+        other = _replace_at(ALLOWED, zero, 7)
+        assert proofs._equations_hold_reference(pk, c, other, proof.commitments, proof.challenges, proof.responses)
+        with pytest.raises(InvalidProof, match="Fiat"):
+            verify_membership(pk, c, other, proof, CTX)
+
+
 def test_proof_not_bound_to_other_key(
     paillier_key: PublicKey, other_paillier_key: PublicKey, honest: tuple[int, MembershipProof]
 ) -> None:
