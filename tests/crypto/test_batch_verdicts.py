@@ -225,8 +225,12 @@ def test_negated_commitments_and_half_order_responses_refused_everywhere(
     alone, among honest batch-mates in several positions, and all together."""
     pk = paillier_key
     kinds = ("commitment_negated", "consistent_sign_error", "response_plus_half_order", "consistent_half_order_shift")
-    mauled = [_maul(pk, s, kind, j, w, base_order) for s, w in zip(pool, witnesses, strict=True) for kind in kinds
-              for j in range(3)]  # fmt: skip
+    mauled = [
+        _maul(pk, s, kind, j, w, base_order)
+        for s, w in zip(pool, witnesses, strict=True)
+        for kind in kinds
+        for j in range(3)
+    ]
     for i, s in enumerate(mauled):
         assert not _reference_ok(pk, s)
         assert not _single_ok(pk, s)
