@@ -93,6 +93,10 @@ def multi_pow(bases: Sequence[int], exponents: Sequence[int], modulus: int, wind
     Bernstein et al., "Faster batch forgery identification", INDOCRYPT 2012, §4), whose window is chosen to
     minimise the number of multiplications; its cost per base falls as the batch grows.
     """
+    if modulus < 2:
+        raise ValueError("modulus must be at least 2")
+    if not 1 <= window <= 16:
+        raise ValueError("window must be between 1 and 16 bits")
     if len(bases) != len(exponents):
         raise ValueError("bases and exponents differ in length")
     if any(e < 0 for e in exponents):

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from crypto.paillier import PublicKey
+from crypto.paillier import PublicKey, key_base
 from crypto.primes import random_safe_prime_pair
 from crypto.threshold import KeyShare, ThresholdPublicKey, deal
 
@@ -52,3 +52,20 @@ def threshold_key(safe_primes: tuple[int, int]) -> tuple[ThresholdPublicKey, lis
     """A 3-of-5 key dealt from the session's safe primes."""
     p, q = safe_primes
     return deal(p, q, threshold=3, parties=5)
+
+
+@pytest.fixture(scope="session")
+def base_order(safe_primes: tuple[int, int]) -> int:
+    """ord(H) in Z*_{n²} for the session key, computed from the factors (p = 2p'+1, q = 2q'+1): the divisor of
+    λ = 2p'q' from which no prime factor (2, p', q') can be removed. Only the tests know it: it lets them build
+    responses z + ord(H) (still valid) and z + ord(H)/2 (δ = H^{ord/2} = −1)."""
+    p, q = safe_primes
+    n = p * q
+    n2 = n * n
+    big_h = key_base(n).H
+    order = 2 * ((p - 1) // 2) * ((q - 1) // 2)
+    for f in (2, (p - 1) // 2, (q - 1) // 2):
+        while order % f == 0 and pow(big_h, order // f, n2) == 1:
+            order //= f
+    assert pow(big_h, order, n2) == 1
+    return order

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import random
 import secrets
 from typing import Any
 
@@ -15,7 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crypto.errors import DecodingError, InvalidKey, InvalidShareProof, NotEnoughShares
-from crypto.paillier import PublicKey, decrypt_with_factors, encrypt, random_exponent
+from crypto.paillier import (
+    PublicKey,
+    add,
+    decrypt_with_factors,
+    encrypt,
+    key_base,
+    random_exponent,
+    randomness_bits,
+)
 from crypto.primes import random_safe_prime_pair
 from crypto.threshold import (
     DecryptionShare,
@@ -161,6 +170,40 @@ def test_every_3_subset_of_5_decrypts(
     for subset in subsets:
         assert combine(pk, c, subset) == m
         assert combine(pk, c, subset[::-1]) == m
+
+
+def _threshold_decryptions(pk: ThresholdPublicKey, shares: list[KeyShare], c: int) -> set[int]:
+    """Every 3-subset of the five trustees' verified shares, combined (in both orders)."""
+    ds = [partial_decrypt(s, c, CTX) for s in shares]
+    for d in ds:
+        verify_share(pk, c, d, CTX)
+    return {combine(pk, c, subset) for subset in itertools.combinations(ds, 3)} | {
+        combine(pk, c, subset[::-1]) for subset in itertools.combinations(ds, 3)
+    }
+
+
+@settings(max_examples=6)
+@given(m=st.integers(min_value=0), seed=st.randoms(use_true_random=False))
+def test_every_3_subset_of_5_decrypts_a_v2_encryption(threshold_key: Key, m: int, seed: random.Random) -> None:
+    """Ballot format v2: c = (1+n)^m·H^r with r < 2^ℓ_r; the threshold key removes H^r as it removed r^n."""
+    pk, shares = threshold_key
+    m %= pk.n
+    r = seed.getrandbits(randomness_bits(pk.paillier))
+    c = encrypt(pk.paillier, m, r)
+    assert c == (1 + m * pk.n) * pow(key_base(pk.n).H, r, pk.n2) % pk.n2  # a v2 ciphertext, not (1+n)^m·r^n
+    assert _threshold_decryptions(pk, shares, c) == {m}
+
+
+def test_every_3_subset_of_5_decrypts_a_v2_sum_and_the_base(threshold_key: Key, safe_primes: tuple[int, int]) -> None:
+    """A homomorphic total (exponent Σ r_j, longer than ℓ_r) decrypts to the sum; H itself decrypts to 0."""
+    pk, shares = threshold_key
+    marks = [3, 0, 7, 1, 1]
+    total = add(pk.paillier, *(_encrypt(pk, m) for m in marks))
+    assert _threshold_decryptions(pk, shares, total) == {sum(marks)}
+    assert _threshold_decryptions(pk, shares, key_base(pk.n).H) == {0}
+    assert decrypt_with_factors(*safe_primes, total) == sum(marks)
+    # control: an encryption of another value does not decrypt to the sum
+    assert _threshold_decryptions(pk, shares, add(pk.paillier, total, _encrypt(pk, 1))) == {sum(marks) + 1}
 
 
 def test_more_than_t_shares_uses_t(threshold_key: Key, ballot: tuple[int, int, list[DecryptionShare]]) -> None:
