@@ -8,7 +8,8 @@ What is timed (wall clock, ``time.perf_counter``; medians over the repetitions):
 * ``key_table``: deriving the key's base H and building its fixed-base tables (``crypto.paillier.key_base``; once
   per key, cached; every later ballot, proof and verification uses them).
 * ``referendum``: ``voting.ballot.build_referendum_ballot`` (v2 Paillier encryption, 3-way membership proof, Ed25519
-  eligibility signature), everything included but the per-key table; ``voting.ballot.verify_ballot`` (signature + validity proof); ``intake_parse_and_verify``
+  eligibility signature), everything included but the per-key table; ``voting.ballot.verify_ballot`` (signature +
+  validity proof); ``intake_parse_and_verify``
   (``EncryptedBallot.from_json`` of the canonical JSON, which validates every ciphertext, then ``verify_ballot``);
   ``decrypt_tally_3_of_5``: ``make_trustee_shares`` of trustees 1..3, ``verify_trustee_shares`` of each, and
   ``combine_totals`` (checked against the known totals); ``verify_ballot_batch_amortized``: ``check_ballots`` over
@@ -249,7 +250,8 @@ def _decrypt(context: ElectionContext, shares: Sequence[threshold.KeyShare], tal
 
 
 def bench_referendum(election: BenchElection, reps: int, ballots: int, batch: int) -> dict[str, Any]:
-    """Build ``max(ballots, batch)`` ballots (one per voter), verify them one at a time and as one batch of ``batch``; decrypt the tally of the first ``ballots``."""
+    """Build ``max(ballots, batch)`` ballots (one per voter), verify them one at a time and as one batch of
+    ``batch``; decrypt the tally of the first ``ballots``."""
     context, shares, voters = election.context, election.shares, election.credentials
     count = max(ballots, batch)
     choices = [i % len(REFERENDUM_OPTIONS) for i in range(count)]
@@ -393,7 +395,7 @@ def bench_key_table(n: int, reps: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         table = FixedBase(big_h, n2, paillier.table_bits(n), w)
         built = time.perf_counter() - t0
-        pow_t, _ = median_time(lambda _: table.pow(exponent), 20)
+        pow_t, _ = median_time(lambda _, table=table: table.pow(exponent), 20)
         windows[str(w)] = {
             "entries": table.entries,
             "megabytes": table.entries * ((n2.bit_length() + 7) // 8) / 1e6,

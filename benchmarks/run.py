@@ -466,7 +466,7 @@ def markdown(report: dict[str, Any]) -> str:
         "issuance); their ballot carries a BBS proof instead of a signature, and verification checks it: alone, "
         'with its own pairing check, or in a batch whose (Abar, Bbar) pairs share one pairing check ("pairing only '
         'batched": `check_ballot_proofs` per ballot + one `bbs.find_invalid_in_batch`; the plain batch row: '
-        "`check_ballots` + one `find_invalid_in_batch`). \"Build one ballot\" includes everything (encryption, "
+        '`check_ballots` + one `find_invalid_in_batch`). "Build one ballot" includes everything (encryption, '
         "proofs, eligibility evidence) but the key's fixed-base table, built once per key (its cost is below). "
         "The committee rows are real "
         "committee ballots (`build_ballot` with 3 of 10 candidates marked: 10 ciphertexts with {0,1} proofs and a "

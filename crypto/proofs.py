@@ -123,8 +123,11 @@ def _prove(
     allowed: Sequence[int],
     context: bytes,
     h_r: int | None = None,
+    terms: int = 1,
 ) -> MembershipProof:
     values = _check_statement(pk, allowed)
+    if not 1 <= terms <= 1 << SUM_TERMS_BITS:
+        raise ValueError(f"a witness sums 1 to 2^{SUM_TERMS_BITS} encryption exponents")
     n, n2 = pk.n, pk.n2
     base = key_base(n)
     validate_ciphertext(pk, c)
@@ -141,7 +144,12 @@ def _prove(
         raise ValueError("h_r is not H^r")
     if c * (1 - values[index] * n) % n2 != h_r:
         raise ValueError("c is not an encryption of allowed[index] with randomness r")
-    nonce_bits = max(randomness_bits(pk), r.bit_length()) + CHALLENGE_BITS + SLACK_BITS  # B + k + s
+    # B + k + s, with B the PUBLIC bound on the witness (never its actual length, which would leak): ℓ_r for one
+    # encryption exponent, ℓ_r + ⌈log₂ terms⌉ for a sum of ``terms`` of them
+    witness_bits = randomness_bits(pk) + (terms - 1).bit_length()
+    if r >> witness_bits:
+        raise ValueError(f"randomness r exceeds the bound for a sum of {terms} exponent(s)")
+    nonce_bits = witness_bits + CHALLENGE_BITS + SLACK_BITS
     k = len(values)
     c_inv = gmpy2.invert(c, n2)
     commitments = [0] * k
@@ -351,13 +359,16 @@ def prove_membership(
     context: bytes,
     *,
     h_r: int | None = None,
+    terms: int = 1,
 ) -> MembershipProof:
     """Prove that ``c = Enc(allowed[index]; r)`` encrypts a value of ``allowed`` without saying which.
 
-    ``h_r`` (= H^r mod n², known from the encryption) saves one fixed-base exponentiation. Raises ValueError if
-    ``c`` is not that encryption (the prover refuses to prove a false statement).
+    ``h_r`` (= H^r mod n², known from the encryption) saves one fixed-base exponentiation. For a homomorphic sum
+    of ``terms`` ciphertexts, ``r`` is the sum of their exponents and ``terms`` sets the public bound on it (the
+    nonces' length follows the bound, never r's actual length). Raises ValueError if ``c`` is not that encryption
+    (the prover refuses to prove a false statement).
     """
-    return _prove(_MEMBERSHIP_DOMAIN, pk, c, r, index, allowed, context, h_r)
+    return _prove(_MEMBERSHIP_DOMAIN, pk, c, r, index, allowed, context, h_r, terms)
 
 
 def verify_membership(pk: PublicKey, c: int, allowed: Sequence[int], proof: MembershipProof, context: bytes) -> None:
@@ -368,12 +379,15 @@ def verify_membership(pk: PublicKey, c: int, allowed: Sequence[int], proof: Memb
     _verify(_MEMBERSHIP_DOMAIN, pk, c, allowed, proof, context)
 
 
-def prove_sum(pk: PublicKey, c: int, r: int, value: int, context: bytes, *, h_r: int | None = None) -> MembershipProof:
+def prove_sum(
+    pk: PublicKey, c: int, r: int, value: int, context: bytes, *, h_r: int | None = None, terms: int = 1
+) -> MembershipProof:
     """Prove that ``c`` encrypts exactly ``value`` (``c·(1+n)^{-value} = H^r``), without revealing ``r``.
 
-    For a homomorphic sum ``C = ∏ c_j`` pass ``r = Σ r_j``. Raises ValueError for a false statement.
+    For a homomorphic sum ``C = ∏ c_j`` of ``terms`` ciphertexts pass ``r = Σ r_j``. Raises ValueError for a false
+    statement.
     """
-    return _prove(_SUM_DOMAIN, pk, c, r, 0, (value,), context, h_r)
+    return _prove(_SUM_DOMAIN, pk, c, r, 0, (value,), context, h_r, terms)
 
 
 def verify_sum(pk: PublicKey, c: int, value: int, proof: MembershipProof, context: bytes) -> None:

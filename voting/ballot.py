@@ -215,6 +215,7 @@ def build_ballot(
             context.sum_allowed(),
             _sum_context(context, binding),
             h_r=int(h_total),
+            terms=len(contests),
         )
     placeholder: Evidence = (
         SigningEvidence(binding, bytes(64)) if isinstance(credential, SigningKey) else AnonymousEvidence(binding, b"")

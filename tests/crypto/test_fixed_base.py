@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import gmpy2
 import pytest
 from hypothesis import given, settings
@@ -179,3 +181,26 @@ def test_multi_pow_rejects_bad_modulus(modulus: int) -> None:
         multi_pow([2, 3], [5, 7], modulus)
     with pytest.raises(ValueError, match="modulus"):
         multi_pow([], [], modulus)
+
+
+def test_multi_pow_bucket_and_straus_paths_agree() -> None:
+    """Many bases take the bucket method, few take Straus; both equal the product of powmods (mixed lengths,
+    repeated bases, zero exponents)."""
+    from crypto.fixed_base import _bucket_plan, _buckets, _straus
+
+    modulus = gmpy2.mpz((1 << 521) - 1)
+    rng = random.Random(7)
+    bases = [rng.randrange(1, int(modulus)) for _ in range(300)]
+    bases[5] = bases[6]
+    exponents = [rng.getrandbits(128 if i % 3 else 256) for i in range(300)]
+    exponents[7] = 0
+    expected = 1
+    for b, e in zip(bases, exponents, strict=True):
+        expected = expected * pow(b, e, int(modulus)) % int(modulus)
+    pairs = [(gmpy2.mpz(b), gmpy2.mpz(e)) for b, e in zip(bases, exponents, strict=True) if e]
+    window, _ = _bucket_plan([int(e).bit_length() for _, e in pairs])
+    assert window > 2  # a real bucket window for 300 bases
+    assert _buckets(pairs, modulus, window, 256) == expected
+    assert _straus(pairs, modulus, 4, 256) == expected
+    assert multi_pow(bases, exponents, int(modulus)) == expected
+    assert multi_pow(bases, [e + 1 for e in exponents], int(modulus)) != expected

@@ -505,7 +505,7 @@ def test_sum_proof_for_homomorphic_total(paillier_key: PublicKey) -> None:
     total = add(pk, *(encrypt(pk, m, r) for m, r in zip(marks, rs, strict=True)))
     r_total = sum(rs)
     assert r_total.bit_length() > randomness_bits(pk)  # fails with probability about 2^-7
-    proof = prove_sum(pk, total, r_total, sum(marks), CTX)
+    proof = prove_sum(pk, total, r_total, sum(marks), CTX, terms=len(marks))
     assert len(proof.responses) == 1
     verify_sum(pk, total, sum(marks), proof, CTX)
     with pytest.raises(InvalidProof):
@@ -529,7 +529,7 @@ def test_sum_proofs_of_products_verify(paillier_key: PublicKey, marks: list[int]
     pk = paillier_key
     rs = [seed.getrandbits(randomness_bits(pk)) for _ in marks]
     total = add(pk, *(encrypt(pk, m, r) for m, r in zip(marks, rs, strict=True)))
-    proof = prove_sum(pk, total, sum(rs), sum(marks), CTX)
+    proof = prove_sum(pk, total, sum(rs), sum(marks), CTX, terms=len(marks))
     verify_sum(pk, total, sum(marks), proof, CTX)
     with pytest.raises(InvalidProof):
         verify_sum(pk, total, (sum(marks) + 1) % pk.n, proof, CTX)
@@ -543,11 +543,30 @@ def test_sum_proof_for_the_largest_witness(paillier_key: PublicKey) -> None:
     r = (1 << top) - 1
     c = _encrypt_any_exponent(pk, 7, r)
     for _ in range(4):
-        proof = prove_sum(pk, c, r, 7, CTX)
+        proof = prove_sum(pk, c, r, 7, CTX, terms=1 << SUM_TERMS_BITS)
         assert proof.responses[0] < 1 << response_bits(pk)
         verify_sum(pk, c, 7, proof, CTX)
     with pytest.raises(ValueError, match="randomness r out of range"):
         prove_sum(pk, _encrypt_any_exponent(pk, 7, r + 1), r + 1, 7, CTX)
+
+
+def test_sum_witness_bound_is_public(paillier_key: PublicKey) -> None:
+    """The witness bound comes from the number of summed exponents, never from the witness: a sum of two exponents
+    is refused as a one-term witness once it exceeds 2^ℓ_r, accepted with terms=2, and a witness below 2^ℓ_r
+    proves with either bound; a bound beyond 2^16 terms is refused."""
+    pk = paillier_key
+    big = (1 << randomness_bits(pk)) + 5
+    c = _encrypt_any_exponent(pk, 3, big)
+    with pytest.raises(ValueError, match="exceeds the bound"):
+        prove_sum(pk, c, big, 3, CTX)
+    verify_sum(pk, c, 3, prove_sum(pk, c, big, 3, CTX, terms=2), CTX)
+    small = random_exponent(pk)
+    c_small = encrypt(pk, 3, small)
+    for terms in (1, 2, 10):
+        verify_sum(pk, c_small, 3, prove_sum(pk, c_small, small, 3, CTX, terms=terms), CTX)
+    for terms in (0, (1 << SUM_TERMS_BITS) + 1):
+        with pytest.raises(ValueError, match="witness sums"):
+            prove_sum(pk, c_small, small, 3, CTX, terms=terms)
 
 
 def test_sum_proof_is_domain_separated_from_membership(paillier_key: PublicKey) -> None:

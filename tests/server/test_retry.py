@@ -9,9 +9,9 @@ import pytest
 
 from client.api import LinliClient
 from client.errors import ServerRejected
+from crypto import paillier
 from tests.factories import MODULUS_BITS
 from tests.server.conftest import REFERENCE, Live, start_service
-from crypto import paillier
 from voting.ballot import build_ballot
 from voting.encoding import canonical
 from voting.records import Entry, EntryKind, Role
