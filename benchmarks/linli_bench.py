@@ -26,7 +26,7 @@ What is timed (wall clock, ``time.perf_counter``; medians over the repetitions):
   signature); ``verify_ballot`` one at a time and ``check_ballots`` over a batch; the ballots are cast into the
   election state, which is closed and tallied (``ElectionState.tally_body``: ONE packed ciphertext for all 10
   candidates), and ``decrypt_tally_3_of_5`` decrypts it as for the referendum.
-* ``primitives`` at each of ``micro_bits``: Paillier encryption (fresh r, r^n), membership proof prove / verify over
+* ``primitives`` at each of ``micro_bits``: Paillier encryption (fresh r, fixed-base H^r), membership proof prove / verify over
   a 3-value set, partial decryption with its proof (prove) / share verification.
 
 Safe primes for the benchmark keys are generated once and cached in a JSON file under /tmp (never in the repo).

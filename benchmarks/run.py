@@ -139,7 +139,7 @@ BATCH = 64
 ANON_CREDENTIALS = 25
 
 PRIMITIVES = [
-    ("paillier_encrypt", "Paillier encrypt (fresh r^n)"),
+    ("paillier_encrypt", "Paillier encrypt (v2: fresh r, fixed-base H^r)"),
     ("membership_prove_3", "membership proof, 3 values: prove"),
     ("membership_verify_3", "membership proof, 3 values: verify"),
     ("share_prove", "decryption share + proof: prove"),
