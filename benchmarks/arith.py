@@ -72,11 +72,9 @@ def count_ops() -> Iterator[OpCount]:
         return real_pow(self, exponent)
 
     def multi(bases: Sequence[int], exponents: Sequence[int], modulus: int, window: int = 4) -> int:
-        live = [e for e in exponents if e]
-        if live:
-            table = sum(min((1 << window) - 1, e) - 1 for e in live)
-            squarings = ((max(e.bit_length() for e in live) + window - 1) // window - 1) * window
-            ops.mults[modulus.bit_length()] += table + squarings + sum(_digits(e, window) for e in live)
+        live = [int(e) for e in exponents if e]
+        if live:  # the method multi_pow will take, and its count of multiplications
+            ops.mults[modulus.bit_length()] += fixed_base.multi_pow_plan(live, window)[2]
         return real_multi(bases, exponents, modulus, window)
 
     gmpy2.powmod, gmpy2.powmod_sec = powmod, powmod_sec  # type: ignore[assignment]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import gmpy2
 
-__all__ = ["DEFAULT_WINDOW", "FixedBase", "multi_pow"]
+__all__ = ["DEFAULT_WINDOW", "FixedBase", "multi_pow", "multi_pow_plan"]
 
 DEFAULT_WINDOW = 6  # bits per window: ADR 0011 gives the measured trade-off
 
@@ -106,11 +106,20 @@ def multi_pow(bases: Sequence[int], exponents: Sequence[int], modulus: int, wind
     if not pairs:
         return 1 % modulus
     top = max(e.bit_length() for _, e in pairs)
-    bucket_window, bucket_cost = _bucket_plan([e.bit_length() for _, e in pairs])
-    straus_cost = top + sum(min((1 << window) - 1, int(e)) + e.bit_length() // window for _, e in pairs)
-    if bucket_cost < straus_cost:
-        return _buckets(pairs, mod, bucket_window, top)
-    return _straus(pairs, mod, window, top)
+    method, chosen, _ = multi_pow_plan([int(e) for _, e in pairs], window)
+    if method == "buckets":
+        return _buckets(pairs, mod, chosen, top)
+    return _straus(pairs, mod, chosen, top)
+
+
+def multi_pow_plan(exponents: Sequence[int], window: int = 4) -> tuple[str, int, int]:
+    """How :func:`multi_pow` computes a product with these (non-zero) exponents: ``("straus" | "buckets", window,
+    estimated multiplications)`` — the cheaper of the two by the count of modular multiplications."""
+    lengths = [e.bit_length() for e in exponents]
+    top = max(lengths)
+    straus = top + sum(min((1 << window) - 1, e) + bits // window for e, bits in zip(exponents, lengths, strict=True))
+    bucket_window, buckets = _bucket_plan(lengths)
+    return ("buckets", bucket_window, buckets) if buckets < straus else ("straus", window, straus)
 
 
 def _bucket_plan(lengths: Sequence[int]) -> tuple[int, int]:
