@@ -4,8 +4,10 @@
 ``powmod`` / ``powmod_sec`` calls by modulus and exponent length, and the multiplications of the fixed-base and
 multi-base exponentiations of :mod:`crypto.fixed_base` by modulus length — without changing any result.
 :func:`bare_seconds` then times a bare gmpy2 loop of exactly those operations (fresh random operands of the same
-sizes), so ``Linli / bare`` says what the encoding, hashing, parsing and Python around the arithmetic cost. BBS curve
-operations are not replayed (they are not modular exponentiations); rows whose work includes them say so.
+sizes), so ``Linli / bare`` says what the encoding, hashing, parsing and Python around the arithmetic cost. The BBS
+curve operations of anonymous ballots are counted the same way — G1 scalar multiplications, multi-scalar
+multiplications by size, point decodings (with their subgroup check) and pairing checks by number of pairs — and
+replayed with the same primitives (``crypto.bls12_381``: the gmpy2 G1 and pairing code) on fresh random points.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import gmpy2
 
-from crypto import fixed_base, proofs
+from crypto import bbs, bbs_pseudonym, bls12_381, fixed_base, proofs
 
 __all__ = ["OpCount", "bare_seconds", "count_ops"]
 
@@ -31,6 +33,7 @@ class OpCount:
 
     powmods: Counter[tuple[int, int]] = field(default_factory=Counter)
     mults: Counter[int] = field(default_factory=Counter)
+    curve: Counter[tuple[str, int]] = field(default_factory=Counter)  # (operation, size) -> calls
 
     def summary(self) -> dict[str, Any]:
         """Powmods grouped by modulus and exponent length rounded up to 64 bits, multiplications by modulus."""
@@ -40,6 +43,7 @@ class OpCount:
         return {
             "powmod": dict(sorted(grouped.items())),
             "mulmod": {f"mod {bits}": count for bits, count in sorted(self.mults.items())},
+            "curve": {f"{op} {size}" if size else op: count for (op, size), count in sorted(self.curve.items())},
         }
 
 
@@ -77,6 +81,22 @@ def count_ops() -> Iterator[OpCount]:
             ops.mults[modulus.bit_length()] += fixed_base.multi_pow_plan(live, window)[2]
         return real_multi(bases, exponents, modulus, window)
 
+    # the BBS modules imported the curve primitives by name: count them where they are called
+    curve_names = {"g1_mul": "G1 mul", "g1_msm": "G1 MSM", "g1_from_bytes": "G1 decode", "pairing_check": "pairing"}
+    saved: list[tuple[Any, str, Any]] = []
+    for module in (bbs, bbs_pseudonym):
+        for name, label in curve_names.items():
+            real = getattr(module, name, None)
+            if real is None:
+                continue
+
+            def counted(*args: Any, _real: Any = real, _label: str = label, _name: str = name) -> Any:
+                size = len(args[0]) if _name in ("g1_msm", "pairing_check") else 0
+                ops.curve[(_label, size)] += 1
+                return _real(*args)
+
+            saved.append((module, name, real))
+            setattr(module, name, counted)
     gmpy2.powmod, gmpy2.powmod_sec = powmod, powmod_sec  # type: ignore[assignment]
     fixed_base.FixedBase.pow = fb_pow  # type: ignore[method-assign]
     proofs.multi_pow = multi  # crypto.proofs imported it by name
@@ -86,6 +106,8 @@ def count_ops() -> Iterator[OpCount]:
         gmpy2.powmod, gmpy2.powmod_sec = real_powmod, real_sec
         fixed_base.FixedBase.pow = real_pow  # type: ignore[method-assign]
         proofs.multi_pow = real_multi
+        for module, name, real in saved:
+            setattr(module, name, real)
 
 
 def _modulus(bits: int) -> gmpy2.mpz:
@@ -109,6 +131,7 @@ def bare_seconds(ops: OpCount, repeat: int = 3) -> float:
 
     for bits, count in ops.mults.items():
         work.append(lambda m=moduli[bits], c=count: loop(m, c))
+    work.extend(_curve_work(ops.curve))
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -116,6 +139,33 @@ def bare_seconds(ops: OpCount, repeat: int = 3) -> float:
             job()
         times.append(time.perf_counter() - t0)
     return sorted(times)[len(times) // 2]
+
+
+def _curve_work(curve: Counter[tuple[str, int]]) -> list[Callable[[], object]]:
+    """The same curve operations on fresh random points (G2 points of pairings prepared, as BBS prepares W)."""
+    if not curve:
+        return []
+    r = bls12_381.CURVE_ORDER
+
+    def point() -> bls12_381.G1Point:
+        return bls12_381.g1_mul(bls12_381.G1_GENERATOR, secrets.randbelow(r - 1) + 1)
+
+    q = bls12_381.g2_prepare(bls12_381.g2_mul(bls12_381.G2_GENERATOR, secrets.randbelow(r - 1) + 1))
+    work: list[Callable[[], object]] = []
+    for (op, size), count in curve.items():
+        if op == "G1 mul":
+            p, k = point(), secrets.randbelow(r)
+            work.extend([lambda p=p, k=k: bls12_381.g1_mul(p, k)] * count)
+        elif op == "G1 MSM":
+            ps, ks = [point() for _ in range(size)], [secrets.randbelow(r) for _ in range(size)]
+            work.extend([lambda ps=ps, ks=ks: bls12_381.g1_msm(ps, ks)] * count)
+        elif op == "G1 decode":
+            data = bls12_381.g1_to_bytes(point())
+            work.extend([lambda d=data: bls12_381.g1_from_bytes(d)] * count)
+        elif op == "pairing":
+            pairs = [(point(), q) for _ in range(size)]
+            work.extend([lambda pairs=pairs: bls12_381.pairing_check(pairs)] * count)
+    return work
 
 
 def measure(fn: Callable[[], object], per: int = 1) -> dict[str, Any]:

@@ -315,6 +315,8 @@ def bench_referendum_anonymous(election: BenchElection, ballots: int, batch: int
     choices = [i % len(REFERENDUM_OPTIONS) for i in range(count)]
     build, built = median_time(lambda i: build_referendum_ballot(context, choices[i], voters[i % len(voters)]), count)
     verify, _ = median_time(lambda i: verify_ballot(context, built[i]), ballots)
+    build["bare"] = measure(lambda: build_referendum_ballot(context, 0, voters[0]))
+    verify["bare"] = measure(lambda: verify_ballot(context, built[0]))
     out: dict[str, Any] = {
         "credentials": len(voters),
         "build_ballot": build,
@@ -340,6 +342,7 @@ def bench_referendum_anonymous(election: BenchElection, ballots: int, batch: int
             "find_invalid_in_batch_s": t2 - t1,
         }
         out["verify_ballot_batch_amortized"] = batch_amortized(context, built[:batch])
+        out["verify_ballot_batch_amortized"]["bare"] = measure(lambda: batch_amortized(context, built[:batch]), batch)
     return out
 
 
