@@ -463,7 +463,8 @@ def markdown(report: dict[str, Any]) -> str:
         "`voting.ballot.check_ballots` (each ballot's eligibility evidence, all validity proofs as ONE "
         "`verify_membership_batch`: every branch exactly modulo n — one fixed-base exponentiation of H and one "
         "128-bit exponentiation mod n each — then one small-exponent combination for the classes of the whole "
-        "batch, one fixed-base exponentiation and one multi-exponentiation mod n²), total / batch size; ElectionGuard has no batch verification, so they are compared with "
+        "batch, one fixed-base exponentiation and one multi-exponentiation mod n²), total / batch size; "
+        "ElectionGuard has no batch verification, so they are compared with "
         "its single-ballot figure. The anonymous rows use BBS credentials with per-election pseudonyms (blind "
         "issuance); their ballot carries a BBS proof instead of a signature, and verification checks it: alone, "
         'with its own pairing check, or in a batch whose (Abar, Bbar) pairs share one pairing check ("pairing only '
