@@ -421,7 +421,13 @@ def main(argv: list[str] | None = None) -> int:
         "date": _now(),
         "python": platform.python_version(),
         "loadavg_1m": {"before": load_before, "after": _loadavg()},
-        "record": {"cached": not args.smoke, "built_now": fresh, "built_at": built.built_at},
+        "record": {
+            "cached": not args.smoke,
+            "built_now": fresh,
+            "built_at": built.built_at,
+            "built_commit": built.built_commit,
+            "build_s": built.build_s,  # when it was built (this run or an earlier one)
+        },
     }
     if fresh:
         result["build_s"] = built.build_s
