@@ -42,13 +42,15 @@ def write_record(path: Path, record: Record) -> None:
         "log_key": record.log_key,
         "origin": record.origin,
     }
-    for name, data in (
-        ("entries.jsonl", b"".join(e + b"\n" for e in record.entries)),
-        ("record.json", json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"),
-    ):
-        tmp = path / (name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path / name)
+    tmp = path / "entries.jsonl.tmp"
+    with tmp.open("wb") as f:  # entry by entry: a large record is not copied into one buffer first
+        for entry in record.entries:
+            f.write(entry)
+            f.write(b"\n")
+    os.replace(tmp, path / "entries.jsonl")
+    tmp = path / "record.json.tmp"
+    tmp.write_bytes(json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n")
+    os.replace(tmp, path / "record.json")
 
 
 def read_record(path: Path) -> Record:
@@ -71,14 +73,16 @@ def read_record(path: Path) -> Record:
         raise UsageError("record.json has fields of the wrong type")
     if not all(isinstance(n, str) for n in meta["checkpoints"]):
         raise UsageError("record.json: checkpoints must be strings")
-    raw = entries_path.read_bytes()
-    if raw and not raw.endswith(b"\n"):
-        raise UsageError("entries.jsonl must end with a newline")
-    entries = tuple(raw.split(b"\n")[:-1]) if raw else ()
+    entries: list[bytes] = []
+    with entries_path.open("rb") as f:  # line by line: the file is never held twice (whole, then split)
+        for line in f:
+            if not line.endswith(b"\n"):
+                raise UsageError("entries.jsonl must end with a newline")
+            entries.append(line[:-1])
     return Record(
         election_id=meta["election"],
         origin=meta["origin"],
         log_key=meta["log_key"],
         checkpoints=tuple(n.encode() for n in meta["checkpoints"]),
-        entries=entries,
+        entries=tuple(entries),
     )

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,8 +174,10 @@ def _verify_ballot_job(args: tuple[bytes, bytes, list[tuple[int, bytes]]]) -> li
 
 
 CHUNK = 64  # ballots per worker job: their validity proofs share one full-length exponentiation
+_BALLOT_SUFFIX = b'"kind":"ballot","signature":null,"v":1}'  # how a canonical ballot entry ends (look-ahead only)
 
 _CONTEXTS: dict[tuple[bytes, bytes], ElectionContext] = {}
+_WORKER_ENTRIES: list[bytes] = []  # a pool worker's (definition entry, key entry), set once by its initializer
 
 
 def _context_cache(definition_entry: bytes, key_entry: bytes) -> ElectionContext:
@@ -188,6 +191,139 @@ def _context_cache(definition_entry: bytes, key_entry: bytes) -> ElectionContext
     return ctx
 
 
+def _init_worker(definition_entry: bytes, key_entry: bytes) -> None:
+    _WORKER_ENTRIES[:] = [definition_entry, key_entry]
+
+
+def _verify_chunk_in_worker(chunk: list[tuple[int, bytes]]) -> list[tuple[int, str | None, bytes]]:
+    return _verify_ballot_job((_WORKER_ENTRIES[0], _WORKER_ENTRIES[1], chunk))
+
+
+class _BallotChecker:
+    """Step 6 as a stream (§P6.6), fed while the parent replays the log: once the key is known, ballot entries go
+    to ``workers`` processes in chunks of ``size`` (ballots seen before the key wait for it), and results are
+    collected in order as they come. Nothing is copied: a job refers to the record's own bytes until it is sent.
+
+    :meth:`ballot` names each entry that step 1 parsed as a ballot; only those count. So that the workers need not
+    wait for the replay to reach the ballots (a log holds every credential issuance before them), :meth:`look_ahead`
+    may also send entries that merely end like a canonical ballot entry; the result of one that turns out not to be
+    a ballot is dropped, and a ballot it missed is sent when named. Each ballot is checked once, against the same
+    context, and a verdict does not depend on its batch-mates, so this changes the timing, never the report.
+    A single chunk, or ``workers <= 1``, is checked in this process."""
+
+    def __init__(self, workers: int, size: int, progress: Callable[[int, int], None] | None) -> None:
+        self.workers, self.size, self.progress = workers, size, progress
+        self.entries: tuple[bytes, bytes] | None = None  # definition and key entries, once the key is published
+        self.waiting: list[tuple[int, bytes]] = []  # entries not yet in a job
+        self.first: list[tuple[int, bytes]] | None = None  # the first chunk, held until a second one makes a pool pay
+        self.pool: ProcessPoolExecutor | None = None
+        self.jobs: deque[Future[list[tuple[int, str | None, bytes]]]] = deque()
+        self.sent: set[int] = set()  # log positions sent to be checked
+        self.ballots: list[int] = []  # log positions of the entries step 1 parsed as ballots
+        self.results: dict[int, tuple[str | None, bytes]] = {}
+
+    def __enter__(self) -> _BallotChecker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def ballot(self, index: int, data: bytes) -> None:
+        """Step 1 parsed entry ``index`` as a ballot: it is checked (unless the look-ahead already sent it)."""
+        self.ballots.append(index)
+        if index not in self.sent:
+            self._send(index, data)
+        self._harvest(block=False)
+
+    def start(self, definition_entry: bytes, key_entry: bytes) -> None:
+        """The key is published: from now on ballots can be checked (the ones waiting first)."""
+        self.entries = (definition_entry, key_entry)
+        while len(self.waiting) >= self.size:
+            self._dispatch(self._take())
+
+    def look_ahead(self, entries: Sequence[bytes], start: int) -> None:
+        """Send the entries from ``start`` on that end like a ballot entry, before the replay reaches them."""
+        for index in range(start, len(entries)):
+            if entries[index].endswith(_BALLOT_SUFFIX):
+                self._send(index, entries[index])
+
+    def _send(self, index: int, data: bytes) -> None:
+        self.sent.add(index)
+        self.waiting.append((index, data))
+        if self.entries is not None and len(self.waiting) >= self.size:
+            self._dispatch(self._take())
+
+    def _take(self) -> list[tuple[int, bytes]]:
+        chunk, self.waiting = self.waiting[: self.size], self.waiting[self.size :]
+        return chunk
+
+    def _in_process(self, chunk: list[tuple[int, bytes]]) -> None:
+        assert self.entries is not None
+        self._collect(_verify_ballot_job((*self.entries, chunk)))
+
+    def _dispatch(self, chunk: list[tuple[int, bytes]]) -> None:
+        if self.workers <= 1:
+            self._in_process(chunk)
+            return
+        if self.pool is None:
+            if self.first is None:
+                self.first = chunk
+                return
+            assert self.entries is not None
+            definition_entry, key_entry = self.entries
+            ctx = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=ctx, initializer=_init_worker, initargs=(definition_entry, key_entry)
+            )
+            self.jobs.append(self.pool.submit(_verify_chunk_in_worker, self.first))
+            self.first = None
+        self.jobs.append(self.pool.submit(_verify_chunk_in_worker, chunk))
+
+    def _harvest(self, block: bool) -> None:
+        """Collect the finished jobs, in order; with ``block``, every job."""
+        while self.jobs and (block or self.jobs[0].done()):
+            self._collect(self.jobs.popleft().result())
+
+    def _collect(self, chunk: list[tuple[int, str | None, bytes]]) -> None:
+        for index, error, pair in chunk:
+            self.results[index] = (error, pair)
+        if self.progress:
+            self.progress(len(self.results), max(len(self.sent), len(self.ballots)))
+
+    def finish(self, credential_key: bytes) -> list[str]:
+        """Check what is left, then the anonymous ballots' pairing equations in one batch (a random linear
+        combination; bisection finds the bad ones); every error, in log order."""
+        if self.entries is None:
+            raise RuntimeError("no key: there is nothing to check the ballots against")
+        if self.waiting:
+            chunk, self.waiting = self.waiting, []
+            self._dispatch(chunk)
+        if self.first is not None:  # one chunk in all: not worth starting a pool
+            chunk, self.first = self.first, None
+            self._in_process(chunk)
+        self._harvest(block=True)
+        errors: list[str] = []
+        pending: list[tuple[int, Any, Any]] = []
+        for index in sorted(self.ballots):
+            error, pair = self.results[index]
+            if error:
+                errors.append(error)
+            elif pair:
+                pending.append((index, g1_from_bytes(pair[:48]), g1_from_bytes(pair[48:])))
+        if pending:
+            for index in sorted(bbs.find_invalid_in_batch(credential_key, pending)):
+                errors.append(f"entry {index}: eligibility proof does not verify (pairing check of the batch)")
+        return sorted(errors, key=lambda e: int(e.split()[1].rstrip(":")))
+
+
+def _chunk_size(entries: int, workers: int) -> int:
+    """Ballots per job: ``CHUNK``, or fewer for a small record so that every worker gets several jobs (about half
+    of a record's entries are ballots). Verdicts do not depend on it (tests/client/test_verifier_workers.py)."""
+    return max(1, min(CHUNK, entries // max(1, workers * 8)))
+
+
 def check_record(
     record: Record,
     *,
@@ -199,11 +335,28 @@ def check_record(
 ) -> Report:
     """§V: run every step on ``record`` and return the report (whatever the record holds, this does not raise for
     it; :func:`verify_record` raises when a step fails). The report carries the replayed state."""
-    s1, entries = step_record_format(record)
     s2, checkpoints = step_checkpoint_signatures(record, expected_log_key)
     s3 = step_ledger_integrity(record, checkpoints)
-    replayed = replay(entries, min_modulus_bits, expected_fingerprint)
-    s6 = step_ballot_proofs(record, entries, replayed.state, workers, progress)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    s1 = Step(1, STEP_TITLES[1], passed=True, checked=len(record.entries))
+    replayed = Replayed(ElectionState(min_modulus_bits=min_modulus_bits))
+    replaying = True
+    with _BallotChecker(workers, _chunk_size(len(record.entries), workers), progress) as checker:
+        # One pass over the log: step 1 parses each entry, the replay applies it, and its ballots stream to the
+        # workers (step 6) as soon as the key is known, while the replay goes on. No parsed entry is kept.
+        for i, data in enumerate(record.entries):
+            entry = _parse_entry(record, i, data, s1)
+            if entry is None:
+                continue
+            if entry.kind is EntryKind.BALLOT:
+                checker.ballot(i, data)
+            replaying = replaying and _apply(replayed, i, entry)
+            if checker.entries is None and replayed.state.context is not None:
+                checker.start(replayed.state.definition_entry, replayed.state.key_entry)
+                checker.look_ahead(record.entries, i + 1)
+        _finish_record_format(s1, record)
+        _check_fingerprint(replayed, expected_fingerprint)
+        s6 = _ballot_step(checker, replayed.state)
     steps = {1: s1, 2: s2, 3: s3, 6: s6} | {n: step_replayed(n, replayed) for n in (4, 5, 7, 8, 9, 10)}
     report = Report(
         record.election_id, [steps[n] for n in sorted(steps)], state=replayed.state, stopped=replayed.stopped
@@ -248,20 +401,27 @@ def verify_record(
 def step_record_format(record: Record) -> tuple[Step, list[Entry]]:
     """Step 1: every entry parses, is canonical, and belongs to this election."""
     step = Step(1, STEP_TITLES[1], passed=True, checked=len(record.entries))
-    entries: list[Entry] = []
-    for i, data in enumerate(record.entries):
-        try:
-            entry = Entry.from_bytes(data)
-        except VotingError as e:
-            step.fail(f"entry {i}: {e}")
-            continue
-        if entry.election_id != record.election_id:
-            step.fail(f"entry {i} belongs to election {entry.election_id!r}")
-        entries.append(entry)
+    entries = [e for i, data in enumerate(record.entries) if (e := _parse_entry(record, i, data, step)) is not None]
+    _finish_record_format(step, record)
+    return step, entries
+
+
+def _parse_entry(record: Record, index: int, data: bytes, step: Step) -> Entry | None:
+    """Step 1 for one entry: the parsed entry (None if it does not parse); failures go to ``step``."""
+    try:
+        entry = Entry.from_bytes(data)
+    except VotingError as e:
+        step.fail(f"entry {index}: {e}")
+        return None
+    if entry.election_id != record.election_id:
+        step.fail(f"entry {index} belongs to election {entry.election_id!r}")
+    return entry
+
+
+def _finish_record_format(step: Step, record: Record) -> None:
     if not record.entries:
         step.fail("the record has no entries")
     step.detail = f"{len(record.entries)} entries"
-    return step, entries
 
 
 def step_checkpoint_signatures(record: Record, expected_log_key: str | None) -> tuple[Step, list[Checkpoint]]:
@@ -329,16 +489,30 @@ def replay(entries: Sequence[Entry], min_modulus_bits: int, expected_fingerprint
     expected, is part of the set-up (step 4)."""
     result = Replayed(ElectionState(min_modulus_bits=min_modulus_bits))
     for i, entry in enumerate(entries):
-        step = _STEP_OF_KIND[entry.kind]
-        try:
-            result.state.apply(entry)
-        except VotingError as e:
-            step = 10 if isinstance(e, OutcomeMismatch) else step
-            result.failures.setdefault(step, []).append(f"entry {i} ({entry.kind.value}): {e}")
-            result.failed_at = step
-            result.stopped = entry.kind
+        if not _apply(result, i, entry):
             break
-        result.checked[step] = result.checked.get(step, 0) + 1
+    _check_fingerprint(result, expected_fingerprint)
+    return result
+
+
+def _apply(result: Replayed, index: int, entry: Entry) -> bool:
+    """Apply one entry (log position ``index``) to the replayed state; False, with the failure recorded against its
+    step, if the rules refuse it (the replay stops there)."""
+    step = _STEP_OF_KIND[entry.kind]
+    try:
+        result.state.apply(entry)
+    except VotingError as e:
+        step = 10 if isinstance(e, OutcomeMismatch) else step
+        result.failures.setdefault(step, []).append(f"entry {index} ({entry.kind.value}): {e}")
+        result.failed_at = step
+        result.stopped = entry.kind
+        return False
+    result.checked[step] = result.checked.get(step, 0) + 1
+    return True
+
+
+def _check_fingerprint(result: Replayed, expected_fingerprint: str | None) -> None:
+    """The fingerprint, if expected, is part of the set-up (step 4)."""
     state = result.state
     if expected_fingerprint is not None:
         problem = ""
@@ -353,7 +527,6 @@ def replay(entries: Sequence[Entry], min_modulus_bits: int, expected_fingerprint
             result.failures.setdefault(4, []).append(problem)
             if state.election_hash:
                 result.failed_at = 4 if result.failed_at is None else min(result.failed_at, 4)
-    return result
 
 
 def step_replayed(number: int, replayed: Replayed) -> Step:
@@ -391,66 +564,35 @@ def step_replayed(number: int, replayed: Replayed) -> Step:
 
 
 def step_ballot_proofs(
-    record: Record,
-    entries: Sequence[Entry],
+    ballots: Sequence[tuple[int, bytes]],
     state: ElectionState,
     workers: int | None,
     progress: Callable[[int, int], None] | None,
 ) -> Step:
-    """Step 6: every ballot's eligibility evidence and validity proofs, on all cores (§P6.6)."""
-    ballots = [(i, record.entries[i]) for i, e in enumerate(entries) if e.kind is EntryKind.BALLOT]
-    step = Step(6, STEP_TITLES[6], checked=len(ballots))
+    """Step 6 on its own: every ballot's eligibility evidence and validity proofs, on all cores (§P6.6).
+    ``ballots``: (log position, entry bytes) of every ballot entry; ``state``: the replayed election (its key)."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    with _BallotChecker(workers, _chunk_size(2 * len(ballots), workers), progress) as checker:
+        for index, data in ballots:
+            checker.ballot(index, data)
+        if state.context is not None:
+            checker.start(state.definition_entry, state.key_entry)
+        return _ballot_step(checker, state)
+
+
+def _ballot_step(checker: _BallotChecker, state: ElectionState) -> Step:
+    """Step 6's report once every ballot of the log was added to ``checker``."""
+    ballots = len(checker.ballots)
+    step = Step(6, STEP_TITLES[6], checked=ballots)
     if state.context is None:
         step.passed = not ballots
         step.detail = "no key published" if ballots else "no ballots"
         if ballots:
             step.unavailable = "no key published"
         return step
-    key = state.require_definition().credential_key
-    errors = _run_jobs(state.definition_entry, state.key_entry, ballots, workers, progress, key)
+    errors = checker.finish(state.require_definition().credential_key)
     step.passed = not errors
     for err in errors:
         step.fail(err)
-    step.detail = f"{len(ballots) - len(errors)} of {len(ballots)} ballots verified"
+    step.detail = f"{ballots - len(errors)} of {ballots} ballots verified"
     return step
-
-
-def _run_jobs(
-    definition_entry: bytes,
-    key_entry: bytes,
-    ballots: list[tuple[int, bytes]],
-    workers: int | None,
-    progress: Callable[[int, int], None] | None,
-    credential_key: bytes,
-) -> list[str]:
-    """Check every ballot on all cores, in chunks whose validity proofs are verified as one batch, then the
-    anonymous ballots' pairing equations in one batch (a random linear combination; bisection finds the bad ones)."""
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    size = max(1, min(CHUNK, len(ballots) // max(1, workers * 4)))
-    jobs = [(definition_entry, key_entry, ballots[i : i + size]) for i in range(0, len(ballots), size)]
-    errors: list[str] = []
-    pending: list[tuple[int, Any, Any]] = []
-    done = 0
-
-    def collect(results: Iterable[list[tuple[int, str | None, bytes]]]) -> None:
-        nonlocal done
-        for chunk in results:
-            for index, error, pair in chunk:
-                done += 1
-                if error:
-                    errors.append(error)
-                elif pair:
-                    pending.append((index, g1_from_bytes(pair[:48]), g1_from_bytes(pair[48:])))
-            if progress:
-                progress(done, len(ballots))
-
-    if workers <= 1 or len(jobs) < 2:
-        collect(map(_verify_ballot_job, jobs))
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            collect(pool.map(_verify_ballot_job, jobs))
-    if pending:
-        for index in sorted(bbs.find_invalid_in_batch(credential_key, pending)):
-            errors.append(f"entry {index}: eligibility proof does not verify (pairing check of the batch)")
-    return sorted(errors, key=lambda e: int(e.split()[1].rstrip(":")))

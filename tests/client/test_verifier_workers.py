@@ -70,3 +70,41 @@ def test_every_mauled_ballot_proof_is_reported(record_with_mauled_proofs, report
         named = sorted(int(err.split()[1].rstrip(":")) for err in proof_step.errors if "validity proof" in err)
         assert named == mauled_entries, report.render()
         assert [s.number for s in report.steps if not s.passed] == [6]
+
+
+def _proof_errors(report) -> list[int]:  # type: ignore[no-untyped-def]
+    [proof_step] = [s for s in report.steps if s.number == 6]
+    return sorted(int(err.split()[1].rstrip(":")) for err in proof_step.errors if "validity proof" in err)
+
+
+def test_ballots_are_named_by_their_log_position_past_an_unparseable_entry(record_with_mauled_proofs) -> None:  # type: ignore[no-untyped-def]
+    """Step 6 checks each ballot entry's own bytes and names it by its position in the record, even after an entry
+    that step 1 could not parse (the log's positions, not the parsed entries' count)."""
+    record, mauled_entries = record_with_mauled_proofs
+    entries = list(record.entries)
+    entries.insert(2, b"not json")  # after the definition and the key, before the roll and the ballots
+    broken = make_record(entries, NoteSigner.generate("linli-test"))
+    for workers in (1, 2):
+        report = check_record(broken, min_modulus_bits=1024, workers=workers)
+        assert _proof_errors(report) == [i + 1 for i in mauled_entries], report.render()
+        [proof_step] = [s for s in report.steps if s.number == 6]
+        assert proof_step.checked == VOTERS and len(proof_step.errors) == len(MAULED)
+        assert report.steps[0].errors[0].startswith("entry 2:")
+
+
+def test_a_ballot_the_replay_refuses_is_still_checked(record_with_mauled_proofs) -> None:  # type: ignore[no-untyped-def]
+    """A ballot logged before the election opened stops the replay (step 5), yet step 6 checks every ballot of the
+    log, the ones after it too, whatever the number of workers."""
+    record, mauled_entries = record_with_mauled_proofs
+    entries = list(record.entries)
+    kinds = [Entry.from_bytes(x).kind for x in entries]
+    first, key = kinds.index(EntryKind.BALLOT), kinds.index(EntryKind.KEY_PUBLISHED)
+    entries.insert(key + 1, entries.pop(first))  # the first ballot right after the key, before the roll
+    moved = make_record(entries, NoteSigner.generate("linli-test"))
+    expected = sorted(i + 1 if i < first else i for i in mauled_entries)
+    reports = [check_record(moved, min_modulus_bits=1024, workers=w) for w in (1, 2)]
+    assert reports[0].to_json() == reports[1].to_json()
+    for report in reports:
+        [proof_step] = [s for s in report.steps if s.number == 6]
+        assert proof_step.checked == VOTERS and _proof_errors(report) == expected, report.render()
+        assert [s.number for s in report.steps if s.errors][:2] == [5, 6]  # the replay refuses the early ballot
