@@ -110,7 +110,7 @@ def table_bits(n: int) -> int:
     return (n.bit_length() + 1) // 2 + 4 * 128
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=8)  # about 42 MB of tables per 3072-bit key: at most 8 keys held (ADR 0011)
 def key_base(n: int) -> KeyBase:
     """Derive H for the modulus n (docs/protocol.md §P3.3): x = the first output of a transcript over n and a
     counter that is a unit modulo n, reduced from |n| + 128 bits; h = −x² mod n; H = h^n mod n². Deterministic:
