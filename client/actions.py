@@ -283,6 +283,10 @@ def revoke_credential(
     """§P5.3 at the registrar, before opening: revoke ``roll_id``'s live issuance (the statement names its entry).
     Anonymous mode needs the holder's ``presentation`` (:func:`revocation_presentation`)."""
     snap = client.election(election_id)
+    if snap.state.phase not in (Phase.CREATED, Phase.KEYED):
+        raise UsageError(
+            f"election {election_id} is {snap.state.phase.value}: credentials can be revoked only before it opens"
+        )
     anonymous = snap.definition.eligibility is EligibilityMode.ANONYMOUS
     if anonymous and presentation is None:
         raise UsageError(
@@ -291,10 +295,6 @@ def revoke_credential(
         )
     if not anonymous and presentation is not None:
         raise UsageError(f"election {election_id} uses signing credentials: a revocation takes no presentation")
-    if snap.state.phase not in (Phase.CREATED, Phase.KEYED):
-        raise UsageError(
-            f"election {election_id} is {snap.state.phase.value}: credentials can be revoked only before it opens"
-        )
     body = CredentialRevoked(snap.election_hash, roll_id, live_issuance(snap, roll_id), presentation)
     return client.submit(_statement(snap, body, registrar, Role.REGISTRAR))
 

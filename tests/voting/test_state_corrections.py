@@ -92,7 +92,7 @@ def test_revoke_and_reissue_before_opening_counts_the_new_credential_only(safe_p
 
 def test_second_live_issuance_is_refused(safe_primes_1024: tuple[int, int]) -> None:
     e = make_election(safe_primes_1024, voters=2, open_=False)
-    with pytest.raises(Conflict, match="already issued .*revoke"):
+    with pytest.raises(Conflict, match=r"already issued .*revoke"):
         e.append(_registrar(e, CredentialIssued(e.state.election_hash, "unit-0", SigningKey.generate().public_key)))
 
 
@@ -130,14 +130,14 @@ def test_revocation_bodies_parse_exactly() -> None:
     body = CredentialRevoked(b"\x01" * 32, "unit-0", 7)
     assert body.to_json() == {"election_hash": "01" * 32, "issuance": 7, "roll_id": "unit-0"}
     assert CredentialRevoked.from_json(body.to_json(), anonymous=False) == body
-    with pytest.raises(InvalidEncoding, match="missing field.*evidence"):
+    with pytest.raises(InvalidEncoding, match=r"missing field.*evidence"):
         CredentialRevoked.from_json(body.to_json(), anonymous=True)  # anonymous mode needs the presentation
     with pytest.raises(InvalidEncoding, match="issuance"):
         CredentialRevoked.from_json({**body.to_json(), "issuance": -1}, anonymous=False)  # type: ignore[dict-item]
     correction = RollCorrected(b"\x01" * 32, "unit-0", None)
     assert correction.to_json() == {"election_hash": "01" * 32, "replacement": None, "roll_id": "unit-0"}
     assert RollCorrected.from_json(correction.to_json()) == correction
-    with pytest.raises(InvalidEncoding, match="missing field.*replacement"):
+    with pytest.raises(InvalidEncoding, match=r"missing field.*replacement"):
         RollCorrected.from_json({"election_hash": "01" * 32, "roll_id": "unit-0"})
     with pytest.raises(InvalidElection, match="roll id"):
         RollCorrected.from_json({**correction.to_json(), "replacement": {"area": 0, "roll_id": " x"}})  # type: ignore[dict-item]
@@ -198,7 +198,7 @@ def test_anonymous_revocation_needs_a_presentation_bound_to_it(safe_primes_1024:
     h = e.state.election_hash
     i0, i1 = e.state.issuance_index["unit-0"], e.state.issuance_index["unit-1"]
     cred = e.voters[0]
-    with pytest.raises(InvalidEncoding, match="missing field.*evidence"):
+    with pytest.raises(InvalidEncoding, match=r"missing field.*evidence"):
         e.append(_registrar(e, CredentialRevoked(h, "unit-0", i0)))
     with pytest.raises(NotEligible, match="does not verify"):  # presented for another issuance: not transferable
         e.append(_revoke(e, "unit-1", evidence=present_for_revocation(cred, "unit-0", i0)))
@@ -221,7 +221,7 @@ def test_roll_correction_replaces_and_removes_entries_before_opening(safe_primes
     e.append(_admin(e, RollCorrected(h, "unit-9x", RollEntry("unit-9"))))
     e.append(_admin(e, RollCorrected(h, "unit-dup", None)))
     assert list(e.state.roll) == ["unit-0", "unit-1", "unit-9"]  # replaced in place
-    with pytest.raises(Precondition, match="live credential .*revoke it"):
+    with pytest.raises(Precondition, match=r"live credential .*revoke it"):
         e.append(_admin(e, RollCorrected(h, "unit-1", RollEntry("unit-1b"))))
     e.append(_revoke(e, "unit-1"))
     e.append(_admin(e, RollCorrected(h, "unit-1", RollEntry("unit-1b"))))
