@@ -519,6 +519,10 @@ def cmd_voter_present(args: argparse.Namespace) -> int:
     credential = _load_credential(Path(args.credential))
     if not isinstance(credential, AnonymousCredential):
         raise UsageError("a signing credential needs no presentation: the registrar revokes it by its roll id")
+    if args.election and args.election != credential.election_id:
+        raise UsageError(
+            f"{args.credential} is a credential for election {credential.election_id}, not {args.election}"
+        )
     roll_id = normalise_unit(args.roll_id)
     evidence = actions.revocation_presentation(_client(args), credential, roll_id, expect=args.expect)
     value = {"election": credential.election_id, "evidence": evidence.to_json(), "roll_id": roll_id}
@@ -554,6 +558,7 @@ def _correction_commands(
     r.set_defaults(func=cmd_registrar_revoke)
     v = voter.add_parser("present-credential", help="before opening: present an anonymous credential for revocation")
     server_opts(v)
+    v.add_argument("--election", default="", help="the credential's election (checked; the credential names it)")
     v.add_argument("--credential", required=True)
     v.add_argument("--roll-id", required=True, help="the roll entry it was issued for")
     v.add_argument("--out", required=True, help="the presentation to give the registrar")

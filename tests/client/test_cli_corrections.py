@@ -156,7 +156,7 @@ def test_anonymous_assembly_tour_with_corrections(
     code, _, err = run(capsys, "registrar", "revoke", *srv, *el, *reg, "--roll-id", "3-2-501")
     assert code == 2 and "presentation" in err
     code, out, err = run(
-        capsys, "voter", "present-credential", *srv, "--credential", p("owner.cred"), "--roll-id", "3-2-501",
+        capsys, "voter", "present-credential", *srv, *el, "--credential", p("owner.cred"), "--roll-id", "3-2-501",
         "--out", p("owner.pres"),
     )  # fmt: skip
     assert code == 0, err
