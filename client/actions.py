@@ -28,16 +28,19 @@ from voting.election import (
     Trustee,
     fingerprint,
 )
+from voting.eligibility import AnonymousEvidence, present_for_revocation
 from voting.kinds import kind_of
 from voting.records import Entry, LogHead, Role
 from voting.state import Phase
 from voting.statements import (
     CredentialIssued,
+    CredentialRevoked,
     DecryptionShare,
     ElectionClosed,
     ElectionCreated,
     ElectionOpened,
     KeyPublished,
+    RollCorrected,
     RollPublished,
     Statement,
     sign,
@@ -48,6 +51,7 @@ __all__ = [
     "cast_referendum_vote",
     "cast_vote",
     "close_election",
+    "correct_roll",
     "create_election",
     "enrol_and_open",
     "export_record",
@@ -56,6 +60,8 @@ __all__ = [
     "key_ceremony",
     "open_election",
     "publish_roll",
+    "revocation_presentation",
+    "revoke_credential",
     "submit_decryption_share",
     "verify_for_decryption",
 ]
@@ -175,6 +181,7 @@ def issue_credential(
 ) -> Receipt:
     """Log a signing-mode issuance; ``snap``: the election as the registrar verified it (fetched if not given)."""
     snap = snap or client.election(election_id)
+    issuable_entry(snap, roll_id, EligibilityMode.SIGNING)
     body = CredentialIssued(snap.election_hash, roll_id, credential)
     return client.submit(_statement(snap, body, registrar, Role.REGISTRAR))
 
@@ -186,13 +193,22 @@ def issue_anonymous_credential(
     election_id: str,
     roll_id: str,
     commitment: bytes,
-    weight: int = 0,
+    *,
+    expect_area: int | None = None,
 ) -> IssuedCredential:
     """§P5.2 step 2 at the registrar: blind-sign the voter's commitment, then log the issuance (roll id only).
 
-    The commitment's proof is checked before anything is logged; the blind signature is handed to the voter
-    only once the issuance is on the log."""
+    The signed area is the roll entry's, read from the verified election (never typed): an assembly credential
+    without its area could never vote. ``expect_area`` (0.01 m²), if given, must be the roll's. The commitment's
+    proof is checked before anything is logged; the blind signature is handed to the voter only once the issuance
+    is on the log."""
     snap = client.election(election_id)
+    weight = issuable_entry(snap, roll_id, EligibilityMode.ANONYMOUS).area
+    if expect_area is not None and expect_area != weight:
+        raise UsageError(
+            f"the roll gives {roll_id} an area of {_m2(weight)} m², not {_m2(expect_area)} m²: the credential signs "
+            "the roll's area (correct the roll first if it is wrong: linli admin roll-correct)"
+        )
     issued = credentials.issue_credential(bbs_sk, snap.election_hash, commitment, weight)
     log_anonymous_issuance(client, registrar, snap, roll_id)
     return issued
@@ -202,6 +218,94 @@ def log_anonymous_issuance(client: LinliClient, registrar: SigningKey, snap: Ele
     """§P5.2: the registrar logs the roll entry only (no credential material)."""
     body = CredentialIssued(snap.election_hash, roll_id)
     return client.submit(_statement(snap, body, registrar, Role.REGISTRAR))
+
+
+def _m2(area: int) -> str:
+    return f"{area // 100}.{area % 100:02d}"
+
+
+def issuable_entry(snap: ElectionSnapshot, roll_id: str, mode: EligibilityMode) -> RollEntry:
+    """The registrar's checks before issuing (docs/protocol.md §P5.3): the election uses credentials of ``mode``, is
+    not closed, ``roll_id`` is on its verified roll without a live issuance, and the kind can use the entry (an
+    assembly's entries carry an area). Returns the roll entry; raises UsageError saying what to do instead."""
+    state, d = snap.state, snap.definition
+    if d.eligibility is not mode:
+        other = "issue-anonymous" if d.eligibility is EligibilityMode.ANONYMOUS else "issue"
+        raise UsageError(
+            f"election {d.election_id} uses {d.eligibility.value} credentials: use linli registrar {other}"
+        )
+    if state.phase not in (Phase.CREATED, Phase.KEYED, Phase.OPEN):
+        raise UsageError(f"election {d.election_id} is {state.phase.value}: no more credentials can be issued")
+    entry = state.roll.get(roll_id)
+    if entry is None:
+        raise UsageError(f"roll id {roll_id!r} is not on the roll of {d.election_id}")
+    if roll_id in state.issued:
+        raise UsageError(
+            f"{roll_id} already has a credential (entry {state.issuance_index[roll_id]}); before the election opens, "
+            f"revoke it first: linli registrar revoke --roll-id {roll_id}"
+        )
+    if d.kind_rules.weighted and entry.area <= 0:
+        raise UsageError(f"{roll_id} has no area on the roll: an assembly credential needs the owner's area")
+    return entry
+
+
+def live_issuance(snap: ElectionSnapshot, roll_id: str) -> int:
+    """The leaf index of ``roll_id``'s live issuance in the verified election; UsageError if it has none."""
+    index = snap.state.issuance_index.get(roll_id)
+    if index is None:
+        if roll_id not in snap.state.roll:
+            raise UsageError(f"roll id {roll_id!r} is not on the roll of {snap.definition.election_id}")
+        raise UsageError(f"{roll_id} has no live credential to revoke")
+    return index
+
+
+def revocation_presentation(
+    client: LinliClient, credential: AnonymousCredential, roll_id: str, *, expect: str | None = None
+) -> AnonymousEvidence:
+    """§P5.3 on the holder's device: present the anonymous credential issued for ``roll_id`` so that the registrar
+    can revoke it (its pseudonym is then refused for ever; the new credential's is unlinkable to it)."""
+    snap = client.election(credential.election_id, expect=expect)
+    if snap.election_hash != credential.election_hash:
+        raise UsageError("this credential was issued for another instance of this election")
+    if snap.state.phase not in (Phase.CREATED, Phase.KEYED):
+        raise UsageError(f"election {credential.election_id} is {snap.state.phase.value}: too late to revoke")
+    return present_for_revocation(credential, roll_id, live_issuance(snap, roll_id))
+
+
+def revoke_credential(
+    client: LinliClient,
+    registrar: SigningKey,
+    election_id: str,
+    roll_id: str,
+    *,
+    presentation: AnonymousEvidence | None = None,
+) -> Receipt:
+    """§P5.3 at the registrar, before opening: revoke ``roll_id``'s live issuance (the statement names its entry).
+    Anonymous mode needs the holder's ``presentation`` (:func:`revocation_presentation`)."""
+    snap = client.election(election_id)
+    if snap.state.phase not in (Phase.CREATED, Phase.KEYED):
+        raise UsageError(
+            f"election {election_id} is {snap.state.phase.value}: credentials can be revoked only before it opens"
+        )
+    anonymous = snap.definition.eligibility is EligibilityMode.ANONYMOUS
+    if anonymous and presentation is None:
+        raise UsageError(
+            "an anonymous credential is revoked with its holder's presentation (linli voter present-credential): "
+            "the registrar never saw the credential, so nothing else can stop its ballots"
+        )
+    if not anonymous and presentation is not None:
+        raise UsageError(f"election {election_id} uses signing credentials: a revocation takes no presentation")
+    body = CredentialRevoked(snap.election_hash, roll_id, live_issuance(snap, roll_id), presentation)
+    return client.submit(_statement(snap, body, registrar, Role.REGISTRAR))
+
+
+def correct_roll(
+    client: LinliClient, admin: SigningKey, election_id: str, roll_id: str, replacement: RollEntry | None
+) -> Receipt:
+    """§P2.4, before opening: replace the roll entry ``roll_id`` by ``replacement``, or remove it (None)."""
+    snap = client.election(election_id)
+    body = RollCorrected(snap.election_hash, roll_id, replacement)
+    return client.submit(_statement(snap, body, admin, Role.ADMIN))
 
 
 def enrol_and_open(

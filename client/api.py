@@ -237,7 +237,9 @@ class LinliClient:
             EntryKind.ELECTION_CREATED: self._stub.CreateElection,
             EntryKind.KEY_PUBLISHED: self._stub.PublishKey,
             EntryKind.ROLL_PUBLISHED: self._stub.PublishRoll,
+            EntryKind.ROLL_CORRECTED: self._stub.PublishRoll,  # a correction travels with what it corrects
             EntryKind.CREDENTIAL_ISSUED: self._stub.IssueCredential,
+            EntryKind.CREDENTIAL_REVOKED: self._stub.IssueCredential,
             EntryKind.ELECTION_OPENED: self._stub.OpenElection,
             EntryKind.ELECTION_CLOSED: self._stub.CloseElection,
             EntryKind.DECRYPTION_SHARE: self._stub.SubmitDecryptionShare,

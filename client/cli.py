@@ -9,7 +9,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import grpc
@@ -48,7 +48,8 @@ from voting.credentials import (
     finish_credential,
     request_credential,
 )
-from voting.election import ElectionKind, EligibilityMode, RevotePolicy
+from voting.election import ElectionKind, EligibilityMode, RevotePolicy, RollEntry, normalise_unit
+from voting.eligibility import AnonymousEvidence
 from voting.errors import VotingError
 from voting.kinds import kind_names
 from voting.roll import RollRow, parse_area, parse_roll_csv
@@ -396,8 +397,10 @@ def cmd_registrar_issue_anonymous(args: argparse.Namespace) -> int:
         sk, raw = bytes.fromhex(bbs_key["secret"]), bytes.fromhex(commitment["commitment"])
     except (KeyError, ValueError, TypeError) as e:
         raise UsageError("malformed BBS key or credential request") from e
-    weight = parse_area(args.area) if args.area else 0
-    issued = actions.issue_anonymous_credential(_client(args), registrar, sk, args.election, args.roll_id, raw, weight)
+    area = parse_area(args.area) if args.area else None  # a check only: the credential signs the roll's area
+    issued = actions.issue_anonymous_credential(
+        _client(args), registrar, sk, args.election, args.roll_id, raw, expect_area=area
+    )
     save_typed(Path(args.out), "linli-issued-credential", issued.to_json())
     print(f"issuance for {args.roll_id} logged; give {args.out} back to the voter")
     return EXIT_OK
@@ -453,6 +456,113 @@ def cmd_trustee_decrypt(args: argparse.Namespace) -> int:
     receipt = actions.submit_decryption_share(client, identity, share, args.election, snap=snap)
     _print_receipt(receipt, f"decryption share of trustee {share.index} accepted")
     return EXIT_OK
+
+
+# -- corrections before opening (docs/protocol.md §P2.4, §P5.3) ------------------------------------------------------
+PRESENTATION = "linli-revocation-presentation"
+
+
+def cmd_admin_roll_correct(args: argparse.Namespace) -> int:
+    """Replace (``--unit`` and / or ``--area``) or ``--remove`` one roll entry, before the election opens."""
+    admin = load_signing_key(Path(args.key))
+    client = _client(args)
+    snap = _election(args, client)
+    if snap.state.phase.value not in ("created", "keyed"):
+        raise UsageError(
+            f"election {args.election} is {snap.state.phase.value}: the roll can be corrected only before it opens"
+        )
+    roll_id = normalise_unit(args.roll_id)
+    old = snap.state.roll.get(roll_id)
+    if old is None:
+        raise UsageError(f"roll id {roll_id!r} is not on the roll of {args.election}")
+    if args.remove == bool(args.unit or args.area):
+        raise UsageError("give --unit NEW and / or --area M2 to replace the entry, or --remove to remove it")
+    if roll_id in snap.state.issued:
+        raise UsageError(
+            f"{roll_id} has a live credential (entry {snap.state.issuance_index[roll_id]}): the registrar revokes it "
+            f"first (linli registrar revoke --roll-id {roll_id}), then issues a new one after the correction"
+        )
+    replacement = None
+    if not args.remove:
+        area = parse_area(normalise_unit(args.area)) if args.area else old.area
+        replacement = RollEntry(normalise_unit(args.unit) if args.unit else roll_id, area)
+    receipt = actions.correct_roll(client, admin, args.election, roll_id, replacement)
+    what = (
+        "removed" if replacement is None else f"replaced by {replacement.roll_id} (area {replacement.area / 100:.2f})"
+    )
+    _print_receipt(receipt, f"roll entry {roll_id} {what}")
+    return EXIT_OK
+
+
+def cmd_registrar_revoke(args: argparse.Namespace) -> int:
+    """Revoke a roll entry's live credential before opening; anonymous mode needs the holder's presentation."""
+    registrar = load_signing_key(Path(args.key))
+    roll_id = normalise_unit(args.roll_id)
+    presentation = None
+    if args.presentation:
+        value = load_typed(Path(args.presentation), PRESENTATION)
+        try:
+            if value["election"] != args.election or value["roll_id"] != roll_id:
+                raise UsageError(
+                    f"{args.presentation} presents the credential of {value['roll_id']} in {value['election']}"
+                )
+            presentation = AnonymousEvidence.from_json(value["evidence"])
+        except (KeyError, TypeError) as e:
+            raise UsageError(f"{args.presentation}: malformed presentation") from e
+    receipt = actions.revoke_credential(_client(args), registrar, args.election, roll_id, presentation=presentation)
+    _print_receipt(receipt, f"credential of {roll_id} revoked; a new one may be issued before opening")
+    return EXIT_OK
+
+
+def cmd_voter_present(args: argparse.Namespace) -> int:
+    """The holder of a wrongly issued anonymous credential presents it so the registrar can revoke it."""
+    credential = _load_credential(Path(args.credential))
+    if not isinstance(credential, AnonymousCredential):
+        raise UsageError("a signing credential needs no presentation: the registrar revokes it by its roll id")
+    if args.election and args.election != credential.election_id:
+        raise UsageError(
+            f"{args.credential} is a credential for election {credential.election_id}, not {args.election}"
+        )
+    roll_id = normalise_unit(args.roll_id)
+    evidence = actions.revocation_presentation(_client(args), credential, roll_id, expect=args.expect)
+    value = {"election": credential.election_id, "evidence": evidence.to_json(), "roll_id": roll_id}
+    save_typed(Path(args.out), PRESENTATION, value)
+    print(
+        f"give {args.out} to the registrar (linli registrar revoke --presentation {args.out}); once it is revoked, "
+        f"{args.credential} can never vote: request a new credential"
+    )
+    return EXIT_OK
+
+
+def _correction_commands(
+    admin: argparse._SubParsersAction,  # type: ignore[type-arg]
+    reg: argparse._SubParsersAction,  # type: ignore[type-arg]
+    voter: argparse._SubParsersAction,  # type: ignore[type-arg]
+    server_opts: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    a = admin.add_parser("roll-correct", help="before opening: replace or remove one roll entry (signed, logged)")
+    server_opts(a)
+    a.add_argument("--election", required=True)
+    a.add_argument("--key", required=True)
+    a.add_argument("--roll-id", required=True, help="the entry to correct")
+    a.add_argument("--unit", default="", help="the corrected unit id (default: unchanged)")
+    a.add_argument("--area", default="", help="assembly: the corrected area in m² (default: unchanged)")
+    a.add_argument("--remove", action="store_true", help="remove the entry instead")
+    a.set_defaults(func=cmd_admin_roll_correct)
+    r = reg.add_parser("revoke", help="before opening: revoke a roll entry's credential so a new one can be issued")
+    server_opts(r)
+    r.add_argument("--key", required=True)
+    r.add_argument("--election", required=True)
+    r.add_argument("--roll-id", required=True)
+    r.add_argument("--presentation", default="", help="anonymous mode: the holder's presentation of the credential")
+    r.set_defaults(func=cmd_registrar_revoke)
+    v = voter.add_parser("present-credential", help="before opening: present an anonymous credential for revocation")
+    server_opts(v)
+    v.add_argument("--election", default="", help="the credential's election (checked; the credential names it)")
+    v.add_argument("--credential", required=True)
+    v.add_argument("--roll-id", required=True, help="the roll entry it was issued for")
+    v.add_argument("--out", required=True, help="the presentation to give the registrar")
+    v.set_defaults(func=cmd_voter_present)
 
 
 # -- everyone -------------------------------------------------------------------------------------------------------
@@ -634,7 +744,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--roll-id", required=True)
     r.add_argument("--request", required=True, help="the voter's credential request (commitment)")
     r.add_argument("--out", required=True, help="where to write the blind signature for the voter")
-    r.add_argument("--area", default="", help="assembly: the roll entry's exclusive area in m² (signed, disclosed)")
+    r.add_argument(
+        "--area", default="", help="optional check: the roll entry's area in m² (the credential signs the roll's)"
+    )
     r.set_defaults(func=cmd_registrar_issue_anonymous)
 
     voter = sub.add_parser("voter", help="voter").add_subparsers(dest="action", required=True)
@@ -672,6 +784,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--key", required=True, help="the trustee's identity key")
     t.add_argument("--share", required=True, help="the trustee's key share file")
     t.set_defaults(func=cmd_trustee_decrypt)
+    _correction_commands(admin, reg, voter, server_opts)
     return p
 
 

@@ -7,8 +7,8 @@ passed. Steps, in order:
 2. Checkpoint signatures — every checkpoint is signed by the log key and names this log's origin.
 3. Ledger integrity — the RFC 9162 root of the entries equals every checkpoint's root; consecutive checkpoints
    are consistent (consistency proofs recomputed and checked) and never roll back; the last covers every entry.
-4. Election set-up — definition, administrator statements, key ceremony (modulus proof), roll and credential
-   issuance (one per roll entry).
+4. Election set-up — definition, administrator statements, key ceremony (modulus proof), roll and its corrections,
+   credential issuance and revocation (at most one live issuance per roll entry; corrections only before opening).
 5. Ballot rules — ballots only while open, from issued credentials, no replayed ciphertext, the re-vote rule.
 6. Ballot proofs — every ballot's eligibility evidence and validity proof.
 7. Aggregation — the tally is the product of the counted ballots.
@@ -60,8 +60,10 @@ STEP_TITLES = {n: step_title(n, "en") for n in range(1, 11)}  # the catalogue ha
 _STEP_OF_KIND = {
     EntryKind.ELECTION_CREATED: 4,
     EntryKind.ROLL_PUBLISHED: 4,
+    EntryKind.ROLL_CORRECTED: 4,
     EntryKind.KEY_PUBLISHED: 4,
     EntryKind.CREDENTIAL_ISSUED: 4,
+    EntryKind.CREDENTIAL_REVOKED: 4,
     EntryKind.ELECTION_OPENED: 4,
     EntryKind.BALLOT: 5,
     EntryKind.ELECTION_CLOSED: 5,

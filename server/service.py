@@ -35,6 +35,12 @@ __all__ = ["ElectionService", "ServiceConfig"]
 
 MAX_ENTRY_BYTES = 4 << 20
 
+# A correction travels on the RPC of the statement it corrects (docs/protocol.md §P2.4, §P5.3; wire/linli.proto).
+CORRECTIONS = {
+    EntryKind.ROLL_PUBLISHED: EntryKind.ROLL_CORRECTED,
+    EntryKind.CREDENTIAL_ISSUED: EntryKind.CREDENTIAL_REVOKED,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class ServiceConfig:
@@ -118,11 +124,12 @@ class ElectionService:
         return appended
 
     def submit_statement(self, data: bytes, kind: EntryKind) -> Appended:
-        """An administrative statement (admin, registrar, trustee): parse, check, append."""
+        """An administrative statement (admin, registrar, trustee): parse, check, append. ``kind`` is the RPC's; a
+        roll correction comes with the roll's, a revocation with the issuances' (:data:`CORRECTIONS`)."""
         if len(data) > MAX_ENTRY_BYTES:
             raise InvalidStatement("statement too large")
         entry = Entry.from_bytes(data)
-        if entry.kind is not kind:
+        if entry.kind is not kind and entry.kind is not CORRECTIONS.get(kind):
             raise InvalidStatement(f"expected a {kind.value} statement, got {entry.kind.value}")
         if kind is EntryKind.ELECTION_CREATED:
             return self._create(entry)

@@ -37,7 +37,10 @@ __all__ = [
     "SigningEligibility",
     "SigningEvidence",
     "eligibility_for",
+    "present_for_revocation",
     "presentation_header",
+    "revocation_header",
+    "verify_revocation",
 ]
 
 BALLOT_SIGNATURE_DOMAIN = b"linli/ballot-signature/v1\x00"
@@ -108,6 +111,7 @@ Evidence = SigningEvidence | AnonymousEvidence
 # 3 points + (e^, r1^, r3^, challenge) + one response for the prover blind and one per nym secret (L = 0, M = 0)
 _NYM_PROOF_LENGTH = 3 * 48 + (4 + 1 + NYM_LENGTH) * 32
 BALLOT_PH_DOMAIN = b"linli/ballot-ph/v1\x00"
+REVOCATION_PH_DOMAIN = b"linli/revocation-ph/v1\x00"
 
 
 class Eligibility(Protocol):
@@ -205,3 +209,48 @@ def eligibility_for(mode: EligibilityMode) -> SigningEligibility | AnonymousElig
     if mode is EligibilityMode.SIGNING:
         return SigningEligibility()
     return AnonymousEligibility()
+
+
+# -- §P5.3 revoking an anonymous credential before the election opens -------------------------------------------------
+def revocation_header(election_hash: bytes, roll_id: str, issuance: int) -> bytes:
+    """The presentation header of a revocation (§P5.3): the election instance, the leaf index of the issuance it
+    withdraws and that issuance's roll id (fixed-width fields first, the roll id last: unambiguous)."""
+    if len(election_hash) != 32 or not 0 <= issuance < 1 << 63:
+        raise InvalidEncoding("revocation header: a 32-byte election hash and a leaf index")
+    return REVOCATION_PH_DOMAIN + election_hash + issuance.to_bytes(8, "big") + roll_id.encode("utf-8")
+
+
+def present_for_revocation(credential: AnonymousCredential, roll_id: str, issuance: int) -> AnonymousEvidence:
+    """On the holder's device: show the credential's ballot pseudonym with a BBS proof bound to the revocation of
+    issuance ``issuance`` (roll id ``roll_id``); the credential's signed area, if any, is disclosed. Logged, this
+    pseudonym is refused forever after, so the credential can never vote (§P5.3)."""
+    proof, pseudonym = credential.prove(revocation_header(credential.election_hash, roll_id, issuance))
+    return AnonymousEvidence(pseudonym, proof, credential.weight)
+
+
+def verify_revocation(
+    credential_key: bytes, election_hash: bytes, roll_id: str, issuance: int, evidence: AnonymousEvidence
+) -> None:
+    """§P5.3: the revocation's pseudonym is that of a credential the registrar's BBS key signed for this election
+    instance, and the proof is bound to this revocation; raise NotEligible otherwise. Any signed area is accepted
+    (a wrongly issued credential may carry a wrong one)."""
+    messages = weight_messages(evidence.weight)
+    try:
+        abar, bbar = bbs_pseudonym.proof_verify_with_nym_prepare(
+            credential_key,
+            evidence.proof,
+            credential_header(election_hash),
+            revocation_header(election_hash, roll_id, issuance),
+            evidence.pseudonym,
+            ballot_context_id(election_hash),
+            len(messages),
+            messages,
+            (),
+            (0,) if messages else (),
+            (),
+            length_nym_vector=NYM_LENGTH,
+        )
+    except CryptoError as e:
+        raise NotEligible(f"the revocation's credential proof does not verify: {e}") from e
+    if bbs.find_invalid_in_batch(credential_key, [(0, abar, bbar)]):
+        raise NotEligible("the revocation's credential proof does not verify: pairing check fails")

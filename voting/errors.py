@@ -7,6 +7,7 @@
      ├── InvalidElection        an election definition, key or roll that breaks the rules
      ├── InvalidStatement       an administrative statement: bad signature, wrong author, wrong kind
      ├── WrongPhase             an action the election's current phase does not allow
+     ├── Precondition           an action that needs another first (correct a roll entry: revoke its credential)
      ├── Conflict               a duplicate: second issuance, duplicate share, existing election id
      ├── InvalidBallot          a ballot whose proofs or encoding do not hold
      │    ├── NotEligible       no valid eligibility evidence (unknown credential, bad signature or BBS proof)
@@ -33,6 +34,7 @@ __all__ = [
     "NotEligible",
     "NotFound",
     "OutcomeMismatch",
+    "Precondition",
     "RecordError",
     "VotingError",
     "WrongPhase",
@@ -61,6 +63,11 @@ class InvalidStatement(VotingError):
 
 class WrongPhase(VotingError):
     pass
+
+
+class Precondition(VotingError):
+    """An action whose precondition, other than the phase, does not hold (e.g. correcting a roll entry that still
+    has a live credential: revoke it first)."""
 
 
 class Conflict(VotingError):

@@ -29,8 +29,10 @@ FORMAT_VERSION = 1
 class EntryKind(StrEnum):
     ELECTION_CREATED = "election.created"  # admin: the election definition
     ROLL_PUBLISHED = "roll.published"  # admin: a batch of roll entries
+    ROLL_CORRECTED = "roll.corrected"  # admin: replace or remove one roll entry before opening
     KEY_PUBLISHED = "key.published"  # admin (dealer): threshold public key + modulus proof
     CREDENTIAL_ISSUED = "credential.issued"  # registrar: one credential per roll entry
+    CREDENTIAL_REVOKED = "credential.revoked"  # registrar: withdraw a live issuance before opening
     ELECTION_OPENED = "election.opened"  # admin
     BALLOT = "ballot"  # voter (anonymous or signed by a credential)
     ELECTION_CLOSED = "election.closed"  # admin
@@ -48,8 +50,10 @@ class Role(StrEnum):
 STATEMENT_ROLES: dict[EntryKind, Role] = {
     EntryKind.ELECTION_CREATED: Role.ADMIN,
     EntryKind.ROLL_PUBLISHED: Role.ADMIN,
+    EntryKind.ROLL_CORRECTED: Role.ADMIN,
     EntryKind.KEY_PUBLISHED: Role.ADMIN,
     EntryKind.CREDENTIAL_ISSUED: Role.REGISTRAR,
+    EntryKind.CREDENTIAL_REVOKED: Role.REGISTRAR,
     EntryKind.ELECTION_OPENED: Role.ADMIN,
     EntryKind.ELECTION_CLOSED: Role.ADMIN,
     EntryKind.DECRYPTION_SHARE: Role.TRUSTEE,

@@ -25,7 +25,7 @@ from voting.election import (
     RevotePolicy,
     RollEntry,
 )
-from voting.eligibility import AnonymousEvidence
+from voting.eligibility import AnonymousEvidence, verify_revocation
 from voting.encoding import JSON, canonical
 from voting.errors import (
     Conflict,
@@ -33,7 +33,9 @@ from voting.errors import (
     InvalidElection,
     InvalidStatement,
     NotEligible,
+    NotFound,
     OutcomeMismatch,
+    Precondition,
     RecordError,
     WrongPhase,
 )
@@ -43,11 +45,13 @@ from voting.records import HEAD_BOUND, Entry, EntryKind, LogHead, Role, sign_sta
 from voting.statements import (
     MAX_ROLL_BATCH,
     CredentialIssued,
+    CredentialRevoked,
     ElectionClosed,
     ElectionCreated,
     ElectionOpened,
     KeyPublished,
     Result,
+    RollCorrected,
     RollPublished,
     Statement,
     Tally,
@@ -94,8 +98,11 @@ class ElectionState:
     election_hash: bytes = b""
     context: ElectionContext | None = None
     roll: dict[str, RollEntry] = field(default_factory=dict)
-    issued: dict[str, bytes] = field(default_factory=dict)  # roll id -> credential
-    credentials: dict[bytes, str] = field(default_factory=dict)  # credential -> roll id
+    issued: dict[str, bytes] = field(default_factory=dict)  # roll id -> credential, live issuances only (§P5.3)
+    credentials: dict[bytes, str] = field(default_factory=dict)  # credential -> roll id, every key ever issued
+    issuance_index: dict[str, int] = field(default_factory=dict)  # roll id -> leaf index of its live issuance
+    issuances: dict[int, str] = field(default_factory=dict)  # leaf index of every issuance (live or revoked) -> roll id
+    revoked: set[bytes] = field(default_factory=set)  # bindings (credential keys, pseudonyms) that never count
     ballots_cast: int = 0
     counted: dict[bytes, CastRecord] = field(default_factory=dict)  # binding -> last counted ballot
     seen_ciphertexts: set[int] = field(default_factory=set)
@@ -179,8 +186,10 @@ class ElectionState:
         handlers: dict[EntryKind, Callable[[Entry], Callable[[], None]]] = {
             EntryKind.ELECTION_CREATED: self._created,
             EntryKind.ROLL_PUBLISHED: self._roll,
+            EntryKind.ROLL_CORRECTED: self._roll_corrected,
             EntryKind.KEY_PUBLISHED: self._key,
             EntryKind.CREDENTIAL_ISSUED: self._credential,
+            EntryKind.CREDENTIAL_REVOKED: self._revoked,
             EntryKind.ELECTION_OPENED: self._opened,
             EntryKind.ELECTION_CLOSED: self._closed,
             EntryKind.TALLY: self._tally,
@@ -307,14 +316,99 @@ class ElectionState:
         if roll_id not in self.roll:
             raise InvalidStatement(f"roll id {roll_id!r} is not on the roll")
         if roll_id in self.issued:
-            raise Conflict(f"a credential was already issued for roll id {roll_id!r}")
+            raise Conflict(
+                f"a credential was already issued for roll id {roll_id!r} (entry {self.issuance_index[roll_id]}); "
+                "before the election opens the registrar may revoke it and issue another"
+            )
         if credential and credential in self.credentials:
-            raise Conflict("this credential key was already issued to another roll entry")
+            raise Conflict("this credential key was already issued (a revoked key is never issued again)")
+        index = self.size
 
         def commit() -> None:
             self.issued[roll_id] = credential
+            self.issuance_index[roll_id] = index
+            self.issuances[index] = roll_id
             if credential:
                 self.credentials[credential] = roll_id
+
+        return commit
+
+    def _before_opening(self, what: str) -> None:
+        if self.phase in (Phase.OPEN, Phase.CLOSED, Phase.PUBLISHED):
+            raise WrongPhase(f"the election is {self.phase.value}: {what} only before it opens")
+        self._require(Phase.CREATED, Phase.KEYED)
+
+    def _revoked(self, entry: Entry) -> Callable[[], None]:
+        """§P5.3: withdraw a live issuance before opening. The roll entry may then be issued a new credential; the
+        revoked one never counts (its key, or in anonymous mode the pseudonym it presented, is refused)."""
+        self._before_opening("a credential can be revoked")
+        definition = self.require_definition()
+        self._check_author(entry, definition.registrar_key, "registrar")
+        anonymous = definition.eligibility is EligibilityMode.ANONYMOUS
+        revocation = CredentialRevoked.from_json(entry.body, anonymous=anonymous)
+        self._check_bound(entry.kind.value, revocation.election_hash)
+        roll_id, index = revocation.roll_id, revocation.issuance
+        if index not in self.issuances:
+            raise NotFound(f"entry {index} is not a credential issuance of this election")
+        if self.issuances[index] != roll_id:
+            raise InvalidStatement(
+                f"the issuance at entry {index} is for roll id {self.issuances[index]!r}, not {roll_id!r}"
+            )
+        if self.issuance_index.get(roll_id) != index:
+            raise Conflict(f"the issuance at entry {index} was already revoked")
+        binding = self.issued[roll_id]  # signing mode: the credential key
+        if revocation.evidence is not None:
+            binding = revocation.evidence.pseudonym
+            if binding in self.revoked:
+                raise Conflict("the credential presented was already revoked (its pseudonym is refused already)")
+            verify_revocation(definition.credential_key, self.election_hash, roll_id, index, revocation.evidence)
+
+        def commit() -> None:
+            del self.issued[roll_id]
+            del self.issuance_index[roll_id]
+            self.revoked.add(binding)
+
+        return commit
+
+    def _roll_corrected(self, entry: Entry) -> Callable[[], None]:
+        """§P2.4: replace or remove one roll entry before opening; an entry with a live credential is corrected only
+        after the registrar revokes it (§P5.3). The roll's bounds (max_voters, the kind's areas, §P7.2) still hold."""
+        self._before_opening("the roll can be corrected")
+        definition = self.require_definition()
+        self._check_author(entry, definition.admin_key, "administrator")
+        correction = RollCorrected.from_json(entry.body)
+        self._check_bound(entry.kind.value, correction.election_hash)
+        old, new = self.roll.get(correction.roll_id), correction.replacement
+        if old is None:
+            raise NotFound(f"roll id {correction.roll_id!r} is not on the roll")
+        if old.roll_id in self.issued:
+            raise Precondition(
+                f"roll id {old.roll_id!r} has a live credential (entry {self.issuance_index[old.roll_id]}): the "
+                "registrar must revoke it before the entry is corrected"
+            )
+        if new == old:
+            raise InvalidElection(f"the correction of roll id {old.roll_id!r} changes nothing")
+        if new is not None and new.roll_id != old.roll_id and new.roll_id in self.roll:
+            raise Conflict(f"roll id {new.roll_id!r} is already on the roll")
+        if new is not None:
+            definition.kind_rules.check_roll(definition, [new.area])
+        area = self.roll_area - old.area + (new.area if new is not None else 0)
+        if area >> definition.counter_bits:  # §P7.2, as for roll.published
+            raise InvalidElection(
+                f"the roll's total area ({area} × 0.01 m²) does not fit the tally's {definition.counter_bits}-bit "
+                "area counters"
+            )
+
+        def commit() -> None:
+            corrected: dict[str, RollEntry] = {}
+            for k, v in self.roll.items():
+                if k != old.roll_id:
+                    corrected[k] = v
+                elif new is not None:  # replaced in place: the roll keeps its order
+                    corrected[new.roll_id] = new
+            self.roll.clear()
+            self.roll.update(corrected)
+            self.roll_area = area
 
         return commit
 
@@ -341,6 +435,8 @@ class ElectionState:
         if not definition.kind_rules.weighted:
             return 0
         evidence = ballot.evidence
+        if evidence.binding in self.revoked:
+            raise NotEligible("the ballot's credential was revoked before the election opened")
         if isinstance(evidence, AnonymousEvidence):
             if evidence.weight <= 0:
                 raise NotEligible("an assembly ballot must disclose its owner's area")
@@ -355,6 +451,8 @@ class ElectionState:
         self._require(Phase.OPEN)
         definition = self.require_definition()
         binding = ballot.evidence.binding
+        if binding in self.revoked:  # §P5.3: a revoked credential never counts
+            raise NotEligible("the ballot's credential was revoked before the election opened")
         weight = self.ballot_weight(ballot)
         if definition.eligibility is EligibilityMode.SIGNING:
             if binding not in self.credentials:

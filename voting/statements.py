@@ -14,6 +14,7 @@ from typing import ClassVar, Self
 
 from crypto import ed25519, threshold
 from voting.election import ElectionContext, ElectionDefinition, RollEntry, key_from_json, key_to_json
+from voting.eligibility import AnonymousEvidence
 from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
 from voting.errors import InvalidEncoding
 from voting.modulus_json import modulus_proof_from_json, modulus_proof_to_json
@@ -23,12 +24,14 @@ from voting.tally import TrusteeShares
 __all__ = [
     "MAX_ROLL_BATCH",
     "CredentialIssued",
+    "CredentialRevoked",
     "DecryptionShare",
     "ElectionClosed",
     "ElectionCreated",
     "ElectionOpened",
     "KeyPublished",
     "Result",
+    "RollCorrected",
     "RollPublished",
     "Statement",
     "Tally",
@@ -98,6 +101,32 @@ class RollPublished:
 
 
 @dataclass(frozen=True, slots=True)
+class RollCorrected:
+    """``roll.corrected`` (admin, before opening, §P2.4): replace the roll entry ``roll_id`` by ``replacement`` (a
+    new id, a new area, or both), or remove it (``replacement`` is None)."""
+
+    KIND: ClassVar[EntryKind] = EntryKind.ROLL_CORRECTED
+    election_hash: bytes
+    roll_id: str
+    replacement: RollEntry | None = None
+
+    def to_json(self) -> JSON:
+        return {
+            **_bound_json(self.election_hash),
+            "replacement": None if self.replacement is None else self.replacement.to_json(),
+            "roll_id": self.roll_id,
+        }
+
+    @classmethod
+    def from_json(cls, obj: JSON) -> RollCorrected:
+        election_hash, _, body = _bound(obj, "roll.corrected", head=False)
+        exact_keys(body, {"replacement", "roll_id"}, "roll.corrected")
+        roll_id = get(body, "roll_id", str, "roll.corrected")
+        replacement = None if body["replacement"] is None else RollEntry.from_json(body["replacement"])
+        return cls(election_hash, roll_id, replacement)
+
+
+@dataclass(frozen=True, slots=True)
 class KeyPublished:
     """``key.published`` (admin, the dealer): the threshold public key and its modulus proof (§P3.3–§P3.4)."""
 
@@ -146,6 +175,37 @@ class CredentialIssued:
         roll_id = get(body, "roll_id", str, "credential.issued")
         credential = b"" if anonymous else parse_hex_bytes(body["credential"], "credential.issued.credential", 32)
         return cls(election_hash, roll_id, credential)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRevoked:
+    """``credential.revoked`` (registrar, before opening, §P5.3): withdraw the live issuance logged at leaf index
+    ``issuance`` for ``roll_id``. In anonymous mode ``evidence`` is the revoked credential's presentation (its ballot
+    pseudonym and a BBS proof bound to this revocation), which every verifier then refuses; in signing mode the
+    issuance names the credential key and ``evidence`` is None."""
+
+    KIND: ClassVar[EntryKind] = EntryKind.CREDENTIAL_REVOKED
+    election_hash: bytes
+    roll_id: str
+    issuance: int
+    evidence: AnonymousEvidence | None = None
+
+    def to_json(self) -> JSON:
+        body: dict[str, JSON] = {**_bound_json(self.election_hash), "issuance": self.issuance, "roll_id": self.roll_id}
+        if self.evidence is not None:
+            body["evidence"] = self.evidence.to_json()
+        return body
+
+    @classmethod
+    def from_json(cls, obj: JSON, *, anonymous: bool) -> CredentialRevoked:
+        what = "credential.revoked"
+        election_hash, _, body = _bound(obj, what, head=False)
+        exact_keys(body, {"evidence", "issuance", "roll_id"} if anonymous else {"issuance", "roll_id"}, what)
+        issuance = get(body, "issuance", int, what)
+        if not 0 <= issuance < 1 << 40:
+            raise InvalidEncoding(f"{what}.issuance: not a leaf index")
+        evidence = AnonymousEvidence.from_json(body["evidence"]) if anonymous else None
+        return cls(election_hash, get(body, "roll_id", str, what), issuance, evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,8 +352,10 @@ class Result:
 Statement = (
     ElectionCreated
     | RollPublished
+    | RollCorrected
     | KeyPublished
     | CredentialIssued
+    | CredentialRevoked
     | ElectionOpened
     | ElectionClosed
     | DecryptionShare

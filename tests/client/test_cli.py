@@ -360,7 +360,9 @@ def test_anonymous_election_by_hand(server_address: str, tmp_path: Path, capsys:
         "--out",
         str(tmp_path / "again.json"),
     )
-    assert code == 1 and "ALREADY_EXISTS" in err  # a second issuance for one roll entry
+    # A second issuance for one roll entry: the registrar's client refuses it before signing, and says what to do
+    # (the server's own refusal, ALREADY_EXISTS, is tests/server/test_grpc_corrections.py's).
+    assert code == 2 and "already has a credential" in err and "registrar revoke" in err
     assert run(capsys, "admin", "open", *srv, *e, "--key", str(tmp_path / "admin.json"))[0] == 0
     for unit, choice in (("A-1", "yes"), ("A-2", "abstain")):
         code, _, err = run(

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import pytest
 
+from crypto.ed25519 import SigningKey
 from tests import factories
 from tests.factories import make_election
+from voting.election import RollEntry
 from voting.encoding import canonical
 from voting.errors import InvalidEncoding
-from voting.records import EntryKind
+from voting.records import EntryKind, Role
 from voting.statements import (
     CredentialIssued,
+    CredentialRevoked,
     DecryptionShare,
     ElectionClosed,
     ElectionCreated,
     ElectionOpened,
     KeyPublished,
     Result,
+    RollCorrected,
     RollPublished,
     Tally,
 )
@@ -24,7 +28,15 @@ from voting.statements import (
 
 @pytest.fixture(scope="module")
 def published(safe_primes_1024: tuple[int, int]) -> factories.TestElection:
-    e = make_election(safe_primes_1024, voters=3)
+    """A published referendum whose set-up also corrects the roll and revokes and re-issues a credential."""
+    e = make_election(safe_primes_1024, voters=3, open_=False)
+    s, h = e.state, e.state.election_hash
+    e.append(s.statement(RollPublished(h, (RollEntry("unit-typo"),)), e.admin, Role.ADMIN))
+    e.append(s.statement(RollCorrected(h, "unit-typo", RollEntry("unit-3")), e.admin, Role.ADMIN))
+    e.append(s.statement(CredentialIssued(h, "unit-3", SigningKey.generate().public_key), e.registrar, Role.REGISTRAR))
+    revoke = CredentialRevoked(h, "unit-3", s.issuance_index["unit-3"])
+    e.append(s.statement(revoke, e.registrar, Role.REGISTRAR))
+    e.append(s.statement(ElectionOpened(h, s.log_head()), e.admin, Role.ADMIN))
     for i in range(3):
         e.vote(i, i % 3)
     e.close()
@@ -37,6 +49,8 @@ def _parse(e: factories.TestElection, kind: EntryKind, body: object) -> object:
     parsers = {
         EntryKind.ELECTION_CREATED: ElectionCreated.from_json,
         EntryKind.ROLL_PUBLISHED: RollPublished.from_json,
+        EntryKind.ROLL_CORRECTED: RollCorrected.from_json,
+        EntryKind.CREDENTIAL_REVOKED: lambda b: CredentialRevoked.from_json(b, anonymous=False),
         EntryKind.KEY_PUBLISHED: lambda b: KeyPublished.from_json(b, context.definition),
         EntryKind.CREDENTIAL_ISSUED: lambda b: CredentialIssued.from_json(b, anonymous=False),
         EntryKind.ELECTION_OPENED: ElectionOpened.from_json,
