@@ -71,11 +71,12 @@ class Assembly(Referendum):
         assembly = AssemblyTotals((heads[0], heads[1], heads[2]), (area[0], area[1], area[2]))
         return decide_assembly(assembly, roll_size, roll_area, major=d.major).to_json()
 
-    def describe_totals(self, d: ElectionDefinition, totals: Sequence[int]) -> str:
+    def describe_totals(self, d: ElectionDefinition, totals: Sequence[int], lang: str = "en") -> str:
         """Totals in words; the area counters are hundredths of m², shown exactly."""
         k = len(d.options)
-        return ", ".join(
-            f"{o} {totals[i]} owners / {totals[k + i] // 100}.{totals[k + i] % 100:02d} m²"
+        owners, sep = (" 人", "，") if lang == "zh" else (" owners", ", ")
+        return sep.join(
+            f"{self.option_word(o, lang)} {totals[i]}{owners} / {totals[k + i] // 100}.{totals[k + i] % 100:02d} m²"
             for i, o in enumerate(d.options)
         )
 
