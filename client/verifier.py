@@ -141,10 +141,14 @@ class Step:
     def detail_in(self, lang: str) -> str:
         return self.detail_note.text(lang) if self.detail_note is not None else self.detail
 
+    def failure_notes(self) -> list[Note]:
+        """Every failure as a note (a message appended to ``errors`` directly counts as a bare message)."""
+        return [*self.error_notes, *(note("v.raw", original=e) for e in self.errors[len(self.error_notes) :])]
+
     def errors_in(self, lang: str) -> list[tuple[str, str]]:
         """Each failure in ``lang``, with the checking code's original message when ``lang`` does not already
         quote it (English does)."""
-        return [(n.text(lang), "" if lang == "en" else n.original) for n in self.error_notes]
+        return [(n.text(lang), "" if lang == "en" else n.original) for n in self.failure_notes()]
 
     def to_json(self) -> dict[str, Any]:
         return {
