@@ -239,10 +239,23 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
         candidates=args.candidate,
         seats=args.seats,
         major=args.major,
+        accept_area_disclosure=args.accept_area_disclosure,
     )
     _print_receipt(receipt, f"election {args.election} created")
     snap = client.election(args.election)
     print(f"fingerprint {snap.fingerprint}: post it on the notice board; every client compares it (--expect)")
+    if snap.definition.kind_rules.weighted:  # docs/protocol.md §P9.5
+        if args.accept_area_disclosure:
+            print(
+                "area disclosure ACCEPTED (stated in the election and on its report): an owner whose area is unique "
+                "on the roll can have her vote identified from the ballots' areas and the totals"
+            )
+        elif snap.definition.eligibility is EligibilityMode.ANONYMOUS:
+            print(
+                "anonymous assembly: publish the roll next (linli admin roll); if an owner's area is unique on it, "
+                "the roll is refused — the areas would identify her vote — unless the election is created with "
+                "--accept-area-disclosure"
+            )
     return EXIT_OK
 
 
@@ -702,6 +715,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--seats", type=int, default=0, help="committee: seats to fill (fewer than candidates)")
     a.add_argument("--major", action="store_true", help="assembly: a major matter (3/4 of both), else ordinary (> 1/2)")
+    a.add_argument(
+        "--accept-area-disclosure",
+        action="store_true",
+        help="assembly: accept that areas unique on the roll identify votes (docs/protocol.md §P9.5)",
+    )
     a.set_defaults(func=cmd_admin_create)
     for name, func, helptext in (
         ("ceremony", cmd_admin_ceremony, "generate and publish the election key; write the trustees' shares"),

@@ -191,6 +191,7 @@ def run_demo(
                     candidates=candidates,
                     seats=3 if kind is ElectionKind.COMMITTEE else 0,
                     major=kind is ElectionKind.ASSEMBLY,
+                    accept_area_disclosure=kind is ElectionKind.ASSEMBLY,  # random areas: unique ones (§P9.5)
                     trustee_keys=[t.public_key for t in trustees],
                     threshold_=3,
                     registrar_key=registrar.public_key,

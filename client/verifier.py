@@ -27,7 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from client.catalogue import step_title, text
+from client.catalogue import step_title, strings, text
 from client.errors import RecordRejected
 from client.record import Record
 from crypto import bbs, merkle
@@ -42,6 +42,7 @@ from voting.state import ElectionState, Phase
 
 __all__ = [
     "STEP_TITLES",
+    "Note",
     "Replayed",
     "Report",
     "Step",
@@ -73,6 +74,41 @@ _STEP_OF_KIND = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word of the catalogue (client/catalogue.py), put into a :class:`Note` in the note's language."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A step's detail, failure or missing evidence in the catalogue's words, so that it reads in every language of
+    the catalogue (the report's Chinese page, ``linli verify --lang zh``). ``original`` is the checking code's own
+    message (English: an exception's text), quoted where the note is shown in another language."""
+
+    key: str
+    fields: tuple[tuple[str, object], ...] = ()
+    original: str = ""
+
+    def text(self, lang: str = "en") -> str:
+        values = {k: text(lang, v.key) if isinstance(v, Term) else v for k, v in self.fields}
+        return text(lang, self.key, error=self.original, **values)
+
+
+def note(message: str, original: str = "", **fields: object) -> Note:
+    return Note(message, tuple(sorted(fields.items())), original)
+
+
+def error_term(e: BaseException) -> Term:
+    """The catalogue's word for an error, by its class (the nearest class the catalogue names)."""
+    words = strings("en")
+    for cls in type(e).__mro__:
+        if f"error.{cls.__name__}" in words:
+            return Term(f"error.{cls.__name__}")
+    return Term("error.other")
+
+
 @dataclass
 class Step:
     """One numbered step of §V: what it checked (``checked`` items), its failures (``errors``), and the evidence
@@ -86,11 +122,36 @@ class Step:
     errors: list[str] = field(default_factory=list)
     checked: int = 0
     unavailable: str = ""
+    detail_note: Note | None = None  # the detail, failures and missing evidence as notes, for every language
+    error_notes: list[Note] = field(default_factory=list)
+    unavailable_note: Note | None = None
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str | Note) -> None:
+        """Record a failure: a note, or a bare message (shown as is in English, as a generic failure elsewhere)."""
+        n = message if isinstance(message, Note) else note("v.raw", original=message)
         self.passed = False
         if len(self.errors) < 20:
-            self.errors.append(message)
+            self.errors.append(n.text("en"))
+            self.error_notes.append(n)
+
+    def describe(self, n: Note) -> None:
+        self.detail, self.detail_note = n.text("en"), n
+
+    def missing(self, n: Note) -> None:
+        """The evidence this step could not examine (it does not pass)."""
+        self.unavailable, self.unavailable_note = n.text("en"), n
+
+    def detail_in(self, lang: str) -> str:
+        return self.detail_note.text(lang) if self.detail_note is not None else self.detail
+
+    def failure_notes(self) -> list[Note]:
+        """Every failure as a note (a message appended to ``errors`` directly counts as a bare message)."""
+        return [*self.error_notes, *(note("v.raw", original=e) for e in self.errors[len(self.error_notes) :])]
+
+    def errors_in(self, lang: str) -> list[tuple[str, str]]:
+        """Each failure in ``lang``, with the checking code's original message when ``lang`` does not already
+        quote it (English does)."""
+        return [(n.text(lang), "" if lang == "en" else n.original) for n in self.failure_notes()]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,42 +201,48 @@ class Report:
         for s in self.steps:
             mark = text(lang, "cli.pass" if s.passed else "cli.fail")
             title = s.title if lang == "en" else step_title(s.number, lang)
-            lines.append(f"{s.number:>2}. [{mark}] {title}" + (f" — {s.detail}" if s.detail else ""))
-            lines.extend(f"      ! {e}" for e in s.errors)
+            detail = s.detail_in(lang)
+            lines.append(f"{s.number:>2}. [{mark}] {title}" + (f" — {detail}" if detail else ""))
+            original = text(lang, "v.original")
+            lines.extend(f"      ! {e}" + (f" ({original}: {o})" if o else "") for e, o in s.errors_in(lang))
         if self.totals:
-            outcome = self.outcome
+            outcome, totals = self.outcome, self.totals_text
             state = self.state
             if lang != "en" and state is not None and state.definition is not None:
                 outcome = state.definition.kind_rules.describe_outcome(state.definition, state.outcome, lang)
-            lines.append(text(lang, "cli.totals", totals=self.totals_text))
+                totals = state.definition.kind_rules.describe_totals(state.definition, state.totals, lang)
+            lines.append(text(lang, "cli.totals", totals=totals))
             lines.append(text(lang, "cli.outcome", outcome=outcome))
         lines.append(text(lang, "cli.passed" if self.passed else "cli.failed"))
         return "\n".join(lines)
 
 
-def _verify_ballot_job(args: tuple[bytes, bytes, list[tuple[int, bytes]]]) -> list[tuple[int, str | None, bytes]]:
+_BallotVerdict = tuple[int, tuple[str, str] | None, bytes]  # index, (catalogue key of the error, message), pairing
+
+
+def _verify_ballot_job(args: tuple[bytes, bytes, list[tuple[int, bytes]]]) -> list[_BallotVerdict]:
     """Worker: rebuild the context from the definition and key entries and check a chunk of ballots, their validity
-    proofs as one batch. Returns (index, error, pending pairing) per ballot — the pending (Abar, Bbar) of an
-    anonymous ballot, as bytes, for the batched pairing check in the parent."""
+    proofs as one batch. Returns (index, error, pending pairing) per ballot — the error as its catalogue word and its
+    message, the pending (Abar, Bbar) of an anonymous ballot as bytes, for the batched pairing check in the parent."""
     definition_entry, key_entry, chunk = args
     context = _context_cache(definition_entry, key_entry)
-    out: list[tuple[int, str | None, bytes]] = []
+    out: list[_BallotVerdict] = []
     parsed: list[tuple[int, EncryptedBallot]] = []
     for index, data in chunk:
         try:
             parsed.append((index, EncryptedBallot.from_json(Entry.from_bytes(data).body, context)))
         except (VotingError, CryptoError) as e:
-            out.append((index, f"entry {index}: {e}", b""))
+            out.append((index, (error_term(e).key, str(e)), b""))
     results = check_ballots(context, [ballot for _, ballot in parsed])
     for (index, _), (error, pending) in zip(parsed, results, strict=True):
         if error is not None:
-            out.append((index, f"entry {index}: {error}", b""))
+            out.append((index, (error_term(error).key, str(error)), b""))
         else:
             out.append((index, None, b"" if pending is None else g1_to_bytes(pending[0]) + g1_to_bytes(pending[1])))
     return out
 
 
-CHUNK = 64  # ballots per worker job: their validity proofs share one full-length exponentiation
+CHUNK = 64  # ballots per worker job: their validity proofs share one batched class check (§P6.6)
 _BALLOT_SUFFIX = b'"kind":"ballot","signature":null,"v":1}'  # how a canonical ballot entry ends (look-ahead only)
 
 _CONTEXTS: dict[tuple[bytes, bytes], ElectionContext] = {}
@@ -197,7 +264,7 @@ def _init_worker(definition_entry: bytes, key_entry: bytes) -> None:
     _WORKER_ENTRIES[:] = [definition_entry, key_entry]
 
 
-def _verify_chunk_in_worker(chunk: list[tuple[int, bytes]]) -> list[tuple[int, str | None, bytes]]:
+def _verify_chunk_in_worker(chunk: list[tuple[int, bytes]]) -> list[_BallotVerdict]:
     return _verify_ballot_job((_WORKER_ENTRIES[0], _WORKER_ENTRIES[1], chunk))
 
 
@@ -219,10 +286,10 @@ class _BallotChecker:
         self.waiting: list[tuple[int, bytes]] = []  # entries not yet in a job
         self.first: list[tuple[int, bytes]] | None = None  # the first chunk, held until a second one makes a pool pay
         self.pool: ProcessPoolExecutor | None = None
-        self.jobs: deque[Future[list[tuple[int, str | None, bytes]]]] = deque()
+        self.jobs: deque[Future[list[_BallotVerdict]]] = deque()
         self.sent: set[int] = set()  # log positions sent to be checked
         self.ballots: list[int] = []  # log positions of the entries step 1 parsed as ballots
-        self.results: dict[int, tuple[str | None, bytes]] = {}
+        self.results: dict[int, tuple[tuple[str, str] | None, bytes]] = {}
 
     def __enter__(self) -> _BallotChecker:
         return self
@@ -288,13 +355,13 @@ class _BallotChecker:
         while self.jobs and (block or self.jobs[0].done()):
             self._collect(self.jobs.popleft().result())
 
-    def _collect(self, chunk: list[tuple[int, str | None, bytes]]) -> None:
+    def _collect(self, chunk: list[_BallotVerdict]) -> None:
         for index, error, pair in chunk:
             self.results[index] = (error, pair)
         if self.progress:
             self.progress(len(self.results), max(len(self.sent), len(self.ballots)))
 
-    def finish(self, credential_key: bytes) -> list[str]:
+    def finish(self, credential_key: bytes) -> list[Note]:
         """Check what is left, then the anonymous ballots' pairing equations in one batch (a random linear
         combination; bisection finds the bad ones); every error, in log order."""
         if self.entries is None:
@@ -306,18 +373,18 @@ class _BallotChecker:
             chunk, self.first = self.first, None
             self._in_process(chunk)
         self._harvest(block=True)
-        errors: list[str] = []
+        errors: list[tuple[int, Note]] = []
         pending: list[tuple[int, Any, Any]] = []
         for index in sorted(self.ballots):
             error, pair = self.results[index]
-            if error:
-                errors.append(error)
+            if error is not None:
+                errors.append((index, note("v.entry_error", error[1], index=index, what=Term(error[0]))))
             elif pair:
                 pending.append((index, g1_from_bytes(pair[:48]), g1_from_bytes(pair[48:])))
         if pending:
             for index in sorted(bbs.find_invalid_in_batch(credential_key, pending)):
-                errors.append(f"entry {index}: eligibility proof does not verify (pairing check of the batch)")
-        return sorted(errors, key=lambda e: int(e.split()[1].rstrip(":")))
+                errors.append((index, note("v.pairing", index=index)))
+        return [n for _, n in sorted(errors, key=lambda e: e[0])]
 
 
 def _chunk_size(entries: int, workers: int) -> int:
@@ -372,8 +439,9 @@ def check_record(
         report.options = state.definition.options
         report.outcome = kind.describe_outcome(state.definition, state.outcome)
         report.totals_text = kind.describe_totals(state.definition, state.totals)
-        steps[9].detail = report.totals_text
-        steps[10].detail = report.outcome
+        d = state.definition
+        steps[9].describe(note("v.words", zh=kind.describe_totals(d, state.totals, "zh"), en=report.totals_text))
+        steps[10].describe(note("v.words", zh=kind.describe_outcome(d, state.outcome, "zh"), en=report.outcome))
     return report
 
 
@@ -413,17 +481,17 @@ def _parse_entry(record: Record, index: int, data: bytes, step: Step) -> Entry |
     try:
         entry = Entry.from_bytes(data)
     except VotingError as e:
-        step.fail(f"entry {index}: {e}")
+        step.fail(note("v.entry_error", str(e), index=index, what=error_term(e)))
         return None
     if entry.election_id != record.election_id:
-        step.fail(f"entry {index} belongs to election {entry.election_id!r}")
+        step.fail(note("v.foreign_entry", index=index, election=entry.election_id))
     return entry
 
 
 def _finish_record_format(step: Step, record: Record) -> None:
     if not record.entries:
-        step.fail("the record has no entries")
-    step.detail = f"{len(record.entries)} entries"
+        step.fail(note("v.no_entries"))
+    step.describe(note("v.entries", n=len(record.entries)))
 
 
 def step_checkpoint_signatures(record: Record, expected_log_key: str | None) -> tuple[Step, list[Checkpoint]]:
@@ -434,17 +502,17 @@ def step_checkpoint_signatures(record: Record, expected_log_key: str | None) -> 
         if expected_log_key is not None and expected_log_key != record.log_key:
             raise CryptoError("the record's log key is not the expected one")
         verifier = NoteVerifier.from_vkey(record.log_key)
-        for i, note in enumerate(record.checkpoints):
-            cp = open_checkpoint(note, verifier)
+        for i, signed_note in enumerate(record.checkpoints):
+            cp = open_checkpoint(signed_note, verifier)
             if cp.origin != record.origin:
                 raise CryptoError(f"checkpoint {i} is for log {cp.origin!r}")
             checkpoints.append(cp)
         step.passed = bool(checkpoints)
         if not checkpoints:
-            step.fail("the record has no checkpoint")
-        step.detail = f"{len(checkpoints)} checkpoints signed by {verifier.name}+{verifier.key_id.hex()}"
+            step.fail(note("v.no_checkpoint"))
+        step.describe(note("v.checkpoints", n=len(checkpoints), signer=f"{verifier.name}+{verifier.key_id.hex()}"))
     except CryptoError as e:
-        step.fail(str(e))
+        step.fail(note("v.checkpoint_error", str(e)))
     return step, checkpoints
 
 
@@ -456,21 +524,21 @@ def step_ledger_integrity(record: Record, checkpoints: Sequence[Checkpoint]) -> 
     previous: Checkpoint | None = None
     for cp in checkpoints:
         if cp.size > tree.size:
-            step.fail(f"checkpoint of size {cp.size} is beyond the {tree.size} entries")
+            step.fail(note("v.beyond", size=cp.size, n=tree.size))
             continue
         if tree.root(cp.size) != cp.root_hash:
-            step.fail(f"the entries do not hash to the signed root at size {cp.size}")
+            step.fail(note("v.root_mismatch", size=cp.size))
         if previous is not None:
             try:
                 proof = tree.consistency_proof(previous.size, cp.size) if previous.size else []
                 verify_checkpoint_extends(previous, cp, proof)
             except CryptoError as e:
-                step.fail(f"checkpoint {previous.size} -> {cp.size}: {e}")
+                step.fail(note("v.inconsistent", str(e), a=previous.size, b=cp.size))
         previous = cp
     if checkpoints and checkpoints[-1].size != tree.size:
-        step.fail(f"the last checkpoint covers {checkpoints[-1].size} of {tree.size} entries")
+        step.fail(note("v.last_short", a=checkpoints[-1].size, b=tree.size))
     if checkpoints and step.passed:
-        step.detail = f"root {tree.root().hex()[:16]}… over {tree.size} entries"
+        step.describe(note("v.root", root=tree.root().hex()[:16], n=tree.size))
     return step
 
 
@@ -480,7 +548,7 @@ class Replayed:
 
     state: ElectionState
     failed_at: int | None = None  # the step of the first failure
-    failures: dict[int, list[str]] = field(default_factory=dict)
+    failures: dict[int, list[Note]] = field(default_factory=dict)
     checked: dict[int, int] = field(default_factory=dict)  # entries applied, by step
     stopped: EntryKind | None = None  # the kind of the entry the replay refused
 
@@ -505,7 +573,15 @@ def _apply(result: Replayed, index: int, entry: Entry) -> bool:
         result.state.apply(entry)
     except VotingError as e:
         step = 10 if isinstance(e, OutcomeMismatch) else step
-        result.failures.setdefault(step, []).append(f"entry {index} ({entry.kind.value}): {e}")
+        failure = note(
+            "v.replay_error",
+            str(e),
+            index=index,
+            kind=Term(f"entry.{entry.kind.value}"),
+            kind_value=entry.kind.value,
+            what=error_term(e),
+        )
+        result.failures.setdefault(step, []).append(failure)
         result.failed_at = step
         result.stopped = entry.kind
         return False
@@ -517,14 +593,11 @@ def _check_fingerprint(result: Replayed, expected_fingerprint: str | None) -> No
     """The fingerprint, if expected, is part of the set-up (step 4)."""
     state = result.state
     if expected_fingerprint is not None:
-        problem = ""
+        problem: Note | None = None
         if not state.election_hash:
-            problem = "the record has no election definition to compare the fingerprint with"
+            problem = note("v.no_definition_fp")
         elif parse_fingerprint(expected_fingerprint) != fingerprint(state.election_hash):
-            problem = (
-                f"the election's fingerprint is {fingerprint(state.election_hash)}, not the expected "
-                f"{expected_fingerprint}: this is not the election on the notice board"
-            )
+            problem = note("v.fp_mismatch", actual=fingerprint(state.election_hash), expected=expected_fingerprint)
         if problem:
             result.failures.setdefault(4, []).append(problem)
             if state.election_hash:
@@ -542,26 +615,35 @@ def step_replayed(number: int, replayed: Replayed) -> Step:
         step.fail(message)
     reached = replayed.failed_at or 11
     if number > reached:
-        step.detail = step.unavailable = "not reached"
+        step.describe(note("v.not_reached"))
+        step.missing(note("v.not_reached"))
         return step
     if number < reached and not step.errors:
         missing = (8, 9, 10) if state.tally else (7, 8, 9, 10)
         if replayed.failed_at is None and state.phase is not Phase.PUBLISHED and number in missing:
-            step.unavailable = f"the record ends before the result (election is {state.phase.value})"
-            step.fail(step.unavailable)
+            ends = note("v.ends_before", phase=Term(f"phase.{state.phase.value}"), phase_value=state.phase.value)
+            step.missing(ends)
+            step.fail(ends)
         else:
             step.passed = True
     if number == 4 and state.definition is not None:
-        step.detail = (
-            f"{state.definition.threshold} of {len(state.definition.trustees)} trustees, "
-            f"{state.definition.modulus_bits}-bit key, roll of {len(state.roll)}, {len(state.issued)} credentials"
+        d = state.definition
+        step.describe(
+            note(
+                "v.setup",
+                t=d.threshold,
+                n=len(d.trustees),
+                bits=d.modulus_bits,
+                roll=len(state.roll),
+                credentials=len(state.issued),
+            )
         )
     elif number == 5 and state.definition is not None:
-        step.detail = f"{state.ballots_cast} ballots cast, {len(state.counted)} counted"
+        step.describe(note("v.ballots", cast=state.ballots_cast, counted=len(state.counted)))
     elif number == 7 and state.tally:
-        step.detail = f"{len(state.tally)} tally ciphertext(s) over {len(state.counted)} ballots"
+        step.describe(note("v.tally", count=len(state.tally), counted=len(state.counted)))
     elif number == 8 and state.shares:
-        step.detail = f"shares of trustees {sorted(state.shares)}"
+        step.describe(note("v.shares", trustees=sorted(state.shares)))
     return step
 
 
@@ -588,13 +670,13 @@ def _ballot_step(checker: _BallotChecker, state: ElectionState) -> Step:
     step = Step(6, STEP_TITLES[6], checked=ballots)
     if state.context is None:
         step.passed = not ballots
-        step.detail = "no key published" if ballots else "no ballots"
+        step.describe(note("v.no_key" if ballots else "v.no_ballots"))
         if ballots:
-            step.unavailable = "no key published"
+            step.missing(note("v.no_key"))
         return step
     errors = checker.finish(state.require_definition().credential_key)
     step.passed = not errors
     for err in errors:
         step.fail(err)
-    step.detail = f"{ballots - len(errors)} of {ballots} ballots verified"
+    step.describe(note("v.ballots_verified", ok=ballots - len(errors), n=ballots))
     return step

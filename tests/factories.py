@@ -111,7 +111,10 @@ def make_election(
     major: bool = False,
     opens_at: int = 0,
     closes_at: int = 0,
+    accept_area_disclosure: bool | None = None,
 ) -> TestElection:
+    """``accept_area_disclosure`` None: accepted for every assembly (the small test rolls' areas identify votes,
+    §P9.5); the tests of that rule pass False."""
     admin, registrar = SigningKey.generate(), SigningKey.generate()
     anonymous = eligibility is EligibilityMode.ANONYMOUS
     bbs_sk = bbs_sk or (bbs.key_gen(secrets.token_bytes(32)) if anonymous else None)
@@ -135,6 +138,7 @@ def make_election(
         opens_at=opens_at,
         closes_at=closes_at,
         credential_key=bbs.sk_to_pk(bbs_sk) if bbs_sk else b"",
+        accept_area_disclosure=kind_of(kind).weighted if accept_area_disclosure is None else accept_area_disclosure,
     )
     areas = list(areas or [0] * voters)
     setup = set_up_election(

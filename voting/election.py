@@ -135,6 +135,8 @@ class ElectionDefinition:
     credential_key: bytes = b""  # anonymous mode: the registrar's BBS public key (G2, 96 bytes); else empty
     seats: int = 0  # committee: seats to fill (1 <= seats < candidates); 0 otherwise
     major: bool = False  # assembly: a major matter (>= 3/4 of both) rather than an ordinary one (> 1/2)
+    # assembly: the administrator accepts that the roll's areas may identify votes (§P9.5); shown on the report
+    accept_area_disclosure: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.election_id, str) or not _ID.fullmatch(self.election_id):
@@ -164,6 +166,8 @@ class ElectionDefinition:
             raise InvalidElection("an anonymous election names the registrar's BBS key (credential_key); others do not")
         if self.credential_key and len(self.credential_key) != 96:
             raise InvalidElection("credential_key is a 96-byte compressed BLS12-381 G2 point")
+        if self.accept_area_disclosure and not self.kind_rules.weighted:
+            raise InvalidElection("only a homeowners' assembly discloses areas (accept_area_disclosure)")
 
     @property
     def kind_rules(self) -> Kind:
@@ -187,6 +191,7 @@ class ElectionDefinition:
 
     def to_json(self) -> JSON:
         return {
+            "accept_area_disclosure": self.accept_area_disclosure,
             "admin_key": hex_bytes(self.admin_key),
             "closes_at": self.closes_at,
             "credential_key": hex_bytes(self.credential_key),
@@ -214,6 +219,7 @@ class ElectionDefinition:
         exact_keys(
             obj,
             {
+                "accept_area_disclosure",
                 "admin_key",
                 "closes_at",
                 "credential_key",
@@ -268,6 +274,7 @@ class ElectionDefinition:
             credential_key=parse_hex_bytes(obj["credential_key"], "election.credential_key"),
             seats=_count(obj, "seats", what, 0, MAX_CANDIDATES),
             major=get(obj, "major", bool, what),
+            accept_area_disclosure=get(obj, "accept_area_disclosure", bool, what),
         )
 
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from crypto import bbs, ed25519, merkle, threshold
 from crypto.errors import CryptoError
+from voting.area_disclosure import check_roll_disclosure
 from voting.ballot import EncryptedBallot
 from voting.election import (
     ElectionContext,
@@ -419,6 +420,8 @@ class ElectionState:
         self._check_bound(entry.kind.value, opened.election_hash, opened.log_head)
         if not self.roll:
             raise WrongPhase("cannot open an election with an empty roll")
+        # §P9.5: the roll is final once open; an anonymous assembly whose areas identify votes needs acceptance
+        check_roll_disclosure(self.require_definition(), [r.area for r in self.roll.values()])
 
         def commit() -> None:
             self.phase = Phase.OPEN

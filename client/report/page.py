@@ -50,11 +50,15 @@ def _fit(text: str, width: int, size: int) -> str:
     return text + "…"
 
 
-def _bar_chart(caption: str, rows: Sequence[tuple[str, int, str, str]]) -> str:
+Mark = tuple[int, int, str]  # a rule's threshold: num/den of the base, and its label
+
+
+def _bar_chart(caption: str, rows: Sequence[tuple[str, int, str, str]], base: int, mark: Mark | None) -> str:
     """A horizontal bar chart as inline SVG: per row (label, value, value text, bar class). The label and the
-    exact value sit above each bar; bar lengths are integer pixels proportional to the values."""
-    top = max((v for _, v, _, _ in rows), default=0)
-    height = _ROW_HEIGHT * len(rows) + 4
+    exact value sit above each bar. A full bar is ``base`` — what the rule compares the votes with (the ballots
+    cast, or the participating owners or area) — so bar lengths are integer pixels ``value · width // base`` and a
+    bar reaches the rule's threshold (``mark``, drawn as a dashed line) exactly when the value does."""
+    height = _ROW_HEIGHT * len(rows) + 4 + (18 if mark else 0)
     parts = [
         f'<svg viewBox="0 0 {_CHART_WIDTH} {height}" role="img" aria-label="{_e(caption)}">',
         f"<title>{_e(caption)}</title>",
@@ -63,20 +67,28 @@ def _bar_chart(caption: str, rows: Sequence[tuple[str, int, str, str]]) -> str:
         y = i * _ROW_HEIGHT
         value_room = _text_width(value_text, 13) + 12
         shown = _fit(label, _CHART_WIDTH - value_room, 14)
-        bar = (value * _CHART_WIDTH) // top if top else 0
+        bar = min(_CHART_WIDTH, (value * _CHART_WIDTH) // base) if base > 0 else 0
         if value and bar < 2:
             bar = 2
         parts.append(
             f'<text class="t-label" x="0" y="{y + 18}">{_e(shown)}</text>'
             f'<text class="t-value" x="{_CHART_WIDTH}" y="{y + 18}" text-anchor="end">{_e(value_text)}</text>'
             f'<rect class="b-track" x="0" y="{y + 25}" width="{_CHART_WIDTH}" height="18" rx="4"/>'
-            f'<rect class="b-{css}" x="0" y="{y + 25}" width="{bar}" height="18" rx="4"/>'
+            f'<rect class="b-{css}" x="0" y="{y + 25}" width="{bar}" height="18" rx="4" '
+            f'data-value="{value}" data-base="{base}"/>'
+        )
+    if mark is not None:
+        x = (mark[0] * _CHART_WIDTH) // mark[1]
+        bottom = _ROW_HEIGHT * len(rows)
+        parts.append(
+            f'<line class="b-mark" x1="{x}" y1="22" x2="{x}" y2="{bottom}" data-mark="{mark[0]}/{mark[1]}"/>'
+            f'<text class="t-value" x="{x}" y="{bottom + 16}" text-anchor="middle">{_e(mark[2])}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _turnout_bar(caption: str, num: int, den: int, mark: tuple[int, int, str] | None) -> str:
+def _turnout_bar(caption: str, num: int, den: int, mark: Mark | None) -> str:
     """Turnout as a bar; the legal threshold (``mark``: num/den of the total, and its label), if the page knows the
     kind's rule, as a dashed line."""
     w = _CHART_WIDTH
@@ -85,14 +97,33 @@ def _turnout_bar(caption: str, num: int, den: int, mark: tuple[int, int, str] | 
     if mark is not None:
         x = (mark[0] * w) // mark[1]
         line = (
-            f'<line class="b-mark" x1="{x}" y1="0" x2="{x}" y2="28"/>'
+            f'<line class="b-mark" x1="{x}" y1="0" x2="{x}" y2="28" data-mark="{mark[0]}/{mark[1]}"/>'
             f'<text class="t-value" x="{x}" y="42" text-anchor="middle">{_e(mark[2])}</text>'
         )
     return (
         f'<svg viewBox="0 0 {w} 44" role="img" aria-label="{_e(caption)}"><title>{_e(caption)}</title>'
         f'<rect class="b-track" x="0" y="4" width="{w}" height="20" rx="4"/>'
-        f'<rect class="b-turnout" x="0" y="4" width="{bar}" height="20" rx="4"/>{line}</svg>'
+        f'<rect class="b-turnout" x="0" y="4" width="{bar}" height="20" rx="4" data-value="{num}" data-base="{den}"/>'
+        f"{line}</svg>"
     )
+
+
+# -- the rules' thresholds (voting/rules.py, docs/protocol.md §P9) -----------------------------------------------
+_MORE_THAN_HALF = (1, 2, "mark.gt_half")
+_HALF_OF_ROLL = ("referendum", "committee", "approval")  # valid if more than half of the roll cast a ballot
+
+
+def _mark(t: Mapping[str, str], num: int, den: int, key: str) -> Mark:
+    return (num, den, t["threshold_mark"].format(mark=t[key]))
+
+
+def _decision_mark(kind: str, major: bool, t: Mapping[str, str]) -> Mark | None:
+    """The threshold each option's votes are compared with, as a fraction of the chart's base: more than half of
+    the ballots (referendum yes, committee candidates, approval options), more than half or at least three
+    quarters of the participating owners and area (assembly); none for a kind this page does not know."""
+    if kind == "assembly":
+        return _mark(t, 3, 4, "mark.ge_three_quarters") if major else _mark(t, *_MORE_THAN_HALF)
+    return _mark(t, *_MORE_THAN_HALF) if kind in _HALF_OF_ROLL else None
 
 
 # -- sections ------------------------------------------------------------------------------------------------------
@@ -131,7 +162,12 @@ def _section_outcome(summary: dict[str, Any], t: Mapping[str, str], lang: str) -
     if rule:
         out.append(f'<p class="rule">{_e(rule)}</p>')
     if result is not None and result["reason"]:
-        out.append(f'<p class="reason">{_e(t["record_reason"])}: {_e(result["reason"])}</p>')
+        # the rules' finding as the record states it (English, in the signed result)
+        reason = f'<span lang="en">{_e(result["reason"])}</span>'
+        if lang == "en":
+            out.append(f'<p class="reason">{_e(t["record_reason"])}: {reason}</p>')
+        else:  # the rule sentence above says it in the page's language; the record's English words on request
+            out.append(f'<details class="reason"><summary>{_e(t["record_reason"])}</summary>{reason}</details>')
     out.append("</section>")
     return "".join(out)
 
@@ -146,7 +182,7 @@ def _section_turnout(summary: dict[str, Any], t: Mapping[str, str]) -> str:
         heads = sum(r["heads"] for r in result["totals"])
         owners = result["roll_size"]
         at = result["area_turnout"]
-        mark = (2, 3, t["threshold_mark"].format(mark="2/3"))
+        mark = _mark(t, 2, 3, "mark.ge_two_thirds")
         heads_text = t["turnout.heads"].format(heads=heads, owners=owners)
         area_text = t["turnout.area"].format(area=at["area_m2"], total_area=at["roll_area_m2"])
         out.append(
@@ -158,7 +194,7 @@ def _section_turnout(summary: dict[str, Any], t: Mapping[str, str]) -> str:
     else:
         to = result["turnout"]
         caption = t["turnout.ballots"].format(ballots=to["ballots"], roll=to["roll"])
-        half = (1, 2, t["threshold_mark"].format(mark="1/2")) if kind in BUILT_IN_LAYOUTS else None
+        half = _mark(t, *_MORE_THAN_HALF) if kind in _HALF_OF_ROLL else None
         out.append(
             f"<p><strong>{_e(to['percent'])}</strong> · {_e(caption)} ({_e(to['fraction'])})</p>"
             + _turnout_bar(caption, to["ballots"], to["roll"], half)
@@ -167,7 +203,12 @@ def _section_turnout(summary: dict[str, Any], t: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def _assembly_totals(rows: list[dict[str, Any]], labels: list[str], classes: list[str], t: Mapping[str, str]) -> str:
+def _assembly_totals(
+    rows: list[dict[str, Any]], labels: list[str], classes: list[str], t: Mapping[str, str], mark: Mark | None
+) -> str:
+    """By head and by area, each against what takes part (the base of the passing rule, §P9.3)."""
+    participating_heads = sum(r["heads"] for r in rows)
+    participating_area = sum(r["area"] for r in rows)
     heads = [
         (lb, r["heads"], f"{r['heads']} ({r['heads_percent']})", c)
         for lb, r, c in zip(labels, rows, classes, strict=True)
@@ -176,11 +217,14 @@ def _assembly_totals(rows: list[dict[str, Any]], labels: list[str], classes: lis
         (lb, r["area"], f"{r['area_m2']} m² ({r['area_percent']})", c)
         for lb, r, c in zip(labels, rows, classes, strict=True)
     ]
+    area_m2 = f"{participating_area // 100:,}.{participating_area % 100:02d}"
     out = [
         f"<h3>{_e(t['chart.heads'])}</h3>",
-        _bar_chart(t["chart.heads"], heads),
+        f'<p class="base">{_e(t["chart.base_heads"].format(heads=participating_heads))}</p>',
+        _bar_chart(t["chart.heads"], heads, participating_heads, mark),
         f"<h3>{_e(t['chart.area'])}</h3>",
-        _bar_chart(t["chart.area"], area),
+        f'<p class="base">{_e(t["chart.base_area"].format(area=area_m2))}</p>',
+        _bar_chart(t["chart.area"], area, participating_area, mark),
         f"<table><thead><tr><th>{_e(t['col.option'])}</th><th class=num>{_e(t['col.heads'])}</th>"
         f"<th class=num>{_e(t['col.area'])}</th></tr></thead><tbody>",
     ]
@@ -203,15 +247,17 @@ def _section_totals(summary: dict[str, Any], t: Mapping[str, str], lang: str) ->
         return "".join(out)
     labels = [option_label(lang, kind, r["option"]) for r in rows]
     classes = [_bar_class(kind, r["option"], i, result["outcome"]) for i, r in enumerate(rows)]
+    mark = _decision_mark(kind, summary["election"]["major"], t)
     if kind == "assembly":
-        out.append(_assembly_totals(rows, labels, classes, t))
+        out.append(_assembly_totals(rows, labels, classes, t, mark))
     else:
         caption = t["chart.candidates" if kind == "committee" else "chart.votes"]
         bars = [
             (lb, r["votes"], f"{r['votes']} ({r['percent']})", c)
             for lb, r, c in zip(labels, rows, classes, strict=True)
         ]
-        out.append(_bar_chart(caption, bars))
+        out.append(f'<p class="base">{_e(t["chart.base_ballots"].format(ballots=result["ballots"]))}</p>')
+        out.append(_bar_chart(caption, bars, result["ballots"], mark))
         column = t["col.candidate" if kind == "committee" else "col.option"]
         out.append(
             f"<table><thead><tr><th>{_e(column)}</th><th class=num>{_e(t['col.votes'])}</th>"
@@ -225,15 +271,59 @@ def _section_totals(summary: dict[str, Any], t: Mapping[str, str], lang: str) ->
     return "".join(out)
 
 
+def _section_area(summary: dict[str, Any], t: Mapping[str, str], lang: str) -> str:
+    """§P9.5: what the disclosed areas and the totals give away, and whether the administrator accepted it."""
+    result = summary.get("result")
+    if result is None or "area_disclosure" not in result:
+        return ""
+    a = result["area_disclosure"]
+    out = [_card(summary, t, "area", t["area"])]
+    accepted = ("accepted", t["area.accepted"]) if a["accepted"] else ("rule", t["area.not_accepted"])
+    out.append(f'<p class="{accepted[0]}">{_e(accepted[1])}</p>')
+    if not a["computed"]:
+        return "".join(out) + "</section>"
+    if not a["exact"]:
+        out.append(f'<p class="exposed">{_e(t["area.bound"].format(ballots=a["ballots"]))}</p>')
+    else:
+        cls = "exposed" if a["identifies_votes"] else "hidden"
+        words = t["area.exact"].format(assignments=a["assignments"], attributed=a["attributed"], ballots=a["ballots"])
+        out.append(f'<p class="{cls}">{_e(words)}</p>')
+        if a["by_heads_alone"]:
+            out.append(f"<p>{_e(t['area.unanimous'])}</p>")
+        elif not a["forced"]:
+            out.append(f"<p>{_e(t['area.none'])}</p>")
+        else:
+            forced = (
+                t["area.forced"].format(
+                    area=f["area_m2"], ballots=f["ballots"], option=option_label(lang, "assembly", f["option"])
+                )
+                for f in a["forced"]
+            )
+            items = "".join(f"<li>{_e(line)}</li>" for line in forced)
+            out.append(f'<ul class="forced">{items}</ul>')
+    roll = t["area.roll"].format(unique=a["roll_unique"], owners=a["roll_owners"], smallest=a["roll_smallest_class"])
+    out.append(f'<p class="rule">{_e(roll)}</p>')
+    if a["eligibility"] == "signing":
+        out.append(f'<p class="rule">{_e(t["area.signing"])}</p>')
+    out.append("</section>")
+    return "".join(out)
+
+
 def _section_verification(summary: dict[str, Any], t: Mapping[str, str], lang: str) -> str:
     out = [f'<section class="card" id="verification"><h2>{_e(t["verification"])}</h2><ol class="steps">']
     for s in summary["verification"]["steps"]:
         cls, mark = ("pass", "✓ " + t["step.pass"]) if s["passed"] else ("fail", "✗ " + t["step.fail"])
         out.append(f'<li class="{cls}"><span class="mark">{_e(mark)}</span> {_e(s["step"])}. ')
         out.append(_e(step_title(s["step"], lang)))
-        if s["detail"]:
-            out.append(f'<span class="detail">{_e(s["detail"])}</span>')
-        out.extend(f'<span class="error">! {_e(err)}</span>' for err in s["errors"])
+        detail = s["detail_words"][lang]
+        if detail:
+            out.append(f'<span class="detail">{_e(detail)}</span>')
+        for err in s["error_words"]:
+            original = ""
+            if lang != "en" and err["original"]:  # the checking code's own words, marked as English
+                quoted = f'<span lang="en">{_e(err["original"])}</span>'
+                original = f' <span class="original">（{_e(t["original"])}：{quoted}）</span>'
+            out.append(f'<span class="error">! {_e(err[lang])}{original}</span>')
         out.append("</li>")
     out.append("</ol></section>")
     return "".join(out)
@@ -283,7 +373,7 @@ def _section_details(summary: dict[str, Any], t: Mapping[str, str]) -> str:
     if result is not None:
         rows.append((t["detail.shares_used"], _e(", ".join(str(i) for i in result["shares_used"]))))
     if election["modulus_bits"]:
-        rows.append((t["detail.modulus"], _e(f"{election['modulus_bits']} bit")))
+        rows.append((t["detail.modulus"], _e(t["detail.modulus_value"].format(bits=election["modulus_bits"]))))
     body = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in rows)  # v: escaped above
     return f'<section class="card" id="details"><h2>{_e(t["details"])}</h2><dl>{body}</dl></section>'
 
@@ -316,6 +406,7 @@ def render_html(summary: dict[str, Any], lang: str = "zh") -> str:
     parts.append(_section_outcome(summary, t, lang))
     parts.append(_section_turnout(summary, t))
     parts.append(_section_totals(summary, t, lang))
+    parts.append(_section_area(summary, t, lang))
     parts.append(_section_verification(summary, t, lang))
     parts.append(_section_how(summary, t))
     parts.append(_section_details(summary, t))

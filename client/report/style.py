@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-__all__ = ["CSS"]
+__all__ = ["CJK_FONTS", "CSS"]
+
+# Simplified Chinese faces that ship with each platform, so the page needs no web font: PingFang SC and Hiragino
+# Sans GB (iOS, macOS), Microsoft YaHei (Windows), Noto Sans CJK SC / Source Han Sans SC (Android, most Linux
+# desktops), Noto Sans SC, WenQuanYi Micro Hei (older Linux), Droid Sans Fallback (older Android); then the generic
+# family. They follow the Latin system faces so Latin text keeps its platform look; html lang="zh-CN" makes the
+# browser's own fallback pick Simplified Chinese glyphs too.
+CJK_FONTS = (
+    '"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC","Noto Sans SC",'
+    '"WenQuanYi Micro Hei","Droid Sans Fallback"'
+)
+_MONO = f"ui-monospace,SFMono-Regular,Menlo,Consolas,{CJK_FONTS},monospace"
 
 CSS = """
 :root{--ink:#1d2330;--muted:#5b6473;--line:#dde2ea;--bg:#f5f7fa;--card:#fff;--ok:#1f7a3f;--bad:#b42318;
 --yes:#2e8b57;--no:#c0392b;--abst:#8a94a6;--win:#2563eb;--run:#d97706;--plain:#94a3b8}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);line-height:1.55;
-font-family:-apple-system,"PingFang SC","Hiragino Sans GB","Noto Sans CJK SC","Source Han Sans SC",
-"Microsoft YaHei","WenQuanYi Micro Hei",system-ui,"Segoe UI",Roboto,sans-serif;font-size:16px}
+font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,CJK_FONTS,sans-serif;font-size:16px}
 main{max-width:760px;margin:0 auto;padding:16px}
 header .brand{color:var(--muted);font-size:.9rem;margin:8px 0 4px}
 h1{font-size:1.6rem;margin:0 0 8px;overflow-wrap:anywhere}
@@ -36,6 +46,9 @@ h3{font-size:1rem;margin:16px 0 8px;color:var(--muted)}
 .untrusted svg,.untrusted table{opacity:.45}
 .rule{color:var(--muted);font-size:.9rem}
 .reason{font-size:.85rem;color:var(--muted);overflow-wrap:anywhere}
+.base{color:var(--muted);font-size:.8rem;margin:0}
+.accepted,.exposed{color:var(--bad);font-weight:600}.hidden{color:var(--ok)}
+ul.forced{margin:4px 0;padding-left:1.2em}.original{color:var(--muted)}
 svg{display:block;width:100%;max-width:460px;height:auto;margin:8px 0}
 svg text{font-family:inherit}
 .b-yes{fill:var(--yes)}.b-no{fill:var(--no)}.b-abstain{fill:var(--abst)}.b-win{fill:var(--win)}
@@ -52,11 +65,11 @@ ol.steps li{padding:8px 0;border-bottom:1px solid var(--line)}
 .detail{display:block;color:var(--muted);font-size:.85rem;overflow-wrap:anywhere}
 .error{display:block;color:var(--bad);font-size:.85rem;overflow-wrap:anywhere}
 pre{background:#0f172a;color:#e2e8f0;border-radius:8px;padding:12px;overflow-x:auto;font-size:.85rem;margin:6px 0 14px}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+code{font-family:MONO}
 dl{display:grid;grid-template-columns:minmax(8em,max-content) 1fr;gap:6px 12px;margin:0;font-size:.9rem}
-dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere;font-family:ui-monospace,Menlo,Consolas,monospace}
+dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere;font-family:MONO}
 .fp{font-weight:700;letter-spacing:.05em}.fp-note{display:block;color:var(--muted);font-family:inherit}
 footer{color:var(--muted);font-size:.8rem;text-align:center;margin:24px 0}
 @media (max-width:480px){main{padding:10px}.card{padding:12px}h1{font-size:1.35rem}.headline{font-size:1.6rem}
 dl{grid-template-columns:1fr}dd{margin-bottom:6px}}
-"""
+""".replace("CJK_FONTS", CJK_FONTS).replace("MONO", _MONO)

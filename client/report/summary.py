@@ -19,8 +19,9 @@ from typing import Any
 from client.catalogue import LANGS, check_lang, step_title, text
 from client.record import Record
 from client.report.words import BUILT_IN_LAYOUTS, option_label, outcome_sentence, rule_sentence
-from client.verifier import Report
+from client.verifier import Note, Report
 from crypto import merkle
+from voting.area_disclosure import roll_exposure, tally_exposure
 from voting.election import ElectionDefinition
 from voting.errors import InvalidEncoding, VotingError
 from voting.rules import CommitteeOutcome, Outcome
@@ -63,6 +64,7 @@ def _election(d: ElectionDefinition | None, election_id: str) -> dict[str, Any]:
             "threshold": 0,
             "trustees": [],
             "modulus_bits": 0,
+            "accept_area_disclosure": False,
         }
     return {
         "id": d.election_id,
@@ -77,6 +79,7 @@ def _election(d: ElectionDefinition | None, election_id: str) -> dict[str, Any]:
         "threshold": d.threshold,
         "trustees": [t.name for t in d.trustees],
         "modulus_bits": d.modulus_bits,
+        "accept_area_disclosure": d.accept_area_disclosure,
     }
 
 
@@ -177,10 +180,38 @@ def _result(state: ElectionState, election: dict[str, Any], lang: str) -> dict[s
             "fraction": f"{area}/{state.roll_area}",
             "percent": percent(area, state.roll_area),
         }
+        result["area_disclosure"] = _area_disclosure(state)
     outcome["words"] = outcome_sentence(lang, outcome)
     outcome["rule"] = rule_sentence(lang, election, result)
     result["outcome"] = outcome
     return result
+
+
+def _area_disclosure(state: ElectionState) -> dict[str, Any]:
+    """§P9.5: what the counted ballots' disclosed areas and the published totals force, and the roll's worst case."""
+    d = state.require_definition()
+    k = len(d.options)
+    areas = [r.weight for r in state.counted.values()]
+    try:
+        exposure = tally_exposure(areas, state.totals[:k], state.totals[k:])
+        roll = roll_exposure([r.area for r in state.roll.values()])
+    except ValueError:  # areas and totals that do not fit: a state the verifier did not accept; nothing to say
+        return {"computed": False, "accepted": d.accept_area_disclosure}
+    return {
+        "computed": True,
+        "accepted": d.accept_area_disclosure,
+        "eligibility": d.eligibility.value,
+        "ballots": exposure.ballots,
+        "exact": exposure.exact,
+        "assignments": str(exposure.assignments),  # may exceed any JSON reader's integers
+        "attributed": exposure.attributed,
+        "by_heads_alone": exposure.by_heads_alone,
+        "identifies_votes": exposure.identifies_votes,
+        "forced": [{"area_m2": m2(w), "ballots": c, "option": d.options[j]} for w, c, j in exposure.forced],
+        "roll_unique": roll.unique,
+        "roll_owners": roll.owners,
+        "roll_smallest_class": roll.smallest_class,
+    }
 
 
 def _replay(state: ElectionState, report: Report) -> dict[str, Any]:
@@ -221,10 +252,15 @@ def _commands(record_dir: str, record: Record, fingerprint: str, lang: str) -> l
             "explain": text(lang, "how.tamper"),
             "command": f"cp -r {d} {tampered}\n"
             f'sed -i \'1s/"title":"/"title":"X/\' {tampered}/entries.jsonl\n'
-            f"linli verify {tampered}   # → VERIFICATION FAILED",
+            f"linli verify {tampered}   # → {text(lang, 'cli.failed')}",
         },
         {"explain": text(lang, "how.hash"), "command": f"sha256sum {d}/entries.jsonl"},
     ]
+
+
+def _error_words(n: Note) -> dict[str, str]:
+    """A failure in every language, and the checking code's own (English) message to quote beside the others."""
+    return {lg: n.text(lg) for lg in LANGS} | {"original": n.original}
 
 
 def build_report(record: Record, report: Report, lang: str = "zh", *, record_dir: str = "RECORD_DIR") -> dict[str, Any]:
@@ -255,8 +291,10 @@ def build_report(record: Record, report: Report, lang: str = "zh", *, record_dir
                     "step": s.number,
                     "title": step_title(s.number, lang),
                     "passed": s.passed,
-                    "detail": s.detail,
-                    "errors": list(s.errors),
+                    "detail": s.detail_in(lang),
+                    "errors": [e for e, _ in s.errors_in(lang)],
+                    "detail_words": {lg: s.detail_in(lg) for lg in LANGS},
+                    "error_words": [_error_words(n) for n in s.failure_notes()],
                 }
                 for s in report.steps
             ],

@@ -47,7 +47,7 @@ class Approval(PerOption):
 
     def describe_outcome(self, d: ElectionDefinition, outcome: JSON, lang: str = "en") -> str:
         zh = lang == "zh"
-        reason = f" ({outcome.get('reason', '')})"
+        reason = "" if zh else f" ({outcome.get('reason', '')})"  # the record's reason is English
         if not outcome.get("valid"):
             return ("无效：参与未过半数" if zh else "VOID") + reason
         adopted = ("、" if zh else ", ").join(d.options[j] for j in outcome["adopted"]) or ("无" if zh else "none")

@@ -24,9 +24,11 @@ __all__ = ["AREA_COUNTER_BITS", "AREA_DISCLOSURE_NOTICE", "KIND", "Assembly"]
 
 AREA_COUNTER_BITS = 40  # area totals in 0.01 m² stay below 2**40 (about 11 million m²)
 AREA_DISCLOSURE_NOTICE = (
-    "投票权重按专有部分面积计算：面积随选票公开（匿名模式下由凭证披露），独一无二的面积可能识别出具体房屋。"
+    "投票权重按专有部分面积计算：面积随选票公开（匿名模式下由凭证披露），结果按选项公布面积合计；"
+    "面积在名册上独一无二的业主，其投票可能由此被识别（结果报告会说明本次有多少张选票可被识别）。"
     " / Votes are weighted by exclusive floor area: the area is public with each ballot (disclosed by the credential in"
-    " anonymous mode), and a unique area can identify a flat."
+    " anonymous mode) and the result publishes the area per option, so the vote of an owner whose area is unique on"
+    " the roll can be identified (the report says how many ballots could be)."
 )
 
 
@@ -71,11 +73,12 @@ class Assembly(Referendum):
         assembly = AssemblyTotals((heads[0], heads[1], heads[2]), (area[0], area[1], area[2]))
         return decide_assembly(assembly, roll_size, roll_area, major=d.major).to_json()
 
-    def describe_totals(self, d: ElectionDefinition, totals: Sequence[int]) -> str:
+    def describe_totals(self, d: ElectionDefinition, totals: Sequence[int], lang: str = "en") -> str:
         """Totals in words; the area counters are hundredths of m², shown exactly."""
         k = len(d.options)
-        return ", ".join(
-            f"{o} {totals[i]} owners / {totals[k + i] // 100}.{totals[k + i] % 100:02d} m²"
+        owners, sep = (" 人", "，") if lang == "zh" else (" owners", ", ")
+        return sep.join(
+            f"{self.option_word(o, lang)} {totals[i]}{owners} / {totals[k + i] // 100}.{totals[k + i] % 100:02d} m²"
             for i, o in enumerate(d.options)
         )
 

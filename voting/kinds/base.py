@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from voting.election import ElectionContext, ElectionDefinition
 
 __all__ = [
+    "FIXED_OPTION_WORDS_ZH",
     "MAX_OPTIONS",
     "Choice",
     "Kind",
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 MAX_OPTIONS = 30  # candidates or options on one ballot
+FIXED_OPTION_WORDS_ZH = {"yes": "赞成", "no": "反对", "abstain": "弃权"}
 Choice = int | Sequence[int]  # an option index, or the option indexes marked
 
 
@@ -115,11 +117,19 @@ class Kind:
         """§P9: the outcome (JSON, as logged in the result entry) from the decrypted totals and the roll."""
         raise NotImplementedError
 
-    def describe_totals(self, d: ElectionDefinition, totals: Sequence[int]) -> str:
-        return ", ".join(f"{o} {t}" for o, t in zip(d.options, totals, strict=True))
+    def option_word(self, option: str, lang: str = "en") -> str:
+        """An option as people read it: a fixed option (yes / no / abstain) in ``lang``, a name as it is."""
+        return FIXED_OPTION_WORDS_ZH.get(option, option) if lang == "zh" and not self.named_options else option
+
+    def describe_totals(self, d: ElectionDefinition, totals: Sequence[int], lang: str = "en") -> str:
+        sep = "，" if lang == "zh" else ", "
+        return sep.join(f"{self.option_word(o, lang)} {t}" for o, t in zip(d.options, totals, strict=True))
 
     def describe_outcome(self, d: ElectionDefinition, outcome: JSON, lang: str = "en") -> str:
-        """The outcome in words (``lang``: "en" or "zh"); the record's reason is in English."""
+        """The outcome in words (``lang``: "en" or "zh"); the record's reason is in English, so only the English
+        words quote it."""
+        if lang == "zh":
+            return "无效" if not outcome.get("valid") else ("通过" if outcome.get("passed") else "未通过")
         reason = f" ({outcome.get('reason', '')})"
         if not outcome.get("valid"):
             return "VOID" + reason

@@ -53,6 +53,14 @@ class Committee(PerOption):
         return decide_committee(totals, d.seats, ballots, roll_size).to_json()
 
     def describe_outcome(self, d: ElectionDefinition, outcome: JSON, lang: str = "en") -> str:
+        if lang == "zh":  # the record's reason is English: the Chinese words stand alone
+            if not outcome.get("valid"):
+                return "无效：投票人数未过半数"
+            words = "当选：" + ("、".join(d.options[j] for j in outcome["elected"]) or "无人")
+            if outcome["runoff_seats"]:
+                concerned = "、".join(d.options[j] for j in outcome["runoff_candidates"])
+                words += f"；另行选举 {outcome['runoff_seats']} 个席位，候选人：{concerned}"
+            return words
         reason = f" ({outcome.get('reason', '')})"
         if not outcome.get("valid"):
             return "VOID" + reason
