@@ -205,14 +205,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"created a new log signing key in {key_path}", file=sys.stderr)
     signer = NoteSigner.from_private_bytes(args.name, load_signing_key(key_path).secret)
     admin_keys = frozenset(_hex_key(k, "--admin-key") for k in args.admin_key)
-    if not admin_keys:
-        print(
-            "warning: no --admin-key: anyone who can reach this server may create elections; pass --admin-key HEX "
-            "(the administrator's public key, from `linli keygen --role admin`) to allow only that administrator",
-            file=sys.stderr,
-        )
-    if args.min_modulus_bits < 2048:
-        print(f"warning: accepting {args.min_modulus_bits}-bit election keys: for tests only", file=sys.stderr)
     engine = make_engine(args.db)
     try:  # §P11.2: a second writer on the same database, or a log that disagrees with itself, is refused here
         service = ElectionService(
@@ -223,6 +215,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         engine.dispose()
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILED
+    if not admin_keys:  # once the start-up checks passed: a refused start prints its one error line
+        print(
+            "warning: no --admin-key: anyone who can reach this server may create elections; pass --admin-key HEX "
+            "(the administrator's public key, from `linli keygen --role admin`) to allow only that administrator",
+            file=sys.stderr,
+        )
+    if args.min_modulus_bits < 2048:
+        print(f"warning: accepting {args.min_modulus_bits}-bit election keys: for tests only", file=sys.stderr)
     server, port = create_server(service, args.listen)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):  # before the line that says it serves: a stop right after it is clean
