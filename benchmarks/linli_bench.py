@@ -29,7 +29,8 @@ What is timed (wall clock, ``time.perf_counter``; medians over the repetitions):
 * ``primitives`` at each of ``micro_bits``: Paillier encryption (fresh r, fixed-base H^r), membership proof
   prove / verify over a 3-value set, partial decryption with its proof (prove) / share verification.
 
-Safe primes for the benchmark keys are generated once and cached in a JSON file under /tmp (never in the repo).
+Safe primes for the benchmark keys are generated once and cached in a JSON file in the repository's git-ignored
+``.cache/`` folder (``--primes-cache`` names another file); nothing is written to the system's temporary folder.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ from voting.state import ElectionState
 from voting.statements import ElectionClosed
 from voting.tally import aggregate, combine_totals, make_trustee_shares, verify_trustee_shares
 
-PRIMES_CACHE = Path("/tmp/linli-bench-primes.json")
+CACHE_DIR = Path(__file__).resolve().parents[1] / ".cache"  # git-ignored
+PRIMES_CACHE = CACHE_DIR / "linli-bench-primes.json"
 PARTIES = 5
 THRESHOLD = 3
 PRESENT = (1, 2, 3)  # the trustees who decrypt (3 of 5)
@@ -115,6 +117,7 @@ def cached_primes(modulus_bits: int, cache: Path = PRIMES_CACHE) -> tuple[int, i
     if entry is None:
         p, q = random_safe_prime_pair(modulus_bits // 2)
         data[str(modulus_bits)] = {"p": str(p), "q": str(q)}
+        cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data))
         tmp.replace(cache)
@@ -421,8 +424,8 @@ def bench_key_table(n: int, reps: int) -> dict[str, Any]:
 # --- primitives ------------------------------------------------------------------------------------------------
 
 
-def bench_primitives(modulus_bits: int, reps: int) -> dict[str, Any]:
-    p, q = cached_primes(modulus_bits)
+def bench_primitives(modulus_bits: int, reps: int, primes_cache: Path = PRIMES_CACHE) -> dict[str, Any]:
+    p, q = cached_primes(modulus_bits, primes_cache)
     tpk, shares = threshold.deal(p, q, THRESHOLD, PARTIES)
     pk = tpk.paillier
     allowed = (1, 1 << 10, 1 << 20)  # a 3-value set shaped like the referendum's packed options
@@ -459,12 +462,13 @@ def run(
     ceremony: bool = True,
     batch: int = 0,
     anon_credentials: int = 25,
+    primes_cache: Path = PRIMES_CACHE,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"system": "Linli", "python": sys.version.split()[0], "modulus_bits": modulus_bits}
     out["reps"] = reps
     if ceremony:
         out["key_ceremony"] = bench_key_ceremony(modulus_bits, ceremony_reps)
-    primes = cached_primes(modulus_bits)
+    primes = cached_primes(modulus_bits, primes_cache)
     out["key_table"] = bench_key_table(primes[0] * primes[1], reps)
     referendum = make_election(primes, modulus_bits, max(ballots, batch))
     out["referendum"] = bench_referendum(referendum, reps, ballots, batch)
@@ -474,7 +478,7 @@ def run(
     out["referendum_anonymous"] = bench_referendum_anonymous(anonymous, ballots, batch)
     committee = make_election(primes, modulus_bits, max(ballots, batch), kind=ElectionKind.COMMITTEE)
     out["committee_10_choose_3"] = bench_committee(committee, reps, ballots, batch)
-    out["primitives"] = {str(bits): bench_primitives(bits, reps) for bits in micro_bits}
+    out["primitives"] = {str(bits): bench_primitives(bits, reps, primes_cache) for bits in micro_bits}
     return out
 
 
@@ -490,6 +494,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--anon-credentials", type=int, default=25, help="distinct anonymous credentials (ballots cycle over them)"
     )
+    parser.add_argument(
+        "--primes-cache", type=Path, default=PRIMES_CACHE, help=f"the safe-prime cache (default {PRIMES_CACHE})"
+    )
     args = parser.parse_args(argv)
     result = run(
         modulus_bits=args.modulus_bits,
@@ -500,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         ceremony=not args.no_ceremony,
         batch=args.batch,
         anon_credentials=args.anon_credentials,
+        primes_cache=args.primes_cache,
     )
     print(json.dumps(result))
     return 0

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PEER_SCRIPT = ROOT / "benchmarks" / "peer_electionguard.py"
 DEFAULT_PEER = Path("/work/eg-venv/bin/python")
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "latest.json"
-SMOKE_OUT = Path(tempfile.gettempdir()) / "linli-bench-smoke.json"
+SMOKE_OUT = ROOT / ".cache" / "linli-bench-smoke.json"  # git-ignored; --out names another file
 
 # ElectionGuard 1.4.0 on this machine, from /work/shared/BRIEF.md "Anchors" (seconds): a yardstick for noise.
 BRIEF_ANCHORS = {

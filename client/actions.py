@@ -9,7 +9,7 @@ from typing import Any
 
 from client.api import ElectionSnapshot, LinliClient, Receipt
 from client.ceremony import safe_prime_pair
-from client.errors import ElectionInvalid, UsageError
+from client.errors import ElectionInvalid, UsageError, WrongStep
 from client.record import Record
 from client.verifier import Report, check_record
 from crypto import threshold
@@ -51,6 +51,7 @@ from voting.tally import make_trustee_shares
 __all__ = [
     "cast_referendum_vote",
     "cast_vote",
+    "check_trustee",
     "close_election",
     "correct_roll",
     "create_election",
@@ -133,9 +134,11 @@ def key_ceremony(
     *,
     progress: Callable[[int], None] | None = None,
     workers: int = 2,
+    snap: ElectionSnapshot | None = None,
 ) -> tuple[list[threshold.KeyShare], Receipt]:
-    """§P3: the trusted-dealer ceremony on the administrator's machine; returns the trustees' shares to hand out."""
-    snap = client.election(election_id)
+    """§P3: the trusted-dealer ceremony on the administrator's machine; returns the trustees' shares to hand out.
+    ``snap``: the election as the administrator verified it (fetched if not given)."""
+    snap = snap or client.election(election_id)
     d = snap.definition
     primes = safe_prime_pair(d.modulus_bits // 2, workers=workers, progress=progress)
     pk, shares, proof = threshold.generate(
@@ -348,13 +351,17 @@ def enrol_and_open(
     return creds
 
 
-def open_election(client: LinliClient, admin: SigningKey, election_id: str) -> Receipt:
-    snap = client.election(election_id)
+def open_election(
+    client: LinliClient, admin: SigningKey, election_id: str, *, snap: ElectionSnapshot | None = None
+) -> Receipt:
+    snap = snap or client.election(election_id)
     return client.submit(_statement(snap, ElectionOpened(snap.election_hash, _head(snap)), admin, Role.ADMIN))
 
 
-def close_election(client: LinliClient, admin: SigningKey, election_id: str) -> Receipt:
-    snap = client.election(election_id)
+def close_election(
+    client: LinliClient, admin: SigningKey, election_id: str, *, snap: ElectionSnapshot | None = None
+) -> Receipt:
+    snap = snap or client.election(election_id)
     return client.submit(_statement(snap, ElectionClosed(snap.election_hash, _head(snap)), admin, Role.ADMIN))
 
 
@@ -415,12 +422,15 @@ def verify_for_decryption(
                 f"the log does not verify up to the tally: step {step.number} ({step.title}): {reason}"
             )
     state = report.state
+    if state is not None and state.phase is Phase.PUBLISHED:
+        raise WrongStep("the result is already out: the quorum of trustees has decrypted (see it with `linli status`)")
     if state is None or state.phase is not Phase.CLOSED or not state.tally:
-        raise UsageError("the election is not tallied yet (or already published)")
+        raise WrongStep("the election is not closed yet: the administrator runs `linli admin close` first")
     return report
 
 
-def _check_trustee(context: ElectionContext | None, trustee_key: SigningKey, share: threshold.KeyShare) -> None:
+def check_trustee(context: ElectionContext | None, trustee_key: SigningKey, share: threshold.KeyShare) -> None:
+    """Raise UsageError unless ``share`` is for this election's key and ``trustee_key`` is its trustee's."""
     if context is None:
         raise UsageError("the election has no key yet")
     if context.public_key != share.public_key:
@@ -445,7 +455,7 @@ def submit_decryption_share(
     names; the share statement names the tree head it was computed from."""
     if verified is None:
         snap = snap or client.election(election_id, expect=expect)
-        _check_trustee(snap.context, trustee_key, share)
+        check_trustee(snap.context, trustee_key, share)
         verified = verify_for_decryption(client, election_id, workers=workers, snap=snap)
     report = verified
     state = report.state
@@ -453,7 +463,7 @@ def submit_decryption_share(
     context = state.require_context()
     if context.election_id != election_id:
         raise UsageError(f"the verified record is of election {context.election_id}, not {election_id}")
-    _check_trustee(context, trustee_key, share)
+    check_trustee(context, trustee_key, share)
     shares = make_trustee_shares(context, share, state.tally)
     body = DecryptionShare(state.election_hash, state.log_head(), shares, context)
     entry = state.statement(body, trustee_key, Role.TRUSTEE, share.index)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import grpc
 
-from client.errors import ElectionInvalid, ElectionMismatch, ReceiptInvalid, ServerRejected
+from client.errors import ElectionInvalid, ElectionMismatch, ElectionNotFound, ReceiptInvalid, ServerRejected
 from client.pins import PinStore
 from crypto import merkle
 from crypto.errors import CryptoError
@@ -180,7 +180,12 @@ class LinliClient:
 
         Raises ElectionInvalid, ElectionMismatch or ReceiptInvalid; never returns an election it has not checked.
         """
-        info = _call(self._stub.GetElection, pb.ElectionRef(election_id=election_id), self.timeout)
+        try:
+            info = _call(self._stub.GetElection, pb.ElectionRef(election_id=election_id), self.timeout)
+        except ServerRejected as e:
+            if e.code == "NOT_FOUND":
+                raise ElectionNotFound(election_id, e.message) from e
+            raise
         verifier, _ = self.log_verifier(election_id)
         cp = self.checkpoint(election_id)
         state = ElectionState(min_modulus_bits=self.min_modulus_bits)
@@ -281,6 +286,14 @@ class LinliClient:
             out.extend(bytes(e) for e in resp.entries)
             if not resp.entries or len(out) >= resp.tree_size:
                 return out
+
+    def log_entries(self, election_id: str, checkpoint: Checkpoint) -> list[bytes]:
+        """The log's entries up to ``checkpoint`` (one this client verified), checked to hash to its root."""
+        entries = self.entries(election_id)[: checkpoint.size]
+        leaves = [merkle.leaf_hash(e) for e in entries]
+        if len(entries) != checkpoint.size or merkle.MerkleTree.from_leaf_hashes(leaves).root() != checkpoint.root_hash:
+            raise ReceiptInvalid("the log's entries do not hash to the signed checkpoint")
+        return entries
 
     def check_receipt(self, receipt: Receipt, entry: bytes | None = None) -> Checkpoint:
         """§P10.3: the receipt's entry is still in today's log: inclusion at the old size + consistency to now."""

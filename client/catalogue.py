@@ -215,6 +215,51 @@ _TEXT: dict[str, dict[str, str]] = {
         "error.OutcomeMismatch": "公布的结果与计票规则的结果不符",
         "error.CryptoError": "密码学检查未通过",
         "error.other": "检查未通过",
+        # what a voter sees before voting (linli voter ballot, linli status): only what the client verified
+        "ballot.title": "选举 {election}：{title}",
+        "ballot.fingerprint": "选举指纹 {fingerprint}（已从日志核验，请与公告栏核对）",
+        "ballot.kind": "类型：{kind}",
+        "ballot.question": "表决事项：{question}",
+        "ballot.options": "选项：{options}",
+        "ballot.candidates": "候选人（{seats} 个席位，最多选 {seats} 人）：{names}",
+        "ballot.approval": "选项（可多选）：{names}",
+        "ballot.how.fixed": "投票方式：linli voter vote … --choice yes、no 或 abstain（也可写 赞成 / 反对 / 弃权）",
+        "ballot.how.names": '投票方式：linli voter vote … --choice "{example}"'
+        '（姓名之间用逗号或顿号分隔；"" 为空白票）',
+        "ballot.rules": "规则：{rule}",
+        "ballot.rule.referendum": "有效条件：投票人数超过登记选民（{roll} 人）的一半。"
+        "通过条件：赞成票超过投票总数的一半；弃权计入投票总数。",
+        "ballot.rule.committee": "有效条件：投票人数超过登记选民（{roll} 人）的一半。当选条件：得票超过投票人数的一半，"
+        "按得票多少依次当选，共 {seats} 个席位；末位同票或席位未满则另行选举。",
+        "ballot.rule.assembly": "有效条件：参与表决的业主人数和专有部分面积均不少于总数的三分之二（业主 {owners} 人，"
+        "总面积 {total_area} m²）。通过条件：赞成的人数和面积{need}。",
+        "ballot.rule.approval": "有效条件：投票人数超过登记选民（{roll} 人）的一半。"
+        "采纳条件：获得超过投票总数一半的赞同。",
+        "ballot.revote.last": "改票：可以重新投票，以最后一张选票为准。",
+        "ballot.revote.refuse": "改票：不可改票，第一张选票有效。",
+        "ballot.window.none": "投票时间：不设固定时段，从管理员开启（linli admin open）到截止（linli admin close）。",
+        "ballot.window": "投票时间：{opens} 至 {closes}",
+        "ballot.window.unbounded": "不限",
+        "ballot.phase": "当前：{phase}",
+        "ballot.eligibility.signing": "资格方式：实名凭证签名（公开记录显示哪些名册条目投了票，但不显示投了什么）。",
+        "ballot.eligibility.anonymous": "资格方式：匿名凭证（BBS）：任何人（包括登记员）都无法把选票与名册条目对应。",
+        "ballot.notice.area": "注意：投票权重按专有部分面积计算；面积随选票公开（匿名模式下由凭证披露），"
+        "独一无二的面积可能识别出具体房屋。",
+        "ballot.description": "说明：{description}",
+        "ballot.private": "您的选择在本机加密后才发送；只有汇总结果会被解密。",
+        "status.counts": "名册 {roll} 人；已发凭证 {credentials}；已投票 {cast} 张，计入 {counted} 张；日志 {size} 条",
+        "status.result": "结果（已从公开记录独立验证）：{outcome}",
+        "status.totals": "计票：{totals}",
+        "status.unverified": "服务器公布了结果，但记录未通过验证（第 {steps} 项）："
+        "请勿采信，运行 linli verify 查看详情",
+        "next": "下一步：{step}",
+        "next.ceremony": "管理员运行 linli admin ceremony（生成并公布选举密钥）",
+        "next.roll": "管理员运行 linli admin roll（公布选民名册）",
+        "next.issue": "登记员为名册上的每户发放凭证，然后管理员运行 linli admin open",
+        "next.open": "管理员运行 linli admin open（开始投票）",
+        "next.vote": "选民投票（linli voter vote）；投票结束后管理员运行 linli admin close",
+        "next.decrypt": "还需要 {missing} 名受托人运行 linli trustee decrypt（{done}/{threshold}）",
+        "next.publish": "结果已公布：运行 linli admin publish 导出记录，再用 linli verify 验证",
     },
     "en": {
         "html_lang": "en",
@@ -398,6 +443,58 @@ _TEXT: dict[str, dict[str, str]] = {
         "error.OutcomeMismatch": "the published outcome is not what the rules give",
         "error.CryptoError": "a cryptographic check failed",
         "error.other": "check failed",
+        # what a voter sees before voting (linli voter ballot, linli status): only what the client verified
+        "ballot.title": "Election {election}: {title}",
+        "ballot.fingerprint": "Fingerprint {fingerprint} (verified from the log; compare it with the notice board)",
+        "ballot.kind": "Kind: {kind}",
+        "ballot.question": "Question: {question}",
+        "ballot.options": "Options: {options}",
+        "ballot.candidates": "Candidates ({seats} seat(s); mark at most {seats}): {names}",
+        "ballot.approval": "Options (mark any number): {names}",
+        "ballot.how.fixed": "To vote: linli voter vote … --choice yes, no or abstain (or 赞成 / 反对 / 弃权)",
+        "ballot.how.names": 'To vote: linli voter vote … --choice "{example}" (names separated by commas; "" is a '
+        "blank ballot)",
+        "ballot.rules": "Rules: {rule}",
+        "ballot.rule.referendum": "Valid if more than half of the {roll} registered voters vote. Passes if more than "
+        "half of the ballots say yes; abstentions count as ballots.",
+        "ballot.rule.committee": "Valid if more than half of the {roll} registered voters vote. A candidate is elected "
+        "with more than half of the ballots, by rank, for {seats} seat(s); a tie for the last seat or an unfilled "
+        "seat goes to a runoff.",
+        "ballot.rule.assembly": "Valid if at least two thirds of the {owners} owners and of the {total_area} m² of "
+        "exclusive area take part. Passes if the yes votes are {need}.",
+        "ballot.rule.approval": "Valid if more than half of the {roll} registered voters vote. An option is adopted if "
+        "more than half of the ballots approve it.",
+        "ballot.revote.last": "Re-voting: you may vote again; only your last ballot counts.",
+        "ballot.revote.refuse": "Re-voting: not allowed; your first ballot counts.",
+        "ballot.window.none": "Voting window: none fixed; voting runs from the administrator's `linli admin open` to "
+        "`linli admin close`.",
+        "ballot.window": "Voting window: {opens} to {closes}",
+        "ballot.window.unbounded": "no limit",
+        "ballot.phase": "Now: {phase}",
+        "ballot.eligibility.signing": "Eligibility: signed credentials (the record shows which roll entries voted, "
+        "never how).",
+        "ballot.eligibility.anonymous": "Eligibility: anonymous credentials (BBS): nobody, not even the registrar, can "
+        "link a ballot to a roll entry.",
+        "ballot.notice.area": "Note: votes are weighted by exclusive floor area; the area is public with each ballot "
+        "(disclosed by the credential in anonymous mode), and a unique area can identify a flat.",
+        "ballot.description": "Description: {description}",
+        "ballot.private": "Your choice is encrypted on this device before it is sent; only the totals are ever "
+        "decrypted.",
+        "status.counts": "roll {roll}; credentials {credentials}; ballots cast {cast}, counted {counted}; "
+        "log size {size}",
+        "status.result": "Result (verified from the public record): {outcome}",
+        "status.totals": "Totals: {totals}",
+        "status.unverified": "The server published a result, but the record does NOT verify (steps {steps}): do not "
+        "rely on it; run linli verify for details",
+        "next": "Next step: {step}",
+        "next.ceremony": "the administrator runs `linli admin ceremony` (makes and publishes the election key)",
+        "next.roll": "the administrator runs `linli admin roll` (publishes the voter roll)",
+        "next.issue": "the registrar issues a credential per roll entry, then the administrator runs "
+        "`linli admin open`",
+        "next.open": "the administrator runs `linli admin open` (opens voting)",
+        "next.vote": "voters vote (`linli voter vote`); when voting ends the administrator runs `linli admin close`",
+        "next.decrypt": "{missing} more trustee(s) run `linli trustee decrypt` ({done} of {threshold} shares in)",
+        "next.publish": "the result is out: run `linli admin publish` to export the record, then `linli verify` it",
     },
 }
 

@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 verification failed or the server refused; 2 bad usage 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -16,7 +17,8 @@ import grpc
 
 from client import actions
 from client.api import ElectionSnapshot, LinliClient, Receipt
-from client.catalogue import LANGS
+from client.catalogue import LANGS, text
+from client.describe import LogView, election_lines, next_step, outcome_words, totals_words
 from client.errors import (
     ClientError,
     ElectionInvalid,
@@ -25,6 +27,7 @@ from client.errors import (
     RecordRejected,
     ServerRejected,
     UsageError,
+    WrongStep,
 )
 from client.keystore import (
     credential_kind,
@@ -53,11 +56,13 @@ from voting.eligibility import AnonymousEvidence
 from voting.errors import VotingError
 from voting.kinds import kind_names
 from voting.roll import RollRow, parse_area, parse_roll_csv
+from voting.state import Phase
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 ANON_CREDENTIAL = "linli-anonymous-credential"
+DEFAULT_PORT = 50051
 
 
 def _pins_path(args: argparse.Namespace) -> Path:
@@ -66,9 +71,21 @@ def _pins_path(args: argparse.Namespace) -> Path:
     return Path(os.environ.get("LINLI_PINS") or Path.home() / ".config" / "linli" / "pins.json")
 
 
+def _server_address(value: str) -> str:
+    """``--server``: host:port, or a bare host (name, IPv4, [IPv6]) meaning the default port."""
+    host = value.strip()
+    if host.startswith("["):
+        return host if "]:" in host else f"{host}:{DEFAULT_PORT}"
+    if host.count(":") == 1:
+        return host
+    if host.count(":") > 1:  # a bare IPv6 address
+        return f"[{host}]:{DEFAULT_PORT}"
+    return f"{host}:{DEFAULT_PORT}"
+
+
 def _client(args: argparse.Namespace) -> LinliClient:
     return LinliClient(
-        grpc.insecure_channel(args.server),
+        grpc.insecure_channel(_server_address(args.server)),
         timeout=args.timeout,
         log_key=args.log_key,
         pins=PinStore(_pins_path(args)),
@@ -96,6 +113,73 @@ def _print_receipt(receipt: Receipt, what: str) -> None:
     print(f"{what}: entry {receipt.leaf_index} in a log of {receipt.tree_size} (receipt verified)")
 
 
+def _log_view(client: LinliClient, snap: ElectionSnapshot) -> LogView:
+    """The election's log up to the verified checkpoint: the phase it reaches, each binding's ballots, the shares."""
+    return LogView.from_entries(snap.definition, client.log_entries(snap.definition.election_id, snap.checkpoint))
+
+
+# What each command needs, and what to run first when the election is elsewhere (issue 13: the next step, never
+# an internal phase name).
+_NEEDS: dict[str, frozenset[Phase]] = {
+    "ceremony": frozenset({Phase.CREATED}),
+    "roll": frozenset({Phase.CREATED, Phase.KEYED}),
+    "issue": frozenset({Phase.CREATED, Phase.KEYED, Phase.OPEN}),
+    "open": frozenset({Phase.KEYED}),
+    "vote": frozenset({Phase.OPEN}),
+    "close": frozenset({Phase.OPEN}),
+    "decrypt": frozenset({Phase.CLOSED}),
+    "publish": frozenset({Phase.PUBLISHED}),
+}
+_ORDER = (Phase.EMPTY, Phase.CREATED, Phase.KEYED, Phase.OPEN, Phase.CLOSED, Phase.PUBLISHED)
+_WHERE = {
+    Phase.CREATED: "the election has no key yet",
+    Phase.KEYED: "voting is not open yet",
+    Phase.OPEN: "voting is open",
+    Phase.CLOSED: "voting has closed and the tally waits for the trustees",
+    Phase.PUBLISHED: "the result is already out (see it with `linli status`)",
+}
+_RUN_FIRST = {
+    Phase.CREATED: "run `linli admin ceremony` first",
+    Phase.KEYED: "run `linli admin open` first",
+    Phase.OPEN: "run `linli admin close` first",
+    Phase.CLOSED: "the trustees run `linli trustee decrypt` first",
+}
+
+
+def _phase(snap: ElectionSnapshot) -> Phase:
+    """The phase for wording a refusal: the verified set-up's, or the later one the server reports (the server
+    refuses out-of-order statements anyway; this only decides what the message says)."""
+    try:
+        reported = Phase(snap.info.phase)
+    except ValueError:
+        reported = Phase.EMPTY
+    verified = snap.state.phase
+    return reported if _ORDER.index(reported) > _ORDER.index(verified) else verified
+
+
+def _require_step(snap: ElectionSnapshot, command: str, phase: Phase | None = None) -> None:
+    """Raise WrongStep, saying what to run, unless the election is at a phase ``command`` can act in."""
+    phase = phase or _phase(snap)
+    if phase in _NEEDS[command]:
+        if command == "open" and not snap.state.roll:
+            raise WrongStep("the roll is empty: run `linli admin roll` first")
+        return
+    wanted = min(_ORDER.index(p) for p in _NEEDS[command])
+    if _ORDER.index(phase) < wanted:  # too early: say what comes next
+        raise WrongStep(f"{_WHERE.get(phase, 'the election is not set up')}: {_RUN_FIRST.get(phase, '')}")
+    later = {
+        "ceremony": "the election key is already published (the ceremony runs once)",
+        "roll": "the roll can no longer change: voting has opened",
+        "open": "voting has already been opened",
+        "issue": "voting has closed: no more credentials can be issued",
+        "vote": "voting has closed",
+        "close": "voting is already closed"
+        + (": the trustees now run `linli trustee decrypt`" if phase is Phase.CLOSED else ""),
+        "decrypt": _WHERE[Phase.PUBLISHED],
+    }.get(command, _WHERE.get(phase, ""))
+    raise WrongStep(later)
+
+
 # -- serve / demo / verify ----------------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
     import logging
@@ -109,13 +193,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.service import ElectionService, ServiceConfig
     from server.storage import make_engine
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # One key=value line per event on stderr; the server logs each request as method=… election=… status=…
+    # duration_ms=… (server.grpc_service).
+    logging.basicConfig(
+        level=logging.INFO,
+        format="time=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
     key_path = Path(args.key)
     if not key_path.exists():
         save_signing_key(key_path, SigningKey.generate(), "server")
         print(f"created a new log signing key in {key_path}", file=sys.stderr)
     signer = NoteSigner.from_private_bytes(args.name, load_signing_key(key_path).secret)
-    admin_keys = frozenset(bytes.fromhex(k) for k in args.admin_key)
+    admin_keys = frozenset(_hex_key(k, "--admin-key") for k in args.admin_key)
     engine = make_engine(args.db)
     try:  # §P11.2: a second writer on the same database, or a log that disagrees with itself, is refused here
         service = ElectionService(
@@ -126,12 +216,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         engine.dispose()
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILED
+    if not admin_keys:  # once the start-up checks passed: a refused start prints its one error line
+        print(
+            "warning: no --admin-key: anyone who can reach this server may create elections; pass --admin-key HEX "
+            "(the administrator's public key, from `linli keygen --role admin`) to allow only that administrator",
+            file=sys.stderr,
+        )
+    if args.min_modulus_bits < 2048:
+        print(f"warning: accepting {args.min_modulus_bits}-bit election keys: for tests only", file=sys.stderr)
     server, port = create_server(service, args.listen)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before the line that says it serves: a stop right after it is clean
+        signal.signal(sig, lambda *_: stop.set())
     server.start()
     print(f"linli serving on port {port}; log key {signer.verifier().to_vkey()}", flush=True)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     server.stop(grace=5).wait()
     service.close()
@@ -241,21 +339,29 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
         major=args.major,
         accept_area_disclosure=args.accept_area_disclosure,
     )
-    _print_receipt(receipt, f"election {args.election} created")
+    with contextlib.redirect_stdout(sys.stderr):
+        _print_receipt(receipt, f"election {args.election} created")
     snap = client.election(args.election)
-    print(f"fingerprint {snap.fingerprint}: post it on the notice board; every client compares it (--expect)")
+    print(
+        f"election {args.election}: fingerprint {snap.fingerprint}; post it on the notice board: every client "
+        "compares it (--expect FINGERPRINT). Next: `linli admin ceremony`",
+        file=sys.stderr,
+    )
     if snap.definition.kind_rules.weighted:  # docs/protocol.md §P9.5
         if args.accept_area_disclosure:
             print(
                 "area disclosure ACCEPTED (stated in the election and on its report): an owner whose area is unique "
-                "on the roll can have her vote identified from the ballots' areas and the totals"
+                "on the roll can have her vote identified from the ballots' areas and the totals",
+                file=sys.stderr,
             )
         elif snap.definition.eligibility is EligibilityMode.ANONYMOUS:
             print(
                 "anonymous assembly: publish the roll next (linli admin roll); if an owner's area is unique on it, "
                 "the roll is refused — the areas would identify her vote — unless the election is created with "
-                "--accept-area-disclosure"
+                "--accept-area-disclosure",
+                file=sys.stderr,
             )
+    print(snap.fingerprint)  # alone on stdout, like keygen's key: FP=$(linli admin create ...)
     return EXIT_OK
 
 
@@ -264,9 +370,12 @@ def cmd_admin_ceremony(args: argparse.Namespace) -> int:
 
     admin = load_signing_key(Path(args.key))
     out = Path(args.out)
+    client = _client(args)
+    snap = _election(args, client)
+    _require_step(snap, "ceremony")
     bar = tqdm(desc="safe-prime candidates", unit="cand", file=sys.stderr, leave=False)
     shares, receipt = actions.key_ceremony(
-        _client(args), admin, args.election, progress=lambda n: bar.update(n - bar.n)
+        client, admin, args.election, progress=lambda n: bar.update(n - bar.n), snap=snap
     )
     bar.close()
     for share in shares:
@@ -287,6 +396,7 @@ def cmd_admin_roll(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.csv}: no row of group {args.group!r}")
     client = _client(args)
     snap = _election(args, client)
+    _require_step(snap, "roll")
     if snap.definition.kind_rules.weighted:  # an assembly: its members are the owners (Civil Code art. 278)
         others = [row.unit for row in rows if row.role not in ("owner", "")]
         if others:
@@ -327,14 +437,24 @@ def _read_roll_csv(path: Path) -> list[RollRow]:
 
 
 def cmd_admin_open(args: argparse.Namespace) -> int:
-    receipt = actions.open_election(_client(args), load_signing_key(Path(args.key)), args.election)
+    admin = load_signing_key(Path(args.key))
+    client = _client(args)
+    snap = _election(args, client)
+    _require_step(snap, "open")
+    receipt = actions.open_election(client, admin, args.election, snap=snap)
     _print_receipt(receipt, "election opened")
     return EXIT_OK
 
 
 def cmd_admin_close(args: argparse.Namespace) -> int:
-    receipt = actions.close_election(_client(args), load_signing_key(Path(args.key)), args.election)
+    admin = load_signing_key(Path(args.key))
+    client = _client(args)
+    snap = _election(args, client)
+    _require_step(snap, "close")
+    receipt = actions.close_election(client, admin, args.election, snap=snap)
     _print_receipt(receipt, "election closed and tallied")
+    d = snap.definition
+    print(f"next: {d.threshold} of the {len(d.trustees)} trustees run `linli trustee decrypt`")
     return EXIT_OK
 
 
@@ -342,18 +462,22 @@ def cmd_admin_publish(args: argparse.Namespace) -> int:
     client = _client(args)
     snap = _election(args, client)
     if not snap.info.result:
-        raise UsageError(
-            f"no result yet: {snap.info.phase}; the result is published when the quorum of trustees has decrypted"
-        )
+        try:
+            _require_step(snap, "publish")
+        except WrongStep as e:
+            raise WrongStep(f"no result yet: {e}") from e
+        raise WrongStep("no result yet: the result is published when the quorum of trustees has decrypted")
     return cmd_export(args)
 
 
 # -- registrar, voter, trustee -----------------------------------------------------------------------------------
 def cmd_registrar_issue(args: argparse.Namespace) -> int:
     registrar = load_signing_key(Path(args.key))
-    receipt = actions.issue_credential(
-        _client(args), registrar, args.election, args.roll_id, _hex_key(args.credential, "--credential")
-    )
+    credential = _hex_key(args.credential, "--credential")
+    client = _client(args)
+    snap = _election(args, client)
+    _require_step(snap, "issue")
+    receipt = actions.issue_credential(client, registrar, args.election, args.roll_id, credential, snap=snap)
     _print_receipt(receipt, f"credential issued for {args.roll_id}")
     return EXIT_OK
 
@@ -364,13 +488,43 @@ def _load_credential(path: Path) -> SigningKey | AnonymousCredential:
     return load_signing_key(path)
 
 
+def _binding(credential: SigningKey | AnonymousCredential) -> bytes:
+    """What the log knows a voter's ballots by: the credential key, or the per-election pseudonym (§P6)."""
+    return credential.public_key if isinstance(credential, SigningKey) else credential.pseudonym()
+
+
 def cmd_voter_vote(args: argparse.Namespace) -> int:
+    """§P6 after §P12; a re-vote is never silent: the log (up to the verified checkpoint) shows whether this
+    credential already has a ballot, which the new one replaces (or which stands, if the election refuses re-votes)."""
     credential = _load_credential(Path(args.credential))
     client = _client(args)
-    receipt = actions.cast_vote(client, _election(args, client), credential, args.choice)
+    snap = _election(args, client)
+    view = _log_view(client, snap)
+    _require_step(snap, "vote", view.phase)
+    earlier = view.ballots_of(_binding(credential))
+    if earlier and snap.definition.revote is RevotePolicy.REFUSE:
+        raise WrongStep(
+            f"you have already voted (entry {earlier[-1]}) and this election refuses re-votes: that ballot counts"
+        )
+    receipt = actions.cast_vote(client, snap, credential, args.choice)
     save_json(Path(args.receipt), {"type": "linli-receipt", **receipt.to_json()})
     _print_receipt(receipt, "ballot cast")
+    if earlier and earlier[-1] != receipt.leaf_index:
+        print(
+            f"this ballot REPLACES your earlier ballot (entry {earlier[-1]}): only this one counts now; the earlier "
+            "receipt will show it superseded"
+        )
     print(f"receipt saved to {args.receipt}; check it later with: linli voter check-receipt --receipt {args.receipt}")
+    return EXIT_OK
+
+
+def cmd_voter_ballot(args: argparse.Namespace) -> int:
+    """What the voter votes on, how it is decided and when, from the verified election only (§P12)."""
+    client = _client(args)
+    snap = _election(args, client)
+    view = _log_view(client, snap)
+    print("\n".join(election_lines(snap.state, view.phase, snap.fingerprint, args.lang)))
+    print(text(args.lang, "ballot.private"))
     return EXIT_OK
 
 
@@ -391,6 +545,12 @@ def cmd_registrar_bbs_keygen(args: argparse.Namespace) -> int:
 
 def cmd_voter_request(args: argparse.Namespace) -> int:
     snap = _election(args)  # the credential is bound to the verified election instance
+    if snap.definition.eligibility is not EligibilityMode.ANONYMOUS:
+        raise UsageError(
+            f"election {args.election} uses signing credentials, not anonymous ones: make a key with `linli keygen "
+            "--role voter` and give the public key it prints to the registrar"
+        )
+    _require_step(snap, "issue")
     request = request_credential(args.election, snap.election_hash)
     save_typed(Path(args.state), "linli-credential-request", request.to_json())
     save_json(
@@ -440,14 +600,29 @@ def cmd_voter_check(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.receipt}: malformed receipt") from e
     if args.record:
         return _check_receipt_in_record(receipt, Path(args.record))
-    cp = _client(args).check_receipt(receipt)
+    client = _client(args)
+    cp = client.check_receipt(receipt)
     print(f"receipt OK: entry {receipt.leaf_index} is in the log, which has grown consistently to {cp.size} entries")
+    snap = client.election(receipt.election_id, expect=args.expect)
+    _say_fingerprint(snap)
+    _say_superseded(LogView.from_entries(snap.definition, client.log_entries(receipt.election_id, cp)), receipt)
     return EXIT_OK
+
+
+def _say_superseded(view: LogView, receipt: Receipt) -> None:
+    later = view.superseded_by(receipt.leaf_index)
+    if later is not None:
+        print(
+            f"superseded by entry {later}: a later ballot of the same credential counts instead of this one "
+            "(re-voting replaces the earlier ballot)"
+        )
 
 
 def _check_receipt_in_record(receipt: Receipt, path: Path) -> int:
     from crypto import merkle
-    from crypto.note import NoteVerifier
+    from crypto.note import NoteVerifier, open_checkpoint
+    from voting.records import Entry
+    from voting.statements import ElectionCreated
 
     record = read_record(path)
     verifier = NoteVerifier.from_vkey(record.log_key)
@@ -456,6 +631,14 @@ def _check_receipt_in_record(receipt: Receipt, path: Path) -> int:
     if cp.size > tree.size or tree.root(cp.size) != cp.root_hash:
         raise ReceiptInvalid("the published record does not contain the log the receipt was issued from")
     print(f"receipt OK: entry {receipt.leaf_index} is in the published record")
+    try:  # the record's latest signed checkpoint covers the entries read for re-votes
+        latest = open_checkpoint(record.checkpoints[-1], verifier)
+        definition = ElectionCreated.from_json(Entry.from_bytes(record.entries[0]).body).definition
+    except (IndexError, CryptoError, VotingError) as e:
+        raise ReceiptInvalid(f"the published record is malformed: {e}") from e
+    if latest.size > tree.size or tree.root(latest.size) != latest.root_hash:
+        raise ReceiptInvalid("the record's entries do not hash to its latest signed checkpoint")
+    _say_superseded(LogView.from_entries(definition, record.entries[: latest.size]), receipt)
     return EXIT_OK
 
 
@@ -466,8 +649,29 @@ def cmd_trustee_decrypt(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.share} is a key share for election {election_id}, not {args.election}")
     client = _client(args)
     snap = _election(args, client)
-    receipt = actions.submit_decryption_share(client, identity, share, args.election, snap=snap)
+    _require_step(snap, "decrypt")
+    actions.check_trustee(snap.context, identity, share)
+    verified = actions.verify_for_decryption(client, args.election, snap=snap)
+    state = verified.state
+    assert state is not None  # verify_for_decryption checked it
+    d = state.require_definition()
+    if share.index in state.shares:
+        raise WrongStep(
+            f"trustee {share.index} has already decrypted; {d.threshold - len(state.shares)} more trustee(s) needed"
+        )
+    receipt = actions.submit_decryption_share(client, identity, share, args.election, snap=snap, verified=verified)
     _print_receipt(receipt, f"decryption share of trustee {share.index} accepted")
+    done = len(state.shares) + 1
+    if done < d.threshold:
+        print(
+            f"{d.threshold - done} more trustee share(s) needed ({done} of {d.threshold} in): the other trustees run "
+            "`linli trustee decrypt`"
+        )
+    else:
+        print(
+            f"the result is out ({d.threshold} of {d.threshold} shares in): see it with `linli status --election "
+            f"{args.election}`; export the record with `linli admin publish`"
+        )
     return EXIT_OK
 
 
@@ -580,15 +784,73 @@ def _correction_commands(
 
 # -- everyone -------------------------------------------------------------------------------------------------------
 def cmd_status(args: argparse.Namespace) -> int:
-    snap = _election(args)
-    i, d = snap.info, snap.definition
-    print(f"{d.election_id}: {d.title}\n  {d.question}")
-    print(f"  fingerprint {snap.fingerprint}")
-    print(
-        f"  phase {i.phase}; roll {i.roll_size}; credentials {i.credentials_issued}; "
-        f"ballots cast {i.ballots_cast}, counted {i.ballots_counted}; log size {i.tree_size}"
+    """The verified election, the server's counters, the result once published (verified from the record), and
+    the next step."""
+    client = _client(args)
+    snap = _election(args, client)
+    view = _log_view(client, snap)
+    i, lang = snap.info, args.lang
+    print("\n".join(election_lines(snap.state, view.phase, snap.fingerprint, lang)))
+    counts = text(
+        lang,
+        "status.counts",
+        roll=i.roll_size,
+        credentials=i.credentials_issued,
+        cast=i.ballots_cast,
+        counted=i.ballots_counted,
+        size=i.tree_size,
     )
+    print(f"  {counts}")
+    if view.phase is Phase.PUBLISHED:
+        _print_result(client, snap, lang)
+    print(next_step(snap.state, view, lang))
     return EXIT_OK
+
+
+def _print_result(client: LinliClient, snap: ElectionSnapshot, lang: str) -> None:
+    """The published result, only as the verifier recomputes it from the record (§V)."""
+    from client.verifier import check_record
+
+    verifier, _ = client.log_verifier(snap.definition.election_id)
+    report = check_record(
+        actions.export_record(client, snap.definition.election_id),
+        expected_log_key=verifier.to_vkey(),
+        expected_fingerprint=snap.fingerprint,
+        min_modulus_bits=client.min_modulus_bits,
+    )
+    state = report.state
+    if not report.passed or state is None or state.definition is None or not report.totals:
+        failed = ", ".join(str(step.number) for step in report.steps if not step.passed)
+        print(text(lang, "status.unverified", steps=failed or "-"))
+        return
+    d = state.definition
+    print(text(lang, "status.result", outcome=outcome_words(d, state.outcome, lang)))
+    print(text(lang, "status.totals", totals=totals_words(d, report.totals, lang)))
+
+
+def cmd_key_show(args: argparse.Namespace) -> int:
+    """The public key of a key file: an identity key (admin, registrar, trustee, voter, server) or a BBS key."""
+    path = Path(args.file)
+    obj = load_json(path, credential_kind(path) or "linli-key")
+    kind = obj.get("type")
+    if kind == "linli-key":
+        key = load_signing_key(path)
+        print(key.public_key.hex())
+        print(f"{path}: {obj.get('role', 'identity')} key (Ed25519)", file=sys.stderr)
+        return EXIT_OK
+    if kind == "linli-bbs-key":
+        from crypto import bbs
+
+        try:
+            public = bbs.sk_to_pk(bytes.fromhex(obj["secret"]))
+        except (KeyError, ValueError, TypeError, CryptoError) as e:
+            raise UsageError(f"{path}: malformed BBS key") from e
+        if obj.get("public_key") != public.hex():
+            raise UsageError(f"{path}: its public key does not belong to its secret")
+        print(public.hex())
+        print(f"{path}: the registrar's BBS key (anonymous credentials)", file=sys.stderr)
+        return EXIT_OK
+    raise UsageError(f"{path}: a {kind} file holds no public key to show (expected a key from keygen or bbs-keygen)")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -623,7 +885,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def server_opts(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--server", default="127.0.0.1:50051", help="host:port of the Linli service")
+        sp.add_argument(
+            "--server",
+            default=f"127.0.0.1:{DEFAULT_PORT}",
+            help="host[:port] of the Linli service (default port 50051)",
+        )
         sp.add_argument("--timeout", type=float, default=120.0, help="seconds per call")
         sp.add_argument(
             "--expect", default=None, metavar="FINGERPRINT", help="the election's fingerprint from the notice board"
@@ -641,13 +907,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--name", default="linli", help="key name in signed checkpoints")
     s.add_argument("--origin", default="linli.local/elections", help="log origin prefix")
     s.add_argument("--admin-key", action="append", default=[], help="hex admin key allowed to create elections")
-    s.add_argument("--min-modulus-bits", type=int, default=3072, choices=(2048, 3072, 4096))
+    s.add_argument(
+        "--min-modulus-bits", type=int, default=3072, choices=(1024, 2048, 3072, 4096), help="1024: test keys only"
+    )
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("demo", help="run a whole referendum end to end on an embedded server")
     s.add_argument("--voters", type=int, default=50)
     s.add_argument("--out", default="linli-demo-record")
-    s.add_argument("--modulus-bits", type=int, default=3072, choices=(2048, 3072, 4096))
+    s.add_argument("--modulus-bits", type=int, default=3072, choices=(1024, 2048, 3072, 4096), help="1024: tests only")
     s.add_argument("--db", default=None, help="SQLAlchemy URL (default: SQLite in a temporary folder)")
     s.add_argument("--seed", type=int, default=None, help="seed for the demo voters' choices")
     s.add_argument("--workers", type=int, default=2)
@@ -682,10 +950,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true")
     s.set_defaults(func=cmd_keygen)
 
-    s = sub.add_parser("status", help="show an election's phase and counts")
+    s = sub.add_parser("status", help="show an election, its counts, its verified result and the next step")
     server_opts(s)
     s.add_argument("--election", required=True)
+    s.add_argument("--lang", default="en", choices=LANGS, help="zh or en")
     s.set_defaults(func=cmd_status)
+
+    keys = sub.add_parser("key", help="key files").add_subparsers(dest="action", required=True)
+    k = keys.add_parser("show", help="print a key file's public key (hex)")
+    k.add_argument("file")
+    k.set_defaults(func=cmd_key_show)
 
     s = sub.add_parser("export", help="download the election record")
     server_opts(s)
@@ -705,7 +979,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--threshold", type=int, required=True)
     a.add_argument("--registrar-key", required=True)
     a.add_argument("--revote", default="last", choices=("last", "refuse"))
-    a.add_argument("--modulus-bits", type=int, default=3072, choices=(2048, 3072, 4096))
+    a.add_argument(
+        "--modulus-bits", type=int, default=3072, choices=(1024, 2048, 3072, 4096), help="1024: test servers only"
+    )
     a.add_argument("--max-voters", type=int, default=100_000)
     a.add_argument("--eligibility", default="signing", choices=("signing", "anonymous"))
     a.add_argument("--credential-key", default="", help="anonymous mode: the registrar's BBS public key (hex)")
@@ -777,6 +1053,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--receipt", required=True, help="where to save the receipt")
     v.set_defaults(func=cmd_voter_vote)
+    v = voter.add_parser("ballot", help="show what is voted on, the rules, the voting window (verified)")
+    server_opts(v)
+    v.add_argument("--election", required=True)
+    v.add_argument("--lang", default="zh", choices=LANGS, help="zh (default) or en")
+    v.set_defaults(func=cmd_voter_ballot)
     v = voter.add_parser("request-credential", help="start an anonymous credential: commit to a fresh secret")
     server_opts(v)
     v.add_argument("--election", required=True)
@@ -806,13 +1087,23 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _unreachable(args: argparse.Namespace, e: ServerRejected) -> str:
+    address = _server_address(getattr(args, "server", "")) if getattr(args, "server", "") else "the server"
+    if e.code == "DEADLINE_EXCEEDED":
+        return f"server at {address} did not answer within {args.timeout:g} s (--timeout)"
+    return f"server unreachable at {address}: is `linli serve` running there? (--server HOST[:PORT]; {e.message})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args))
     except ServerRejected as e:
+        if e.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
+            print(f"error: {_unreachable(args, e)}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
         print(f"error: {e.diagnostics()}", file=sys.stderr)
-        return EXIT_UNAVAILABLE if e.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED") else EXIT_FAILED
+        return EXIT_FAILED
     except (ReceiptInvalid, ElectionInvalid, ElectionMismatch, RecordRejected) as e:
         print(f"error: {e.diagnostics()}", file=sys.stderr)
         return EXIT_FAILED

@@ -4,11 +4,13 @@
 
     ClientError
      ├── ServerRejected     the server answered with a gRPC error status (code and message kept)
+ │    └── ElectionNotFound  the server has no election of that id
      ├── ReceiptInvalid     a receipt or checkpoint whose signature, inclusion or consistency proof does not hold
      ├── ElectionInvalid    the election the server serves does not verify (signatures, key, modulus proof, log)
      ├── ElectionMismatch   a verified election or log key other than the expected (--expect) or pinned one
      ├── RecordRejected     an election record that fails verification (the verifier's report is attached)
      └── UsageError         bad command-line input or keystore contents
+      └── WrongStep      the election is not at the step the command needs (the message says what to run first)
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ __all__ = [
     "ClientError",
     "ElectionInvalid",
     "ElectionMismatch",
+    "ElectionNotFound",
     "ReceiptInvalid",
     "RecordRejected",
     "ServerRejected",
     "UsageError",
+    "WrongStep",
 ]
 
 
@@ -41,11 +45,27 @@ class ServerRejected(ClientError):
         self.message = message
 
 
+class ElectionNotFound(ServerRejected):
+    def __init__(self, election_id: str, message: str = "") -> None:
+        super().__init__("NOT_FOUND", message or f"no election {election_id!r}")
+        self.election_id = election_id
+
+    def diagnostics(self) -> str:
+        return (
+            f"this server has no election {self.election_id!r}: check the election id on the notice board "
+            "(ids are lower-case letters, digits and '-')"
+        )
+
+
 class ReceiptInvalid(ClientError):
     pass
 
 
 class UsageError(ClientError):
+    pass
+
+
+class WrongStep(UsageError):
     pass
 
 

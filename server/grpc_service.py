@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from wire import linli_pb2_grpc as pb_grpc
 __all__ = ["ELECTION_ID", "STATUS_TABLE", "LinliServicer", "add_to_server", "create_server", "election_id"]
 
 log = logging.getLogger("linli.server")
+request_log = logging.getLogger("linli.server.request")  # one key=value line per request (INFO)
 VERSION = "0.1.0"
 MAX_PAGE_BYTES = 2 << 20
 MAX_PAGE_ENTRIES = 1000
@@ -128,12 +130,39 @@ def _details(message: str) -> str:
     return message if len(message) <= MAX_DETAILS else message[: MAX_DETAILS - 3] + "..."
 
 
+_STATEMENT_ELECTION = re.compile(rb'"election":"([a-z0-9][a-z0-9-]{2,63})"')
+
+
+def _request_election(request: Any) -> str:
+    """The election a request names, for the request log only: a well-formed id, else "-" (a hostile id never
+    reaches the log line). A signed statement names it in its entry's ``"election"`` field, found in the entry's
+    tail: the canonical entry's keys are sorted, so that field follows the body."""
+    value: str | bytes = getattr(request, "election_id", "") or ""
+    if not value and isinstance(getattr(request, "entry", None), bytes):
+        found = _STATEMENT_ELECTION.findall(request.entry[-400:])
+        value = found[-1].decode() if found else ""
+    return value if isinstance(value, str) and ELECTION_ID.fullmatch(value) else "-"
+
+
+def _log_request(method: str, request: Any, status: str, started: float) -> None:
+    if request_log.isEnabledFor(logging.INFO):
+        election = "-" if isinstance(request, Undecodable) else _request_election(request)
+        request_log.info(
+            "method=%s election=%s status=%s duration_ms=%.1f",
+            method,
+            election,
+            status,
+            (time.perf_counter() - started) * 1000,
+        )
+
+
 def _handle(fn: Callable[..., T]) -> Callable[..., T]:
     def wrapper(self: LinliServicer, request: Any, context: grpc.ServicerContext) -> T:
+        started = time.perf_counter()
         try:
             if isinstance(request, Undecodable):
                 raise BadRequest(f"not a valid {request.message_type} message: {request.reason}")
-            return fn(self, request, context)
+            response = fn(self, request, context)
         except Exception as e:
             code = status_for(e)
             if code is grpc.StatusCode.INTERNAL:
@@ -141,7 +170,10 @@ def _handle(fn: Callable[..., T]) -> Callable[..., T]:
                 message = "internal error" if not isinstance(e, VotingError) else str(e)
             else:
                 message = str(e)
+            _log_request(fn.__name__, request, code.name, started)
             context.abort(code, _details(message))
+        _log_request(fn.__name__, request, "OK", started)
+        return response
 
     wrapper.__name__ = fn.__name__
     return wrapper
