@@ -9,8 +9,9 @@
    every entry applied to an :class:`~voting.state.ElectionState` (the log's own rules), closed, tallied, decrypted
    by trustees 1–3, with signed checkpoints (C2SP notes) at the opening, every 1,000 ballots and the end. It is
    written as ``client.record.write_record`` writes it — exactly what ``linli verify`` reads. Building takes
-   minutes at 3072 bits, so the record is cached under ``~/.cache/linli/audit-v<N>-<ballots>-<bits>/`` (the
-   version changes with the ballot / record format) and reused by later runs; ``--rebuild`` draws a new one.
+   minutes at 3072 bits, so the record is cached in the repository's git-ignored
+   ``.cache/audit/audit-v<N>-<ballots>-<bits>/`` (the version changes with the ballot / record format) and reused
+   by later runs; ``--rebuild`` draws a new one.
 2. **The timing** runs the real command in a child process, as an auditor would, from the repository root:
    ``python -m client.cli verify RECORD --json --min-modulus-bits BITS --expect FINGERPRINT --log-key KEY
    --workers N``. Reported: its wall time (``verify_s``); its peak RSS (``peak_rss_mb``: ``wait4``'s
@@ -46,11 +47,11 @@ from typing import Any
 
 from tqdm import tqdm
 
+from benchmarks.linli_bench import CACHE_DIR, cached_primes
 from client.record import FORMAT as RECORD_FORMAT
 from client.record import Record, write_record
 from crypto import ed25519
 from crypto.note import Checkpoint, NoteSigner, sign_checkpoint
-from crypto.primes import random_safe_prime_pair
 from voting.ballot import BALLOT_HASH_DOMAIN, build_ballot
 from voting.election import (
     REFERENDUM_OPTIONS,
@@ -71,8 +72,7 @@ from voting.tally import make_trustee_shares
 # Bump when the cached record would no longer be what this code builds (the ballot hash domain and the record format
 # are part of the key too, so a format change elsewhere also invalidates it).
 CACHE_VERSION = 1
-CACHE_ROOT = Path.home() / ".cache" / "linli"
-PRIMES_CACHE = Path("/tmp/linli-bench-primes.json")  # shared with benchmarks.linli_bench (same format)
+CACHE_ROOT = CACHE_DIR / "audit"  # the repository's git-ignored .cache/
 REPO = Path(__file__).resolve().parents[1]
 ELECTION_ID = "audit-referendum"
 ORIGIN = f"linli.audit/{ELECTION_ID}"
@@ -134,21 +134,6 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def _primes(modulus_bits: int) -> tuple[int, int]:
-    """Two safe primes for the dealer, from the benchmarks' prime cache or drawn (then cached)."""
-    data: dict[str, Any] = json.loads(PRIMES_CACHE.read_text()) if PRIMES_CACHE.exists() else {}
-    entry = data.get(str(modulus_bits))
-    if entry is not None:
-        return int(entry["p"]), int(entry["q"])
-    print(f"drawing two {modulus_bits // 2}-bit safe primes (minutes at 3072 bits)…", file=sys.stderr, flush=True)
-    p, q = random_safe_prime_pair(modulus_bits // 2)
-    data[str(modulus_bits)] = {"p": str(p), "q": str(q)}
-    tmp = PRIMES_CACHE.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data))
-    tmp.replace(PRIMES_CACHE)
-    return p, q
-
-
 _WORKER_CONTEXT: list[ElectionContext] = []
 
 
@@ -169,7 +154,7 @@ def build_record(out_dir: Path, ballots: int, modulus_bits: int, workers: int, p
     if not 1 <= ballots <= MAX_ROLL_BATCH:
         raise SystemExit(f"--ballots must be 1..{MAX_ROLL_BATCH} (one roll batch)")
     t0 = time.perf_counter()
-    primes = _primes(modulus_bits)
+    primes = cached_primes(modulus_bits)
     admin, registrar = ed25519.SigningKey.generate(), ed25519.SigningKey.generate()
     trustees = [ed25519.SigningKey.generate() for _ in range(PARTIES)]
     definition = ElectionDefinition(
@@ -433,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         result["build_s"] = built.build_s
     text = json.dumps(result, indent=2) + "\n"
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(text)
     else:
         sys.stdout.write(text)

@@ -6,6 +6,7 @@ import pytest
 
 from client.catalogue import LANGS, check_lang, step_title, strings, text
 from client.verifier import STEP_TITLES
+from voting.records import EntryKind
 
 
 def test_every_string_is_in_every_language() -> None:
@@ -25,3 +26,12 @@ def test_text_fills_fields_and_refuses_other_languages() -> None:
         check_lang("fr")
     with pytest.raises(ValueError, match="fr"):
         text("fr", "brand")
+
+
+def test_every_entry_kind_has_a_name_in_every_language() -> None:
+    """The verifier names a refused entry by its kind (client/verifier.py `v.replay_error`): a kind the catalogue
+    lacks would crash the report instead of explaining the failure."""
+    for lang in ("zh", "en"):
+        missing = [k.value for k in EntryKind if f"entry.{k.value}" not in strings(lang)]
+        assert not missing, (lang, missing)
+    assert "entry.no-such-kind" not in strings("en")

@@ -25,7 +25,8 @@ def _create(capsys: pytest.CaptureFixture[str], tmp_path: Path, srv: list[str], 
         "--eligibility", "anonymous", "--credential-key", bbs, *extra,
     )  # fmt: skip
     assert code == 0, err
-    return out
+    assert out.strip().count("-") == 3  # stdout: the fingerprint alone (FP=$(linli admin create ...))
+    return err  # the notices go to stderr
 
 
 def test_anonymous_assembly_roll_with_a_unique_area_is_refused(
