@@ -334,3 +334,22 @@ def test_nym_batch_with_one_bad_proof_fails_and_finds_it() -> None:
             [item(proof_a, nym_a, ELECTION_A), item(proof_a, nym_a, ELECTION_B), item(proof_b, nym_b, ELECTION_B)],
         )
     assert info.value.bad_indexes == (1,)
+
+
+def test_context_point_cache_is_the_plain_computation() -> None:
+    """The per-context OP and z are cached (every ballot of an election shares them): the cached value is the one
+    hash_to_curve and hash_to_scalar give, per context, and two contexts never share an entry."""
+    from crypto import bbs_pseudonym
+    from crypto.bbs import hash_to_scalar
+    from crypto.bls12_381 import g1_eq, hash_to_g1
+
+    api_id = b"BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_H2G_HM2S_PSEUDONYM_"
+    for context in (b"election-a", bytearray(b"election-b")):
+        op, z = bbs_pseudonym._context_point_and_z(context, api_id)
+        assert g1_eq(op, hash_to_g1(bytes(context), api_id))
+        assert z == hash_to_scalar(bytes(context), api_id + b"VECT_NYM_SECRETS")
+        again = bbs_pseudonym._context_point_and_z(bytes(context), api_id)
+        assert again[0] is op  # served from the cache
+    a = bbs_pseudonym._context_point_and_z(b"election-a", api_id)
+    b = bbs_pseudonym._context_point_and_z(b"election-b", api_id)
+    assert not g1_eq(a[0], b[0]) and a[1] != b[1]
