@@ -9,31 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from client.cli import main
 from crypto.note import NoteSigner
-from server.grpc_service import create_server
-from server.ledger import Ledger
-from server.service import ElectionService, ServiceConfig
-from server.storage import make_engine
+from tests.client.cli_support import run, serving
 
 
 @pytest.fixture
 def server_address(tmp_path: Path) -> Iterator[str]:
-    service = ElectionService(
-        Ledger(make_engine(f"sqlite:///{tmp_path / 'cli.db'}"), NoteSigner.generate("linli-cli"), "linli.cli"),
-        ServiceConfig(min_modulus_bits=2048),
-    )
-    server, port = create_server(service, "127.0.0.1:0")
-    server.start()
-    yield f"127.0.0.1:{port}"
-    server.stop(None)
-    service.close()
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    with serving(f"sqlite:///{tmp_path / 'cli.db'}", 2048) as address:
+        yield address
 
 
 @pytest.mark.slow

@@ -12,34 +12,22 @@ import grpc
 import pytest
 
 from client.api import LinliClient
-from client.cli import main
 from client.keystore import load_typed, save_json, save_share, save_signing_key
 from crypto import bbs
-from crypto.note import NoteSigner
-from server.grpc_service import create_server
-from server.ledger import Ledger
-from server.service import ElectionService, ServiceConfig
-from server.storage import make_engine
+from tests.client.cli_support import run as run_cli
+from tests.client.cli_support import serving
 from tests.factories import MODULUS_BITS, make_election
 from voting.election import ElectionKind, EligibilityMode
 
 
 @pytest.fixture
 def server_address(db_url: str) -> Iterator[str]:
-    service = ElectionService(
-        Ledger(make_engine(db_url), NoteSigner.generate("linli-cli"), "linli.cli"),
-        ServiceConfig(min_modulus_bits=MODULUS_BITS),
-    )
-    server, port = create_server(service, "127.0.0.1:0")
-    server.start()
-    yield f"127.0.0.1:{port}"
-    server.stop(None)
-    service.close()
+    with serving(db_url, MODULUS_BITS) as address:
+        yield address
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
+    code, out, err = run_cli(capsys, *argv)
     assert "Traceback" not in err
     return code, out, err
 

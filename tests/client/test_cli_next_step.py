@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 
 from client.catalogue import text
-from client.cli import _server_address, main
+from client.cli import _server_address
 from client.describe import LogView, election_lines
-from crypto.note import NoteSigner
-from server.grpc_service import _request_election, create_server
-from server.ledger import Ledger
-from server.service import ElectionService, ServiceConfig
-from server.storage import make_engine
+from server.grpc_service import _request_election
+from tests.client.cli_support import run, serving
 from voting.election import ElectionDefinition, EligibilityMode, RevotePolicy, Trustee
 from voting.state import ElectionState, Phase
 from wire import linli_pb2 as pb
@@ -29,21 +26,8 @@ SMALL = ["--min-modulus-bits", "1024"]
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[list[str]]:
-    service = ElectionService(
-        Ledger(make_engine(f"sqlite:///{tmp_path / 'ux.db'}"), NoteSigner.generate("linli-ux"), "linli.ux"),
-        ServiceConfig(min_modulus_bits=1024),
-    )
-    grpc_server, port = create_server(service, "127.0.0.1:0")
-    grpc_server.start()
-    yield ["--server", f"127.0.0.1:{port}", *SMALL]
-    grpc_server.stop(None)
-    service.close()
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    with serving(f"sqlite:///{tmp_path / 'ux.db'}", 1024, origin="linli.ux") as address:
+        yield ["--server", address, *SMALL]
 
 
 def ok(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
