@@ -1,8 +1,10 @@
 """The one canonical encoding (docs/record.md §R1).
 
-Everything Linli hashes, signs or logs is *canonical JSON*: UTF-8, object keys sorted by code point, no
-insignificant whitespace, no floats, integers only in the safe range ±(2**53 − 1); big integers and byte strings
-travel as lowercase hexadecimal strings of a fixed width. :func:`parse` accepts a byte string only if re-encoding
+Everything Linli hashes, signs or logs is *canonical JSON*: RFC 8785 (JSON Canonicalization Scheme, produced by the
+``rfc8785`` library; the booth uses the ``canonicalize`` npm package, and tests/booth checks that the two agree):
+UTF-8, object keys sorted by UTF-16 code units, no insignificant whitespace; and, narrower than JCS, no floats,
+integers only in the safe range ±(2**53 − 1); big integers and byte strings travel as lowercase hexadecimal strings
+of a fixed width (ADR 0003, amended by ADR 0012). :func:`parse` accepts a byte string only if re-encoding
 the parsed value gives back exactly the same bytes, so one value has one encoding.
 
 Parsing is bounded *before* any byte reaches ``json.loads`` (docs/protocol.md §P11.1): the size, then the nesting
@@ -19,6 +21,8 @@ import json
 import re
 from itertools import accumulate
 from typing import Any
+
+import rfc8785
 
 from voting.errors import InvalidEncoding
 
@@ -91,11 +95,11 @@ def _check(value: JSON, depth: int = 0) -> None:
 def canonical(value: JSON) -> bytes:
     """Canonical JSON bytes of ``value``."""
     _check(value)
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     try:
-        return text.encode()
-    except UnicodeEncodeError as e:  # a lone surrogate such as "\ud800" (from an escape) has no UTF-8 encoding
-        raise InvalidEncoding(f"string with a lone surrogate at position {e.start}: not valid Unicode") from e
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError) as e:  # a lone surrogate such as "\ud800" (from an
+        # escape), in a value or a key, is not Unicode
+        raise InvalidEncoding(f"string with a lone surrogate: not valid Unicode ({e})") from e
 
 
 def _reject_constant(name: str) -> None:

@@ -124,3 +124,16 @@ def test_key_file_json_bomb_refused_without_crash(tmp_path: Path) -> None:
 
 def test_untrusted_json_keeps_ordinary_formatting() -> None:
     assert parse_untrusted(b'{\n  "b": [1, 2],\n  "a": "x"\n}\n') == {"a": "x", "b": [1, 2]}
+
+
+def test_keys_sort_by_utf16_code_units_as_rfc8785() -> None:
+    """JCS (RFC 8785 §3.2.3) sorts keys by UTF-16 code units: an astral character (a surrogate pair, 0xD8xx) sorts
+    before U+FFFF, where a code-point sort puts it after. Names of rare CJK characters (Extension B) are astral."""
+    from voting.encoding import canonical, parse
+
+    value = {"\uffff": 1, "\U00020000": 2, "a": 3}
+    data = canonical(value)
+    assert data == '{"a":3,"\U00020000":2,"\uffff":1}'.encode()
+    assert parse(data) == value
+    with pytest.raises(InvalidEncoding):
+        parse('{"a":3,"\uffff":1,"\U00020000":2}'.encode())  # the code-point order is not canonical
