@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crypto import bbs, bbs_pseudonym
+from crypto.bls12_381 import CURVE_ORDER
 from crypto.errors import CryptoError
 from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
 from voting.errors import InvalidEncoding, NotEligible
@@ -40,6 +41,15 @@ CREDENTIAL_HEADER = b"linli/credential/v1\x00"
 BALLOT_CONTEXT = b"linli/ballot-pseudonym/v1\x00"
 NYM_LENGTH = 1  # N: one context (the election) per credential
 SCALAR = 32
+
+
+def _scalar(value: JSON, what: str) -> int:
+    """A secret scalar from a file: fixed-width hex below the group order (a larger value would alias a smaller one,
+    and fail only later, deep inside the proof)."""
+    x = parse_hex_int(value, what, SCALAR)
+    if x >= CURVE_ORDER:
+        raise InvalidEncoding(f"{what}: not a scalar below the group order")
+    return x
 
 
 def _check_hash(election_hash: bytes) -> bytes:
@@ -95,9 +105,9 @@ class CredentialRequest:
             election_hash=parse_hex_bytes(obj["election_hash"], "credential request.election_hash", 32),
             commitment=parse_hex_bytes(obj["commitment"], "credential request.commitment"),
             prover_nyms=tuple(
-                parse_hex_int(x, "prover_nyms", SCALAR) for x in get(obj, "prover_nyms", list, "request")
+                _scalar(x, "prover_nyms") for x in get(obj, "prover_nyms", list, "request")
             ),
-            secret_prover_blind=parse_hex_int(obj["secret_prover_blind"], "secret_prover_blind", SCALAR),
+            secret_prover_blind=_scalar(obj["secret_prover_blind"], "secret_prover_blind"),
         )
 
 
@@ -121,7 +131,7 @@ class IssuedCredential:
         exact_keys(obj, {"signature", "signer_nym_entropy", "weight"}, "issued credential")
         return cls(
             signature=parse_hex_bytes(obj["signature"], "issued credential.signature", 80),
-            signer_nym_entropy=parse_hex_int(obj["signer_nym_entropy"], "signer_nym_entropy", SCALAR),
+            signer_nym_entropy=_scalar(obj["signer_nym_entropy"], "signer_nym_entropy"),
             weight=get(obj, "weight", int, "issued credential"),
         )
 
@@ -189,8 +199,8 @@ class AnonymousCredential:
             election_hash=parse_hex_bytes(obj["election_hash"], "credential.election_hash", 32),
             issuer_key=parse_hex_bytes(obj["issuer_key"], "credential.issuer_key", 96),
             signature=parse_hex_bytes(obj["signature"], "credential.signature", 80),
-            nym_secrets=tuple(parse_hex_int(x, "nym_secrets", SCALAR) for x in nyms),
-            secret_prover_blind=parse_hex_int(obj["secret_prover_blind"], "secret_prover_blind", SCALAR),
+            nym_secrets=tuple(_scalar(x, "nym_secrets") for x in nyms),
+            secret_prover_blind=_scalar(obj["secret_prover_blind"], "secret_prover_blind"),
             weight=get(obj, "weight", int, "credential"),
         )
         cred.check()

@@ -90,6 +90,11 @@ test("the credential file round-trips and is re-verified on import", () => {
   assert.throws(corrupt({ issuer_key: "00" }), EncodingError);
   assert.throws(corrupt({ extra: true }), EncodingError);
   assert.throws(() => importCredential({ type: "linli-key", value }), EncodingError);
+  // x + r aliases x for the signature check: refused at import, as voting/credentials.py _scalar does.
+  const alias = (x: string) => (BigInt("0x" + x) + bbs.R).toString(16).padStart(64, "0");
+  const nymSecret = (value["nym_secrets"] as string[])[0]!;
+  assert.throws(corrupt({ nym_secrets: [alias(nymSecret)] }), /below the group order/);
+  assert.throws(corrupt({ secret_prover_blind: alias(value["secret_prover_blind"] as string) }), /below the group order/);
 });
 
 test("evidence: a ballot's proof verifies, bound to the election and the ballot", () => {

@@ -69,6 +69,19 @@ def test_credential_export_import_round_trip(election) -> None:  # type: ignore[
         AnonymousCredential.from_json(broken)
 
 
+@pytest.mark.parametrize("field", ["nym_secrets", "secret_prover_blind"])
+def test_credential_scalar_aliases_refused_on_import(election, field: str) -> None:  # type: ignore[no-untyped-def]
+    """x + r is the same scalar as x for the signature check: a file carrying it is refused at import, not later."""
+    from crypto.bls12_381 import CURVE_ORDER
+
+    obj = election.voters[1].to_json()
+    value = obj[field][0] if field == "nym_secrets" else obj[field]
+    alias = (int(value, 16) + CURVE_ORDER).to_bytes(32, "big").hex()
+    obj[field] = [alias] if field == "nym_secrets" else alias
+    with pytest.raises(InvalidEncoding, match="below the group order"):
+        AnonymousCredential.from_json(obj)
+
+
 def test_proof_moved_to_other_ballot_rejected(election) -> None:  # type: ignore[no-untyped-def]
     a = build_referendum_ballot(election.context, 0, election.voters[0])
     b = build_referendum_ballot(election.context, 1, election.voters[0])

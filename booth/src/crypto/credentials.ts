@@ -59,7 +59,10 @@ export function ballotContextId(electionHash: Uint8Array): Uint8Array {
 const hexInt = (value: bigint): string => toHex(intToFixed(value, SCALAR));
 const parseHexInt = (value: JSONValue | undefined, what: string): bigint => {
   if (typeof value !== "string") throw new EncodingError(`${what}: expected a hex string`);
-  return bytesToInt(fromHex(value, what, SCALAR));
+  const x = bytesToInt(fromHex(value, what, SCALAR));
+  // A scalar at or above the group order would be an alias of a smaller one: refused (voting/credentials.py _scalar).
+  if (x >= bbs.R) throw new EncodingError(`${what}: not a scalar below the group order`);
+  return x;
 };
 const parseHexBytes = (value: JSONValue | undefined, what: string, length?: number): Uint8Array => {
   if (typeof value !== "string") throw new EncodingError(`${what}: expected a hex string`);
