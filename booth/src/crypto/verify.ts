@@ -29,7 +29,6 @@ export class BoothError extends Error {
 export type InvalidReason =
   | "log-key-malformed" // the server's log key does not parse
   | "wrong-election" // the server answered with another election's log
-  | "not-canonical" // an entry is not in its one canonical encoding
   | "setup-entry" // a set-up entry breaks the rules (signature, author, instance, roll, key, modulus proof, ...)
   | "no-definition" // the log has no election definition
   | "entries-missing" // the server stopped serving entries before the set-up's end
@@ -207,7 +206,6 @@ export function verifyElection(fetched: Fetched, expected: Expected): VerifiedEl
     if (i === 0 && entry.electionId !== electionId) {
       throw new ElectionInvalid("wrong-election", `the server answered with the log of election ${JSON.stringify(entry.electionId)}`, 0);
     }
-    if (!equalBytes(entry.toBytes(), data)) throw new ElectionInvalid("not-canonical", `entry ${i} is not in canonical form`, i);
     try {
       state.apply(data);
     } catch (e) {
