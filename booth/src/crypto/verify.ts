@@ -15,10 +15,10 @@
 // an election it has not checked.
 import { EncodingError, equalBytes } from "./bytes.ts";
 import { NotEligible } from "./credentials.ts";
-import { fingerprint as fingerprintOf, parseFingerprint, VotingError } from "./election.ts";
+import { type ElectionContext, type ElectionDefinition, fingerprint as fingerprintOf, parseFingerprint, VotingError } from "./election.ts";
 import { leafHash, MerkleProofError, MerkleTree, verifyConsistency } from "./merkle.ts";
 import { Checkpoint, NoteError, NoteVerifier, openCheckpoint, verifyCheckpointExtends } from "./note.ts";
-import { LogMalformed, LogView, SetupState } from "./log.ts";
+import { LogMalformed, LogView, type Phase, SetupState } from "./log.ts";
 import { Entry } from "./statements.ts";
 
 /** client/errors.py ClientError: the base of what verification throws. */
@@ -124,6 +124,11 @@ export interface VerifiedElection {
   readonly checkpointNote: Uint8Array;
   readonly fingerprint: string;
   readonly electionHash: Uint8Array;
+  readonly definition: ElectionDefinition;
+  /** The verified context ballots are bound to (null before key.published): encrypt only to its key. */
+  readonly context: ElectionContext | null;
+  /** The phase the log reaches (the closing, the result included). */
+  readonly phase: Phase;
   /** The set-up replayed through the rules: definition, context (null before the key), roll, issuances. */
   readonly state: SetupState;
   /** The phase, ballots per binding and shares of every fetched entry. */
@@ -265,6 +270,9 @@ export function verifyElection(fetched: Fetched, expected: Expected): VerifiedEl
     checkpointNote: fetched.checkpoint,
     fingerprint: fp,
     electionHash: state.electionHash,
+    definition: state.definition,
+    context: state.context,
+    phase: view.phase,
     state,
     view,
     complete: entries.length === size,
