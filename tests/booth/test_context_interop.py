@@ -219,6 +219,10 @@ def _cases(
         "entry_not_canonical": Case(
             replaced(roll, entries[roll].replace(b'{"author"', b'{ "author"', 1)), fp, "setup-entry"
         ),
+        "setup_entry_with_a_byte_order_mark": Case(replaced(roll, b"\xef\xbb\xbf" + entries[roll]), fp, "setup-entry"),
+        "ballot_with_a_byte_order_mark": Case(
+            replaced(first_ballot + 1, b"\xef\xbb\xbf" + entries[first_ballot + 1]), fp, "log-malformed"
+        ),
         "another_elections_log": Case(ServedLog(signing.election_id, LOG, other_entries), fp, "wrong-election"),
         "no_definition": Case(honest.with_entries(entries[1:], resign=True), fp, "setup-entry"),
         # statements
@@ -381,6 +385,8 @@ CASE_NAMES = [
     "roll_byte_altered_checkpoint_kept",
     "roll_byte_altered_checkpoint_resigned",
     "entry_not_canonical",
+    "setup_entry_with_a_byte_order_mark",
+    "ballot_with_a_byte_order_mark",
     "another_elections_log",
     "no_definition",
     "statement_signed_by_another_key",
