@@ -83,6 +83,7 @@ def test_both_parsers_accept_and_refuse_the_same_documents() -> None:
         b'"\xff"',  # not UTF-8
         b'"\\ud800"',  # a lone surrogate
         b'[1,true,null,"x"]',
+        b'\xef\xbb\xbf{"a":1}',  # a byte-order mark
     ]
     answer = _booth([], documents)
     for document, booth in zip(documents, answer["parsed"], strict=True):

@@ -49,7 +49,7 @@ export function canonical(value: JSONValue): Uint8Array {
 export function parseCanonical(data: Uint8Array, what = "document"): JSONValue {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(data);
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(data);
   } catch {
     throw new EncodingError(`${what}: not valid UTF-8`);
   }
