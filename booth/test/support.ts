@@ -51,10 +51,18 @@ export function decrypt(c: bigint): bigint {
 
 const hex = (byte: number, n: number): string => byte.toString(16).padStart(2, "0").repeat(n);
 
-export function testContext(kind: KindName, eligibility: "signing" | "anonymous" = "signing"): ElectionContext {
-  const [p, q] = testFactors();
-  const n = p * q;
+export interface TestOptions {
+  eligibility?: "signing" | "anonymous";
+  n?: bigint; // default: the test modulus p·q
+  candidates?: number; // committee and approval: options named c1, c2, …; default the four of tests/factories.py
+  seats?: number;
+}
+
+export function testContext(kind: KindName, options: TestOptions = {}): ElectionContext {
+  const eligibility = options.eligibility ?? "signing";
+  const n = options.n ?? testFactors()[0] * testFactors()[1];
   const named = kind === "committee" || kind === "approval";
+  const candidates = options.candidates ? Array.from({ length: options.candidates }, (_, i) => `c${i + 1}`) : ["Wang", "Li", "Zhang", "Liu"];
   const definition = definitionFromJson({
     accept_area_disclosure: kind === "assembly",
     admin_key: hex(1, 32),
@@ -66,13 +74,13 @@ export function testContext(kind: KindName, eligibility: "signing" | "anonymous"
     kind,
     major: false,
     max_voters: 1000,
-    modulus_bits: 1024,
+    modulus_bits: bitLength(n),
     opens_at: 0,
-    options: named ? ["Wang", "Li", "Zhang", "Liu"] : ["yes", "no", "abstain"],
+    options: named ? candidates : ["yes", "no", "abstain"],
     question: "Repaint the east gate?",
     registrar_key: hex(2, 32),
     revote: "last",
-    seats: kind === "committee" ? 2 : 0,
+    seats: kind === "committee" ? (options.seats ?? 2) : 0,
     threshold: 1,
     title: `Unit ${kind}`,
     trustees: [{ index: 1, key: hex(3, 32), name: "t1" }],

@@ -3,14 +3,16 @@
 // non-zero w-bit digit of e and no squaring. Also the plain square-and-multiply `modPow` for other bases and the
 // modular inverse: BigInt has neither.
 //
-// The window (measured in Node 20 at |n| = 3072, modulo n² (6144 bits): one multiplication and reduction ≈ 26 µs;
-// booth/bench/ballot_bench.ts prints the figures): the booth builds the table once per key, then about 45
-// exponentiations of ≈ 1,800 bits for a committee ballot of 10 candidates. Table + uses, in multiplications
-// (table up to table_bits = ℓ_r + 512 = 2,048 bits): w = 4: 7,680 + 45·450 ≈ 27,900 (5.9 MB); w = 5: 12,710 +
-// 45·360 ≈ 28,900 (9.8 MB); w = 6: 21,546 + 45·300 ≈ 35,000 (16.5 MB). w = 5 is chosen (BOOTH_WINDOW): as fast
-// as w = 4 for one ballot, faster for the second (an audited ballot, then the cast one) and at 10 MB modest for a
-// phone. The window changes no byte of any ballot (Python uses w = 6).
-export const BOOTH_WINDOW = 5;
+// The window, measured in Node 20 at |n| = 3072 (booth/bench/ballot_bench.ts; 2 shared cores): the booth builds the
+// table once per key (up to table_bits = ℓ_r + 512 = 2,048-bit exponents, as Python), then a committee ballot of 10
+// candidates needs 45 fixed-base exponentiations of about 1,800 bits (its material).
+//   w = 4:  7,680 entries,  5.9 MB, build 232 ms, 45 exponentiations 507 ms (one ballot: 739 ms; three: 1.75 s)
+//   w = 5: 12,710 entries,  9.8 MB, build 363 ms, 45 exponentiations 464 ms (one ballot: 827 ms; three: 1.75 s)
+//   w = 6: 21,546 entries, 16.5 MB, build 586 ms, 45 exponentiations 402 ms (one ballot: 988 ms; three: 1.79 s)
+// (counted in multiplications the same: w = 4 is the optimum up to three ballots per key). w = 4 is chosen: the
+// fastest for the ballots a voter makes (one, or an audited one and the cast one) and the smallest table for a
+// phone. The window changes no byte of any ballot (Python's tables use w = 6).
+export const BOOTH_WINDOW = 4;
 
 export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
   if (exponent < 0n) throw new RangeError("exponent must be non-negative");

@@ -52,7 +52,7 @@ export interface KeyBase {
 const bases = new Map<bigint, KeyBase>(); // per modulus; a booth holds one election's key (two at most)
 
 /** crypto.paillier.key_base: x = the first transcript challenge over n and a counter (|n| + 128 bits, mod n) that
- *  is a unit; h = −x² mod n; H = h^n mod n². The table (about 10 MB at 3072 bits) is built on first use. */
+ *  is a unit; h = −x² mod n; H = h^n mod n². The table (about 6 MB at 3072 bits) is built on first use. */
 export function keyBase(n: bigint): KeyBase {
   const known = bases.get(n);
   if (known) return known;
