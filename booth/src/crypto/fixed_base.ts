@@ -3,15 +3,17 @@
 // non-zero w-bit digit of e and no squaring. Also the plain square-and-multiply `modPow` for other bases and the
 // modular inverse: BigInt has neither.
 //
-// The window, measured in Node 20 at |n| = 3072 (booth/bench/ballot_bench.ts; 2 shared cores): the booth builds the
-// table once per key (up to table_bits = ℓ_r + 512 = 2,048-bit exponents, as Python), then a committee ballot of 10
-// candidates needs 45 fixed-base exponentiations of about 1,800 bits (its material).
-//   w = 4:  7,680 entries,  5.9 MB, build 232 ms, 45 exponentiations 507 ms (one ballot: 739 ms; three: 1.75 s)
-//   w = 5: 12,710 entries,  9.8 MB, build 363 ms, 45 exponentiations 464 ms (one ballot: 827 ms; three: 1.75 s)
-//   w = 6: 21,546 entries, 16.5 MB, build 586 ms, 45 exponentiations 402 ms (one ballot: 988 ms; three: 1.79 s)
-// (counted in multiplications the same: w = 4 is the optimum up to three ballots per key). w = 4 is chosen: the
-// fastest for the ballots a voter makes (one, or an audited one and the cast one) and the smallest table for a
-// phone. The window changes no byte of any ballot (Python's tables use w = 6).
+// The window, measured at |n| = 3072 (booth/bench/ballot_bench.ts and ballot_bench_chromium.mjs; 2 shared cores,
+// so ±15 % between runs): the booth builds the table once per key (exponents up to table_bits = ℓ_r + 512 = 2,048
+// bits, as Python), then a committee ballot of 10 candidates needs 45 fixed-base exponentiations of about 1,800 bits
+// (its material). Table build + those 45, for one ballot:
+//   w = 4:  7,680 entries,  5.9 MB: Node 20 740–900 ms, Chromium 156 620–640 ms
+//   w = 5: 12,710 entries,  9.8 MB: Node 20 740–830 ms, Chromium 156 560–650 ms
+//   w = 6: 21,546 entries, 16.5 MB: Node 20 990–1,050 ms, Chromium 156 710–880 ms
+// Counted in multiplications (7,680 + 45·450·15/16 against 12,710 + 45·360·31/32) w = 4 and w = 5 are equal for
+// one ballot and w = 4 stays ahead up to three. w = 4 is chosen: as fast as any for the ballots a voter makes (one,
+// or an audited one and the cast one) with the smallest table for a phone. The window changes no byte of any
+// ballot (Python's tables use w = 6).
 export const BOOTH_WINDOW = 4;
 
 export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
