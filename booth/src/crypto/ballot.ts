@@ -6,8 +6,8 @@
 // ciphertext, and of every proof its branches' W_j and the real branch's H^ρ (proofs.ts explains why that is all
 // of them) — as plain data (structured-cloneable: it can run in a Web Worker, while the voter reads). After the
 // choice, `buildBallot(ctx, choice, binding, evidence, material)` needs only multiplications, hashing and the
-// evidence. Material is used once (a second build with it is refused) and forgotten; the built ballot keeps the
-// encryption exponents r only for an audit's opening (opening.ts).
+// evidence. Material is used once (a second build with it, or with a copy of it, is refused) and its nonces are
+// forgotten; the built ballot keeps the encryption exponents r only for an audit's opening (opening.ts).
 //
 // The eligibility evidence is injected: `evidence(ballotHash)` returns the ballot's "eligibility" JSON (signing:
 // ed25519.ts signingEvidence; anonymous: the BBS module). Verification likewise takes the mode's EvidenceCheck.
@@ -236,6 +236,8 @@ export interface BuiltBallot {
 /** The evidence of the ballot's eligibility over its hash: the "eligibility" JSON of the ballot. */
 export type EvidenceMaker = (ballotHash: Uint8Array) => JSONValue;
 
+const usedMaterial = new Set<string>(); // the first commitment of every material built into a ballot here
+
 /** voting.ballot.build_ballot: encrypt the choice, prove it valid, add the evidence (§P6.1–6.3). `binding`: the
  *  credential's public key (signing) or the pseudonym (anonymous), which the evidence must carry. */
 export function buildBallot(ctx: ElectionContext, choice: Choice, binding: Uint8Array, evidence: EvidenceMaker, material?: BallotMaterial): BuiltBallot {
@@ -250,7 +252,13 @@ export function buildBallot(ctx: ElectionContext, choice: Choice, binding: Uint8
   if (m.contests.length !== layout.length || !m.sum !== !ctx.sumAllowed.length) {
     throw new InvalidBallot("this ballot material does not have this election's layout");
   }
-  if (proofs.some((p) => p.used)) throw new InvalidBallot("this ballot material was already used: material is used once");
+  // Used once: two ballots from one material would share nonces, and two responses z = ρ + e·r with one ρ reveal r.
+  // A copy (structured clone from a worker) is caught too, by its first commitment H^ρ, remembered in this realm.
+  const id = proofs[0]!.commitment.toString(36);
+  if (proofs.some((p) => p.used) || usedMaterial.has(id)) {
+    throw new InvalidBallot("this ballot material was already used: material is used once");
+  }
+  usedMaterial.add(id);
   const n = ctx.publicKey.n;
   const n2 = n * n;
   const contests = layout.map((allowed, position): Contest => {
