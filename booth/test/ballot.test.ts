@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EncodingError, fromHex, toHex } from "../src/crypto/bytes.ts";
-import { assertCastable, buildBallot, parseBallot, precompute, verifyBallot, type Choice } from "../src/crypto/ballot.ts";
+import { assertCastable, ballotShape, buildBallot, parseBallot, precompute, verifyBallot, type Choice } from "../src/crypto/ballot.ts";
 import { generateSeed, publicKey, signingEvidence, verifySigningEvidence } from "../src/crypto/ed25519.ts";
 import { InvalidBallot, NotEligible, type KindName } from "../src/crypto/election.ts";
 import { canonical, parseCanonical, type JSONObject } from "../src/crypto/encoding.ts";
@@ -50,6 +50,7 @@ test("material is used once and belongs to its election", () => {
   const fresh = structuredClone(precompute(ctx)); // a clone made in a Web Worker and used once is fine
   verifyBallot(ctx, buildBallot(ctx, 1, binding, signingEvidence(ctx, seed), fresh).bytes, verifySigningEvidence);
   const other = testContext("committee");
+  assert.throws(() => precompute(ctx, ballotShape(other)), /not this election's ballot/);
   assert.throws(() => buildBallot(other, [0], binding, signingEvidence(other, seed), precompute(ctx)), InvalidBallot);
 });
 

@@ -381,3 +381,22 @@ def test_anonymous_ballots_parse_and_hash_as_in_python(safe_primes_1024: tuple[i
             "bytes": ballot.to_bytes(e.context).hex(),
         }
     }
+
+
+@pytest.mark.slow
+def test_full_size_committee_ballot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 3072-bit key (the default): a committee ballot of 10 candidates for 3 seats built in TS verifies in Python
+    and a Python one in TS."""
+    from crypto.primes import random_safe_prime
+
+    p = random_safe_prime(1536)
+    q = random_safe_prime(1536)
+    monkeypatch.setattr(factories, "MODULUS_BITS", 3072)
+    names = tuple(f"c{i}" for i in range(1, 11))
+    e = make_election((p, q), kind="committee", candidates=names, seats=3, voters=1, election_id="booth-full")
+    assert e.context.paillier_key.n.bit_length() == 3072
+    [built] = ts_build(e, [[0, 4, 9]])
+    verify_ballot(e.context, EncryptedBallot.from_json(parse(bytes.fromhex(built["bytes"])), e.context))
+    assert check_opening(e.context, built["opening"]).choice == [0, 4, 9]
+    ballot = build_ballot(e.context, [1, 2], voter(e, 0)).to_json(e.context)
+    assert ts([{"op": "verify", **election_ref(e), "ballot": ballot}])[0].keys() == {"ok"}
