@@ -150,7 +150,9 @@ export function parseBallot(ctx: ElectionContext, input: Uint8Array | JSONValue)
   }
   const layout = ctx.contestAllowed;
   const items = getList(obj, "contests", "ballot");
-  if (items.length !== layout.length) throw new EncodingError(`ballot.contests: this election's ballot has ${layout.length} ciphertext(s)`);
+  if (items.length !== layout.length) {
+    throw new EncodingError(`ballot.contests: this election's ballot has ${layout.length} ciphertext(s)`);
+  }
   const evidence = parseEvidence(ctx, obj["eligibility"]);
   const nb = modulusBytes(ctx);
   const sumProof = summed ? proofFromJson(obj["sum_proof"], ctx.sumAllowed.length, nb, "ballot.sum_proof") : null;
@@ -167,7 +169,8 @@ export function parseBallot(ctx: ElectionContext, input: Uint8Array | JSONValue)
     return { ciphertext: c, proof };
   });
   const ballotBody = body(ctx, contests, sumProof);
-  return { electionId, contests, sumProof, evidence, json: { ...ballotBody, eligibility: obj["eligibility"]! }, ballotHash: ballotHashOf(ballotBody, bindingOf(evidence)) };
+  const json = { ...ballotBody, eligibility: obj["eligibility"]! };
+  return { electionId, contests, sumProof, evidence, json, ballotHash: ballotHashOf(ballotBody, bindingOf(evidence)) };
 }
 
 // §P6.2: every proof is bound to the election, the key, the voter's binding and the ciphertext's position.
@@ -240,7 +243,13 @@ const usedMaterial = new Set<string>(); // the first commitment of every materia
 
 /** voting.ballot.build_ballot: encrypt the choice, prove it valid, add the evidence (§P6.1–6.3). `binding`: the
  *  credential's public key (signing) or the pseudonym (anonymous), which the evidence must carry. */
-export function buildBallot(ctx: ElectionContext, choice: Choice, binding: Uint8Array, evidence: EvidenceMaker, material?: BallotMaterial): BuiltBallot {
+export function buildBallot(
+  ctx: ElectionContext,
+  choice: Choice,
+  binding: Uint8Array,
+  evidence: EvidenceMaker,
+  material?: BallotMaterial,
+): BuiltBallot {
   const d = ctx.definition;
   const indexes = encodeChoice(d, choice);
   const m = material ?? precompute(ctx);
@@ -284,7 +293,8 @@ export function buildBallot(ctx: ElectionContext, choice: Choice, binding: Uint8
   const parsed = parseEvidence(ctx, eligibility);
   if (toHex(bindingOf(parsed)) !== toHex(binding)) throw new NotEligible("the evidence is not made with the ballot's binding");
   const ballot: JSONObject = { ...ballotBody, eligibility };
-  return { ballot, bytes: canonical(ballot), ballotHash, choice: normaliseChoice(d, choice), randomness: [...m.randomness], spoiled: false };
+  const normal = normaliseChoice(d, choice);
+  return { ballot, bytes: canonical(ballot), ballotHash, choice: normal, randomness: [...m.randomness], spoiled: false };
 }
 
 /** Refuse to cast a ballot that was opened for an audit (the booth calls this before casting). */
