@@ -104,9 +104,7 @@ class CredentialRequest:
             election_id=get(obj, "election", str, "credential request"),
             election_hash=parse_hex_bytes(obj["election_hash"], "credential request.election_hash", 32),
             commitment=parse_hex_bytes(obj["commitment"], "credential request.commitment"),
-            prover_nyms=tuple(
-                _scalar(x, "prover_nyms") for x in get(obj, "prover_nyms", list, "request")
-            ),
+            prover_nyms=tuple(_scalar(x, "prover_nyms") for x in get(obj, "prover_nyms", list, "request")),
             secret_prover_blind=_scalar(obj["secret_prover_blind"], "secret_prover_blind"),
         )
 
