@@ -1,5 +1,6 @@
 // ballot_bench_core.ts in headless Chromium (/usr/bin/chromium-headless-shell, playwright-core): prints JSON.
-//   cd booth && node bench/ballot_bench_chromium.mjs [--modulus-bits 3072] [--repeat 3]
+//   cd booth && node bench/ballot_bench_chromium.mjs [--modulus-bits 3072] [--repeat 3] [--throttle 4]
+// --throttle R slows the page's CPU R times (DevTools' Emulation.setCPUThrottlingRate), a rough mid-range phone.
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 
@@ -17,10 +18,12 @@ const bundle = await build({
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium-headless-shell", args: ["--no-sandbox"] });
 try {
   const page = await browser.newPage();
+  const throttle = arg("--throttle", 1);
+  if (throttle > 1) await (await page.context().newCDPSession(page)).send("Emulation.setCPUThrottlingRate", { rate: throttle });
   await page.addScriptTag({ content: bundle.outputFiles[0].text });
   const version = browser.version();
   const out = await page.evaluate(([bits, repeat]) => globalThis.benchBallots(bits, repeat), [arg("--modulus-bits", 3072), arg("--repeat", 3)]);
-  process.stdout.write(JSON.stringify({ runtime: `chromium ${version}`, ...out }, null, 1) + "\n");
+  process.stdout.write(JSON.stringify({ runtime: `chromium ${version}`, cpu_throttle: throttle, ...out }, null, 1) + "\n");
 } finally {
   await browser.close();
 }

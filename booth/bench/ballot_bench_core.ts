@@ -8,6 +8,11 @@ import type { ElectionContext } from "../src/crypto/election.ts";
 import { FixedBase } from "../src/crypto/fixed_base.ts";
 import { keyBase, randomBits, tableBits } from "../src/crypto/paillier.ts";
 import { testContext } from "../test/support.ts";
+import { anonymousEvidence, credentialBinding } from "../src/crypto/anonymous.ts";
+import * as bbs from "../src/crypto/bbs.ts";
+import * as nym from "../src/crypto/bbs_pseudonym.ts";
+import { credentialHeader, finishCredential, IssuedCredential, requestCredential, weightMessages } from "../src/crypto/credentials.ts";
+import { utf8 } from "../src/crypto/bytes.ts";
 
 const ms = (f: () => unknown): number => {
   const t = performance.now();
@@ -41,6 +46,26 @@ function shape(ctx: ElectionContext, name: string, repeat: number): Record<strin
   };
 }
 
+/** An anonymous committee ballot: the same proofs, and a BBS proof with the pseudonym as its evidence (§P5.2). The
+ *  credential is issued here by a registrar key of the bench's own (blind issuance, as the relay does). */
+function anonymousShape(ctx: ElectionContext, name: string, repeat: number): Record<string, number> {
+  const sk = bbs.keyGen(utf8("booth bench registrar key material, not a real key"));
+  const pk = bbs.skToPk(sk);
+  const actx = { ...ctx, definition: { ...ctx.definition, credentialKey: pk } };
+  const request = requestCredential(ctx.electionId, ctx.electionHash);
+  const [signature, entropy] = nym.blindSignWithNym(sk, pk, request.commitment, 1, null, credentialHeader(ctx.electionHash), weightMessages(0));
+  const credential = finishCredential(request, pk, new IssuedCredential(signature, entropy, 0));
+  const binding = credentialBinding(credential, ctx.electionHash);
+  const build: number[] = [];
+  const evidence: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const material = precompute(actx);
+    build.push(ms(() => buildBallot(actx, [0, 4, 9], binding, (h) => anonymousEvidence(credential, actx, h), material)));
+    evidence.push(ms(() => anonymousEvidence(credential, actx, new Uint8Array(32))));
+  }
+  return { [`${name}_build_after_precompute_ms`]: round(median(build)), [`${name}_evidence_ms`]: round(median(evidence)) };
+}
+
 export function benchBallots(bits: number, repeat: number): Record<string, unknown> {
   const n = randomBits(bits) | (1n << BigInt(bits - 1)) | 1n;
   const n2 = n * n;
@@ -68,5 +93,7 @@ export function benchBallots(bits: number, repeat: number): Record<string, unkno
 
   Object.assign(out, shape(testContext("referendum", { n }), "referendum", repeat));
   Object.assign(out, shape(testContext("committee", { n, candidates: 10, seats: 3 }), "committee_10_3", repeat));
+  const anonymous = testContext("committee", { n, candidates: 10, seats: 3, eligibility: "anonymous" });
+  Object.assign(out, anonymousShape(anonymous, "committee_10_3_anonymous", repeat));
   return out;
 }
