@@ -1,0 +1,292 @@
+// C2SP signed notes with Ed25519 keys, and transparency-log checkpoints: the port of crypto/note.py (verification
+// only; the server signs). Specs: c2sp.org/signed-note (v1.0.0) and c2sp.org/tlog-checkpoint.
+//
+//   checkpoint body:  <origin>\n<decimal tree size>\n<base64 root hash>\n[<extension line>\n ...]
+//   signed note:      body, a blank line, then lines  — <key name> <base64(key ID (4 bytes) || signature (64))>\n
+//
+// Key IDs are SHA-256(key name || 0x0A || 0x01 || public key)[:4]; a verifier key is
+// <name>+<hex key ID>+<base64(0x01 || public key)>. Parsing is strict and canonical, as in Python: malformed input
+// throws NoteError with kind "decoding" (notes, checkpoints) or "key" (key names, verifier keys); a signature by the
+// expected key that does not verify, or no such signature, kind "signature". verifyCheckpointExtends throws
+// MerkleProofError (merkle.ts). Opening a checkpoint proves who signed it, not which log it is about: callers
+// compare `origin`.
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { concat, equalBytes, hash, toHex, utf8 } from "./bytes.ts";
+import { EMPTY_ROOT, HASH_SIZE, MerkleProofError, verifyConsistency } from "./merkle.ts";
+
+/** crypto/errors.py DecodingError / InvalidKey / InvalidSignature, as one class with the kind kept. */
+export class NoteError extends Error {
+  override name = "NoteError";
+  constructor(
+    readonly kind: "decoding" | "key" | "signature",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const decoding = (m: string) => new NoteError("decoding", m);
+const badKey = (m: string) => new NoteError("key", m);
+const badSignature = (m: string) => new NoteError("signature", m);
+
+/** signed-note §Signature types: 0x01 is Ed25519. */
+export const ED25519_SIGNATURE_TYPE = 0x01;
+/** signed-note §Format: at least 16 must be accepted; 100 is the Go reference implementation's limit. */
+export const MAX_SIGNATURES = 100;
+export const MAX_TREE_SIZE = 2n ** 64n - 1n;
+
+const SIG_PREFIX = "\u2014 "; // em dash, space
+const KEY_ID_SIZE = 4;
+const PUBLIC_KEY_SIZE = 32;
+const SIGNATURE_SIZE = 64;
+const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
+const HEX_KEY_ID = /^[0-9a-f]{8}$/;
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// Python's str.isspace(): the code points the key-name rule refuses (JavaScript's \s is another set).
+const PY_SPACE = new Set([
+  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003,
+  0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+]);
+
+export function toBase64(data: Uint8Array): string {
+  let s = "";
+  for (const b of data) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+/** RFC 4648 §4 standard base64, refusing anything that does not re-encode to the same string. */
+export function fromBase64Canonical(text: string, what: string): Uint8Array {
+  let raw: Uint8Array;
+  try {
+    if (!B64.test(text) || text.length % 4) throw new Error();
+    raw = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    throw decoding(`${what} is not valid base64`);
+  }
+  if (toBase64(raw) !== text) throw decoding(`${what} is not canonical base64`);
+  return raw;
+}
+
+function hasControl(text: string): boolean {
+  // signed-note §Format: no ASCII control characters (below U+0020) other than newline.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 && c !== 0x0a) return true;
+  }
+  return false;
+}
+
+/** signed-note §Format: valid UTF-8 without control characters other than newline (a BOM is kept, as Python). */
+function decodeText(data: Uint8Array, what: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(data);
+  } catch {
+    throw decoding(`${what} is not valid UTF-8`);
+  }
+  if (hasControl(text)) throw decoding(`${what} contains a control character`);
+  return text;
+}
+
+function isValidKeyName(name: string): boolean {
+  // signed-note §Format: non-empty, no Unicode spaces, no plus (U+002B); and valid UTF-8 (no lone surrogates).
+  if (typeof name !== "string" || name === "" || !name.isWellFormed()) return false;
+  for (const ch of name) {
+    const c = ch.codePointAt(0)!;
+    if (PY_SPACE.has(c) || c === 0x2b || c < 0x20) return false;
+  }
+  return true;
+}
+
+function checkKeyName(name: string): void {
+  if (!isValidKeyName(name)) throw badKey(`invalid note key name ${JSON.stringify(name)}`);
+}
+
+/** signed-note §Ed25519 signatures: the key ID, SHA-256(name || 0x0A || 0x01 || public key)[:4]. */
+export function keyId(name: string, publicKey: Uint8Array): Uint8Array {
+  checkKeyName(name);
+  if (publicKey.length !== PUBLIC_KEY_SIZE) throw badKey(`Ed25519 public keys are ${PUBLIC_KEY_SIZE} bytes`);
+  return hash(concat(utf8(name), Uint8Array.of(0x0a, ED25519_SIGNATURE_TYPE), publicKey)).slice(0, KEY_ID_SIZE);
+}
+
+/** A log's signed tree head (crypto.note.Checkpoint): origin, tree size, RFC 9162 root, opaque extensions. */
+export class Checkpoint {
+  constructor(
+    readonly origin: string,
+    readonly size: bigint,
+    readonly rootHash: Uint8Array,
+    readonly extensions: readonly string[] = [],
+  ) {
+    // tlog-checkpoint §Note text 1: one non-empty origin line.
+    if (typeof origin !== "string" || origin === "" || origin.includes("\n")) {
+      throw decoding("checkpoint origin must be one non-empty line");
+    }
+    // §Note text 2: the tree size, a uint64.
+    if (typeof size !== "bigint" || size < 0n || size > MAX_TREE_SIZE) {
+      throw decoding("checkpoint tree size must be an integer in [0, 2**64)");
+    }
+    // §Note text 3: the RFC 6962 root hash (SHA-256).
+    if (!(rootHash instanceof Uint8Array) || rootHash.length !== HASH_SIZE) {
+      throw decoding(`checkpoint root hash must be ${HASH_SIZE} bytes`);
+    }
+    // §Note text 4: extension lines, if any, non-empty.
+    if (!extensions.every((e) => typeof e === "string" && e !== "" && !e.includes("\n"))) {
+      throw decoding("checkpoint extensions must be non-empty lines");
+    }
+    for (const line of [origin, ...extensions]) {
+      if (hasControl(line) || !line.isWellFormed()) throw decoding("checkpoint lines must be UTF-8 without control characters");
+    }
+  }
+
+  /** The tree size as a JavaScript number (a log this booth handles never reaches 2^53). */
+  get sizeNumber(): number {
+    if (this.size > BigInt(Number.MAX_SAFE_INTEGER)) throw decoding("checkpoint tree size beyond 2^53");
+    return Number(this.size);
+  }
+
+  /** The canonical note text: the bytes that are signed. */
+  toBody(): Uint8Array {
+    const lines = [this.origin, this.size.toString(), toBase64(this.rootHash), ...this.extensions];
+    return utf8(lines.map((l) => l + "\n").join(""));
+  }
+
+  /** Parse a checkpoint body strictly (Checkpoint.from_body). */
+  static fromBody(body: Uint8Array): Checkpoint {
+    const text = decodeText(body, "checkpoint");
+    if (!text.endsWith("\n")) throw decoding("checkpoint must end with a newline");
+    const lines = text.slice(0, -1).split("\n");
+    if (lines.length < 3) throw decoding("checkpoint needs origin, size and root hash lines");
+    if (lines.some((l) => l === "")) throw decoding("checkpoint lines must be non-empty");
+    const [origin, sizeText, rootText, ...extensions] = lines as [string, string, string, ...string[]];
+    // §Note text 2: ASCII decimal without leading zeroes.
+    if (!DECIMAL.test(sizeText)) throw decoding("checkpoint tree size is not a canonical decimal");
+    const size = BigInt(sizeText);
+    if (size > MAX_TREE_SIZE) throw decoding("checkpoint tree size does not fit in 64 bits");
+    const root = fromBase64Canonical(rootText, "checkpoint root hash");
+    return new Checkpoint(origin, size, root, extensions);
+  }
+
+  equals(other: Checkpoint): boolean {
+    return equalBytes(this.toBody(), other.toBody());
+  }
+}
+
+/** An Ed25519 note verifier key (crypto.note.NoteVerifier): name, 4-byte key ID, 32-byte public key. */
+export class NoteVerifier {
+  readonly keyId: Uint8Array;
+
+  private constructor(
+    readonly name: string,
+    readonly publicKey: Uint8Array,
+  ) {
+    this.keyId = keyId(name, publicKey);
+  }
+
+  static fromPublicKey(name: string, publicKey: Uint8Array): NoteVerifier {
+    return new NoteVerifier(name, publicKey);
+  }
+
+  /** Parse <name>+<8 lowercase hex key ID>+<base64(0x01 || public key)>: split on the first two "+" only (the
+   * base64 may contain "+"), the key ID must be the one derived from name and key. */
+  static fromVkey(vkey: string): NoteVerifier {
+    if (typeof vkey !== "string") throw badKey("verifier key must be a string");
+    const a = vkey.indexOf("+");
+    const b = a < 0 ? -1 : vkey.indexOf("+", a + 1);
+    if (b < 0) throw badKey("verifier key must have the form name+keyid+key");
+    const [name, hexId, keyText] = [vkey.slice(0, a), vkey.slice(a + 1, b), vkey.slice(b + 1)];
+    checkKeyName(name);
+    if (!HEX_KEY_ID.test(hexId)) throw badKey("verifier key ID must be 8 lowercase hex digits");
+    let key: Uint8Array;
+    try {
+      key = fromBase64Canonical(keyText, "verifier key");
+    } catch (e) {
+      throw badKey((e as Error).message);
+    }
+    if (key.length !== 1 + PUBLIC_KEY_SIZE || key[0] !== ED25519_SIGNATURE_TYPE) {
+      throw badKey("verifier key is not an Ed25519 (type 0x01) key");
+    }
+    const verifier = new NoteVerifier(name, key.slice(1));
+    if (toHex(verifier.keyId) !== hexId) throw badKey(`key ID does not match the name and public key of ${JSON.stringify(name)}`);
+    return verifier;
+  }
+
+  toVkey(): string {
+    return `${this.name}+${toHex(this.keyId)}+${toBase64(concat(Uint8Array.of(ED25519_SIGNATURE_TYPE), this.publicKey))}`;
+  }
+
+  /** RFC 8032 Ed25519 verification of `signature` over the note text `body`. */
+  verify(body: Uint8Array, signature: Uint8Array): void {
+    if (signature.length !== SIGNATURE_SIZE) throw badSignature(`signature by ${JSON.stringify(this.name)} is not ${SIGNATURE_SIZE} bytes`);
+    let ok = false;
+    try {
+      ok = ed25519.verify(signature, body, this.publicKey, { zip215: false });
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw badSignature(`signature by ${this.name}+${toHex(this.keyId)} does not verify`);
+  }
+}
+
+/** Return the note text once a signature by `verifier` verifies over it (crypto.note.open_signed_note). Lines by
+ * other keys (another name or key ID) are ignored, as signed-note requires; every line that names the verifier's
+ * name and key ID must verify. */
+export function openSignedNote(note: Uint8Array, verifier: NoteVerifier): Uint8Array {
+  decodeText(note, "signed note");
+  // The text is separated from the signatures by the last blank line.
+  let split = -1;
+  for (let i = note.length - 2; i >= 0; i--) {
+    if (note[i] === 0x0a && note[i + 1] === 0x0a) {
+      split = i;
+      break;
+    }
+  }
+  if (split < 0) throw decoding("signed note has no blank line before its signatures");
+  const body = note.slice(0, split + 1);
+  const sigBlock = note.slice(split + 2);
+  if (sigBlock[sigBlock.length - 1] !== 0x0a) throw decoding("signed note must end with a signature line and a newline");
+  const lines = new TextDecoder().decode(sigBlock.slice(0, -1)).split("\n");
+  if (lines.length > MAX_SIGNATURES) throw decoding(`signed note has more than ${MAX_SIGNATURES} signatures`);
+  let verified = false;
+  for (const line of lines) {
+    // signed-note §Format: em dash, space, key name, space, base64 signature.
+    if (!line.startsWith(SIG_PREFIX)) throw decoding("signature line does not start with an em dash and a space");
+    const rest = line.slice(SIG_PREFIX.length);
+    const space = rest.indexOf(" ");
+    const name = space < 0 ? rest : rest.slice(0, space);
+    if (space < 0 || !isValidKeyName(name)) throw decoding("signature line has an invalid key name");
+    const raw = fromBase64Canonical(rest.slice(space + 1), "signature");
+    // §Signatures: 4 bytes of key ID, then at least one byte of signature.
+    if (raw.length <= KEY_ID_SIZE) throw decoding("signature is too short");
+    const sigKeyId = raw.slice(0, KEY_ID_SIZE);
+    // §Signatures: signatures from unknown keys are ignored, even if they share the name or the ID (not both);
+    // a line naming a known key must verify, else the whole note is refused.
+    if (name !== verifier.name || !equalBytes(sigKeyId, verifier.keyId)) continue;
+    verifier.verify(body, raw.slice(KEY_ID_SIZE));
+    verified = true;
+  }
+  if (!verified) throw badSignature(`no signature by ${verifier.name}+${toHex(verifier.keyId)}`);
+  return body;
+}
+
+/** Verify the note's signature by `verifier`, then parse its text as a checkpoint (crypto.note.open_checkpoint). */
+export function openCheckpoint(note: Uint8Array, verifier: NoteVerifier): Checkpoint {
+  return Checkpoint.fromBody(openSignedNote(note, verifier));
+}
+
+/** `next` is an append-only extension of `old` (crypto.note.verify_checkpoint_extends): same log, never smaller,
+ * and the RFC 9162 §2.1.4 consistency proof from old.size to next.size holds (empty from an empty tree). */
+export function verifyCheckpointExtends(old: Checkpoint, next: Checkpoint, proof: readonly Uint8Array[]): void {
+  if (old.origin !== next.origin) {
+    throw new MerkleProofError(`checkpoints are from different logs: ${JSON.stringify(old.origin)} and ${JSON.stringify(next.origin)}`);
+  }
+  if (next.size < old.size) throw new MerkleProofError(`checkpoint rolls back from size ${old.size} to ${next.size}`);
+  if (old.size === 0n) {
+    // RFC 9162 §2.1.1: MTH({}) = SHA-256(); every tree extends the empty tree.
+    if (!equalBytes(old.rootHash, EMPTY_ROOT) || (next.size === 0n && !equalBytes(next.rootHash, EMPTY_ROOT))) {
+      throw new MerkleProofError("checkpoint of size 0 does not carry the empty-tree root hash");
+    }
+    if (proof.length) throw new MerkleProofError("consistency proof from an empty tree must be empty");
+    return;
+  }
+  verifyConsistency(old.size, next.size, proof, old.rootHash, next.rootHash);
+}
