@@ -1,5 +1,6 @@
 // The booth's state and navigation: one screen at a time, re-rendered in place when the language changes. Screens
 // live in screens/*.ts; everything that touches the protocol goes through the engine (remote.ts → worker.ts).
+import { parseFingerprint } from "../crypto/election.ts";
 import { h } from "./dom.ts";
 import { type Key, type Lang, lang, type Params, setLang, t } from "./i18n.ts";
 import { Remote } from "./remote.ts";
@@ -150,10 +151,11 @@ export function parseLink(hash: string): { electionId: string; fingerprint: stri
   return { electionId: (params.get("e") ?? "").trim(), fingerprint: normaliseFingerprint(params.get("fp") ?? "") };
 }
 
-/** A fingerprint as people type it (any case, spaces or dashes anywhere: voting.election.parse_fingerprint) in its
- * written form, or "" when it is not 20 characters of A–Z and 2–7. */
+/** A fingerprint as people type it (any case, spaces or dashes: election.ts parseFingerprint, as the CLI), or "". */
 export function normaliseFingerprint(text: string): string {
-  const compact = text.toUpperCase().replace(/[ \t-]/g, "");
-  if (!/^[A-Z2-7]{20}$/.test(compact)) return "";
-  return compact.match(/.{5}/g)!.join("-");
+  try {
+    return parseFingerprint(text);
+  } catch {
+    return "";
+  }
 }

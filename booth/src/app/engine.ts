@@ -45,8 +45,9 @@ export const engine = {
     return notYet("anonymous credential request");
   },
 
-  /** The credential relay: post the public part for the registrar; the relay answers with a short code. */
-  async relayPost(_a: { electionId: string; mode: "signing" | "anonymous"; public: string }): Promise<{ code: string }> {
+  /** The credential relay (§P13.1): post the public part for the registrar; the relay answers with a short code,
+   * shown with the request's check value (voting/relay.py request_check). */
+  async relayPost(_a: { electionId: string; mode: "signing" | "anonymous"; public: string }): Promise<{ code: string; check: string }> {
     return notYet("credential relay");
   },
 

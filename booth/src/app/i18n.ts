@@ -93,6 +93,8 @@ const zh = {
   "cred.code.title": "请把此代码给登记员",
   "cred.code.body": "登记员核对您的身份和房号后为您发放凭证。此代码不含任何秘密，请保持此页面打开。",
   "cred.code.label": "登记代码",
+  "cred.check.label": "核对码",
+  "cred.check.body": "登记员取到您的请求后会念出一个核对码，它必须与这里的一致。",
   "cred.waiting": "等待登记员发放…",
   "cred.issued": "凭证已发放，并保存在本机。",
   "cred.issued.entry": "日志第 {index} 条记录了这次发放。",
@@ -277,6 +279,8 @@ const en: Record<Key, string> = {
   "cred.code.body":
     "The registrar checks who you are and your flat, then issues your credential. The code holds no secret. Keep this page open.",
   "cred.code.label": "Registration code",
+  "cred.check.label": "Check code",
+  "cred.check.body": "Once the registrar has fetched your request they read out a check code: it must be this one.",
   "cred.waiting": "Waiting for the registrar…",
   "cred.issued": "Your credential is issued and saved on this phone.",
   "cred.issued.entry": "Entry {index} of the log records the issuance.",

@@ -24,6 +24,7 @@ export interface StoredCredential {
   /** what the registrar sees: the Ed25519 public key, or the blinded commitment (hex). */
   public: string;
   relayCode?: string;
+  relayCheck?: string; // voting/relay.py request_check of what was posted: the registrar reads it out
   issuance?: number; // the credential.issued entry, once seen on the log
   createdAt: number;
 }

@@ -67,8 +67,9 @@ async function makeCredential(app: App): Promise<void> {
     createdAt: Date.now(),
   };
   await store.credentials.put(credential); // kept before anything is sent: a reload resumes here
-  const { code } = await app.engine.call("relayPost", { electionId: v.electionId, mode: v.eligibility, public: made.public });
+  const { code, check } = await app.engine.call("relayPost", { electionId: v.electionId, mode: v.eligibility, public: made.public });
   credential.relayCode = code;
+  credential.relayCheck = check;
   await store.credentials.put(credential);
   app.credential = credential;
   goRelay(app);
@@ -76,7 +77,6 @@ async function makeCredential(app: App): Promise<void> {
 
 /** The code for the registrar, big and as a QR code; the phone polls until the issuance arrives. */
 export function goRelay(app: App): void {
-  const v = app.election!;
   const c = app.credential!;
   const status = h("p", { class: "waiting", "aria-live": "polite" }, t("cred.waiting"));
   app.show({
@@ -89,6 +89,9 @@ export function goRelay(app: App): void {
         h("p", {}, t("cred.code.body")),
         h("div", { class: "code-block" }, h("div", { class: "label" }, t("cred.code.label")), h("div", { class: "relay-code mono", id: "relay-code" }, c.relayCode ?? "")),
         c.relayCode ? qrCode(c.relayCode, `${t("cred.code.label")} ${c.relayCode}`) : null,
+        c.relayCheck
+          ? h("div", { class: "check-code" }, h("span", { class: "label" }, t("cred.check.label")), " ", h("span", { class: "mono", id: "relay-check" }, c.relayCheck), h("p", { class: "small" }, t("cred.check.body")))
+          : null,
         status,
         button(t("common.back"), () => goElection(app), "secondary"),
       ),
@@ -107,7 +110,6 @@ export function goRelay(app: App): void {
     setTimeout(() => void tick(), POLL_MS);
   };
   void tick();
-  void v;
 }
 
 /** One look at the relay and the log; true once the credential is issued and stored. */
@@ -291,6 +293,7 @@ function toBackup(c: store.StoredCredential): JSONObject {
     issuance: c.issuance ?? null,
     mode: c.mode,
     public: c.public,
+    relayCheck: c.relayCheck ?? null,
     relayCode: c.relayCode ?? null,
     secret: c.secret,
     status: c.status,
@@ -317,6 +320,7 @@ function fromBackup(value: unknown): store.StoredCredential {
     secret: o["secret"] as store.StoredCredential["secret"],
     public: str("public"),
     relayCode: typeof o["relayCode"] === "string" ? (o["relayCode"] as string) : undefined,
+    relayCheck: typeof o["relayCheck"] === "string" ? (o["relayCheck"] as string) : undefined,
     issuance: typeof o["issuance"] === "number" ? (o["issuance"] as number) : undefined,
     createdAt: typeof o["createdAt"] === "number" ? (o["createdAt"] as number) : Date.now(),
   };
