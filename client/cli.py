@@ -182,19 +182,26 @@ def _require_step(snap: ElectionSnapshot, command: str, phase: Phase | None = No
 
 # -- serve / demo / verify ----------------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
+    """One port for every client (issue 10): gRPC (the CLI), Connect and gRPC-Web (the phone booth), and the
+    booth's files under /booth/, on hypercorn; HTTPS with HTTP/2 when given a certificate."""
     import logging
-    import signal
-    import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     from crypto.note import NoteSigner
+    from server.connect_app import create_app
     from server.errors import StorageError
-    from server.grpc_service import create_server
     from server.ledger import Ledger
-    from server.service import ElectionService, ServiceConfig
+    from server.service import ElectionService, LinliRpc, ServiceConfig
     from server.storage import make_engine
+    from server.web import Listening, create_web_app, serve
 
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise UsageError("--tls-cert and --tls-key go together (the certificate chain and its private key, PEM)")
+    for path in (args.tls_cert, args.tls_key):
+        if path and not Path(path).is_file():
+            raise UsageError(f"no such file: {path}")
     # One key=value line per event on stderr; the server logs each request as method=… election=… status=…
-    # duration_ms=… (server.grpc_service).
+    # duration_ms=… (server.service).
     logging.basicConfig(
         level=logging.INFO,
         format="time=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
@@ -224,15 +231,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     if args.min_modulus_bits < 2048:
         print(f"warning: accepting {args.min_modulus_bits}-bit election keys: for tests only", file=sys.stderr)
-    server, port = create_server(service, args.listen)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):  # before the line that says it serves: a stop right after it is clean
-        signal.signal(sig, lambda *_: stop.set())
-    server.start()
-    print(f"linli serving on port {port}; log key {signer.verifier().to_vkey()}", flush=True)
-    stop.wait()
-    server.stop(grace=5).wait()
-    service.close()
+
+    def ready(at: Listening) -> None:
+        scheme = "https" if at.tls else "http"
+        print(f"linli serving on port {at.port}; log key {signer.verifier().to_vkey()}", flush=True)
+        print(
+            f"gRPC, gRPC-Web and Connect on port {at.port}; the booth at {scheme}://<this host>:{at.port}/booth/",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="linli-rpc")
+    try:
+        app = create_web_app(create_app(LinliRpc(service), pool), cors_origins=args.cors_origin)
+        serve(app, args.listen, certfile=args.tls_cert, keyfile=args.tls_key, ready=ready)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        service.close()
     return EXIT_OK
 
 
@@ -900,8 +915,8 @@ def _parser() -> argparse.ArgumentParser:
         )
         sp.add_argument("--min-modulus-bits", type=int, default=2048, help="smallest election key accepted")
 
-    s = sub.add_parser("serve", help="run the gRPC service")
-    s.add_argument("--listen", default="127.0.0.1:50051")
+    s = sub.add_parser("serve", help="run the service: gRPC, gRPC-Web and Connect on one port, and the phone booth")
+    s.add_argument("--listen", default="127.0.0.1:50051", help="host:port (port 0: a free one, printed)")
     s.add_argument("--db", default="sqlite:///linli.db", help="SQLAlchemy URL (sqlite:///file.db or postgresql://…)")
     s.add_argument("--key", default="linli-server.key.json", help="log signing key file (created if missing)")
     s.add_argument("--name", default="linli", help="key name in signed checkpoints")
@@ -909,6 +924,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--admin-key", action="append", default=[], help="hex admin key allowed to create elections")
     s.add_argument(
         "--min-modulus-bits", type=int, default=3072, choices=(1024, 2048, 3072, 4096), help="1024: test keys only"
+    )
+    s.add_argument("--tls-cert", default=None, help="HTTPS: the certificate chain (PEM); HTTP/2 by ALPN")
+    s.add_argument("--tls-key", default=None, help="HTTPS: the certificate's private key (PEM)")
+    s.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web origin (https://host[:port]) whose pages may call this server; repeat for more (the booth "
+        "served by this server needs none)",
     )
     s.set_defaults(func=cmd_serve)
 

@@ -5,19 +5,21 @@
     ServerError
      ├── BadRequest              a request field outside its format or range (INVALID_ARGUMENT)
      │    └── OutOfRange         an index or size beyond the election's log (OUT_OF_RANGE)
+     ├── Exhausted               a bounded store is full (RESOURCE_EXHAUSTED): the relay's pending requests
      └── StorageError            the database refused or failed an operation (nothing was written)
           ├── WriterLocked       another process already writes to this database (refused at start-up)
           ├── StaleAppend        an append that does not extend the stored tree (wrong index or parent)
           └── LedgerInconsistency  the stored log disagrees with itself: an edited row, a gap, a foreign root
 
-Domain errors are ``voting.errors.VotingError``; the gRPC layer maps both to status codes in one table
-(``server.grpc_service.STATUS_TABLE``).
+Domain errors are ``voting.errors.VotingError``; the service maps both to canonical status code names in one table
+(``server.service.STATUS_TABLE``), which each transport turns into its own status.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "BadRequest",
+    "Exhausted",
     "LedgerInconsistency",
     "OutOfRange",
     "ServerError",
@@ -40,6 +42,10 @@ class BadRequest(ServerError):
 
 
 class OutOfRange(BadRequest):
+    pass
+
+
+class Exhausted(ServerError):
     pass
 
 

@@ -158,6 +158,11 @@ class Ledger:
             self._engine.dispose()
 
     @property
+    def engine(self) -> Engine:
+        """The database, for the server's other tables (the relay, §P13); the ledger owns and disposes it."""
+        return self._engine
+
+    @property
     def signer(self) -> NoteSigner:
         return self._signer
 

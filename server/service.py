@@ -1,37 +1,83 @@
-"""The election service: the server's logic, independent of gRPC (docs/protocol.md §P2, §P6, §P10, §P11).
+"""The service, independent of any transport (docs/protocol.md §P2, §P6, §P10, §P11, §P13).
 
-Every request becomes at most one appended entry: the entry is parsed and *staged* against the election's state
-(voting.state: every check, no change), appended to the ledger, and only once the append is committed is the
-staged change applied to the in-memory state (§P2.2). A failed append leaves the state as it was: no ghost
-election, no ballot counted that the log does not hold.
+Two layers, one file:
+
+* :class:`ElectionService`, the server's logic. Every request becomes at most one appended entry: the entry is
+  parsed and *staged* against the election's state (voting.state: every check, no change), appended to the
+  ledger, and only once the append is committed is the staged change applied to the in-memory state (§P2.2). A
+  failed append leaves the state as it was: no ghost election, no ballot counted that the log does not hold. The
+  phone credential relay (§P13) is kept beside the log, never in it.
+* :class:`LinliRpc`, the RPCs of wire/linli.proto over it, on the protobuf messages both transports share
+  (``server.grpc_service`` for grpcio, ``server.connect_app`` for Connect, gRPC-Web and gRPC on one port). §P11.1:
+  every untrusted value is bounded here before it reaches the logic or SQL — a request that is not a valid message
+  of its type is INVALID_ARGUMENT (:func:`decode`), election ids must have the election id format, indexes and
+  sizes must fit int64 (INVALID_ARGUMENT) and the election's log (OUT_OF_RANGE); the canonical-JSON payloads are
+  bounded by ``voting.encoding.parse``. Every error becomes a canonical status code name through the one table
+  :data:`STATUS_TABLE`, and every request one log line.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf.message import DecodeError, Message
 
 from crypto import merkle
+from crypto.errors import CryptoError
 from server.batching import pairing_batcher, validity_batcher
-from server.errors import StaleAppend
+from server.errors import (
+    BadRequest,
+    Exhausted,
+    LedgerInconsistency,
+    OutOfRange,
+    StaleAppend,
+    StorageError,
+    WriterLocked,
+)
 from server.ledger import Appended, Ledger
+from server.relay import RelayStore
 from voting.ballot import EncryptedBallot, prepare_ballot_checks
+from voting.election import EligibilityMode
 from voting.encoding import parse
 from voting.errors import (
     Conflict,
+    DuplicateBallot,
     InvalidBallot,
+    InvalidElection,
     InvalidEncoding,
+    InvalidShare,
     InvalidStatement,
     NotEligible,
     NotFound,
+    Precondition,
+    RecordError,
+    VotingError,
     WrongPhase,
 )
 from voting.records import Entry, EntryKind
+from voting.relay import RelayIssuance, RelayRequest, parse_code
 from voting.state import ElectionState, Phase
+from wire import linli_pb2 as pb
 
-__all__ = ["ElectionService", "ServiceConfig"]
+__all__ = [
+    "ELECTION_ID",
+    "METHODS",
+    "STATUS_TABLE",
+    "ElectionService",
+    "LinliRpc",
+    "Refused",
+    "ServiceConfig",
+    "Undecodable",
+    "decode",
+    "election_id",
+    "status_for",
+]
 
 MAX_ENTRY_BYTES = 4 << 20
 
@@ -61,6 +107,7 @@ class ElectionService:
         self._global = threading.Lock()
         self.pairings = pairing_batcher()
         self.validity = validity_batcher()
+        self.relay = RelayStore(ledger.engine)
         try:
             for election_id in ledger.election_ids():
                 self._states[election_id], self._ballots[election_id] = self._replay(election_id)
@@ -210,3 +257,344 @@ class ElectionService:
     def _retried(self, election_id: str, entry: Entry) -> Appended | None:
         index = self._ballots[election_id].get(merkle.leaf_hash(entry.to_bytes()))
         return None if index is None else self.ledger.receipt(election_id, index)
+
+    # -- the phone credential relay (§P13): beside the log, never in it ----------------------------------------
+    def _issuing(self, election_id: str) -> ElectionState:
+        """The election, while credentials can be issued (the phases ``credential.issued`` is accepted in)."""
+        state = self.state(election_id)
+        if state.phase not in ISSUANCE_PHASES:
+            raise WrongPhase(
+                f"election {election_id} is {state.phase.value}: credentials are requested and issued only while it"
+                " is created, keyed or open"
+            )
+        return state
+
+    def post_credential_request(self, election_id: str, data: bytes) -> str:
+        """§P13.1: check a phone's request (shape, election, mode, commitment proof) and store it; its code."""
+        state = self._issuing(election_id)
+        request = RelayRequest.from_bytes(data)
+        if request.election_id != election_id:
+            raise InvalidEncoding(f"the credential request is for election {request.election_id!r}, not this one")
+        mode = state.require_definition().eligibility
+        if request.mode is not mode:
+            raise InvalidEncoding(f"election {election_id} uses {mode.value} credentials, not {request.mode.value}")
+        roll = len(state.roll)
+        return self.relay.post_request(
+            election_id, data, max_pending=RELAY_PENDING_PER_VOTER * roll + RELAY_SLACK, max_total=8 * roll + 200
+        )
+
+    def credential_request(self, election_id: str, code: str) -> bytes:
+        self.state(election_id)
+        return self.relay.request(election_id, parse_code(code))
+
+    def post_issuance(self, election_id: str, data: bytes) -> None:
+        """§P13.3: a registrar-signed answer to a stored request; the first one stands."""
+        state = self._issuing(election_id)
+        issuance = RelayIssuance.from_bytes(data)
+        if issuance.election_id != election_id:
+            raise InvalidEncoding(f"the issuance is for election {issuance.election_id!r}, not this one")
+        if issuance.election_hash != state.election_hash:
+            raise InvalidStatement("the issuance names another instance of this election (§P2.3)")
+        issuance.verify(state.require_definition().registrar_key)
+        request = RelayRequest.from_bytes(self.relay.request(election_id, issuance.code))
+        if (request.mode is EligibilityMode.ANONYMOUS) != (issuance.issued is not None):
+            raise InvalidStatement(
+                "an anonymous request is answered with its blind signature, a signing one with none (issued: null)"
+            )
+        if request.mode is EligibilityMode.SIGNING and request.public_key not in state.credentials:
+            raise Precondition(
+                f"the log has no credential.issued for the key of request {issuance.code}: log the issuance first"
+            )
+        self.relay.post_issuance(election_id, issuance.code, data)
+
+    def issuance(self, election_id: str, code: str) -> bytes:
+        self.state(election_id)
+        return self.relay.issuance(election_id, parse_code(code))
+
+
+ISSUANCE_PHASES = frozenset({Phase.CREATED, Phase.KEYED, Phase.OPEN})
+RELAY_PENDING_PER_VOTER, RELAY_SLACK = 4, 100  # at most 4 × roll size + 100 requests wait for the registrar
+
+
+# -- the RPCs, transport-neutral (§P11.1) --------------------------------------------------------------------------
+log = logging.getLogger("linli.server")
+request_log = logging.getLogger("linli.server.request")  # one key=value line per request (INFO)
+VERSION = "0.1.0"
+MAX_PAGE_BYTES = 2 << 20
+MAX_PAGE_ENTRIES = 1000
+MAX_DETAILS = 1000
+INT64_MAX = (1 << 63) - 1
+# The election id format of voting.election.ElectionDefinition, matched whole (tests/server/test_hostile_input.py pins
+# that the two agree): anything else cannot name an election, so it never reaches a lookup or a query.
+ELECTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
+
+# The one table from errors to canonical status codes (gRPC's names; Connect's are the same in lower case), most
+# specific first. Each transport maps a name to its own enum.
+STATUS_TABLE: tuple[tuple[type[Exception], str], ...] = (
+    (OutOfRange, "OUT_OF_RANGE"),
+    (BadRequest, "INVALID_ARGUMENT"),
+    (Exhausted, "RESOURCE_EXHAUSTED"),
+    (NotFound, "NOT_FOUND"),
+    (DuplicateBallot, "ALREADY_EXISTS"),
+    (Conflict, "ALREADY_EXISTS"),
+    (NotEligible, "PERMISSION_DENIED"),
+    (InvalidStatement, "PERMISSION_DENIED"),
+    (WrongPhase, "FAILED_PRECONDITION"),
+    (Precondition, "FAILED_PRECONDITION"),
+    (InvalidBallot, "INVALID_ARGUMENT"),
+    (InvalidShare, "INVALID_ARGUMENT"),
+    (InvalidElection, "INVALID_ARGUMENT"),
+    (InvalidEncoding, "INVALID_ARGUMENT"),
+    (CryptoError, "INVALID_ARGUMENT"),
+    (RecordError, "INTERNAL"),
+    (VotingError, "INVALID_ARGUMENT"),
+    (StaleAppend, "ABORTED"),  # the log moved under the request: retry
+    (LedgerInconsistency, "DATA_LOSS"),  # the stored log was edited: refuse, never serve it
+    (WriterLocked, "FAILED_PRECONDITION"),
+    (StorageError, "UNAVAILABLE"),
+)
+
+
+def status_for(error: Exception) -> str:
+    for cls, code in STATUS_TABLE:
+        if isinstance(error, cls):
+            return code
+    return "INTERNAL"
+
+
+class Refused(Exception):
+    """A request's failure as every transport sends it: a canonical status code name and a message that always
+    travels (valid UTF-8, at most MAX_DETAILS characters)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """What a transport hands :meth:`LinliRpc.call` for bytes that are not a valid message of the method's request
+    type (bad wire format, invalid UTF-8 in a string field, nesting beyond protobuf's limit, bad JSON)."""
+
+    message_type: str
+    reason: str
+
+
+def decode(message_type: type[Message], data: bytes) -> Message | Undecodable:
+    """§P11.1.1: the request message, or Undecodable (never an exception: the transports would answer INTERNAL)."""
+    try:
+        return message_type.FromString(data)
+    except (DecodeError, ValueError, RecursionError) as e:
+        return Undecodable(message_type.DESCRIPTOR.full_name, str(e) or type(e).__name__)
+
+
+def election_id(value: str, what: str = "election_id") -> str:
+    """An election id from a request: the election id format, or BadRequest (INVALID_ARGUMENT)."""
+    if not ELECTION_ID.fullmatch(value):
+        raise BadRequest(f"{what}: not an election id (3-64 characters of a-z, 0-9 and '-', starting alphanumeric)")
+    return value
+
+
+def _int64(value: int, what: str) -> int:
+    if not 0 <= value <= INT64_MAX:
+        raise BadRequest(f"{what}: {value} does not fit a signed 64-bit index")
+    return value
+
+
+def _details(message: str) -> str:
+    """A status message that always travels: valid UTF-8 (a lone surrogate from a request would break the
+    trailer), and short (an error quoting a multi-megabyte field must not exceed the metadata limit)."""
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return message if len(message) <= MAX_DETAILS else message[: MAX_DETAILS - 3] + "..."
+
+
+_STATEMENT_ELECTION = re.compile(rb'"election":"([a-z0-9][a-z0-9-]{2,63})"')
+
+
+def _request_election(request: Any) -> str:
+    """The election a request names, for the request log only: a well-formed id, else "-" (a hostile id never
+    reaches the log line). A signed statement names it in its entry's ``"election"`` field, found in the entry's
+    tail: the canonical entry's keys are sorted, so that field follows the body."""
+    value: str | bytes = getattr(request, "election_id", "") or ""
+    if not value and isinstance(getattr(request, "entry", None), bytes):
+        found = _STATEMENT_ELECTION.findall(request.entry[-400:])
+        value = found[-1].decode() if found else ""
+    return value if isinstance(value, str) and ELECTION_ID.fullmatch(value) else "-"
+
+
+def _log_request(method: str, request: Any, status: str, started: float) -> None:
+    if request_log.isEnabledFor(logging.INFO):
+        election = "-" if isinstance(request, Undecodable) else _request_election(request)
+        request_log.info(
+            "method=%s election=%s status=%s duration_ms=%.1f",
+            method,
+            election,
+            status,
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+def _receipt(a: Appended) -> pb.Receipt:
+    return pb.Receipt(
+        election_id=a.election_id,
+        leaf_index=a.index,
+        leaf_hash=a.leaf_hash,
+        tree_size=a.size,
+        inclusion_proof=list(a.inclusion_proof),
+        checkpoint=a.checkpoint,
+    )
+
+
+def _size(state_size: int, requested: int) -> int:
+    return state_size if requested == 0 else requested
+
+
+_SERVICE = pb.DESCRIPTOR.services_by_name["Linli"]
+# Every RPC of wire/linli.proto: name -> (request type, response type).
+METHODS: dict[str, tuple[type[Message], type[Message]]] = {
+    m.name: (getattr(pb, m.input_type.name), getattr(pb, m.output_type.name)) for m in _SERVICE.methods
+}
+# The statement RPCs and the entry kind each takes (a correction travels with what it corrects: CORRECTIONS).
+_STATEMENTS = {
+    "CreateElection": EntryKind.ELECTION_CREATED,
+    "PublishKey": EntryKind.KEY_PUBLISHED,
+    "PublishRoll": EntryKind.ROLL_PUBLISHED,
+    "IssueCredential": EntryKind.CREDENTIAL_ISSUED,
+    "OpenElection": EntryKind.ELECTION_OPENED,
+    "CloseElection": EntryKind.ELECTION_CLOSED,
+    "SubmitDecryptionShare": EntryKind.DECRYPTION_SHARE,
+}
+
+
+class LinliRpc:
+    """The RPCs of wire/linli.proto over an :class:`ElectionService`, for any transport: :meth:`call` takes a method
+    name and its decoded request (or :class:`Undecodable`) and returns the response message or raises
+    :class:`Refused`. Synchronous and CPU-bound: transports call it from worker threads, so that concurrent ballots
+    batch (``server.batching``)."""
+
+    def __init__(self, service: ElectionService) -> None:
+        self.service = service
+        self._handlers: dict[str, Callable[[Any], Message]] = {
+            name: getattr(self, f"_{name}", None) or self._statement(_STATEMENTS[name]) for name in METHODS
+        }
+
+    def call(self, method: str, request: Message | Undecodable) -> Message:
+        started = time.perf_counter()
+        try:
+            if isinstance(request, Undecodable):
+                raise BadRequest(f"not a valid {request.message_type} message: {request.reason}")
+            response = self._handlers[method](request)
+        except Exception as e:
+            code = status_for(e)
+            if code == "INTERNAL":
+                log.exception("internal error in %s", method)
+                message = "internal error" if not isinstance(e, VotingError) else str(e)
+            else:
+                message = str(e)
+            _log_request(method, request, code, started)
+            raise Refused(code, _details(message)) from e
+        _log_request(method, request, "OK", started)
+        return response
+
+    def _statement(self, kind: EntryKind) -> Callable[[pb.SignedStatement], pb.Receipt]:
+        return lambda request: _receipt(self.service.submit_statement(request.entry, kind))
+
+    def _GetServerInfo(self, request: pb.ServerInfoRequest) -> pb.ServerInfo:
+        ledger = self.service.ledger
+        return pb.ServerInfo(
+            version=VERSION, log_origin_prefix=ledger.origin(""), verifier_key=ledger.signer.verifier().to_vkey()
+        )
+
+    def _ListElections(self, request: pb.ListElectionsRequest) -> pb.ListElectionsResponse:
+        return pb.ListElectionsResponse(election_ids=self.service.election_ids())
+
+    def _GetElection(self, request: pb.ElectionRef) -> pb.ElectionInfo:
+        s = self.service.state(election_id(request.election_id))
+        return pb.ElectionInfo(
+            election_id=request.election_id,
+            phase=s.phase.value,
+            definition=s.definition_entry,
+            public_key=s.key_entry,
+            roll_size=len(s.roll),
+            credentials_issued=len(s.issued),
+            ballots_cast=s.ballots_cast,
+            ballots_counted=len(s.counted),
+            tree_size=s.size,
+            tally=s.tally_entry,
+            result=s.result_entry,
+        )
+
+    def _CastBallot(self, request: pb.CastBallotRequest) -> pb.Receipt:
+        return _receipt(self.service.cast_ballot(election_id(request.election_id), request.ballot))
+
+    def _GetCheckpoint(self, request: pb.CheckpointRequest) -> pb.Checkpoint:
+        self.service.state(election_id(request.election_id))
+        return pb.Checkpoint(note=self.service.ledger.checkpoint(request.election_id))
+
+    def _GetCheckpoints(self, request: pb.ElectionRef) -> pb.CheckpointsResponse:
+        self.service.state(election_id(request.election_id))
+        return pb.CheckpointsResponse(notes=self.service.ledger.milestone_checkpoints(request.election_id))
+
+    def _GetInclusionProof(self, request: pb.InclusionProofRequest) -> pb.InclusionProof:
+        index = _int64(request.leaf_index, "leaf_index")
+        requested = _int64(request.tree_size, "tree_size")
+        state = self.service.state(election_id(request.election_id))
+        size = _size(state.size, requested)
+        if size > state.size:
+            raise OutOfRange(f"tree_size {size} is beyond the log (size {state.size})")
+        if index >= size:
+            raise OutOfRange(f"leaf_index {index} is not in a tree of size {size}")
+        leaf, proof = self.service.ledger.inclusion_proof(request.election_id, index, size)
+        return pb.InclusionProof(leaf_index=index, tree_size=size, leaf_hash=leaf, proof=proof)
+
+    def _GetConsistencyProof(self, request: pb.ConsistencyProofRequest) -> pb.ConsistencyProof:
+        size1 = _int64(request.size1, "size1")
+        requested = _int64(request.size2, "size2")
+        state = self.service.state(election_id(request.election_id))
+        size2 = _size(state.size, requested)
+        if size1 == 0:
+            raise BadRequest("size1: a consistency proof starts from a non-empty tree")
+        if size2 > state.size:
+            raise OutOfRange(f"size2 {size2} is beyond the log (size {state.size})")
+        if size1 > size2:
+            raise BadRequest(f"need size1 <= size2, got {size1} > {size2}")
+        proof = self.service.ledger.consistency_proof(request.election_id, size1, size2)
+        return pb.ConsistencyProof(size1=size1, size2=size2, proof=list(proof))
+
+    def _GetEntries(self, request: pb.EntriesRequest) -> pb.EntriesResponse:
+        start = _int64(request.start, "start")
+        limit = _int64(request.limit, "limit") or MAX_PAGE_ENTRIES
+        if limit > MAX_PAGE_ENTRIES:
+            raise BadRequest(f"limit is at most {MAX_PAGE_ENTRIES}")
+        state = self.service.state(election_id(request.election_id))
+        size = state.size
+        if start > size:
+            raise OutOfRange(f"start {start} is beyond the log (size {size})")
+        entries = self.service.ledger.entries(request.election_id, start, limit)
+        # Keep every response well under gRPC's default 4 MiB receive limit: at least one entry, then up to
+        # MAX_PAGE_BYTES; the client pages on (a 3072-bit committee ballot is tens of kilobytes).
+        page: list[bytes] = []
+        total = 0
+        for data in entries:
+            if page and total + len(data) > MAX_PAGE_BYTES:
+                break
+            page.append(data)
+            total += len(data)
+        return pb.EntriesResponse(entries=page, tree_size=size)
+
+    # §P13, the phone credential relay
+    def _PostCredentialRequest(self, request: pb.PostCredentialRequestRequest) -> pb.PostCredentialRequestResponse:
+        code = self.service.post_credential_request(election_id(request.election_id), request.request)
+        return pb.PostCredentialRequestResponse(code=code)
+
+    def _GetCredentialRequest(self, request: pb.RelayRef) -> pb.CredentialRequestResponse:
+        data = self.service.credential_request(election_id(request.election_id), request.code)
+        return pb.CredentialRequestResponse(request=data)
+
+    def _PostIssuance(self, request: pb.PostIssuanceRequest) -> pb.PostIssuanceResponse:
+        self.service.post_issuance(election_id(request.election_id), request.issuance)
+        return pb.PostIssuanceResponse()
+
+    def _GetIssuance(self, request: pb.RelayRef) -> pb.IssuanceResponse:
+        return pb.IssuanceResponse(issuance=self.service.issuance(election_id(request.election_id), request.code))

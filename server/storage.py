@@ -1,9 +1,10 @@
 """SQLAlchemy storage: the append-only ledger tables (docs/protocol.md §P10).
 
-Two tables hold everything: ``ledger_entries`` (one canonical entry per row, with its RFC 9162 leaf hash) and
+Two tables hold the log: ``ledger_entries`` (one canonical entry per row, with its RFC 9162 leaf hash) and
 ``checkpoints`` (the signed tree head after every append). An append writes one row of each in one transaction,
 so a crash leaves either the whole entry with its tree state or nothing. Election state is not stored: it is
-rebuilt by replaying the log (voting.state). SQLite by default, PostgreSQL by URL.
+rebuilt by replaying the log (voting.state). A third, ``relay_requests``, holds the phone credential relay
+(§P13): not part of the log or the record, bounded per election. SQLite by default, PostgreSQL by URL.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    UniqueConstraint,
     create_engine,
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "CheckpointRow", "ElectionRow", "EntryRow", "make_engine"]
+__all__ = ["Base", "CheckpointRow", "ElectionRow", "EntryRow", "RelayRow", "make_engine"]
 
 
 class Base(DeclarativeBase):
@@ -51,6 +53,19 @@ class CheckpointRow(Base):
     size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     note: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     milestone: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class RelayRow(Base):
+    """§P13: one posted credential request and, once the registrar posted it, its signed issuance."""
+
+    __tablename__ = "relay_requests"
+    __table_args__ = (UniqueConstraint("election_id", "request_hash"),)
+
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.election_id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(11), primary_key=True)
+    request: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    request_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    issuance: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 def make_engine(url: str) -> Engine:

@@ -29,6 +29,7 @@ __all__ = [
     "CredentialRequest",
     "IssuedCredential",
     "ballot_context_id",
+    "check_commitment",
     "credential_header",
     "finish_credential",
     "issue_credential",
@@ -216,6 +217,23 @@ def request_credential(election_id: str, election_hash: bytes) -> CredentialRequ
     prover_nyms = tuple(bbs.calculate_random_scalars(NYM_LENGTH))
     commitment, blind = bbs_pseudonym.commit_with_nym((), prover_nyms)
     return CredentialRequest(election_id, _check_hash(election_hash), commitment, prover_nyms, blind)
+
+
+COMMITMENT_BYTES = 48 + (NYM_LENGTH + 2) * SCALAR  # C, s^, one m^ per nym secret, cp (CommitWithNym, N = 1)
+
+
+def check_commitment(commitment: bytes) -> None:
+    """Check a device's commitment before anything is signed or stored (§P5.2.2, §P13.1): exactly one committed
+    nym secret, the point canonical and in the subgroup, and its proof of correctness verifies (raises
+    InvalidEncoding). Blind signing checks the same again."""
+    from crypto import bbs_blind
+
+    if len(commitment) != COMMITMENT_BYTES:
+        raise InvalidEncoding(f"a credential request commits to one nym secret: {COMMITMENT_BYTES} bytes")
+    try:
+        bbs_blind.verify_commitment(commitment, bbs_pseudonym.API_ID)
+    except (CryptoError, ValueError) as e:
+        raise InvalidEncoding(f"the credential request's commitment proof does not verify: {e}") from e
 
 
 def issue_credential(registrar_sk: bytes, election_hash: bytes, commitment: bytes, weight: int = 0) -> IssuedCredential:

@@ -169,3 +169,49 @@ class CheckpointsResponse(_message.Message):
     NOTES_FIELD_NUMBER: _ClassVar[int]
     notes: _containers.RepeatedScalarFieldContainer[bytes]
     def __init__(self, notes: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class PostCredentialRequestRequest(_message.Message):
+    __slots__ = ("election_id", "request")
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    request: bytes
+    def __init__(self, election_id: _Optional[str] = ..., request: _Optional[bytes] = ...) -> None: ...
+
+class PostCredentialRequestResponse(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class RelayRef(_message.Message):
+    __slots__ = ("election_id", "code")
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    code: str
+    def __init__(self, election_id: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class CredentialRequestResponse(_message.Message):
+    __slots__ = ("request",)
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    request: bytes
+    def __init__(self, request: _Optional[bytes] = ...) -> None: ...
+
+class PostIssuanceRequest(_message.Message):
+    __slots__ = ("election_id", "issuance")
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    ISSUANCE_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    issuance: bytes
+    def __init__(self, election_id: _Optional[str] = ..., issuance: _Optional[bytes] = ...) -> None: ...
+
+class PostIssuanceResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class IssuanceResponse(_message.Message):
+    __slots__ = ("issuance",)
+    ISSUANCE_FIELD_NUMBER: _ClassVar[int]
+    issuance: bytes
+    def __init__(self, issuance: _Optional[bytes] = ...) -> None: ...

@@ -114,6 +114,26 @@ class LinliStub:
                 request_serializer=wire_dot_linli__pb2.EntriesRequest.SerializeToString,
                 response_deserializer=wire_dot_linli__pb2.EntriesResponse.FromString,
                 _registered_method=True)
+        self.PostCredentialRequest = channel.unary_unary(
+                '/linli.v1.Linli/PostCredentialRequest',
+                request_serializer=wire_dot_linli__pb2.PostCredentialRequestRequest.SerializeToString,
+                response_deserializer=wire_dot_linli__pb2.PostCredentialRequestResponse.FromString,
+                _registered_method=True)
+        self.GetCredentialRequest = channel.unary_unary(
+                '/linli.v1.Linli/GetCredentialRequest',
+                request_serializer=wire_dot_linli__pb2.RelayRef.SerializeToString,
+                response_deserializer=wire_dot_linli__pb2.CredentialRequestResponse.FromString,
+                _registered_method=True)
+        self.PostIssuance = channel.unary_unary(
+                '/linli.v1.Linli/PostIssuance',
+                request_serializer=wire_dot_linli__pb2.PostIssuanceRequest.SerializeToString,
+                response_deserializer=wire_dot_linli__pb2.PostIssuanceResponse.FromString,
+                _registered_method=True)
+        self.GetIssuance = channel.unary_unary(
+                '/linli.v1.Linli/GetIssuance',
+                request_serializer=wire_dot_linli__pb2.RelayRef.SerializeToString,
+                response_deserializer=wire_dot_linli__pb2.IssuanceResponse.FromString,
+                _registered_method=True)
 
 
 class LinliServicer:
@@ -152,13 +172,15 @@ class LinliServicer:
         raise NotImplementedError('Method not implemented!')
 
     def PublishRoll(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """roll.published, or roll.corrected (before opening)
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def IssueCredential(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """credential.issued, or credential.revoked (before opening)
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -214,6 +236,32 @@ class LinliServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetEntries(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PostCredentialRequest(self, request, context):
+        """The phone credential relay (§P13), only while credentials can be issued. NOT_FOUND for an unknown code, and
+        from GetIssuance while the issuance is pending; PostIssuance: the first one wins (ALREADY_EXISTS after).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCredentialRequest(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PostIssuance(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetIssuance(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -301,6 +349,26 @@ def add_LinliServicer_to_server(servicer, server):
                     servicer.GetEntries,
                     request_deserializer=wire_dot_linli__pb2.EntriesRequest.FromString,
                     response_serializer=wire_dot_linli__pb2.EntriesResponse.SerializeToString,
+            ),
+            'PostCredentialRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.PostCredentialRequest,
+                    request_deserializer=wire_dot_linli__pb2.PostCredentialRequestRequest.FromString,
+                    response_serializer=wire_dot_linli__pb2.PostCredentialRequestResponse.SerializeToString,
+            ),
+            'GetCredentialRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCredentialRequest,
+                    request_deserializer=wire_dot_linli__pb2.RelayRef.FromString,
+                    response_serializer=wire_dot_linli__pb2.CredentialRequestResponse.SerializeToString,
+            ),
+            'PostIssuance': grpc.unary_unary_rpc_method_handler(
+                    servicer.PostIssuance,
+                    request_deserializer=wire_dot_linli__pb2.PostIssuanceRequest.FromString,
+                    response_serializer=wire_dot_linli__pb2.PostIssuanceResponse.SerializeToString,
+            ),
+            'GetIssuance': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIssuance,
+                    request_deserializer=wire_dot_linli__pb2.RelayRef.FromString,
+                    response_serializer=wire_dot_linli__pb2.IssuanceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -735,6 +803,114 @@ class Linli:
             '/linli.v1.Linli/GetEntries',
             wire_dot_linli__pb2.EntriesRequest.SerializeToString,
             wire_dot_linli__pb2.EntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PostCredentialRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.Linli/PostCredentialRequest',
+            wire_dot_linli__pb2.PostCredentialRequestRequest.SerializeToString,
+            wire_dot_linli__pb2.PostCredentialRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCredentialRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.Linli/GetCredentialRequest',
+            wire_dot_linli__pb2.RelayRef.SerializeToString,
+            wire_dot_linli__pb2.CredentialRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PostIssuance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.Linli/PostIssuance',
+            wire_dot_linli__pb2.PostIssuanceRequest.SerializeToString,
+            wire_dot_linli__pb2.PostIssuanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIssuance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.Linli/GetIssuance',
+            wire_dot_linli__pb2.RelayRef.SerializeToString,
+            wire_dot_linli__pb2.IssuanceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -42,8 +42,8 @@ function issue(commitment: Uint8Array, electionHash = ELECTION_HASH, weight = 0)
   return new IssuedCredential(signature, entropy, weight);
 }
 
-function ctx(weighted = false, credentialKey = PK): AnonymousContext {
-  return { electionId: "e1", electionHash: ELECTION_HASH, credentialKey, weighted };
+function ctx(weighted = false, credentialKey = PK, electionHash = ELECTION_HASH, electionId = "e1"): AnonymousContext {
+  return { electionId, electionHash, definition: { credentialKey, kind: weighted ? "assembly" : "referendum" } };
 }
 
 const request = requestCredential("e1", ELECTION_HASH);
@@ -101,7 +101,7 @@ test("evidence: a ballot's proof verifies, bound to the election and the ballot"
   assert.equal(evidence.proof.length, 3 * 48 + 6 * 32);
   verifyAnonymous(ctx(), evidence, BALLOT_HASH);
   assert.throws(() => verifyAnonymous(ctx(), evidence, fromHex("ac".repeat(32))), NotEligible);
-  assert.throws(() => verifyAnonymous({ ...ctx(), electionHash: OTHER_HASH }, evidence, BALLOT_HASH), NotEligible);
+  assert.throws(() => verifyAnonymous(ctx(false, PK, OTHER_HASH), evidence, BALLOT_HASH), NotEligible);
   assert.throws(() => verifyAnonymous(ctx(true), evidence, BALLOT_HASH), NotEligible);
 });
 
@@ -133,8 +133,8 @@ test("evidence: tampered proofs and pseudonyms are refused", () => {
   assert.throws(parse({ weight: 2 ** 40 }), EncodingError);
   assert.throws(parse({ extra: 1 }), EncodingError);
   // a credential of another election instance or registrar is refused before proving
-  assert.throws(() => signAnonymous(credential, { ...ctx(), electionHash: OTHER_HASH }, BALLOT_HASH), NotEligible);
-  assert.throws(() => signAnonymous(credential, { ...ctx(), electionId: "e2" }, BALLOT_HASH), NotEligible);
+  assert.throws(() => signAnonymous(credential, ctx(false, PK, OTHER_HASH), BALLOT_HASH), NotEligible);
+  assert.throws(() => signAnonymous(credential, ctx(false, PK, ELECTION_HASH, "e2"), BALLOT_HASH), NotEligible);
   assert.throws(() => signAnonymous(credential, ctx(false, otherPk), BALLOT_HASH), NotEligible);
 });
 

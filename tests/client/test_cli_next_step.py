@@ -14,7 +14,7 @@ import pytest
 from client.catalogue import text
 from client.cli import _server_address
 from client.describe import LogView, election_lines
-from server.grpc_service import _request_election
+from server.service import _request_election
 from tests.client.cli_support import run, serving
 from voting.election import ElectionDefinition, EligibilityMode, RevotePolicy, Trustee
 from voting.state import ElectionState, Phase

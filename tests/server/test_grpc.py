@@ -244,7 +244,7 @@ def test_demo_end_to_end(db_url: str, tmp_path, kind: str, eligibility: str) -> 
 
 def test_entries_are_paged_by_size(running: Running, monkeypatch: pytest.MonkeyPatch) -> None:
     """Large logs come back in pages under the 4 MiB default receive limit, and the client reassembles them."""
-    import server.grpc_service as gs
+    import server.service as gs
 
     keys, _ = _setup(running.client, voters=3)
     monkeypatch.setattr(gs, "MAX_PAGE_BYTES", 1)  # one entry per page

@@ -8,7 +8,7 @@ import dataclasses
 import grpc
 import pytest
 
-from server.grpc_service import ELECTION_ID
+from server.service import ELECTION_ID
 from tests.server.conftest import REFERENCE, Live
 from voting.errors import InvalidElection
 from voting.records import EntryKind

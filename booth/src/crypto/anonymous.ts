@@ -20,16 +20,22 @@ export const REVOCATION_PH_DOMAIN = utf8("linli/revocation-ph/v1\0");
 // 3 points + (e^, r1^, r3^, challenge) + one response for the prover blind and one per nym secret (L = 0, M = 0)
 const NYM_PROOF_LENGTH = 3 * 48 + (4 + 1 + NYM_LENGTH) * 32;
 
-/** What of the verified election context (voting.election.ElectionContext) the evidence is bound to. */
+/** What of the verified election context (election.ts ElectionContext, voting.election.ElectionContext) the
+ * evidence is bound to: an ElectionContext is one. */
 export interface AnonymousContext {
   readonly electionId: string;
   /** SHA-256 of the canonical election.created entry (§P2.3). */
   readonly electionHash: Uint8Array;
-  /** The definition's credential_key: the registrar's BBS public key (G2, 96 bytes). */
-  readonly credentialKey: Uint8Array;
-  /** The kind's rules weigh ballots by area (an assembly): the evidence discloses the signed area. */
-  readonly weighted: boolean;
+  readonly definition: {
+    /** credential_key: the registrar's BBS public key (G2, 96 bytes). */
+    readonly credentialKey: Uint8Array;
+    /** The kind: an assembly weighs ballots by area (kind_rules.weighted), which the evidence discloses. */
+    readonly kind: string;
+  };
 }
+
+/** voting/kinds: only the assembly's rules are weighted. */
+const weighted = (ctx: AnonymousContext): boolean => ctx.definition.kind === "assembly";
 
 /** The evidence of an anonymous ballot (AnonymousEvidence); `pseudonym` is the ballot's binding. */
 export class AnonymousEvidence {
@@ -96,7 +102,7 @@ export function signAnonymous(credential: AnonymousCredential, ctx: AnonymousCon
   if (
     credential.electionId !== ctx.electionId ||
     !equalBytes(credential.electionHash, ctx.electionHash) ||
-    !equalBytes(credential.issuerKey, ctx.credentialKey)
+    !equalBytes(credential.issuerKey, ctx.definition.credentialKey)
   ) {
     throw new NotEligible("this credential was issued for another election (instance) or by another registrar");
   }
@@ -106,10 +112,10 @@ export function signAnonymous(credential: AnonymousCredential, ctx: AnonymousCon
 
 /** AnonymousEligibility.verify: the stateless check of a ballot's evidence (throws NotEligible). */
 export function verifyAnonymous(ctx: AnonymousContext, evidence: AnonymousEvidence, ballotHash: Uint8Array): void {
-  if (ctx.weighted !== evidence.weight > 0) {
+  if (weighted(ctx) !== evidence.weight > 0) {
     throw new NotEligible("an assembly ballot discloses its owner's area; other ballots disclose nothing");
   }
-  verifyPresentation(ctx.credentialKey, ctx.electionHash, presentationHeader(ctx.electionHash, ballotHash), evidence, "eligibility proof");
+  verifyPresentation(ctx.definition.credentialKey, ctx.electionHash, presentationHeader(ctx.electionHash, ballotHash), evidence, "eligibility proof");
 }
 
 function verifyPresentation(
