@@ -258,6 +258,26 @@ class LinliClient:
             self._stub.CastBallot, pb.CastBallotRequest(election_id=election_id, ballot=ballot), election_id, entry
         )
 
+    # -- the phone credential relay (docs/protocol.md §P13): not the log, nothing here is verified by the server's word
+    def post_credential_request(self, election_id: str, request: bytes) -> str:
+        """Post a credential request (what the phone does); returns the code to show the registrar."""
+        req = pb.PostCredentialRequestRequest(election_id=election_id, request=request)
+        return _call(self._stub.PostCredentialRequest, req, self.timeout).code
+
+    def credential_request(self, election_id: str, code: str) -> bytes:
+        """The request posted under ``code``, as the server holds it (the caller parses and checks it)."""
+        ref = pb.RelayRef(election_id=election_id, code=code)
+        return bytes(_call(self._stub.GetCredentialRequest, ref, self.timeout).request)
+
+    def post_issuance(self, election_id: str, issuance: bytes) -> None:
+        req = pb.PostIssuanceRequest(election_id=election_id, issuance=issuance)
+        _call(self._stub.PostIssuance, req, self.timeout)
+
+    def issuance(self, election_id: str, code: str) -> bytes:
+        """The registrar's signed issuance for ``code`` (ServerRejected NOT_FOUND while it is pending)."""
+        ref = pb.RelayRef(election_id=election_id, code=code)
+        return bytes(_call(self._stub.GetIssuance, ref, self.timeout).issuance)
+
     # -- the log -------------------------------------------------------------------------------------------------
     def checkpoint(self, election_id: str) -> Checkpoint:
         note = _call(self._stub.GetCheckpoint, pb.CheckpointRequest(election_id=election_id), self.timeout).note

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import grpc
 
@@ -55,6 +56,7 @@ from voting.election import ElectionKind, EligibilityMode, RevotePolicy, RollEnt
 from voting.eligibility import AnonymousEvidence
 from voting.errors import VotingError
 from voting.kinds import kind_names
+from voting.relay import RelayIssuance, RelayRequest, parse_code, request_check
 from voting.roll import RollRow, parse_area, parse_roll_csv
 from voting.state import Phase
 
@@ -83,9 +85,38 @@ def _server_address(value: str) -> str:
     return f"{host}:{DEFAULT_PORT}"
 
 
+def _server_target(value: str) -> tuple[str, bool]:
+    """``--server``: ``host[:port]`` (gRPC in the clear, default port 50051), or the URL ``http://host[:port]`` /
+    ``https://host[:port]`` of a ``linli serve`` (TLS with the system's roots, or $GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)
+    -> (host:port, TLS)."""
+    text = value.strip()
+    for scheme, port, tls in (("https", 443, True), ("http", 80, False)):
+        if text.lower().startswith(scheme + "://"):
+            try:
+                parts = urlsplit(text)
+                host, port = parts.hostname, parts.port or port
+            except ValueError as e:
+                raise UsageError(f"--server {value}: {e}") from e
+            if not host or parts.path not in ("", "/") or parts.query or parts.fragment:
+                raise UsageError(f"--server {value}: give the server's base URL, e.g. https://vote.example.org")
+            return (f"[{host}]:{port}" if ":" in host else f"{host}:{port}"), tls
+    return _server_address(text), False
+
+
+def _base_url(value: str) -> str:
+    """The server's http(s) base URL for ``--server`` (what the booth's link starts with)."""
+    address, tls = _server_target(value)
+    return f"{'https' if tls else 'http'}://{address}"
+
+
+def _channel(value: str) -> grpc.Channel:
+    address, tls = _server_target(value)
+    return grpc.secure_channel(address, grpc.ssl_channel_credentials()) if tls else grpc.insecure_channel(address)
+
+
 def _client(args: argparse.Namespace) -> LinliClient:
     return LinliClient(
-        grpc.insecure_channel(_server_address(args.server)),
+        _channel(args.server),
         timeout=args.timeout,
         log_key=args.log_key,
         pins=PinStore(_pins_path(args)),
@@ -485,16 +516,75 @@ def cmd_admin_publish(args: argparse.Namespace) -> int:
     return cmd_export(args)
 
 
+def cmd_admin_booth_link(args: argparse.Namespace) -> int:
+    """The link the notice board shows (§P12: the election id and its fingerprint, which the booth checks before
+    anything else), with a QR code in the terminal and, with ``--svg``, in a file for printing."""
+    import segno
+
+    snap = _election(args)
+    base = (args.base or _base_url(args.server)).rstrip("/")
+    if not base.lower().startswith(("https://", "http://")):
+        raise UsageError(f"--base {args.base}: an http(s) URL, e.g. https://vote.example.org")
+    link = f"{base}/booth/#e={snap.definition.election_id}&fp={snap.fingerprint}"
+    qr = segno.make(link, error="m")
+    print(link)
+    qr.terminal(out=sys.stdout, compact=True)
+    if args.svg:
+        qr.save(args.svg, kind="svg", scale=8, border=4, title=f"{snap.definition.title} {snap.fingerprint}")
+        print(f"QR code written to {args.svg}", file=sys.stderr)
+    if base.startswith("http://"):
+        print(
+            "warning: the link is not HTTPS: a phone installs the booth and keeps its credential only on an https://"
+            " page (linli serve --tls-cert, or a TLS proxy in front)",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
 # -- registrar, voter, trustee -----------------------------------------------------------------------------------
 def cmd_registrar_issue(args: argparse.Namespace) -> int:
+    """Signing mode: log ``credential.issued`` with the voter's key — given (``--credential``), or the key a phone
+    posted to the relay (``--request-code``, §P13), which then gets the signed issuance."""
     registrar = load_signing_key(Path(args.key))
-    credential = _hex_key(args.credential, "--credential")
     client = _client(args)
     snap = _election(args, client)
     _require_step(snap, "issue")
-    receipt = actions.issue_credential(client, registrar, args.election, args.roll_id, credential, snap=snap)
+    if args.request_code is None:
+        credential = _hex_key(args.credential, "--credential")
+        receipt = actions.issue_credential(client, registrar, args.election, args.roll_id, credential, snap=snap)
+        _print_receipt(receipt, f"credential issued for {args.roll_id}")
+        return EXIT_OK
+    code, request = _relay_request(client, snap, args.request_code, args.request_check)
+    receipt = actions.issue_credential(client, registrar, args.election, args.roll_id, request.public_key, snap=snap)
     _print_receipt(receipt, f"credential issued for {args.roll_id}")
+    issuance = RelayIssuance(args.election, snap.election_hash, code, None).signed(registrar)
+    client.post_issuance(args.election, issuance.to_bytes())
+    print(f"the phone showing {code} can now vote with its key (the issuance is posted)")
     return EXIT_OK
+
+
+def _relay_request(
+    client: LinliClient, snap: ElectionSnapshot, code_text: str, expect_check: str | None
+) -> tuple[str, RelayRequest]:
+    """§P13.2: the request a phone posted under the code it shows, checked here (never trust the server's copy):
+    its shape and commitment proof, this election, its mode; and its check value, which must equal the phone's."""
+    code = parse_code(code_text)
+    election_id, mode = snap.definition.election_id, snap.definition.eligibility
+    data = client.credential_request(election_id, code)
+    request = RelayRequest.from_bytes(data)
+    if request.election_id != election_id:
+        raise ElectionMismatch(f"the request under {code} is for election {request.election_id!r}, not {election_id}")
+    if request.mode is not mode:
+        raise UsageError(f"the request under {code} is for {request.mode.value} credentials; this election uses {mode}")
+    check = request_check(data)
+    if expect_check is not None and parse_code(expect_check) != check:
+        raise ElectionMismatch(
+            f"the request under {code} has check {check}, not {parse_code(expect_check)}: it is not the request the "
+            "phone made — issue nothing, and tell the election's administrator"
+        )
+    if expect_check is None:
+        print(f"request {code}: check {check} — the phone shows the same check (compare it, or pass --request-check)")
+    return code, request
 
 
 def _load_credential(path: Path) -> SigningKey | AnonymousCredential:
@@ -576,21 +666,50 @@ def cmd_voter_request(args: argparse.Namespace) -> int:
 
 
 def cmd_registrar_issue_anonymous(args: argparse.Namespace) -> int:
+    """Anonymous mode: blind-sign the voter's commitment — from a file (``--request``, answered in ``--out``), or
+    the one a phone posted to the relay (``--request-code``, §P13, answered there) — and log the issuance."""
     registrar = load_signing_key(Path(args.key))
     bbs_key = load_json(Path(args.bbs_key), "linli-bbs-key")
-    commitment = load_json(Path(args.request), "linli-commitment")
-    if commitment.get("election") != args.election:
-        raise UsageError(f"{args.request} is a request for another election")
     try:
-        sk, raw = bytes.fromhex(bbs_key["secret"]), bytes.fromhex(commitment["commitment"])
+        sk = bytes.fromhex(bbs_key["secret"])
     except (KeyError, ValueError, TypeError) as e:
-        raise UsageError("malformed BBS key or credential request") from e
+        raise UsageError("malformed BBS key") from e
     area = parse_area(args.area) if args.area else None  # a check only: the credential signs the roll's area
+    client = _client(args)
+    if args.request_code is None:
+        if args.out is None:
+            raise UsageError("--request FILE needs --out FILE: where to write the blind signature for the voter")
+        commitment = load_json(Path(args.request), "linli-commitment")
+        if commitment.get("election") != args.election:
+            raise UsageError(f"{args.request} is a request for another election")
+        try:
+            raw = bytes.fromhex(commitment["commitment"])
+        except (KeyError, ValueError, TypeError) as e:
+            raise UsageError("malformed credential request") from e
+        issued = actions.issue_anonymous_credential(
+            client, registrar, sk, args.election, args.roll_id, raw, expect_area=area
+        )
+        save_typed(Path(args.out), "linli-issued-credential", issued.to_json())
+        print(f"issuance for {args.roll_id} logged; give {args.out} back to the voter")
+        return EXIT_OK
+    snap = _election(args, client)
+    _require_step(snap, "issue")
+    code, request = _relay_request(client, snap, args.request_code, args.request_check)
     issued = actions.issue_anonymous_credential(
-        _client(args), registrar, sk, args.election, args.roll_id, raw, expect_area=area
+        client, registrar, sk, args.election, args.roll_id, request.commitment, expect_area=area
     )
-    save_typed(Path(args.out), "linli-issued-credential", issued.to_json())
-    print(f"issuance for {args.roll_id} logged; give {args.out} back to the voter")
+    out = Path(args.out or f"linli-issued-{code}.json")
+    try:
+        issuance = RelayIssuance(args.election, snap.election_hash, code, issued).signed(registrar)
+        client.post_issuance(args.election, issuance.to_bytes())
+    except ServerRejected as e:  # the issuance is logged: the blind signature must not be lost
+        save_typed(out, "linli-issued-credential", issued.to_json())
+        raise ServerRejected(
+            e.code, f"{e.message} — issuance for {args.roll_id} is logged; its blind signature is saved in {out}"
+        ) from e
+    if args.out:
+        save_typed(out, "linli-issued-credential", issued.to_json())
+    print(f"issuance for {args.roll_id} logged; the phone showing {code} can now finish its credential")
     return EXIT_OK
 
 
@@ -903,7 +1022,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--server",
             default=f"127.0.0.1:{DEFAULT_PORT}",
-            help="host[:port] of the Linli service (default port 50051)",
+            help="host[:port] of the Linli service (default port 50051), or its URL http(s)://host[:port]",
         )
         sp.add_argument("--timeout", type=float, default=120.0, help="seconds per call")
         sp.add_argument(
@@ -1049,7 +1168,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--key", required=True)
     r.add_argument("--election", required=True)
     r.add_argument("--roll-id", required=True)
-    r.add_argument("--credential", required=True, help="the voter's credential public key (hex)")
+    which = r.add_mutually_exclusive_group(required=True)
+    which.add_argument("--credential", help="the voter's credential public key (hex)")
+    which.add_argument("--request-code", metavar="CODE", help="the code the voter's phone shows (relay, §P13)")
+    r.add_argument("--request-check", metavar="CHECK", help="the check the phone shows next to its code")
     r.set_defaults(func=cmd_registrar_issue)
     r = reg.add_parser("bbs-keygen", help="make the registrar's BBS key for anonymous credentials")
     r.add_argument("--out", required=True)
@@ -1061,8 +1183,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--bbs-key", required=True)
     r.add_argument("--election", required=True)
     r.add_argument("--roll-id", required=True)
-    r.add_argument("--request", required=True, help="the voter's credential request (commitment)")
-    r.add_argument("--out", required=True, help="where to write the blind signature for the voter")
+    which = r.add_mutually_exclusive_group(required=True)
+    which.add_argument("--request", help="the voter's credential request file (commitment)")
+    which.add_argument("--request-code", metavar="CODE", help="the code the voter's phone shows (relay, §P13)")
+    r.add_argument("--request-check", metavar="CHECK", help="the check the phone shows next to its code")
+    r.add_argument(
+        "--out", default=None, help="where to write the blind signature for the voter (needed with --request)"
+    )
     r.add_argument(
         "--area", default="", help="optional check: the roll entry's area in m² (the credential signs the roll's)"
     )
@@ -1108,12 +1235,18 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--key", required=True, help="the trustee's identity key")
     t.add_argument("--share", required=True, help="the trustee's key share file")
     t.set_defaults(func=cmd_trustee_decrypt)
+    a = admin.add_parser("booth-link", help="the phone booth's link and QR code for the notice board")
+    server_opts(a)
+    a.add_argument("--election", required=True)
+    a.add_argument("--base", default=None, help="the booth's base URL (default: the --server URL)")
+    a.add_argument("--svg", default=None, metavar="FILE", help="also write the QR code as SVG, for printing")
+    a.set_defaults(func=cmd_admin_booth_link)
     _correction_commands(admin, reg, voter, server_opts)
     return p
 
 
 def _unreachable(args: argparse.Namespace, e: ServerRejected) -> str:
-    address = _server_address(getattr(args, "server", "")) if getattr(args, "server", "") else "the server"
+    address = _server_target(getattr(args, "server", ""))[0] if getattr(args, "server", "") else "the server"
     if e.code == "DEADLINE_EXCEEDED":
         return f"server at {address} did not answer within {args.timeout:g} s (--timeout)"
     return f"server unreachable at {address}: is `linli serve` running there? (--server HOST[:PORT]; {e.message})"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-__all__ = ["BOOTH_DIR", "Booth", "Cors", "Listening", "create_web_app", "serve"]
+__all__ = ["BOOTH_DIR", "Booth", "Cors", "Listening", "create_web_app", "serve", "serve_async"]
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -241,17 +241,36 @@ def serve(
     """Serve ``app`` on ``listen`` (host:port; port 0 = a free one) until SIGINT or SIGTERM, then stop gracefully:
     no new connections, in-flight requests get ``graceful_timeout`` seconds. ``ready`` is called once the port
     accepts connections (they queue until the first is served) and the signal handlers are in place."""
-    asyncio.run(_serve(app, listen, certfile, keyfile, ready, graceful_timeout))
+
+    async def until_signalled() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):  # hypercorn installs none when given a shutdown trigger
+            loop.add_signal_handler(sig, stop.set)
+        await serve_async(
+            app,
+            listen,
+            certfile=certfile,
+            keyfile=keyfile,
+            ready=ready,
+            until=stop.wait,
+            graceful_timeout=graceful_timeout,
+        )
+
+    asyncio.run(until_signalled())
 
 
-async def _serve(
+async def serve_async(
     app: ASGIApp,
     listen: str,
-    certfile: str | None,
-    keyfile: str | None,
-    ready: Callable[[Listening], None],
-    graceful_timeout: float,
+    *,
+    until: Callable[[], Awaitable[object]],
+    certfile: str | None = None,
+    keyfile: str | None = None,
+    ready: Callable[[Listening], None] = lambda _: None,
+    graceful_timeout: float = 5.0,
 ) -> None:
+    """:func:`serve` in the running loop, until ``until()`` returns (tests run it in a thread of their own)."""
     import logging
 
     from hypercorn.asyncio.run import worker_serve
@@ -265,14 +284,10 @@ async def _serve(
     config.errorlog = logging.getLogger("linli.server.http")
     config.accesslog = None  # the service logs one line per request (server.service)
     config.include_server_header = False
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):  # hypercorn installs none when given a shutdown trigger
-        loop.add_signal_handler(sig, stop.set)
     sockets = config.create_sockets()
     bound = [*sockets.secure_sockets, *sockets.insecure_sockets]
     for sock in bound:
         sock.listen(config.backlog)
     ready(Listening(port=bound[0].getsockname()[1], tls=bool(sockets.secure_sockets)))
     wrapped = wrap_app(cast("Any", app), config.wsgi_max_body_size, "asgi")  # hypercorn's own ASGI types
-    await worker_serve(wrapped, config, sockets=sockets, shutdown_trigger=stop.wait)
+    await worker_serve(wrapped, config, sockets=sockets, shutdown_trigger=until)

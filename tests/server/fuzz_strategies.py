@@ -292,6 +292,10 @@ def _message(draw: st.DrawFn, method: str, corpus: Corpus) -> bytes:
         fields = [_len_field(1, draw(string))]
     elif method in ("GetInclusionProof", "GetConsistencyProof", "GetEntries"):
         fields = [_len_field(1, draw(string)), _uint_field(2, draw(number)), _uint_field(3, draw(number))]
+    elif method in ("PostCredentialRequest", "PostIssuance"):  # the relay (§P13): election id, canonical JSON
+        fields = [_len_field(1, draw(string)), _len_field(2, draw(json_payloads(corpus, ballots=False)))]
+    elif method in ("GetCredentialRequest", "GetIssuance"):  # election id, relay code
+        fields = [_len_field(1, draw(string)), _len_field(2, draw(string))]
     else:  # GetServerInfo, ListElections: empty messages (anything sent is an unknown field)
         fields = []
     fields = draw(st.permutations(fields)) if fields else fields

@@ -11,7 +11,9 @@ Two ways in, both exercising the same code as production:
 * **in-process** (bulk speed): each payload goes through the server's own lenient request deserializer and the
   servicer method, with a fake ``ServicerContext`` whose ``abort`` raises, on a worker thread like grpcio's;
 * **a real gRPC channel** (a subset): raw payload bytes sent with an identity serializer to the server bound to
-  port 0, so grpcio's own framing, deserialization and status trailers are in the loop.
+  port 0, so grpcio's own framing, deserialization and status trailers are in the loop;
+* **Connect over HTTP** (a subset): the same payloads POSTed as ``application/proto`` to ``linli serve``'s app on
+  hypercorn (server.connect_app), its error codes read back as gRPC's.
 
 The quick profile runs in every test run (SQLite and PostgreSQL); the ``slow`` subset runs tens of thousands of
 in-process cases and a few thousand over the channel on SQLite, and a smaller run on PostgreSQL.
@@ -19,6 +21,7 @@ in-process cases and a few thousand over the channel on SQLite, and a smaller ru
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -30,6 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from server.grpc_service import LinliServicer, _lenient
 from tests.server.conftest import REFERENCE, Live
 from tests.server.fuzz_strategies import METHODS, Corpus, requests
+from tests.server.http_support import HttpServer, http_server
 from voting.encoding import canonical
 from voting.records import EntryKind, Role
 from wire import linli_pb2 as pb
@@ -129,6 +133,16 @@ def over_channel(live: Live, counter: Counter) -> Callable[[str, bytes], None]:
     return run
 
 
+def over_connect(http: HttpServer, counter: Counter) -> Callable[[str, bytes], None]:
+    def run(method: str, payload: bytes) -> None:
+        status, body = http.connect_proto(method, payload)
+        code = grpc.StatusCode.OK if status == 200 else grpc.StatusCode[json.loads(body)["code"].upper()]
+        counter.add(code)
+        assert code in ALLOWED, (method, status, body[:300], payload[:200])
+
+    return run
+
+
 def _fuzz(live: Live, run: Callable[[str, bytes], None], examples: int, *, seed: int) -> None:
     @settings(
         max_examples=examples,
@@ -168,6 +182,8 @@ def _profile(live: Live, in_process_cases: int, channel_cases: int, seed: int) -
     finally:
         local.pool.shutdown()  # type: ignore[attr-defined]
     _fuzz(live, over_channel(live, counter), channel_cases, seed=seed + 1)
+    with http_server(live.service) as http:
+        _fuzz(live, over_connect(http, counter), channel_cases, seed=seed + 2)
     print(f"fuzz: {counter.cases} cases, statuses {dict(sorted(counter.by_code.items()))}")
     _assert_nothing_appended(live, before)
     return counter

@@ -1,18 +1,41 @@
 """Hostile requests over a real gRPC channel (docs/protocol.md §P11.1): each gets a precise status, never
-INTERNAL/UNKNOWN or a crash, and nothing is appended. Each test is named after the attack it stops."""
+INTERNAL/UNKNOWN or a crash, and nothing is appended. Each test is named after the attack it stops, and runs
+against both transports: the grpcio server, and ``linli serve``'s hypercorn app (grpcio client over HTTP/2)."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 
 import grpc
 import pytest
 
+from client.api import LinliClient
 from server.service import ELECTION_ID
 from tests.server.conftest import REFERENCE, Live
+from tests.server.http_support import http_server
 from voting.errors import InvalidElection
 from voting.records import EntryKind
 from wire import linli_pb2 as pb
+from wire import linli_pb2_grpc as pb_grpc
+
+
+@pytest.fixture(params=["grpcio", "hypercorn"])
+def live(request: pytest.FixtureRequest, live: Live) -> Iterator[Live]:
+    """The reference election's service, reached through the grpcio server or through the HTTP app."""
+    if request.param == "grpcio":
+        yield live
+        return
+    with http_server(live.service) as http:
+        channel = grpc.insecure_channel(f"127.0.0.1:{http.port}")
+        yield dataclasses.replace(
+            live,
+            port=http.port,
+            channel=channel,
+            client=LinliClient(channel, timeout=30),
+            stub=pb_grpc.LinliStub(channel),
+        )
+        channel.close()
 
 
 def _raw(live: Live, method: str, payload: bytes) -> grpc.StatusCode:
