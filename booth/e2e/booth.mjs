@@ -166,8 +166,9 @@ async function getCredential(page, { backup = true } = {}) {
   await tap(page, "#make-credential");
   await page.waitForSelector('[data-screen="relay"]');
   const code = (await page.innerText("#relay-code")).trim();
-  await screen(page, "relay", [tr("cred.code.title"), tr("cred.code.body"), literal(code), tr("cred.waiting")]);
-  await ask({ event: "relay", code });
+  const check = (await page.innerText("#relay-check")).trim();
+  await screen(page, "relay", [tr("cred.code.title"), tr("cred.code.body"), literal(code), tr("cred.check.label"), literal(check), tr("cred.waiting")]);
+  await ask({ event: "relay", code, check });
   await screen(page, "issued", [tr("cred.issued"), tr("cred.backup.advice")]);
   if (!backup) {
     await tap(page, "#continue");

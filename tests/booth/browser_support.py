@@ -8,6 +8,8 @@ Skipped, with the reason, when booth/node_modules or the distribution's headless
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import queue
@@ -28,14 +30,13 @@ import pytest
 
 from client import actions
 from client.api import LinliClient
+from client.cli import main
+from client.keystore import save_json, save_signing_key
 from client.record import write_record
 from crypto import bbs
 from crypto.ed25519 import SigningKey
 from tests.booth.node import BOOTH
 from voting.election import EligibilityMode, RevotePolicy
-from voting.relay import RelayIssuance, RelayRequest
-from wire import linli_pb2 as pb
-from wire import linli_pb2_grpc as pb_grpc
 
 REPO = BOOTH.parent
 CHROMIUM = Path("/usr/bin/chromium-headless-shell")
@@ -171,12 +172,9 @@ class BoothElection:
     registrar: SigningKey
     trustees: list[SigningKey]
     shares: list[Any]
+    keys: Path = Path()  # the registrar's key files, as the CLI reads them
     bbs_sk: bytes = b""
     issued: list[str] = field(default_factory=list)  # roll ids issued through the relay, in order
-
-    @property
-    def link(self) -> str:
-        return f"/booth/#e={self.election_id}&fp={self.fingerprint}"
 
     def scenario_election(self) -> dict[str, Any]:
         """What the driver checks the screens against (the definition as the booth must show it)."""
@@ -194,25 +192,32 @@ class BoothElection:
             "weighted": d.kind_rules.weighted,
         }
 
-    # -- the registrar, through the relay (§P13) ----------------------------------------------------------------
-    def issue_by_code(self, code: str) -> str:
-        """Fetch the phone's request by its code, issue it for the next roll entry, post the signed answer."""
-        client = self.server.client()
-        stub = pb_grpc.LinliStub(grpc.insecure_channel(self.server.address))
-        got = stub.GetCredentialRequest(pb.RelayRef(election_id=self.election_id, code=code), timeout=30)
-        request = RelayRequest.from_bytes(got.request)
-        assert request.election_id == self.election_id and request.mode is self.mode
+    # -- the registrar, through the relay (§P13), with the CLI -------------------------------------------------
+    def cli(self, *argv: str) -> str:
+        """``linli ARGV`` in this process against the server; its stdout (a non-zero exit fails the test)."""
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([*argv[:2], "--server", self.server.address, *argv[2:]])
+        assert code == 0, f"linli {' '.join(argv)} exited {code}:\n{out.getvalue()}\n{err.getvalue()}"
+        return out.getvalue()
+
+    def booth_link(self) -> str:
+        """`linli admin booth-link`: the link the notice board shows (its first line; a QR code follows)."""
+        link = self.cli("admin", "booth-link", "--election", self.election_id).splitlines()[0]
+        assert link.startswith(f"{self.server.base}/booth/#e={self.election_id}&fp=")
+        return link.removeprefix(self.server.base)
+
+    def issue_by_code(self, code: str, check: str) -> str:
+        """The registrar, having checked who the resident is, issues for the next roll entry the request the phone
+        posted under ``code`` — refused unless its check value is the one the phone shows (``check``)."""
         roll_id = ROLL[len(self.issued)]
-        snap = client.election(self.election_id)
-        issued = None
+        who = ["--election", self.election_id, "--key", str(self.keys / "registrar.json")]
+        relay = ["--roll-id", roll_id, "--request-code", code, "--request-check", check]
         if self.mode is EligibilityMode.SIGNING:
-            actions.issue_credential(client, self.registrar, self.election_id, roll_id, request.public_key, snap=snap)
+            self.cli("registrar", "issue", *who, *relay)
         else:
-            issued = actions.issue_anonymous_credential(
-                client, self.registrar, self.bbs_sk, self.election_id, roll_id, request.commitment
-            )
-        answer = RelayIssuance(self.election_id, snap.election_hash, code, issued).signed(self.registrar)
-        stub.PostIssuance(pb.PostIssuanceRequest(election_id=self.election_id, issuance=answer.to_bytes()), timeout=30)
+            bbs_key = ["--bbs-key", str(self.keys / "bbs.json")]
+            self.cli("registrar", "issue-anonymous", *who, *bbs_key, *relay)
         self.issued.append(roll_id)
         return roll_id
 
@@ -276,7 +281,15 @@ def set_up(server: LinliServer, election_id: str, kind: str, mode: EligibilityMo
     actions.publish_roll(client, admin, election_id, list(ROLL), areas)
     actions.open_election(client, admin, election_id)
     snap = client.election(election_id)
-    return BoothElection(server, election_id, kind, mode, snap.fingerprint, admin, registrar, trustees, shares, bbs_sk)
+    keys = server.workdir / f"keys-{election_id}"
+    keys.mkdir()
+    save_signing_key(keys / "registrar.json", registrar, "registrar")
+    if bbs_sk:
+        bbs_file = {"public_key": bbs.sk_to_pk(bbs_sk).hex(), "secret": bbs_sk.hex(), "type": "linli-bbs-key"}
+        save_json(keys / "bbs.json", bbs_file)
+    return BoothElection(
+        server, election_id, kind, mode, snap.fingerprint, admin, registrar, trustees, shares, keys, bbs_sk
+    )
 
 
 # -- the browser driver ------------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def scenario(election: BoothElection, name: str, **extra: Any) -> dict[str, Any]
     return {
         "kind": "vote",
         "base": election.server.base,
-        "link": election.link,
+        "link": election.booth_link(),
         "election": election.scenario_election(),
         "screenshots": str(screenshots_dir(name)),
         "throttle": 4,
@@ -57,7 +57,7 @@ def scenario(election: BoothElection, name: str, **extra: Any) -> dict[str, Any]
 
 
 def registrar(election: BoothElection) -> dict[str, Any]:
-    return {"relay": lambda event: (election.issue_by_code(event["code"]), None)[1]}
+    return {"relay": lambda event: (election.issue_by_code(event["code"], event["check"]), None)[1]}
 
 
 def tree_size(election: BoothElection) -> Any:
@@ -200,7 +200,7 @@ def test_tampered_election_is_refused(server: LinliServer, tamper: str) -> None:
     another election's, or a server answer with the definition's title, the key's modulus or a statement's
     signature altered (the phone's network is intercepted; the server's own log is untouched)."""
     election = set_up(server, f"booth-bad-{tamper}", "referendum", SIGNING)
-    link = election.link
+    link = election.booth_link()
     if tamper == "fingerprint":
         link = link.replace(election.fingerprint, "AAAAA-BBBBB-CCCCC-DDDDD")
     run_driver(
