@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,9 +31,21 @@ from voting.state import ElectionState
 from wire import linli_pb2 as pb
 from wire import linli_pb2_grpc as pb_grpc
 
-__all__ = ["ElectionSnapshot", "LinliClient", "Receipt"]
+__all__ = ["ElectionSnapshot", "LinliClient", "Receipt", "receipt_code"]
 
 T = TypeVar("T")
+
+RECEIPT_CODE_CHARS = 10
+
+
+def receipt_code(leaf_hash: bytes) -> str:
+    """A receipt's short code for people (the booth shows it with the receipt's QR code): the first 10 characters
+    (50 bits) of the base32 leaf hash in two groups of five, e.g. ``K7QXM-2D4NA``. Derived, never stored: anyone
+    recomputes it from the receipt or from the record's line (``SHA-256(0x00 ‖ line)``)."""
+    if len(leaf_hash) != 32:
+        raise ValueError("a leaf hash is 32 bytes")
+    text = base64.b32encode(leaf_hash).decode()[:RECEIPT_CODE_CHARS]
+    return f"{text[:5]}-{text[5:]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +58,11 @@ class Receipt:
     tree_size: int
     inclusion_proof: tuple[bytes, ...]
     checkpoint: bytes
+
+    @property
+    def code(self) -> str:
+        """The short code people compare (:func:`receipt_code`)."""
+        return receipt_code(self.leaf_hash)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -619,6 +619,7 @@ def cmd_voter_vote(args: argparse.Namespace) -> int:
             f"this ballot REPLACES your earlier ballot (entry {earlier[-1]}): only this one counts now; the earlier "
             "receipt will show it superseded"
         )
+    print(f"receipt code: {receipt.code}")
     print(f"receipt saved to {args.receipt}; check it later with: linli voter check-receipt --receipt {args.receipt}")
     return EXIT_OK
 
@@ -737,6 +738,7 @@ def cmd_voter_check(args: argparse.Namespace) -> int:
     client = _client(args)
     cp = client.check_receipt(receipt)
     print(f"receipt OK: entry {receipt.leaf_index} is in the log, which has grown consistently to {cp.size} entries")
+    print(f"receipt code: {receipt.code}")
     snap = client.election(receipt.election_id, expect=args.expect)
     _say_fingerprint(snap)
     _say_superseded(LogView.from_entries(snap.definition, client.log_entries(receipt.election_id, cp)), receipt)
