@@ -120,6 +120,21 @@ async function switchLang(page) {
   await page.waitForFunction((b) => (document.documentElement.lang === "en" ? "en" : "zh") !== b, before);
 }
 
+/** Wait for a screen; an error the booth shows meanwhile (a refusal, a failed step) fails at once, with its text. */
+async function reach(page, name, timeout = 180_000) {
+  const handle = await page.waitForFunction(
+    (n) => {
+      if (document.querySelector(`[data-screen="${n}"]`)) return "ok";
+      const err = [...document.querySelectorAll("#app .error, #app [data-screen=refused]")].find((e) => e.textContent.trim());
+      return err ? `the booth shows: ${err.innerText}` : false;
+    },
+    name,
+    { timeout },
+  );
+  const got = await handle.jsonValue();
+  if (got !== "ok") throw new Error(`waiting for screen ${name}: ${got}`);
+}
+
 async function tap(page, selector) {
   await page.waitForSelector(selector, { state: "visible" });
   await page.tap(selector);
@@ -156,6 +171,7 @@ function electionScreen(phase) {
 
 async function openElection(page, link = scenario.link) {
   await page.goto(link);
+  await reach(page, "election");
   await screen(page, "election", electionScreen("open"));
 }
 
@@ -169,6 +185,7 @@ async function getCredential(page, { backup = true } = {}) {
   const check = (await page.innerText("#relay-check")).trim();
   await screen(page, "relay", [tr("cred.code.title"), tr("cred.code.body"), literal(code), tr("cred.check.label"), literal(check), tr("cred.waiting")]);
   await ask({ event: "relay", code, check });
+  await reach(page, "issued");
   await screen(page, "issued", [tr("cred.issued"), tr("cred.backup.advice")]);
   if (!backup) {
     await tap(page, "#continue");
@@ -235,7 +252,7 @@ async function vote(page, choice, { audit = false, earlier = null, disappear = f
   await screen(page, "review", review);
   await tap(page, "#encrypt");
   const out = { audits: [] };
-  await page.waitForSelector('[data-screen="sealed"]', { timeout: 120_000 });
+  await reach(page, "sealed");
   let code = (await page.innerText("#ballot-code")).trim();
   await screen(page, "sealed", [tr("sealed.title"), tr("sealed.code"), tr("sealed.body"), literal(code)]);
   if (audit) {
@@ -251,7 +268,7 @@ async function vote(page, choice, { audit = false, earlier = null, disappear = f
     ]);
     out.audits.push({ code, file, text: await downloadOf(page, "#download-audit") });
     await tap(page, "#fresh");
-    await page.waitForSelector('[data-screen="sealed"]', { timeout: 120_000 });
+    await reach(page, "sealed");
     const fresh = (await page.innerText("#ballot-code")).trim();
     if (fresh === code) throw new Error("the fresh ballot has the spoiled ballot's code");
     code = fresh;
@@ -289,7 +306,7 @@ async function vote(page, choice, { audit = false, earlier = null, disappear = f
     emit({ event: "retrying", status });
     await ask({ event: "restart" }); // pytest starts the server again
   }
-  await page.waitForSelector('[data-screen="receipt"]', { timeout: 180_000 });
+  await reach(page, "receipt");
   const receiptText = await downloadOf(page, "#download-receipt");
   const receipt = JSON.parse(receiptText);
   const expectReceipt = [

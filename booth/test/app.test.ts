@@ -2,7 +2,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { apiBase, normaliseFingerprint, parseLink } from "../src/app/app.ts";
-import { base32, shortCode } from "../src/app/codes.ts";
 import { CATALOGUE, format, LANGS } from "../src/app/i18n.ts";
 
 test("the link #e=ID&fp=FP gives the election and the fingerprint in its written form", () => {
@@ -21,12 +20,6 @@ test("the API is where the booth was served from", () => {
   assert.equal(apiBase("https://vote.example.cn/booth/#e=x&fp=y"), "https://vote.example.cn");
   assert.equal(apiBase("https://vote.example.cn/linli/booth/index.html?x=1"), "https://vote.example.cn/linli");
   assert.equal(apiBase("http://127.0.0.1:8080/booth/"), "http://127.0.0.1:8080");
-});
-
-test("base32 is RFC 4648's (test vectors of §10, unpadded)", () => {
-  const enc = (s: string) => base32(new TextEncoder().encode(s));
-  assert.deepEqual(["", "f", "fo", "foo", "foob", "fooba", "foobar"].map(enc), ["", "MY", "MZXQ", "MZXW6", "MZXW6YQ", "MZXW6YTB", "MZXW6YTBOI"]);
-  assert.equal(shortCode(new Uint8Array(32)), "AAAAA-AAAAA");
 });
 
 test("both languages have every key, with the same placeholders", () => {

@@ -197,15 +197,17 @@ class BoothElection:
         """``linli ARGV`` in this process against the server; its stdout (a non-zero exit fails the test)."""
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main([*argv[:2], "--server", self.server.address, *argv[2:]])
+            server = ["--server", self.server.address, "--min-modulus-bits", str(self.server.min_modulus_bits)]
+            code = main([*argv[:2], *server, *argv[2:]])
         assert code == 0, f"linli {' '.join(argv)} exited {code}:\n{out.getvalue()}\n{err.getvalue()}"
         return out.getvalue()
 
     def booth_link(self) -> str:
-        """`linli admin booth-link`: the link the notice board shows (its first line; a QR code follows)."""
+        """`linli admin booth-link`: the link the notice board shows (its first line; a QR code follows), with
+        ``&min=1024``: these are 1024-bit test keys, which the booth refuses unless the link says so."""
         link = self.cli("admin", "booth-link", "--election", self.election_id).splitlines()[0]
         assert link.startswith(f"{self.server.base}/booth/#e={self.election_id}&fp=")
-        return link.removeprefix(self.server.base)
+        return link.removeprefix(self.server.base) + f"&min={self.server.min_modulus_bits}"
 
     def issue_by_code(self, code: str, check: str) -> str:
         """The registrar, having checked who the resident is, issues for the next roll entry the request the phone

@@ -108,7 +108,7 @@ VOTE_SCREENS = {"election", "credential", "relay", "issued", "ballot", "review",
         ("assembly", SIGNING, 2, [0, 0, 1, 0, 0, 8537]),
         ("assembly", ANONYMOUS, 0, [1, 0, 0, 8537, 0, 0]),
     ],
-    ids=lambda v: v.value if isinstance(v, EligibilityMode) else None,
+    ids=[f"{k}-{m}" for k in ("referendum", "committee", "assembly") for m in ("signing", "anonymous")],
 )
 def test_full_vote(
     server: LinliServer, tmp_path: Path, kind: str, mode: EligibilityMode, choice: Any, totals: list[int]

@@ -2,6 +2,7 @@
 // live in screens/*.ts; everything that touches the protocol goes through the engine (remote.ts → worker.ts).
 import { parseFingerprint } from "../crypto/election.ts";
 import { h } from "./dom.ts";
+import { resay } from "./live.ts";
 import { type Key, type Lang, lang, type Params, setLang, t } from "./i18n.ts";
 import { Remote } from "./remote.ts";
 import type { StoredCredential } from "./store.ts";
@@ -54,6 +55,7 @@ export class App {
     el.dataset.screen = this.screen.name;
     el.classList.add("screen");
     this.main.replaceChildren(el);
+    resay(); // texts kept across renders (status lines, errors, progress) in the current language
     this.renderHeader();
     this.renderFooter();
   }
@@ -145,10 +147,16 @@ export function apiBase(href: string): string {
   return url.toString().replace(/\/$/, "");
 }
 
-/** `#e=ID&fp=FINGERPRINT` (the notice board's link and QR code; `linli admin booth-link`). */
-export function parseLink(hash: string): { electionId: string; fingerprint: string } {
+/** `#e=ID&fp=FINGERPRINT` (the notice board's link and QR code; `linli admin booth-link`). A test election's link
+ * may add `&min=BITS` to accept keys below the default minimum (the election page then says it is a test key). */
+export function parseLink(hash: string): { electionId: string; fingerprint: string; minModulusBits?: number } {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
-  return { electionId: (params.get("e") ?? "").trim(), fingerprint: normaliseFingerprint(params.get("fp") ?? "") };
+  const min = params.get("min");
+  return {
+    electionId: (params.get("e") ?? "").trim(),
+    fingerprint: normaliseFingerprint(params.get("fp") ?? ""),
+    ...(min && /^[0-9]{4}$/.test(min) ? { minModulusBits: Number(min) } : {}),
+  };
 }
 
 /** A fingerprint as people type it (any case, spaces or dashes: election.ts parseFingerprint, as the CLI), or "". */

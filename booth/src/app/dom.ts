@@ -1,6 +1,9 @@
 // A few lines of DOM building, so screens read as what they show. Text always goes in as text (never HTML):
 // nothing the server sends (titles, candidates' names) can inject markup.
 
+import type { Key, Params } from "./i18n.ts";
+import { say } from "./live.ts";
+
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | EventListener | undefined>;
 
@@ -31,19 +34,19 @@ export function button(label: string, onClick: () => void, kind: "primary" | "se
   return h("button", { type: "button", class: `btn btn-${kind}`, onclick: () => onClick(), ...extra }, label);
 }
 
-/** A progress bar with a live text line (screen readers hear the text, not every percent). */
-export function progressBar(): { el: HTMLElement; set(fraction: number, text: string): void } {
+/** A progress bar with a live text line (screen readers hear the text, not every percent), in the reader's language. */
+export function progressBar(): { el: HTMLElement; set(fraction: number, key: Key, params?: Params): void } {
   const bar = h("div", { class: "bar-fill" });
   const label = h("p", { class: "progress-text", "aria-live": "polite" });
   const track = h("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": 0 }, bar);
   const el = h("div", { class: "progress" }, track, label);
   return {
     el,
-    set(fraction, text) {
+    set(fraction, key, params) {
       const pct = Math.max(0, Math.min(100, Math.round(fraction * 100)));
       bar.style.width = `${pct}%`;
       track.setAttribute("aria-valuenow", String(pct));
-      if (label.textContent !== text) label.textContent = text;
+      say(label, key, params);
     },
   };
 }

@@ -29,7 +29,8 @@ const zh = {
 
   "verify.title": "正在核验选举",
   "verify.intro": "投票之前，手机先独立核验服务器给出的选举：签名、名册、选举密钥及其证明、日志的一致性和选举指纹。",
-  "verify.step": "{step}…",
+  "verify.fetching": "正在下载选举日志…",
+  "verify.checking": "正在核验签名、名册、密钥证明和指纹…",
 
   "refused.title": "此选举未通过核验",
   "refused.body": "手机无法确认服务器给出的选举就是公告栏上的选举。请不要在这里投票，并告知居委会或业委会。",
@@ -78,6 +79,7 @@ const zh = {
   "election.receipts": "核对我的回执",
   "election.backup": "备份凭证",
   "election.private": "您的选择在本机加密后才发送；只有汇总结果会被解密。",
+  "election.test_key": "注意：此选举使用 {bits} 位的测试密钥，仅供测试，不能用于正式选举。",
   "precompute.running": "正在为加密做准备 {pct}%",
   "precompute.done": "加密准备就绪",
 
@@ -207,7 +209,8 @@ const en: Record<Key, string> = {
   "verify.title": "Checking the election",
   "verify.intro":
     "Before you vote, the phone checks the election the server shows on its own: the signatures, the roll, the election key and its proof, the log's consistency and the fingerprint.",
-  "verify.step": "{step}…",
+  "verify.fetching": "Downloading the election's log…",
+  "verify.checking": "Checking the signatures, the roll, the key's proof and the fingerprint…",
 
   "refused.title": "This election failed verification",
   "refused.body":
@@ -261,6 +264,7 @@ const en: Record<Key, string> = {
   "election.receipts": "Check my receipts",
   "election.backup": "Back up my credential",
   "election.private": "Your choice is encrypted on this phone before it is sent; only the totals are ever decrypted.",
+  "election.test_key": "Note: this election uses a {bits}-bit test key: for tests only, never for a real election.",
   "precompute.running": "Preparing the encryption {pct}%",
   "precompute.done": "Encryption ready",
 

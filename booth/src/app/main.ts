@@ -13,8 +13,8 @@ if ("serviceWorker" in navigator && location.protocol !== "file:") {
 const app = new App(document.getElementById("app")!, new Worker(new URL("./worker.js", import.meta.url), { type: "module" }));
 
 function route(): void {
-  const { electionId, fingerprint } = parseLink(location.hash);
-  if (electionId && fingerprint) void goVerify(app, electionId, fingerprint);
+  const { electionId, fingerprint, minModulusBits } = parseLink(location.hash);
+  if (electionId && fingerprint) void goVerify(app, electionId, fingerprint, minModulusBits);
   else goOpen(app, { electionId });
 }
 

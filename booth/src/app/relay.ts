@@ -3,8 +3,8 @@
 // registrar can tell the request was not swapped, and the registrar's signed issuance, verified before use.
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { concat, equalBytes, fromHex, hash, toHex, utf8 } from "../crypto/bytes.ts";
-import { shortCode } from "./codes.ts";
 import { canonical, exactKeys, getStr, type JSONObject, type JSONValue, parseCanonical } from "../crypto/encoding.ts";
+import { receiptCode } from "../crypto/receipt.ts";
 
 export const RELAY_ISSUANCE_DOMAIN = utf8("linli/relay-issuance/v1\0");
 const REQUEST_CHECK_DOMAIN = utf8("linli/relay-request/v1\0");
@@ -26,7 +26,7 @@ export function relayRequest(electionId: string, mode: "signing" | "anonymous", 
 
 /** voting/relay.py request_check: the first 50 bits of SHA-256(domain ‖ request) in RFC 4648 base32, XXXXX-XXXXX. */
 export function requestCheck(request: Uint8Array): string {
-  return shortCode(hash(concat(REQUEST_CHECK_DOMAIN, request)));
+  return receiptCode(hash(concat(REQUEST_CHECK_DOMAIN, request))); // the same cut as the receipt code: 50 bits
 }
 
 /** voting/relay.py parse_code: a code as shown or typed, canonical (XXXXX-XXXXX), or RelayError. */

@@ -9,6 +9,8 @@ export interface PinnedElection {
   electionId: string;
   fingerprint: string;
   logKey: string;
+  checkpoint: Uint8Array; // the last checkpoint verified here: the log must extend it (no rollback, no fork)
+  minModulusBits: number; // as the link set it (test keys: below the default)
   base: string; // the server the booth talks to for this election
   title: string;
   openedAt: number;

@@ -25,6 +25,8 @@ export interface ElectionView {
   rollSize: number;
   rollArea: number; // 0.01 m²
   treeSize: number;
+  modulusBits: number;
+  checkpoint: Uint8Array; // the verified signed checkpoint: pinned, so the next visit must extend it (§P12 step 3)
 }
 
 /** An option index (referendum, assembly) or the indexes marked (committee, approval; none = a blank ballot). */

@@ -6,6 +6,7 @@ import type { JSONObject } from "../../crypto/encoding.ts";
 import type { App } from "../app.ts";
 import * as backup from "../backup.ts";
 import { button, download, h, progressBar } from "../dom.ts";
+import { say } from "../live.ts";
 import { t } from "../i18n.ts";
 import { qrCode } from "../qr.ts";
 import * as store from "../store.ts";
@@ -35,10 +36,10 @@ export function goCredential(app: App): void {
             () => {
               if (busy) return;
               busy = true;
-              error.textContent = t("common.working");
+              say(error, "common.working");
               makeCredential(app).catch((e) => {
                 busy = false;
-                error.textContent = t("cred.failed", { reason: app.reason(e) });
+                say(error, "cred.failed", { reason: app.reason(e) });
               });
             },
             "primary",
@@ -78,7 +79,8 @@ async function makeCredential(app: App): Promise<void> {
 /** The code for the registrar, big and as a QR code; the phone polls until the issuance arrives. */
 export function goRelay(app: App): void {
   const c = app.credential!;
-  const status = h("p", { class: "waiting", "aria-live": "polite" }, t("cred.waiting"));
+  const status = h("p", { class: "waiting", "aria-live": "polite" });
+  say(status, "cred.waiting");
   app.show({
     name: "relay",
     render: () =>
@@ -105,7 +107,7 @@ export function goRelay(app: App): void {
         return;
       }
     } catch (e) {
-      status.textContent = t("cred.failed", { reason: app.reason(e) });
+      say(status, "cred.failed", { reason: app.reason(e) });
     }
     setTimeout(() => void tick(), POLL_MS);
   };
@@ -117,14 +119,14 @@ async function poll(app: App): Promise<boolean> {
   const v = app.election!;
   const c = app.credential!;
   if (!c.relayCode) return false;
-  const { issued } = await app.engine.call("relayPoll", { electionId: v.electionId, code: c.relayCode });
+  const { ready, issued } = await app.engine.call("relayPoll", { electionId: v.electionId, code: c.relayCode });
   if (c.mode === "signing") {
     // §P5.1: the credential is the key; it counts once the registrar's credential.issued entry names it on the log
     const { index } = await app.engine.call("findIssuance", { electionId: v.electionId, credential: c.public });
     if (index === null) return false;
     c.issuance = index;
   } else {
-    if (issued === null) return false;
+    if (!ready || issued === null) return false;
     const done = await app.engine.call("finishAnonymous", { electionId: v.electionId, secret: c.secret, issued });
     c.secret = done.secret;
     c.public = done.public;
@@ -192,10 +194,10 @@ export function goBackup(app: App): void {
               {
                 onsubmit: (e: Event) => {
                   e.preventDefault();
-                  if (pin.value.length < backup.MIN_PIN) error.textContent = t("backup.pin.short");
-                  else if (pin.value !== pin2.value) error.textContent = t("backup.pin.mismatch");
+                  if (pin.value.length < backup.MIN_PIN) say(error, "backup.pin.short");
+                  else if (pin.value !== pin2.value) say(error, "backup.pin.mismatch");
                   else {
-                    error.textContent = "";
+                    say(error, null);
                     working = true;
                     app.paint();
                     void seal(pin.value);
@@ -212,13 +214,13 @@ export function goBackup(app: App): void {
             ),
       ),
   });
-  bar.set(0.5, t("backup.working"));
+  bar.set(0.5, "backup.working");
   const seal = async (value: string): Promise<void> => {
     try {
       const c = app.credential!;
       text = await backup.seal(v.electionId, toBackup(c), value);
     } catch (e) {
-      error.textContent = t("common.error", { reason: app.reason(e) });
+      say(error, "common.error", { reason: app.reason(e) });
     }
     working = false;
     app.paint();
@@ -264,14 +266,14 @@ export function goRestore(app: App): void {
     try {
       const named = backup.backupElection(text);
       if (named !== v.electionId) {
-        error.textContent = t("restore.other", { election: named });
+        say(error, "restore.other", { election: named });
         return;
       }
-      error.textContent = t("restore.working");
+      say(error, "restore.working");
       const { credential } = await backup.open(text, pin.value);
       const c = fromBackup(credential);
       if (c.electionId !== v.electionId || c.electionHash !== v.electionHash) {
-        error.textContent = t("restore.other", { election: c.electionId });
+        say(error, "restore.other", { election: c.electionId });
         return;
       }
       await store.credentials.put(c);
@@ -279,7 +281,8 @@ export function goRestore(app: App): void {
       if (c.status === "pending") goRelay(app);
       else goElection(app);
     } catch (e) {
-      error.textContent = e instanceof backup.BackupError ? t("restore.bad") : t("common.error", { reason: app.reason(e) });
+      if (e instanceof backup.BackupError) say(error, "restore.bad");
+      else say(error, "common.error", { reason: app.reason(e) });
     }
   };
 }

@@ -2,6 +2,7 @@
 // refusal when it fails, and the election's page (docs/protocol.md §P12).
 import { type App, normaliseFingerprint } from "../app.ts";
 import { button, h, progressBar } from "../dom.ts";
+import { say } from "../live.ts";
 import { lang, optionWord, t } from "../i18n.ts";
 import * as store from "../store.ts";
 import { EngineError, type ElectionView } from "../types.ts";
@@ -44,7 +45,7 @@ export function goOpen(app: App, prefill: { electionId?: string; fingerprint?: s
               const id = electionInput.value.trim();
               const fp = normaliseFingerprint(fpInput.value);
               if (!id || !fp) {
-                error.textContent = t("open.missing");
+                say(error, "open.missing");
                 return;
               }
               location.hash = `e=${encodeURIComponent(id)}&fp=${fp}`;
@@ -85,9 +86,9 @@ export function goOpen(app: App, prefill: { electionId?: string; fingerprint?: s
 }
 
 /** §P12: nothing else happens before the election verifies; a failure ends at the refusal screen. */
-export async function goVerify(app: App, electionId: string, fingerprint: string): Promise<void> {
+export async function goVerify(app: App, electionId: string, fingerprint: string, minModulusBits?: number): Promise<void> {
   const bar = progressBar();
-  bar.set(0, t("common.working"));
+  bar.set(0, "common.working");
   app.show({
     name: "verifying",
     render: () =>
@@ -101,12 +102,19 @@ export async function goVerify(app: App, electionId: string, fingerprint: string
     }
     view = await app.engine.call(
       "open",
-      { base: pinned?.base ?? app.base, electionId, fingerprint, logKey: pinned?.logKey },
-      (fraction, step) => bar.set(fraction, step ? t("verify.step", { step }) : t("common.working")),
+      {
+        base: pinned?.base ?? app.base,
+        electionId,
+        fingerprint,
+        logKey: pinned?.logKey,
+        checkpoint: pinned?.checkpoint,
+        minModulusBits: minModulusBits ?? pinned?.minModulusBits,
+      },
+      (fraction, step) => bar.set(fraction, step === "verify" ? "verify.checking" : step === "fetch" ? "verify.fetching" : "common.working"),
     );
   } catch (e) {
     if (e instanceof EngineError && e.kind === "unreachable") {
-      goUnreachable(app, electionId, fingerprint, e.message);
+      goUnreachable(app, electionId, fingerprint, e.message, minModulusBits);
       return;
     }
     goRefused(app, fingerprint, app.reason(e));
@@ -117,6 +125,8 @@ export async function goVerify(app: App, electionId: string, fingerprint: string
     electionId,
     fingerprint: view.fingerprint,
     logKey: view.logKey,
+    checkpoint: view.checkpoint,
+    minModulusBits: minModulusBits ?? pinned?.minModulusBits ?? 2048,
     base: pinned?.base ?? app.base,
     title: view.title,
     openedAt: Date.now(),
@@ -133,7 +143,7 @@ export async function goVerify(app: App, electionId: string, fingerprint: string
   goElection(app);
 }
 
-function goUnreachable(app: App, electionId: string, fingerprint: string, message: string): void {
+function goUnreachable(app: App, electionId: string, fingerprint: string, message: string, minModulusBits?: number): void {
   app.show({
     name: "unreachable",
     render: () =>
@@ -142,7 +152,7 @@ function goUnreachable(app: App, electionId: string, fingerprint: string, messag
         {},
         h("h1", {}, t("verify.title")),
         h("p", { class: "error", role: "alert" }, t("common.error", { reason: message })),
-        button(t("common.retry"), () => void goVerify(app, electionId, fingerprint)),
+        button(t("common.retry"), () => void goVerify(app, electionId, fingerprint, minModulusBits), "primary", { id: "retry" }),
       ),
   });
 }
@@ -283,6 +293,7 @@ export function goElection(app: App): void {
           : v.phase !== "open"
             ? h("p", { class: "status" }, t("election.not_open", { phase: t(`phase.${v.phase}`) }))
             : null,
+        v.modulusBits < 3072 ? h("p", { class: "notice", role: "note", id: "test-key" }, t("election.test_key", { bits: v.modulusBits })) : null,
         h("p", { class: "small" }, t("election.private")),
         h("div", { class: "actions" }, actions),
       );

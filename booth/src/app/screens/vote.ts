@@ -3,6 +3,7 @@
 // very same bytes until the server answers (§P11.4: an identical resend gets the first attempt's receipt).
 import type { App } from "../app.ts";
 import { button, download, h, progressBar } from "../dom.ts";
+import { say } from "../live.ts";
 import { optionWord, t } from "../i18n.ts";
 import * as store from "../store.ts";
 import { type Choice, EngineError } from "../types.ts";
@@ -33,12 +34,9 @@ export function goBallot(app: App): void {
         : t("ballot.choose.one");
       const counter = h("p", { class: "counter", "aria-live": "polite", id: "counter" });
       const setCounter = () => {
-        counter.textContent =
-          v.kind === "committee"
-            ? marks.size >= limit
-              ? t("ballot.full", { seats: v.seats })
-              : t("ballot.count", { n: marks.size, seats: v.seats })
-            : "";
+        if (v.kind !== "committee") return;
+        if (marks.size >= limit) say(counter, "ballot.full", { seats: v.seats });
+        else say(counter, "ballot.count", { n: marks.size, seats: v.seats });
       };
       const inputs: HTMLInputElement[] = [];
       const refresh = () => {
@@ -58,7 +56,7 @@ export function goBallot(app: App): void {
             if (input.checked) marks.add(i);
             else marks.delete(i);
           } else single = i;
-          error.textContent = "";
+          say(error, null);
           refresh();
         });
         inputs.push(input);
@@ -82,7 +80,7 @@ export function goBallot(app: App): void {
             t("ballot.review"),
             () => {
               if (!isMulti && single === null) {
-                error.textContent = t("ballot.pick");
+                say(error, "ballot.pick");
                 return;
               }
               app.choice = isMulti ? [...marks].sort((a, b) => a - b) : single!;
@@ -136,16 +134,16 @@ async function goReview(app: App, encryptNow = false): Promise<void> {
   app.show({ name: "review", render });
   const encrypt = async (): Promise<void> => {
     encrypting = true;
-    bar.set(0, t("review.encrypting"));
+    bar.set(0, "review.encrypting");
     app.paint();
     try {
-      app.sealed = await app.engine.call("build", { electionId: v.electionId, choice: app.choice!, credential }, (f) => bar.set(f, t("review.encrypting")));
+      app.sealed = await app.engine.call("build", { electionId: v.electionId, choice: app.choice!, credential }, (f) => bar.set(f, "review.encrypting"));
       app.precomputeAgain();
       goSealed(app);
     } catch (e) {
       encrypting = false;
       app.paint();
-      error.textContent = t("common.error", { reason: app.reason(e) });
+      say(error, "common.error", { reason: app.reason(e) });
     }
   };
   if (encryptNow) void encrypt();
@@ -156,7 +154,7 @@ async function goReview(app: App, encryptNow = false): Promise<void> {
     earlier = ballots.length ? ballots[ballots.length - 1]! : null;
     if (earlier !== null) app.paint();
   } catch (e) {
-    error.textContent = t("common.error", { reason: app.reason(e) });
+    say(error, "common.error", { reason: app.reason(e) });
   }
 }
 
@@ -190,7 +188,7 @@ async function goAudit(app: App): Promise<void> {
   const s = app.sealed!;
   app.sealed = undefined; // spoiled: it can never be cast
   const bar = progressBar();
-  bar.set(0.3, t("audit.checking"));
+  bar.set(0.3, "audit.checking");
   let result: { audit: string; choice: Choice } | null = null;
   let failure = "";
   const file = `${v.electionId}.audit-${s.code.replace(/-/g, "").toLowerCase()}.json`;
@@ -254,7 +252,8 @@ async function startCast(app: App): Promise<void> {
 export async function resumeCast(app: App, p: store.PendingCast): Promise<void> {
   const v = app.election!;
   const bar = progressBar();
-  const line = h("p", { class: "cast-status", "aria-live": "polite", id: "cast-status" }, t("cast.sending"));
+  const line = h("p", { class: "cast-status", "aria-live": "polite", id: "cast-status" });
+  say(line, "cast.sending");
   let refusal = "";
   app.show({
     name: "casting",
@@ -268,13 +267,13 @@ export async function resumeCast(app: App, p: store.PendingCast): Promise<void> 
         refusal ? button(t("common.back"), () => goElection(app), "secondary") : null,
       ),
   });
-  bar.set(0.2, t("cast.sending"));
+  bar.set(0.2, "cast.sending");
   const generation = app.generation;
   for (let attempt = 0; app.generation === generation; attempt++) {
     try {
-      line.textContent = t("cast.sending");
+      say(line, "cast.sending");
       const result = await app.engine.call("cast", { electionId: v.electionId, ballot: p.ballot });
-      bar.set(0.9, t("cast.checking"));
+      bar.set(0.9, "cast.checking");
       const stored: store.StoredReceipt = {
         electionId: v.electionId,
         receipt: result.receipt,
@@ -289,7 +288,7 @@ export async function resumeCast(app: App, p: store.PendingCast): Promise<void> 
       if (e instanceof EngineError && e.kind === "unreachable") {
         const wait = RETRY_S[Math.min(attempt, RETRY_S.length - 1)]!;
         for (let s = wait; s > 0 && app.generation === generation; s--) {
-          line.textContent = t("cast.retry", { seconds: s });
+          say(line, "cast.retry", { seconds: s });
           await new Promise((r) => setTimeout(r, 1000));
         }
         continue;
