@@ -45,6 +45,7 @@ from client.pins import PinStore
 from client.record import read_record, write_record
 from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError
+from voting.audit import OPENING_TYPE, check_opening, describe_choice
 from voting.credentials import (
     AnonymousCredential,
     CredentialRequest,
@@ -54,8 +55,9 @@ from voting.credentials import (
 )
 from voting.election import ElectionKind, EligibilityMode, RevotePolicy, RollEntry, normalise_unit
 from voting.eligibility import AnonymousEvidence
-from voting.errors import VotingError
+from voting.errors import InvalidBallot, VotingError
 from voting.kinds import kind_names
+from voting.records import Entry, EntryKind
 from voting.relay import RelayIssuance, RelayRequest, parse_code, request_check
 from voting.roll import RollRow, parse_area, parse_roll_csv
 from voting.state import Phase
@@ -745,6 +747,40 @@ def cmd_voter_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_verify_audit(args: argparse.Namespace) -> int:
+    """Issue 10: check a ballot that a booth opened for an audit (voting.audit) against the verified election (§P12):
+    the ballot verifies and encrypts the opened choice. An opened ballot is spoiled; if it was cast anyway (it is in
+    the log), that is the booth's failure and is reported as one."""
+    opening = load_json(Path(args.opening), OPENING_TYPE)
+    client = _client(args)
+    snap = _election(args, client)
+    if snap.context is None:
+        raise WrongStep("the election has no key yet: there is no ballot to audit")
+    try:
+        checked = check_opening(snap.context, opening)
+    except InvalidBallot as e:
+        print(
+            f"error: this audit FAILS: {e.diagnostics()}. The device that made this ballot did not encrypt the choice "
+            "it shows (or the file was altered): do not vote with it; tell the election administrator.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    d = snap.definition
+    print(f"ballot hash: {checked.ballot_hash.hex()}")
+    print(f"choice: {describe_choice(d, checked.choice, args.lang)}")
+    leaf = Entry(EntryKind.BALLOT, d.election_id, checked.ballot.to_json(snap.context)).to_bytes()
+    cast = [i for i, entry in enumerate(client.log_entries(d.election_id, snap.checkpoint)) if entry == leaf]
+    if cast:
+        print(
+            f"error: this opened ballot was CAST (entry {cast[0]}): an audited ballot must never be cast, and its vote "
+            "is now public; tell the election administrator",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    print("this ballot was spoiled: it is not counted (此选票已作废，不计入结果)")
+    return EXIT_OK
+
+
 def _say_superseded(view: LogView, receipt: Receipt) -> None:
     later = view.superseded_by(receipt.leaf_index)
     if later is not None:
@@ -1229,6 +1265,13 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--receipt", required=True)
     v.add_argument("--record", default=None, help="check against a downloaded record instead of the server")
     v.set_defaults(func=cmd_voter_check)
+
+    s = sub.add_parser("verify-audit", help="check a ballot the booth opened for an audit (it is then spoiled)")
+    server_opts(s)
+    s.add_argument("--election", required=True)
+    s.add_argument("--opening", required=True, help="the booth's linli-ballot-opening file")
+    s.add_argument("--lang", default="zh", choices=LANGS, help="the choice in zh (default) or en")
+    s.set_defaults(func=cmd_verify_audit)
 
     tr = sub.add_parser("trustee", help="trustee").add_subparsers(dest="action", required=True)
     t = tr.add_parser("decrypt", help="submit this trustee's decryption share of the tally")

@@ -9,7 +9,8 @@ import { bitLength, bytesToInt, EncodingError, fromHex, hash, toHex, utf8 } from
 import { asObject, exactKeys, getBool, getInt, getList, getStr, parseCanonical, type JSONObject, type JSONValue } from "./encoding.ts";
 import { Transcript } from "./transcript.ts";
 
-/** voting/errors.py VotingError: the base of the booth's domain errors (encoding errors are EncodingError). */
+/** voting/errors.py VotingError: the base of the booth's domain errors (encoding errors are bytes.ts EncodingError,
+ *  Python's InvalidEncoding). */
 export class VotingError extends Error {
   override name = "VotingError";
 }
@@ -17,6 +18,16 @@ export class VotingError extends Error {
 /** voting.errors.InvalidElection: a definition or key that breaks the rules. */
 export class InvalidElection extends VotingError {
   override name = "InvalidElection";
+}
+
+/** voting.errors.InvalidBallot: a ballot (or its opening) whose proofs or encoding do not hold. */
+export class InvalidBallot extends VotingError {
+  override name = "InvalidBallot";
+}
+
+/** voting.errors.NotEligible: no valid eligibility evidence. */
+export class NotEligible extends InvalidBallot {
+  override name = "NotEligible";
 }
 
 export const DEFAULT_MAX_VOTERS = 100_000;
