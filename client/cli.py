@@ -548,11 +548,11 @@ def cmd_registrar_issue(args: argparse.Namespace) -> int:
     """Signing mode: log ``credential.issued`` with the voter's key — given (``--credential``), or the key a phone
     posted to the relay (``--request-code``, §P13), which then gets the signed issuance."""
     registrar = load_signing_key(Path(args.key))
+    credential = None if args.credential is None else _hex_key(args.credential, "--credential")  # before any call
     client = _client(args)
     snap = _election(args, client)
     _require_step(snap, "issue")
-    if args.request_code is None:
-        credential = _hex_key(args.credential, "--credential")
+    if credential is not None:
         receipt = actions.issue_credential(client, registrar, args.election, args.roll_id, credential, snap=snap)
         _print_receipt(receipt, f"credential issued for {args.roll_id}")
         return EXIT_OK

@@ -280,7 +280,10 @@ class ElectionService:
             raise InvalidEncoding(f"election {election_id} uses {mode.value} credentials, not {request.mode.value}")
         roll = len(state.roll)
         return self.relay.post_request(
-            election_id, data, max_pending=RELAY_PENDING_PER_VOTER * roll + RELAY_SLACK, max_total=8 * roll + 200
+            election_id,
+            data,
+            max_pending=RELAY_PENDING_PER_VOTER * roll + RELAY_SLACK,
+            max_total=2 * (RELAY_PENDING_PER_VOTER * roll + RELAY_SLACK),
         )
 
     def credential_request(self, election_id: str, code: str) -> bytes:
@@ -313,7 +316,8 @@ class ElectionService:
 
 
 ISSUANCE_PHASES = frozenset({Phase.CREATED, Phase.KEYED, Phase.OPEN})
-RELAY_PENDING_PER_VOTER, RELAY_SLACK = 4, 100  # at most 4 × roll size + 100 requests wait for the registrar
+# At most 4 × roll size + 100 requests wait for the registrar per election, and twice that are kept in all (§P13.1).
+RELAY_PENDING_PER_VOTER, RELAY_SLACK = 4, 100
 
 
 # -- the RPCs, transport-neutral (§P11.1) --------------------------------------------------------------------------

@@ -13,7 +13,6 @@ signed issuance. None of it is logged or part of the election record; the issuan
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass, replace
 
@@ -62,9 +61,10 @@ def parse_code(text: str) -> str:
 
 def request_check(data: bytes) -> str:
     """§P13.2: the short value of a posted request that the phone shows next to its code and the registrar
-    compares: the first 50 bits of SHA-256(domain ‖ request), in RFC 4648 base32, as XXXXX-XXXXX."""
-    text = base64.b32encode(hashlib.sha256(REQUEST_CHECK_DOMAIN + data).digest()).decode()
-    return format_code(text[:CODE_CHARS])
+    compares: the first 50 bits of SHA-256(domain ‖ request), most significant first, in the codes' alphabet
+    (5 bits per character), as XXXXX-XXXXX."""
+    bits = int.from_bytes(hashlib.sha256(REQUEST_CHECK_DOMAIN + data).digest()[:7], "big") >> 6  # 56 -> 50 bits
+    return format_code("".join(CODE_ALPHABET[(bits >> (5 * i)) & 31] for i in reversed(range(CODE_CHARS))))
 
 
 @dataclass(frozen=True, slots=True)

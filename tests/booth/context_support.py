@@ -18,11 +18,20 @@ from client.api import LinliClient, Receipt
 from client.describe import LogView
 from client.errors import ClientError
 from crypto import merkle
+from crypto.errors import MerkleProofError
 from crypto.note import Checkpoint, NoteSigner, sign_checkpoint
 from voting.records import Entry
 from wire import linli_pb2 as pb
 
-__all__ = ["TS_CAUSE", "ServedLog", "python_receipt_check", "python_verdict", "receipt_for", "ts_expected", "ts_fetched"]
+__all__ = [
+    "TS_CAUSE",
+    "ServedLog",
+    "python_receipt_check",
+    "python_verdict",
+    "receipt_for",
+    "ts_expected",
+    "ts_fetched",
+]
 
 PREFIX = "linli.test/"
 
@@ -72,22 +81,45 @@ class _Stub:
     def __init__(self, log: ServedLog) -> None:
         self.log = log
 
-    def GetServerInfo(self, request: pb.ServerInfoRequest, timeout: float) -> pb.ServerInfo:  # noqa: N802
+    def GetServerInfo(self, request: pb.ServerInfoRequest, timeout: float) -> pb.ServerInfo:
         return pb.ServerInfo(version="test", log_origin_prefix=self.log.prefix, verifier_key=self.log.vkey)
 
-    def GetElection(self, request: pb.ElectionRef, timeout: float) -> pb.ElectionInfo:  # noqa: N802
+    def GetElection(self, request: pb.ElectionRef, timeout: float) -> pb.ElectionInfo:
         return pb.ElectionInfo(election_id=request.election_id, tree_size=len(self.log.entries))
 
-    def GetCheckpoint(self, request: pb.CheckpointRequest, timeout: float) -> pb.Checkpoint:  # noqa: N802
+    def GetCheckpoint(self, request: pb.CheckpointRequest, timeout: float) -> pb.Checkpoint:
         return pb.Checkpoint(note=self.log.checkpoint)
 
-    def GetEntries(self, request: pb.EntriesRequest, timeout: float) -> pb.EntriesResponse:  # noqa: N802
+    def GetEntries(self, request: pb.EntriesRequest, timeout: float) -> pb.EntriesResponse:
         page = self.log.entries[request.start : request.start + 1000]
         return pb.EntriesResponse(entries=page, tree_size=len(self.log.entries))
 
-    def GetConsistencyProof(self, request: pb.ConsistencyProofRequest, timeout: float) -> pb.ConsistencyProof:  # noqa: N802
-        proof = self.log.tree().consistency_proof(request.size1, request.size2 or None)
+    def GetConsistencyProof(self, request: pb.ConsistencyProofRequest, timeout: float) -> pb.ConsistencyProof:
+        # the server's own log (``extra["tree"]``: more than it serves as entries)
+        entries = self.log.extra.get("tree", self.log.entries)
+        tree = merkle.MerkleTree.from_leaf_hashes([merkle.leaf_hash(e) for e in entries])
+        if request.size1 > (request.size2 or tree.size):
+            # a server that shrank its log answers anyway: the client sees the rollback in the sizes
+            return pb.ConsistencyProof(size1=request.size1, size2=request.size2, proof=[])
+        try:
+            proof = tree.consistency_proof(request.size1, request.size2 or None)
+        except MerkleProofError as e:
+            raise _Rejected(str(e)) from e
         return pb.ConsistencyProof(size1=request.size1, size2=request.size2, proof=proof)
+
+
+class _Rejected(grpc.RpcError):
+    """A server's error status (what grpcio raises for one)."""
+
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self._details = details
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.OUT_OF_RANGE
+
+    def details(self) -> str:
+        return self._details
 
 
 def python_client(log: ServedLog, *, log_key: str | None = None) -> LinliClient:

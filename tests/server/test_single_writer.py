@@ -207,7 +207,7 @@ def test_log_opened_with_another_server_key_refused_at_load(db_url: str) -> None
 
 def test_edited_ballot_row_refuses_service_start_with_a_status(live: Live) -> None:
     """The service replays every log at start; an edited row is a clear LedgerInconsistency (DATA_LOSS)."""
-    from server.grpc_service import status_for
+    from server.service import status_for
 
     index = len(live.election.entries) - 1
     live.stop()
@@ -217,7 +217,7 @@ def test_edited_ballot_row_refuses_service_start_with_a_status(live: Live) -> No
     ledger.close()
     with pytest.raises(LedgerInconsistency) as e:
         start_service(live.url, live.signer)
-    assert status_for(e.value).name == "DATA_LOSS"
+    assert status_for(e.value) == "DATA_LOSS"
 
 
 # -- §P2.2 the state moves only after the commit --------------------------------------------------------------------

@@ -232,15 +232,7 @@ export class NoteVerifier {
  * name and key ID must verify. */
 export function openSignedNote(note: Uint8Array, verifier: NoteVerifier): Uint8Array {
   decodeText(note, "signed note");
-  // The text is separated from the signatures by the last blank line.
-  let split = -1;
-  for (let i = note.length - 2; i >= 0; i--) {
-    if (note[i] === 0x0a && note[i + 1] === 0x0a) {
-      split = i;
-      break;
-    }
-  }
-  if (split < 0) throw decoding("signed note has no blank line before its signatures");
+  const split = lastBlankLine(note);
   const body = note.slice(0, split + 1);
   const sigBlock = note.slice(split + 2);
   if (sigBlock[sigBlock.length - 1] !== 0x0a) throw decoding("signed note must end with a signature line and a newline");
@@ -289,4 +281,16 @@ export function verifyCheckpointExtends(old: Checkpoint, next: Checkpoint, proof
     return;
   }
   verifyConsistency(old.size, next.size, proof, old.rootHash, next.rootHash);
+}
+
+/** The checkpoint a note carries, WITHOUT verifying any signature: only to size the next requests (how many entries
+ * to fetch, which consistency proof to ask for); everything acted on goes through openCheckpoint. */
+export function peekCheckpoint(note: Uint8Array): Checkpoint {
+  return Checkpoint.fromBody(note.slice(0, lastBlankLine(note) + 1));
+}
+
+/** signed-note §Format: the text is separated from the signatures by the last blank line ("\n\n" at the index). */
+function lastBlankLine(note: Uint8Array): number {
+  for (let i = note.length - 2; i >= 0; i--) if (note[i] === 0x0a && note[i + 1] === 0x0a) return i;
+  throw decoding("signed note has no blank line before its signatures");
 }

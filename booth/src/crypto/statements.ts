@@ -8,7 +8,7 @@
 // signature over "linli/statement/v1\0" ‖ canonical(entry without "signature") (§P1). Parse errors are EncodingError
 // (voting.errors.InvalidEncoding); a statement from the wrong role or with a bad signature is InvalidStatement.
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { concat, EncodingError, toHex, utf8 } from "./bytes.ts";
+import { concat, EncodingError, equalBytes, toHex, utf8 } from "./bytes.ts";
 import { InvalidElection, VotingError, hexBytes } from "./election.ts";
 import { canonical, exactKeys, getInt, getList, getStr, parseCanonical, type JSONObject, type JSONValue } from "./encoding.ts";
 
@@ -122,7 +122,11 @@ export class Entry {
 
   /** Parse canonical bytes (voting.records.Entry.from_bytes: anything that does not re-encode is refused). */
   static fromBytes(data: Uint8Array): Entry {
-    return Entry.fromJson(parseCanonical(data, "entry"));
+    const entry = Entry.fromJson(parseCanonical(data, "entry"));
+    // parseCanonical's decoder drops a leading byte-order mark, which Python's parse refuses: the bytes must be
+    // exactly the entry's one encoding
+    if (!equalBytes(entry.toBytes(), data)) throw new EncodingError("entry: not in canonical form");
+    return entry;
   }
 
   /** An unsigned entry (a ballot, a server entry) of `body`, e.g. the ballot entry a cast appends. */

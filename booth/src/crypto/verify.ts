@@ -15,10 +15,10 @@
 // an election it has not checked.
 import { EncodingError, equalBytes } from "./bytes.ts";
 import { NotEligible } from "./credentials.ts";
-import { fingerprint as fingerprintOf, parseFingerprint, VotingError } from "./election.ts";
+import { type ElectionContext, type ElectionDefinition, fingerprint as fingerprintOf, parseFingerprint, VotingError } from "./election.ts";
 import { leafHash, MerkleProofError, MerkleTree, verifyConsistency } from "./merkle.ts";
 import { Checkpoint, NoteError, NoteVerifier, openCheckpoint, verifyCheckpointExtends } from "./note.ts";
-import { LogMalformed, LogView, SetupState } from "./log.ts";
+import { LogMalformed, LogView, type Phase, SetupState } from "./log.ts";
 import { Entry } from "./statements.ts";
 
 /** client/errors.py ClientError: the base of what verification throws. */
@@ -29,7 +29,6 @@ export class BoothError extends Error {
 export type InvalidReason =
   | "log-key-malformed" // the server's log key does not parse
   | "wrong-election" // the server answered with another election's log
-  | "not-canonical" // an entry is not in its one canonical encoding
   | "setup-entry" // a set-up entry breaks the rules (signature, author, instance, roll, key, modulus proof, ...)
   | "no-definition" // the log has no election definition
   | "entries-missing" // the server stopped serving entries before the set-up's end
@@ -125,6 +124,11 @@ export interface VerifiedElection {
   readonly checkpointNote: Uint8Array;
   readonly fingerprint: string;
   readonly electionHash: Uint8Array;
+  readonly definition: ElectionDefinition;
+  /** The verified context ballots are bound to (null before key.published): encrypt only to its key. */
+  readonly context: ElectionContext | null;
+  /** The phase the log reaches (the closing, the result included). */
+  readonly phase: Phase;
   /** The set-up replayed through the rules: definition, context (null before the key), roll, issuances. */
   readonly state: SetupState;
   /** The phase, ballots per binding and shares of every fetched entry. */
@@ -207,7 +211,6 @@ export function verifyElection(fetched: Fetched, expected: Expected): VerifiedEl
     if (i === 0 && entry.electionId !== electionId) {
       throw new ElectionInvalid("wrong-election", `the server answered with the log of election ${JSON.stringify(entry.electionId)}`, 0);
     }
-    if (!equalBytes(entry.toBytes(), data)) throw new ElectionInvalid("not-canonical", `entry ${i} is not in canonical form`, i);
     try {
       state.apply(data);
     } catch (e) {
@@ -267,6 +270,9 @@ export function verifyElection(fetched: Fetched, expected: Expected): VerifiedEl
     checkpointNote: fetched.checkpoint,
     fingerprint: fp,
     electionHash: state.electionHash,
+    definition: state.definition,
+    context: state.context,
+    phase: view.phase,
     state,
     view,
     complete: entries.length === size,

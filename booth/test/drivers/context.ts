@@ -13,6 +13,12 @@ const hexes = (xs: readonly string[]): Uint8Array[] => xs.map((x) => fromHex(x))
 const big = (x: string): bigint => (x.startsWith("-") ? -BigInt("0x" + x.slice(1)) : BigInt("0x" + x));
 const hexOf = (x: bigint): string => (x < 0n ? "-" + (-x).toString(16) : x.toString(16));
 
+/** The Python class of a rule's error (crypto/errors.py names NoteError's kinds). */
+function causeName(e: Error | undefined): string | null {
+  if (e instanceof NoteError) return { decoding: "DecodingError", key: "InvalidKey", signature: "InvalidSignature" }[e.kind];
+  return e?.name ?? null;
+}
+
 /** A thrown error as pytest compares it: the class, the booth's reason, the rule's error class. */
 function outcome(run: () => unknown): unknown {
   try {
@@ -24,7 +30,7 @@ function outcome(run: () => unknown): unknown {
     if (err instanceof ElectionInvalid) {
       out["reason"] = err.reason;
       out["index"] = err.index;
-      out["cause"] = err.cause?.name ?? null;
+      out["cause"] = causeName(err.cause);
     } else if (err instanceof ElectionMismatch || err instanceof ReceiptInvalid) {
       out["reason"] = err.reason;
     } else if (!(err instanceof BoothError || err instanceof NoteError || err instanceof ModulusError)) {
