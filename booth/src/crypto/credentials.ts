@@ -13,10 +13,12 @@ import { BbsError } from "./bbs.ts";
 import { prepareParameters } from "./bbs_blind.ts";
 import * as nym from "./bbs_pseudonym.ts";
 import { bytesToInt, concat, EncodingError, fromHex, intToFixed, toHex, utf8 } from "./bytes.ts";
+import { VotingError } from "./election.ts";
 import { exactKeys, getInt, getList, getStr, type JSONObject, type JSONValue } from "./encoding.ts";
 
-/** voting.errors.NotEligible: no valid eligibility evidence (a request, a blind signature or a proof that fails). */
-export class NotEligible extends Error {
+/** voting.errors.NotEligible: no valid eligibility evidence (a request, a blind signature or a proof that fails).
+ * (Python's NotEligible is an InvalidBallot; the booth has no InvalidBallot class yet, so it is a VotingError.) */
+export class NotEligible extends VotingError {
   override name = "NotEligible";
 }
 
