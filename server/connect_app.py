@@ -76,7 +76,9 @@ class _Service:
         except Refused as r:
             raise ConnectError(Code[r.code], r.message) from None
 
-    def __getattr__(self, _snake_name: str) -> Any:
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
         return self._handle
 
 

@@ -4,6 +4,7 @@ talks to ``linli serve``'s HTTP app (hypercorn) with its stock grpcio client."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -186,6 +187,11 @@ def test_serve_over_tls_answers_grpc_and_stops_on_sigterm(tmp_path: Path) -> Non
         with grpc.secure_channel(f"127.0.0.1:{port}", credentials) as channel:
             info = pb_grpc.LinliStub(channel).GetServerInfo(pb.ServerInfoRequest(), timeout=30)
         assert info.verifier_key in line
+        # The CLI reaches it by URL: TLS with the roots grpcio is given (here the test certificate's).
+        env = {**os.environ, "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(cert)}
+        status = [sys.executable, "-m", "client.cli", "status", "--server", f"https://127.0.0.1:{port}"]
+        done = subprocess.run([*status, "--election", "no-such-one"], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 1 and "has no election" in done.stderr, done.stderr  # an answer: not 3 (unreachable)
         proc.send_signal(signal.SIGTERM)  # a graceful stop, exit 0 (docs: hypercorn needs a shutdown trigger)
         _, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err
