@@ -3,18 +3,17 @@
 // verification, precomputation and ballot building never block the screen; screens reach it through remote.ts.
 //
 // Each method names the protocol step it performs and the Python function it corresponds to.
-import { ed25519 } from "@noble/curves/ed25519.js";
+import { connectTransport, LinliApi, ServerRejected } from "../crypto/api.ts";
 import { fromHex, toHex } from "../crypto/bytes.ts";
-import { AnonymousCredential, CredentialRequest, finishCredential, IssuedCredential, requestCredential } from "../crypto/credentials.ts";
-import { credentialBinding } from "../crypto/anonymous.ts";
+import { CredentialRequest, finishCredential, IssuedCredential, requestCredential } from "../crypto/credentials.ts";
+import * as ed25519 from "../crypto/ed25519.ts";
 import type { ElectionContext } from "../crypto/election.ts";
-import { type JSONObject, type JSONValue, parseCanonical } from "../crypto/encoding.ts";
+import type { JSONObject, JSONValue } from "../crypto/encoding.ts";
 import { leafHash } from "../crypto/merkle.ts";
-import { checkReceipt, receiptCode, receiptFile, receiptFromJson, verifyReceipt, type Receipt } from "../crypto/receipt.ts";
+import { receiptCode, receiptFile, receiptFromJson } from "../crypto/receipt.ts";
 import { Entry } from "../crypto/statements.ts";
-import { BoothError, type VerifiedElection, verifyElection } from "../crypto/verify.ts";
+import { BoothError, type Expected, type VerifiedElection, verifyElection } from "../crypto/verify.ts";
 import * as ballots from "./ballots.ts";
-import { fetchElection } from "./fetch.ts";
 import { openIssuance, relayRequest, requestCheck } from "./relay.ts";
 import { call, client } from "./rpc.ts";
 import {
@@ -42,6 +41,29 @@ interface Opened {
 }
 
 const opened = new Map<string, Opened>();
+const apis = new Map<string, LinliApi>();
+
+/** src/crypto/api.ts's client of `base`; casts are not retried there: the booth's cast screen retries (§P11.4). */
+function api(base: string): LinliApi {
+  let a = apis.get(base);
+  if (!a) apis.set(base, (a = new LinliApi(connectTransport(base), { castRetries: 0 })));
+  return a;
+}
+
+/** What the server's failures mean to the voter: no answer (retrying may help) or a refusal with its status. */
+const UNREACHABLE = new Set(["UNAVAILABLE", "DEADLINE_EXCEEDED", "UNKNOWN", "CANCELED", "ABORTED"]);
+
+async function rpc<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof ServerRejected) {
+      if (UNREACHABLE.has(e.code)) throw new EngineError("unreachable", `${what}: the server cannot be reached (${e.detail})`, e.code);
+      throw new EngineError("rejected", `${what}: ${e.detail}`, e.code);
+    }
+    return refused(e);
+  }
+}
 
 function election(electionId: string): Opened {
   const e = opened.get(electionId);
@@ -55,6 +77,14 @@ function context(e: Opened): ElectionContext {
   return ctx;
 }
 
+function rpcSync<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    return refused(e);
+  }
+}
+
 /** Verification failures are refusals (the screens end there); the crypto modules' own errors likewise. */
 function refused(e: unknown): never {
   if (e instanceof EngineError) throw e;
@@ -63,15 +93,9 @@ function refused(e: unknown): never {
 }
 
 /** §P12 (client.api.LinliClient.election), again: the latest checkpoint, extending the one verified before. */
-async function refresh(e: Opened, progress?: Progress): Promise<VerifiedElection> {
-  const electionId = e.verified.electionId;
-  const fetched = await fetchElection(client(e.base), electionId, e.checkpoint, (f) => progress?.(0.1 + 0.5 * f, "fetch"));
-  let verified: VerifiedElection;
-  try {
-    verified = verifyElection(fetched, { ...e.expect, checkpoint: e.checkpoint });
-  } catch (err) {
-    refused(err);
-  }
+async function refresh(e: Opened): Promise<VerifiedElection> {
+  const expected: Expected = { ...e.expect, checkpoint: e.checkpoint };
+  const verified = await rpc("the election", () => api(e.base).openElection(e.verified.electionId, expected));
   e.verified = verified;
   e.checkpoint = verified.checkpointNote;
   return verified;
@@ -110,16 +134,6 @@ function viewOf(v: VerifiedElection): ElectionView {
   };
 }
 
-function signingSecret(secret: JSONValue): Uint8Array {
-  const s = (secret as JSONObject | null)?.["secret"];
-  if (typeof s !== "string") throw new EngineError("invalid", "malformed signing credential");
-  return fromHex(s, "signing credential", 32);
-}
-
-function bindingOf(e: Opened, credential: CredentialSecret): Uint8Array {
-  if (credential.mode === "signing") return ed25519.getPublicKey(signingSecret(credential.secret));
-  return credentialBinding(AnonymousCredential.fromJson(credential.secret), e.verified.electionHash);
-}
 
 export const engine = {
   /** §P12 (client.api.LinliClient.election): fetch and verify the election — checkpoint signature and origin, the
@@ -130,15 +144,11 @@ export const engine = {
     progress: Progress,
   ): Promise<ElectionView> {
     const minModulusBits = a.minModulusBits ?? MIN_MODULUS_BITS;
-    progress(0.05, "fetch");
-    const fetched = await fetchElection(client(a.base), a.electionId, a.checkpoint, (f) => progress(0.05 + 0.45 * f, "fetch"));
-    progress(0.55, "verify");
-    let verified: VerifiedElection;
-    try {
-      verified = verifyElection(fetched, { fingerprint: a.fingerprint, logKey: a.logKey, checkpoint: a.checkpoint, minModulusBits });
-    } catch (err) {
-      refused(err);
-    }
+    progress(0.1, "fetch");
+    const expected: Expected = { fingerprint: a.fingerprint, logKey: a.logKey, checkpoint: a.checkpoint, minModulusBits };
+    const fetched = await rpc("the election", () => api(a.base).fetchElection(a.electionId, a.checkpoint));
+    progress(0.5, "verify");
+    const verified = rpcSync(() => verifyElection(fetched, expected));
     progress(1, "done");
     const previous = opened.get(a.electionId);
     opened.set(a.electionId, {
@@ -160,8 +170,8 @@ export const engine = {
 
   /** §P5.1: a fresh Ed25519 credential key made on this device (crypto.getRandomValues). */
   async signingKey(_a: { electionId: string }): Promise<{ secret: JSONValue; public: string }> {
-    const secret = ed25519.utils.randomSecretKey();
-    return { secret: { secret: toHex(secret) }, public: toHex(ed25519.getPublicKey(secret)) };
+    const seed = ed25519.generateSeed();
+    return { secret: { secret: toHex(seed) }, public: toHex(ed25519.publicKey(seed)) };
   },
 
   /** §P5.2 step 1 (voting.credentials.request_credential): commit to a fresh nym secret for this instance. */
@@ -225,7 +235,7 @@ export const engine = {
 
   /** The ballot's binding (§P6): the credential key, or the per-election pseudonym. */
   async binding(a: { electionId: string; credential: CredentialSecret }): Promise<string> {
-    return toHex(bindingOf(election(a.electionId), a.credential));
+    return toHex(ballots.binding(context(election(a.electionId)), a.credential));
   },
 
   /** §P6.0: the key's base H, its tables, and one ballot's encryption material, while the voter reads. */
@@ -243,8 +253,8 @@ export const engine = {
     e.material = null; // one ballot's material, never reused
     const built = await ballots.build(ctx, a.choice, a.credential, material, (f) => progress(0.6 + 0.4 * f));
     e.last = built;
-    const entry = Entry.unsigned("ballot", a.electionId, parseCanonical(built.ballot, "ballot") as JSONObject).toBytes();
-    return { ballot: built.ballot, code: receiptCode(leafHash(entry)) };
+    const entry = Entry.unsigned("ballot", a.electionId, built.ballot).toBytes();
+    return { ballot: built.bytes, code: receiptCode(leafHash(entry)) };
   },
 
   /** Benaloh challenge: reveal the last built ballot's opening, check it here, spoil the ballot. */
@@ -259,22 +269,11 @@ export const engine = {
   /** §P6.4–6.8, §P11.4: cast the ballot bytes (the same bytes on every retry) and verify the receipt. */
   async cast(a: { electionId: string; ballot: Uint8Array }): Promise<CastResult> {
     const e = election(a.electionId);
-    e.last = null; // the opening of a ballot sent to the server is never revealed
-    const r = await call("CastBallot", () => client(e.base).castBallot({ electionId: a.electionId, ballot: a.ballot }));
-    const receipt: Receipt = {
-      electionId: r.electionId,
-      leafIndex: Number(r.leafIndex),
-      leafHash: r.leafHash,
-      treeSize: Number(r.treeSize),
-      inclusionProof: r.inclusionProof,
-      checkpoint: r.checkpoint,
-    };
-    const entry = Entry.unsigned("ballot", a.electionId, parseCanonical(a.ballot, "ballot") as JSONObject).toBytes();
-    try {
-      verifyReceipt(receipt, e.verified.verifier, e.verified.origin, entry);
-    } catch (err) {
-      refused(err);
+    if (e.last) {
+      ballots.castable(e.last); // never a ballot opened for an audit
+      e.last = null; // the opening of a ballot sent to the server is never revealed
     }
+    const receipt = await rpc("casting", () => api(e.base).castBallot(e.verified, a.ballot));
     return { receipt: receiptFile(receipt), leafIndex: receipt.leafIndex, treeSize: receipt.treeSize, code: receiptCode(receipt.leafHash) };
   },
 
@@ -282,19 +281,11 @@ export const engine = {
    * and whether a later ballot of the same binding supersedes it. */
   async checkReceipt(a: { electionId: string; receipt: JSONObject }): Promise<ReceiptCheck> {
     const e = election(a.electionId);
-    const r = receiptFromJson(a.receipt);
-    const v = await refresh(e);
-    const size = v.checkpoint.sizeNumber;
-    const proof =
-      r.treeSize < size
-        ? (await call("GetConsistencyProof", () => client(e.base).getConsistencyProof({ electionId: a.electionId, size1: BigInt(r.treeSize), size2: BigInt(size) }))).proof
-        : [];
-    try {
-      const status = checkReceipt(r, v, proof);
-      return { leafIndex: r.leafIndex, size: status.checkpoint.sizeNumber, supersededBy: status.supersededBy };
-    } catch (err) {
-      refused(err);
-    }
+    const r = rpcSync(() => receiptFromJson(a.receipt));
+    const { election: v, status } = await rpc("the receipt", () => api(e.base).checkReceipt(r, { ...e.expect, checkpoint: e.checkpoint }));
+    e.verified = v;
+    e.checkpoint = v.checkpointNote;
+    return { leafIndex: r.leafIndex, size: status.checkpoint.sizeNumber, supersededBy: status.supersededBy };
   },
 };
 

@@ -4,7 +4,6 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { concat, equalBytes, fromHex, hash, toHex, utf8 } from "../crypto/bytes.ts";
 import { canonical, exactKeys, getStr, type JSONObject, type JSONValue, parseCanonical } from "../crypto/encoding.ts";
-import { receiptCode } from "../crypto/receipt.ts";
 
 export const RELAY_ISSUANCE_DOMAIN = utf8("linli/relay-issuance/v1\0");
 const REQUEST_CHECK_DOMAIN = utf8("linli/relay-request/v1\0");
@@ -24,9 +23,16 @@ export function relayRequest(electionId: string, mode: "signing" | "anonymous", 
   return canonical(body);
 }
 
-/** voting/relay.py request_check: the first 50 bits of SHA-256(domain ‖ request) in RFC 4648 base32, XXXXX-XXXXX. */
+/** voting/relay.py request_check: the first 50 bits of SHA-256(domain ‖ request), most significant first, in the
+ * codes' alphabet (Crockford base32, 5 bits a character), XXXXX-XXXXX. */
 export function requestCheck(request: Uint8Array): string {
-  return receiptCode(hash(concat(REQUEST_CHECK_DOMAIN, request))); // the same cut as the receipt code: 50 bits
+  const digest = hash(concat(REQUEST_CHECK_DOMAIN, request));
+  let bits = 0n;
+  for (const b of digest.slice(0, 7)) bits = (bits << 8n) | BigInt(b);
+  bits >>= 6n; // 56 -> 50 bits
+  let out = "";
+  for (let i = 9; i >= 0; i--) out += CODE_ALPHABET[Number((bits >> BigInt(5 * i)) & 31n)];
+  return `${out.slice(0, 5)}-${out.slice(5)}`;
 }
 
 /** voting/relay.py parse_code: a code as shown or typed, canonical (XXXXX-XXXXX), or RelayError. */
