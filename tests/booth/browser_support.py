@@ -239,8 +239,9 @@ class BoothElection:
         for trustee, share in list(zip(self.trustees, self.shares, strict=True))[: snap.definition.threshold]:
             actions.submit_decryption_share(client, trustee, share, self.election_id, workers=1)
         write_record(record_dir, actions.export_record(client, self.election_id))
+        bits = ["--min-modulus-bits", str(self.server.min_modulus_bits)]
         done = subprocess.run(
-            [sys.executable, "-m", "client.cli", "verify", str(record_dir), "--json", "--workers", "1"],
+            [sys.executable, "-m", "client.cli", "verify", str(record_dir), "--json", "--workers", "1", *bits],
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
             capture_output=True,
