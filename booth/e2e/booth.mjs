@@ -10,7 +10,9 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { CATALOGUE, format, optionWord } from "../src/app/i18n.ts";
+import { CheckpointSchema, EntriesResponseSchema } from "../src/gen/linli_pb.ts";
 
 const CHROMIUM = "/usr/bin/chromium-headless-shell";
 const PHONE = {
@@ -263,7 +265,7 @@ async function vote(page, choice, { audit = false, earlier = null, disappear = f
       tr("audit.title"),
       tr("audit.ok", { choice: (lang) => choiceWords(lang, choice) }),
       tr("audit.spoiled"),
-      tr("audit.howto", { file }),
+      tr("audit.howto", { file, election: e.id }),
       literal(code),
     ]);
     out.audits.push({ code, file, text: await downloadOf(page, "#download-audit") });
@@ -334,12 +336,60 @@ async function checkReceipts(page, expectations) {
   await screen(page, "checks", want);
 }
 
+/** A server that lies about the election, as the phone sees it: the answers to GetEntries or GetCheckpoint are
+ * altered on the way (the server's own log is untouched). */
+async function tamper(page, what) {
+  const alterEntry = (kind, change) => async (route) => {
+    const response = await route.fetch();
+    const msg = fromBinary(EntriesResponseSchema, await response.body());
+    msg.entries = msg.entries.map((raw) => {
+      const entry = JSON.parse(new TextDecoder().decode(raw));
+      if (entry.kind !== kind) return raw;
+      change(entry);
+      return new TextEncoder().encode(canonicalJson(entry));
+    });
+    await route.fulfill({ response, body: Buffer.from(toBinary(EntriesResponseSchema, msg)) });
+  };
+  if (what === "definition") {
+    await page.route("**/linli.v1.Linli/GetEntries", alterEntry("election.created", (e) => (e.body.election.title += "（修订）")));
+  } else if (what === "key") {
+    await page.route(
+      "**/linli.v1.Linli/GetEntries",
+      alterEntry("key.published", (e) => {
+        const n = e.body.public_key.n;
+        e.body.public_key.n = n.slice(0, -1) + (n.endsWith("1") ? "3" : "1");
+      }),
+    );
+  } else if (what === "checkpoint") {
+    await page.route("**/linli.v1.Linli/GetCheckpoint", async (route) => {
+      const response = await route.fetch();
+      const msg = fromBinary(CheckpointSchema, await response.body());
+      const text = new TextDecoder().decode(msg.note);
+      // the note's last line is "— name base64(keyid ‖ signature)": change one signature character
+      const i = text.trimEnd().length - 5;
+      msg.note = new TextEncoder().encode(text.slice(0, i) + (text[i] === "A" ? "B" : "A") + text.slice(i + 1));
+      await route.fulfill({ response, body: Buffer.from(toBinary(CheckpointSchema, msg)) });
+    });
+  } else if (what) {
+    throw new Error(`unknown tamper ${what}`);
+  }
+}
+
+/** RFC 8785 for the entries altered here (ASCII keys, no floats: sorting the keys is the whole of it). */
+function canonicalJson(v) {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(",")}}`;
+  return JSON.stringify(v);
+}
+
 // -- scenarios ------------------------------------------------------------------------------------------------------
 const result = { screens: seen };
 try {
   if (scenario.kind === "refused") {
     const { page } = await phone();
+    await tamper(page, scenario.tamper);
     await page.goto(scenario.link);
+    await reach(page, "refused");
     await screen(page, "refused", [tr("refused.title"), tr("refused.body"), ...(scenario.reasonIncludes ?? []).map(literal)]);
     const buttons = await page.$$eval("[data-screen=refused] button, [data-screen=refused] a", (els) => els.length);
     if (buttons) throw new Error("the refusal screen offers an action");

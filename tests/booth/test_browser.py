@@ -80,12 +80,23 @@ def totals_of(report: dict[str, Any]) -> list[int]:
     return list(report["totals"])
 
 
-def verify_audit(tmp_path: Path, audit_text: str) -> None:
-    """``linli verify-audit FILE``: anyone can check the opening of a spoiled ballot off the phone."""
+def verify_audit(election: BoothElection, tmp_path: Path, audit_text: str) -> None:
+    """``linli verify-audit``, as the audit screen tells the voter: anyone can check a spoiled ballot's opening."""
     path = tmp_path / "audit.json"
     path.write_text(audit_text)
+    server = ["--server", election.server.address, "--min-modulus-bits", str(election.server.min_modulus_bits)]
     done = subprocess.run(
-        [sys.executable, "-m", "client.cli", "verify-audit", str(path)],
+        [
+            sys.executable,
+            "-m",
+            "client.cli",
+            "verify-audit",
+            *server,
+            "--election",
+            election.election_id,
+            "--opening",
+            str(path),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -138,7 +149,7 @@ def test_audit_then_cast(server: LinliServer, tmp_path: Path) -> None:
     (vote,) = result["votes"]
     (audit,) = vote["audits"]
     assert audit["code"] != vote["code"]
-    verify_audit(tmp_path, audit["text"])
+    verify_audit(election, tmp_path, audit["text"])
     ballots = election.ballot_entries()
     assert len(ballots) == 1
     spoiled = json.loads(audit["text"])
@@ -194,10 +205,18 @@ def _leaf_hash(entry: bytes) -> str:
     return merkle.leaf_hash(entry).hex()
 
 
-@pytest.mark.parametrize("tamper", ["fingerprint", "definition", "key", "signature"])
+REASONS = {  # what the refusal screen names (the verifier's own words)
+    "fingerprint": "not the expected AAAAA-BBBBB-CCCCC-DDDDD",
+    "definition": "does not verify at entry 0",
+    "key": "does not verify at entry 1",
+    "checkpoint": "checkpoint does not verify",
+}
+
+
+@pytest.mark.parametrize("tamper", ["fingerprint", "definition", "key", "checkpoint"])
 def test_tampered_election_is_refused(server: LinliServer, tamper: str) -> None:
     """The booth refuses an election that does not verify, and offers nothing else: a link whose fingerprint is
-    another election's, or a server answer with the definition's title, the key's modulus or a statement's
+    another election's, or a server answer with the definition's title, the key's modulus or the checkpoint's
     signature altered (the phone's network is intercepted; the server's own log is untouched)."""
     election = set_up(server, f"booth-bad-{tamper}", "referendum", SIGNING)
     link = election.booth_link()
@@ -209,6 +228,7 @@ def test_tampered_election_is_refused(server: LinliServer, tamper: str) -> None:
             "base": server.base,
             "link": link,
             "tamper": None if tamper == "fingerprint" else tamper,
+            "reasonIncludes": [REASONS[tamper]],
             "election": election.scenario_election(),
             "screenshots": str(screenshots_dir(f"refused-{tamper}")),
             "throttle": 4,
