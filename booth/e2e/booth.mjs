@@ -304,7 +304,7 @@ async function vote(page, choice, { audit = false, earlier = null, disappear = f
       { timeout: 60_000 },
     );
     const status = (await page.innerText("#cast-status")).trim();
-    await screen(page, "casting", [tr("cast.title"), literal(code)], { both: false });
+    await screen(page, "casting", [tr("cast.title"), literal(code)]);
     emit({ event: "retrying", status });
     await ask({ event: "restart" }); // pytest starts the server again
   }

@@ -35,9 +35,9 @@ export function button(label: string, onClick: () => void, kind: "primary" | "se
 }
 
 /** A progress bar with a live text line (screen readers hear the text, not every percent), in the reader's language. */
-export function progressBar(): { el: HTMLElement; set(fraction: number, key: Key, params?: Params): void } {
+export function progressBar(labelId?: string): { el: HTMLElement; set(fraction: number, key: Key, params?: Params): void } {
   const bar = h("div", { class: "bar-fill" });
-  const label = h("p", { class: "progress-text", "aria-live": "polite" });
+  const label = h("p", { class: "progress-text", "aria-live": "polite", id: labelId });
   const track = h("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": 0 }, bar);
   const el = h("div", { class: "progress" }, track, label);
   return {

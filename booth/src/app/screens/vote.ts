@@ -251,9 +251,7 @@ async function startCast(app: App): Promise<void> {
 /** Send the pending ballot until the server answers; a lost reply or a vanished server just means: send it again. */
 export async function resumeCast(app: App, p: store.PendingCast): Promise<void> {
   const v = app.election!;
-  const bar = progressBar();
-  const line = h("p", { class: "cast-status", "aria-live": "polite", id: "cast-status" });
-  say(line, "cast.sending");
+  const bar = progressBar("cast-status");
   let refusal = "";
   app.show({
     name: "casting",
@@ -263,7 +261,7 @@ export async function resumeCast(app: App, p: store.PendingCast): Promise<void> 
         {},
         h("h1", {}, t("cast.title")),
         h("div", { class: "code-block" }, h("div", { class: "label" }, t("sealed.code")), h("div", { class: "ballot-code mono" }, p.code)),
-        refusal ? h("p", { class: "error", role: "alert", id: "cast-refused" }, refusal) : h("div", {}, bar.el, line),
+        refusal ? h("p", { class: "error", role: "alert", id: "cast-refused" }, refusal) : bar.el,
         refusal ? button(t("common.back"), () => goElection(app), "secondary") : null,
       ),
   });
@@ -271,7 +269,7 @@ export async function resumeCast(app: App, p: store.PendingCast): Promise<void> 
   const generation = app.generation;
   for (let attempt = 0; app.generation === generation; attempt++) {
     try {
-      say(line, "cast.sending");
+      bar.set(0.2, "cast.sending");
       const result = await app.engine.call("cast", { electionId: v.electionId, ballot: p.ballot });
       bar.set(0.9, "cast.checking");
       const stored: store.StoredReceipt = {
@@ -288,7 +286,7 @@ export async function resumeCast(app: App, p: store.PendingCast): Promise<void> 
       if (e instanceof EngineError && e.kind === "unreachable") {
         const wait = RETRY_S[Math.min(attempt, RETRY_S.length - 1)]!;
         for (let s = wait; s > 0 && app.generation === generation; s--) {
-          say(line, "cast.retry", { seconds: s });
+          bar.set(0.2, "cast.retry", { seconds: s });
           await new Promise((r) => setTimeout(r, 1000));
         }
         continue;
