@@ -123,7 +123,7 @@ async function switchLang(page) {
 }
 
 /** Wait for a screen; an error the booth shows meanwhile (a refusal, a failed step) fails at once, with its text. */
-async function reach(page, name, timeout = 180_000) {
+async function reach(page, name, timeout = scenario.timeoutMs ?? 180_000) {
   const handle = await page.waitForFunction(
     (n) => {
       if (document.querySelector(`[data-screen="${n}"]`)) return "ok";
@@ -393,6 +393,27 @@ try {
     await screen(page, "refused", [tr("refused.title"), tr("refused.body"), ...(scenario.reasonIncludes ?? []).map(literal)]);
     const buttons = await page.$$eval("[data-screen=refused] button, [data-screen=refused] a", (els) => els.length);
     if (buttons) throw new Error("the refusal screen offers an action");
+  } else if (scenario.kind === "offline") {
+    // PWA: the service worker caches the app shell, so the booth opens without a network — and caches nothing else
+    const { context, page } = await phone();
+    await openElection(page);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await reach(page, "election");
+    if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) throw new Error("no service worker controls the booth");
+    result.cached = await page.evaluate(async () => {
+      const urls = [];
+      for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname);
+      return urls.sort();
+    });
+    result.manifest = await page.evaluate(async () => (await fetch(document.querySelector("link[rel=manifest]").href)).json());
+    await context.setOffline(true);
+    await page.reload();
+    await reach(page, "unreachable");
+    await screen(page, "unreachable", [tr("verify.title"), tr("common.retry")]);
+    await context.setOffline(false);
+    await tap(page, "#retry");
+    await reach(page, "election");
   } else if (scenario.kind === "vote") {
     const first = await phone();
     await openElection(first.page);

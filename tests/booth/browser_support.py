@@ -207,7 +207,8 @@ class BoothElection:
         ``&min=1024``: these are 1024-bit test keys, which the booth refuses unless the link says so."""
         link = self.cli("admin", "booth-link", "--election", self.election_id).splitlines()[0]
         assert link.startswith(f"{self.server.base}/booth/#e={self.election_id}&fp=")
-        return link.removeprefix(self.server.base) + f"&min={self.server.min_modulus_bits}"
+        test_keys = self.server.min_modulus_bits < 2048  # the booth's own minimum (src/app/engine.ts)
+        return link.removeprefix(self.server.base) + (f"&min={self.server.min_modulus_bits}" if test_keys else "")
 
     def issue_by_code(self, code: str, check: str) -> str:
         """The registrar, having checked who the resident is, issues for the next roll entry the request the phone
@@ -279,7 +280,7 @@ def set_up(server: LinliServer, election_id: str, kind: str, mode: EligibilityMo
         major=spec.get("major", False),
         revote=RevotePolicy(spec.get("revote", "last")),
     )
-    shares, _ = actions.key_ceremony(client, admin, election_id, workers=1)
+    shares, _ = actions.key_ceremony(client, admin, election_id, workers=2 if server.min_modulus_bits >= 3072 else 1)
     areas = list(AREAS) if kind == "assembly" else None
     actions.publish_roll(client, admin, election_id, list(ROLL), areas)
     actions.open_election(client, admin, election_id)

@@ -137,6 +137,23 @@ def test_full_vote(
     assert report["passed"] and totals_of(report) == totals
 
 
+@pytest.mark.slow
+def test_full_size_committee_vote(tmp_path: Path) -> None:
+    """The same vote at the real size: a 3072-bit key (`linli serve` at its default minimum, the booth's link with
+    no test-key allowance), a committee of 10 candidates for 3 seats, anonymous credentials, throttled 4×."""
+    with running_server(tmp_path, 3072) as server:
+        election = set_up(server, "booth-full-size", "committee", ANONYMOUS)
+        result = run_driver(
+            scenario(election, "full-size", choice=[2, 5, 9], bothLanguages=False, timeoutMs=600_000),
+            registrar(election),
+            timeout=1800,
+        )
+        assert not result.get("consoleErrors")
+        assert len(election.ballot_entries()) == 1
+        report = election.finish(tmp_path / "record")
+        assert report["passed"] and totals_of(report) == [0, 0, 1, 0, 0, 1, 0, 0, 0, 1]
+
+
 def test_audit_then_cast(server: LinliServer, tmp_path: Path) -> None:
     """Benaloh: the booth reveals the first ballot's opening and checks it, the ballot is spoiled (never cast), a
     fresh one is encrypted and cast; the opening verifies with ``linli verify-audit``; only the fresh one is logged."""
@@ -235,6 +252,19 @@ def test_tampered_election_is_refused(server: LinliServer, tamper: str) -> None:
         },
         {},
     )
+
+
+def test_booth_opens_offline_from_its_shell(server: LinliServer) -> None:
+    """Installed as an app: once opened, the booth's shell comes from its service worker without a network (the
+    election then cannot be verified: it says so and offers to try again, which works once the network is back);
+    the cache holds the shell's files only, never an API answer."""
+    election = set_up(server, "booth-offline", "referendum", SIGNING)
+    result = run_driver({**scenario(election, "offline"), "kind": "offline"}, {})
+    cached = result["cached"]
+    assert "/booth/app.js" in cached and "/booth/worker.js" in cached and "/booth/index.html" in cached
+    assert all(p.startswith("/booth/") for p in cached), cached
+    assert not any("linli.v1" in p for p in cached)
+    assert result["manifest"]["display"] == "standalone"
 
 
 def test_booth_files_are_served_and_installable(server: LinliServer) -> None:

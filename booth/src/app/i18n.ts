@@ -263,7 +263,7 @@ const en: Record<Key, string> = {
   "election.get_credential": "Get my credential",
   "election.receipts": "Check my receipts",
   "election.backup": "Back up my credential",
-  "election.private": "Your choice is encrypted on this phone before it is sent; only the totals are ever decrypted.",
+  "election.private": "Your choice is encrypted on this device before it is sent; only the totals are ever decrypted.",
   "election.test_key": "Note: this election uses a {bits}-bit test key: for tests only, never for a real election.",
   "precompute.running": "Preparing the encryption {pct}%",
   "precompute.done": "Encryption ready",
