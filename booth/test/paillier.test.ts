@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { bitLength } from "../src/crypto/bytes.ts";
-import { FixedBase, modInverse, modPow } from "../src/crypto/fixed_base.ts";
+import { modInverse, powmod as modPow } from "../src/crypto/arith.ts";
+import { FixedBase } from "../src/crypto/fixed_base.ts";
 import { add, DecodingError, encrypt, InvalidKey, keyBase, randomBits, randomExponent, randomnessBits, validateCiphertext } from "../src/crypto/paillier.ts";
 import { decrypt, testFactors } from "./support.ts";
 

@@ -2,7 +2,7 @@
 // contexts of every kind built from it without a log (the cross-implementation tests use real entries).
 import { bitLength } from "../src/crypto/bytes.ts";
 import { definitionFromJson, layout, sumAllowed, type ElectionContext, type KindName } from "../src/crypto/election.ts";
-import { modInverse, modPow } from "../src/crypto/fixed_base.ts";
+import { modInverse, powmod as modPow } from "../src/crypto/arith.ts";
 import { randomBits } from "../src/crypto/paillier.ts";
 
 const SMALL_PRIMES = [3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n, 41n, 43n, 47n];

@@ -30,6 +30,17 @@ export function sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
   return ed25519.sign(message, seed);
 }
 
+/** Whether `signature` is a valid Ed25519 signature of `message` under `key`: strict RFC 8032 (S < L, canonical
+ *  encodings, as OpenSSL behind Python's `cryptography`; not the ZIP-215 rules). Malformed input is `false`. The one
+ *  Ed25519 check of the booth (statements, checkpoints, ballots, the relay). */
+export function signatureHolds(key: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return ed25519.verify(signature, message, key, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
 /** Raise InvalidSignature unless `signature` is a valid Ed25519 signature of `message` (strict RFC 8032: S < L,
  *  canonical encodings, as OpenSSL behind Python's `cryptography`; not the ZIP-215 rules). */
 export function verify(key: Uint8Array, message: Uint8Array, signature: Uint8Array): void {

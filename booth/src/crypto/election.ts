@@ -8,6 +8,7 @@
 import { bitLength, bytesToInt, EncodingError, fromHex, hash, toHex, utf8 } from "./bytes.ts";
 import { asObject, exactKeys, getBool, getInt, getList, getStr, parseCanonical, type JSONObject, type JSONValue } from "./encoding.ts";
 import { Transcript } from "./transcript.ts";
+import { gcd } from "./arith.ts";
 
 /** voting/errors.py VotingError: the base of the booth's domain errors (encoding errors are bytes.ts EncodingError,
  *  Python's InvalidEncoding). */
@@ -314,11 +315,6 @@ function checkDefinition(d: ElectionDefinition): void {
 }
 
 // -- the key (key_from_json, ThresholdPublicKey.validate, modulus_proof_from_json widths) ----------------------------
-
-function gcd(a: bigint, b: bigint): bigint {
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
 
 /** crypto.paillier.validate_ciphertext's test: 0 < c < n² and gcd(c, n) = 1. */
 export const isCiphertext = (c: bigint, n: bigint): boolean => c > 0n && c < n * n && gcd(c, n) === 1n;

@@ -14,34 +14,9 @@
 // one ballot and w = 4 stays ahead up to three. w = 4 is chosen: as fast as any for the ballots a voter makes (one,
 // or an audited one and the cast one) with the smallest table for a phone. The window changes no byte of any
 // ballot (Python's tables use w = 6).
+import { powmod as modPow } from "./arith.ts";
 export const BOOTH_WINDOW = 4;
 
-export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
-  if (exponent < 0n) throw new RangeError("exponent must be non-negative");
-  if (modulus === 1n) return 0n;
-  let result = 1n;
-  let b = ((base % modulus) + modulus) % modulus;
-  let e = exponent;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % modulus;
-    e >>= 1n;
-    if (e) b = (b * b) % modulus;
-  }
-  return result;
-}
-
-/** The inverse of a modulo m (extended Euclid); RangeError if gcd(a, m) ≠ 1. */
-export function modInverse(a: bigint, m: bigint): bigint {
-  let [oldR, r] = [((a % m) + m) % m, m];
-  let [oldS, s] = [1n, 0n];
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  if (oldR !== 1n) throw new RangeError("not invertible");
-  return ((oldS % m) + m) % m;
-}
 
 export class FixedBase {
   readonly base: bigint;

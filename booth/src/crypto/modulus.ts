@@ -11,6 +11,9 @@
 import { bitLength, EncodingError, fromHex, hash, toHex, utf8 } from "./bytes.ts";
 import { asObject, exactKeys, getList, type JSONObject, type JSONValue } from "./encoding.ts";
 import { Transcript } from "./transcript.ts";
+import { gcd, mod, modInverse as invert, powmod } from "./arith.ts";
+
+export { gcd, powmod };
 
 export class ModulusError extends Error {
   override name = "ModulusError";
@@ -74,52 +77,6 @@ export interface ModulusProof {
   readonly sigmas: readonly bigint[];
   readonly blum: BlumProof;
   readonly fac: FacProof;
-}
-
-// --- integer arithmetic (what gmpy2 gives Python) ---------------------------------------------------------------
-
-function mod(a: bigint, m: bigint): bigint {
-  const r = a % m;
-  return r < 0n ? r + m : r;
-}
-
-export function gcd(a: bigint, b: bigint): bigint {
-  a = a < 0n ? -a : a;
-  b = b < 0n ? -b : b;
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
-
-function invert(a: bigint, m: bigint): bigint {
-  let [r0, r1] = [mod(a, m), m];
-  let [s0, s1] = [1n, 0n];
-  while (r1) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  if (r0 !== 1n) throw new RangeError("not invertible");
-  return mod(s0, m);
-}
-
-/** base^exponent mod m, a negative exponent through the inverse (gmpy2.powmod); fixed 4-bit windows. */
-export function powmod(base: bigint, exponent: bigint, m: bigint): bigint {
-  if (m === 1n) return 0n;
-  if (exponent < 0n) return powmod(invert(base, m), -exponent, m);
-  base = mod(base, m);
-  const table = [1n, base];
-  for (let i = 2; i < 16; i++) table.push((table[i - 1]! * base) % m);
-  const hex = exponent.toString(16);
-  let r = table[parseInt(hex[0]!, 16)]!;
-  for (let i = 1; i < hex.length; i++) {
-    r = (r * r) % m;
-    r = (r * r) % m;
-    r = (r * r) % m;
-    r = (r * r) % m;
-    const d = parseInt(hex[i]!, 16);
-    if (d) r = (r * table[d]!) % m;
-  }
-  return r;
 }
 
 /** The Jacobi symbol (a / n) for odd n > 0 (gmpy2.jacobi). */

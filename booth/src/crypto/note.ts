@@ -10,7 +10,7 @@
 // expected key that does not verify, or no such signature, kind "signature". verifyCheckpointExtends throws
 // MerkleProofError (merkle.ts). Opening a checkpoint proves who signed it, not which log it is about: callers
 // compare `origin`.
-import { ed25519 } from "@noble/curves/ed25519.js";
+import { signatureHolds } from "./ed25519.ts";
 import { concat, equalBytes, hash, toHex, utf8 } from "./bytes.ts";
 import { EMPTY_ROOT, HASH_SIZE, MerkleProofError, verifyConsistency } from "./merkle.ts";
 
@@ -217,13 +217,7 @@ export class NoteVerifier {
   /** RFC 8032 Ed25519 verification of `signature` over the note text `body`. */
   verify(body: Uint8Array, signature: Uint8Array): void {
     if (signature.length !== SIGNATURE_SIZE) throw badSignature(`signature by ${JSON.stringify(this.name)} is not ${SIGNATURE_SIZE} bytes`);
-    let ok = false;
-    try {
-      ok = ed25519.verify(signature, body, this.publicKey, { zip215: false });
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw badSignature(`signature by ${this.name}+${toHex(this.keyId)} does not verify`);
+    if (!signatureHolds(this.publicKey, body, signature)) throw badSignature(`signature by ${this.name}+${toHex(this.keyId)} does not verify`);
   }
 }
 

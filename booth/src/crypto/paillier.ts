@@ -2,7 +2,8 @@
 // docs/decisions/0011): the mirror of crypto/paillier.py. Enc(m; r) = (1 + n)^m · H^r mod n² = (1 + m·n)·H^r,
 // r ∈ [0, 2^ℓ_r), ℓ_r = ⌈|n|/2⌉, H = h^n mod n², h = −x² mod n with x hashed from n (key_base: nobody chooses it).
 import { bitLength, bytesToInt } from "./bytes.ts";
-import { FixedBase, modPow } from "./fixed_base.ts";
+import { gcd, powmod as modPow } from "./arith.ts";
+import { FixedBase } from "./fixed_base.ts";
 import { Transcript } from "./transcript.ts";
 
 /** crypto/errors.py CryptoError and its subclasses used by the booth. */
@@ -17,11 +18,6 @@ export class InvalidKey extends CryptoError {
 }
 
 const BASE_DOMAIN = "paillier-v2/h";
-
-export function gcd(a: bigint, b: bigint): bigint {
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
 
 /** ℓ_r = ⌈|n| / 2⌉ (crypto.paillier.randomness_bits). */
 export const randomnessBits = (n: bigint): number => Math.floor((bitLength(n) + 1) / 2);

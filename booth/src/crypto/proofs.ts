@@ -13,11 +13,10 @@
 // once the vote is known) and ρ, H^ρ; proving then costs multiplications and one hash. The values are exactly
 // Python's (same a_j for the same e_j, z_j, ρ); only the order of the random draws differs (ProofMaterial).
 import { bitLength } from "./bytes.ts";
-import { modInverse, modPow } from "./fixed_base.ts";
+import { gcd, modInverse, powmod as modPow } from "./arith.ts";
 import {
   CryptoError,
   DecodingError,
-  gcd,
   InvalidKey,
   keyBase,
   randomBits,

@@ -7,7 +7,7 @@
 // "v": 1}; a statement (kinds authored by admin, registrar or trustee) carries its author's Ed25519 key and a
 // signature over "linli/statement/v1\0" ‖ canonical(entry without "signature") (§P1). Parse errors are EncodingError
 // (voting.errors.InvalidEncoding); a statement from the wrong role or with a bad signature is InvalidStatement.
-import { ed25519 } from "@noble/curves/ed25519.js";
+import { signatureHolds } from "./ed25519.ts";
 import { concat, EncodingError, equalBytes, toHex, utf8 } from "./bytes.ts";
 import { InvalidElection, VotingError, hexBytes } from "./election.ts";
 import { canonical, exactKeys, getInt, getList, getStr, parseCanonical, type JSONObject, type JSONValue } from "./encoding.ts";
@@ -159,13 +159,7 @@ export class Entry {
    * the caller's check. */
   verifySignature(): void {
     if (this.author === null || this.signature === null) throw new InvalidStatement(`${this.kind} entry is not signed`);
-    let ok = false;
-    try {
-      ok = ed25519.verify(this.signature, this.signedMessage(), this.author.key, { zip215: false });
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new InvalidStatement(`${this.kind} statement: bad signature (Ed25519 signature does not verify)`);
+    if (!signatureHolds(this.author.key, this.signedMessage(), this.signature)) throw new InvalidStatement(`${this.kind} statement: bad signature (Ed25519 signature does not verify)`);
   }
 }
 
