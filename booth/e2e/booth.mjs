@@ -390,7 +390,12 @@ try {
     await tamper(page, scenario.tamper);
     await page.goto(scenario.link);
     await reach(page, "refused");
-    await screen(page, "refused", [tr("refused.title"), tr("refused.body"), ...(scenario.reasonIncludes ?? []).map(literal)]);
+    await screen(page, "refused", [
+      tr("refused.title"),
+      tr("refused.body"),
+      ...(scenario.why ? [tr(`refused.why.${scenario.why}`)] : []),
+      ...(scenario.reasonIncludes ?? []).map(literal),
+    ]);
     const buttons = await page.$$eval("[data-screen=refused] button, [data-screen=refused] a", (els) => els.length);
     if (buttons) throw new Error("the refusal screen offers an action");
   } else if (scenario.kind === "offline") {

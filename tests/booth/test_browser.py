@@ -222,11 +222,11 @@ def _leaf_hash(entry: bytes) -> str:
     return merkle.leaf_hash(entry).hex()
 
 
-REASONS = {  # what the refusal screen names (the verifier's own words)
-    "fingerprint": "not the expected AAAAA-BBBBB-CCCCC-DDDDD",
-    "definition": "does not verify at entry 0",
-    "key": "does not verify at entry 1",
-    "checkpoint": "checkpoint does not verify",
+REASONS = {  # what the refusal screen says: the kind of failure in the reader's language, then the verifier's words
+    "fingerprint": ("ElectionMismatch", "not the expected AAAAA-BBBBB-CCCCC-DDDDD"),
+    "definition": ("ElectionInvalid", "does not verify at entry 0"),
+    "key": ("ElectionInvalid", "does not verify at entry 1"),
+    "checkpoint": ("ReceiptInvalid", "checkpoint does not verify"),
 }
 
 
@@ -245,7 +245,8 @@ def test_tampered_election_is_refused(server: LinliServer, tamper: str) -> None:
             "base": server.base,
             "link": link,
             "tamper": None if tamper == "fingerprint" else tamper,
-            "reasonIncludes": [REASONS[tamper]],
+            "why": REASONS[tamper][0],
+            "reasonIncludes": [REASONS[tamper][1]],
             "election": election.scenario_election(),
             "screenshots": str(screenshots_dir(f"refused-{tamper}")),
             "throttle": 4,

@@ -35,6 +35,10 @@ const zh = {
   "refused.title": "此选举未通过核验",
   "refused.body": "手机无法确认服务器给出的选举就是公告栏上的选举。请不要在这里投票，并告知居委会或业委会。",
   "refused.reason": "原因：{reason}",
+  "refused.why.ElectionMismatch": "这不是公告栏上的那次选举：选举指纹或日志密钥与预期的不一致。",
+  "refused.why.ElectionInvalid": "服务器给出的选举记录不符合选举规则（签名、名册、密钥或其证明）。",
+  "refused.why.ReceiptInvalid": "服务器日志的签名或一致性证明不成立（日志可能被改动或回滚）。",
+  "refused.why.other": "选举数据未通过手机的检查。",
   "refused.expected": "公告栏上的指纹：{fingerprint}",
   "refused.fingerprint": "服务器给出的选举指纹是 {got}，与公告栏上的 {expected} 不一致",
 
@@ -216,6 +220,10 @@ const en: Record<Key, string> = {
   "refused.body":
     "The phone could not confirm that the election the server shows is the one on the notice board. Do not vote here; tell the residents' or owners' committee.",
   "refused.reason": "Reason: {reason}",
+  "refused.why.ElectionMismatch": "This is not the election on the notice board: its fingerprint or log key is not the expected one.",
+  "refused.why.ElectionInvalid": "The election record the server gives breaks the election's rules (signatures, roll, key or its proof).",
+  "refused.why.ReceiptInvalid": "The server log's signature or consistency proof does not hold (the log may have been changed or rolled back).",
+  "refused.why.other": "The election's data failed the phone's checks.",
   "refused.expected": "Notice-board fingerprint: {fingerprint}",
   "refused.fingerprint": "the server's election has fingerprint {got}, not {expected} as on the notice board",
 
