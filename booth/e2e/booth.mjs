@@ -244,7 +244,7 @@ async function mark(page, choice) {
 }
 
 /** Review → encrypt → (audit → fresh) → cast → receipt. Returns what pytest needs to check afterwards. */
-async function vote(page, choice, { audit = false, earlier = null, disappear = false } = {}) {
+async function vote(page, choice, { audit = false, earlier = null, disappear = false, closed = false } = {}) {
   await mark(page, choice);
   const review = [tr("review.title"), tr("review.choice"), (lang) => choiceWords(lang, choice)];
   if (earlier !== null) {
@@ -293,6 +293,14 @@ async function vote(page, choice, { audit = false, earlier = null, disappear = f
       await route.continue();
     });
     out.sent = sent;
+  }
+  if (closed) {
+    // the administrator closes the election while the voter holds a sealed ballot: the server refuses it
+    await ask({ event: "sealed" });
+    await tap(page, "#cast");
+    await page.waitForSelector("#cast-refused", { timeout: 60_000 });
+    await screen(page, "casting", [tr("cast.title"), tr("cast.refused.FAILED_PRECONDITION"), literal(code)]);
+    return { ...out, code, refused: true };
   }
   await tap(page, "#cast");
   if (disappear) {
@@ -425,9 +433,14 @@ try {
     result.backup = await getCredential(first.page, { backup: !!scenario.backup });
     await first.page.waitForSelector('[data-screen="election"] #vote');
     await screen(first.page, "election", electionScreen("open"), { both: false });
-    const v1 = await vote(first.page, scenario.choice, { audit: !!scenario.audit, disappear: !!scenario.disappear });
+    const v1 = await vote(first.page, scenario.choice, { audit: !!scenario.audit, disappear: !!scenario.disappear, closed: !!scenario.closed });
     result.votes = [v1];
-    if (scenario.revote !== undefined) {
+    if (v1.refused) {
+      // nothing pending is left to resend: a reload shows the closed election, not the casting screen
+      await first.page.reload();
+      await reach(first.page, "election");
+      await screen(first.page, "election", [tr("election.closed"), tr("election.phase", { phase: tr("phase.closed") })]);
+    } else if (scenario.revote !== undefined) {
       // a re-vote from a second phone, the credential restored from its PIN-encrypted backup
       const second = await phone();
       await openElection(second.page);

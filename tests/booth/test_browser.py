@@ -192,6 +192,22 @@ def test_revote_from_restored_backup(server: LinliServer, tmp_path: Path) -> Non
     assert report["passed"] and totals_of(report) == [0, 1, 0]  # the last ballot counts
 
 
+def test_cast_after_closing_is_refused_plainly(server: LinliServer) -> None:
+    """The administrator closes the election while the voter holds an encrypted ballot: the server refuses it
+    (FAILED_PRECONDITION), the booth says why in the reader's language, keeps nothing to resend, and the election
+    page then shows it closed; nothing was logged."""
+    election = set_up(server, "booth-closed", "referendum", SIGNING)
+
+    def close(_event: dict[str, Any]) -> None:
+        from client import actions
+
+        actions.close_election(server.client(), election.admin, election.election_id)
+
+    result = run_driver(scenario(election, "closed", choice=2, closed=True), {**registrar(election), "sealed": close})
+    assert result["votes"][0]["refused"]
+    assert election.ballot_entries() == []
+
+
 def test_server_disappears_mid_cast(server: LinliServer, tmp_path: Path) -> None:
     """The server appends the ballot, then vanishes before its reply reaches the phone; the phone resends the same
     bytes until the server is back and gets the first attempt's receipt (§P11.4): one ballot in the log."""

@@ -167,6 +167,10 @@ const zh = {
   "cast.retry": "暂时连接不上服务器，{seconds} 秒后重试。重发的是同一张选票，不会重复计票。",
   "cast.checking": "正在核对回执…",
   "cast.refused": "服务器拒绝了这张选票：{reason}",
+  "cast.refused.FAILED_PRECONDITION": "现在不能投票：选举尚未开始、已经截止，或不在投票时间内。",
+  "cast.refused.ALREADY_EXISTS": "这张选票与日志中已有的选票冲突（例如本次选举不允许改票）。",
+  "cast.refused.PERMISSION_DENIED": "服务器认为此凭证无权投票（凭证未发放或已撤销）。",
+  "cast.refused.INVALID_ARGUMENT": "服务器认为这张选票格式或证明有误。",
 
   "receipt.title": "投票成功",
   "receipt.code": "回执代码",
@@ -361,6 +365,10 @@ const en: Record<Key, string> = {
   "cast.retry": "The server cannot be reached; trying again in {seconds} s. The same ballot is resent: it cannot be counted twice.",
   "cast.checking": "Checking the receipt…",
   "cast.refused": "The server refused this ballot: {reason}",
+  "cast.refused.FAILED_PRECONDITION": "Voting is not possible now: the election has not opened, has closed, or is outside its voting window.",
+  "cast.refused.ALREADY_EXISTS": "This ballot conflicts with one already in the log (for example, this election refuses re-votes).",
+  "cast.refused.PERMISSION_DENIED": "The server finds this credential not entitled to vote (not issued, or revoked).",
+  "cast.refused.INVALID_ARGUMENT": "The server finds this ballot's format or proofs wrong.",
 
   "receipt.title": "Your ballot is cast",
   "receipt.code": "Receipt code",
