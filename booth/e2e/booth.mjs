@@ -249,9 +249,13 @@ async function vote(page, choice, { audit = false, earlier = null, disappear = f
   const review = [tr("review.title"), tr("review.choice"), (lang) => choiceWords(lang, choice)];
   if (earlier !== null) {
     await page.waitForSelector("#revote", { timeout: 60_000 });
-    review.push(tr("review.revote", { index: earlier }));
+    review.push(tr(scenario.revotePolicy === "refuse" ? "review.refuse" : "review.revote", { index: earlier }));
   }
   await screen(page, "review", review);
+  if (earlier !== null && scenario.revotePolicy === "refuse") {
+    if (await page.$("#encrypt")) throw new Error("the booth offers to encrypt a re-vote the election refuses");
+    return { refusedRevote: true };
+  }
   await tap(page, "#encrypt");
   const out = { audits: [] };
   await reach(page, "sealed");
@@ -390,6 +394,8 @@ function canonicalJson(v) {
   return JSON.stringify(v);
 }
 
+class Done extends Error {} // a scenario that ends early, as planned
+
 // -- scenarios ------------------------------------------------------------------------------------------------------
 const result = { screens: seen };
 try {
@@ -447,6 +453,7 @@ try {
       await restoreCredential(second.page, result.backup);
       const v2 = await vote(second.page, scenario.revote, { earlier: v1.receipt.leaf_index });
       result.votes.push(v2);
+      if (v2.refusedRevote) throw new Done();
       await ask({ event: "voted", receipts: result.votes.map((v) => v.receipt) });
       // the first phone checks both receipts against the newer checkpoint: the first is superseded by the second
       await first.page.reload();
@@ -467,8 +474,13 @@ try {
   result.consoleErrors = consoleErrors;
   emit({ event: "done", result });
 } catch (err) {
+  if (err instanceof Done) {
+    result.consoleErrors = consoleErrors;
+    emit({ event: "done", result });
+  } else {
   emit({ event: "failed", message: String(err?.stack ?? err), consoleErrors, screens: seen });
   process.exitCode = 1;
+  }
 } finally {
   await browser.close();
   lines.close();

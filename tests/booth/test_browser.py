@@ -208,6 +208,18 @@ def test_cast_after_closing_is_refused_plainly(server: LinliServer) -> None:
     assert election.ballot_entries() == []
 
 
+def test_revote_refused_when_the_election_refuses(server: LinliServer) -> None:
+    """An election that refuses re-votes: the second phone's review says plainly that the earlier ballot counts, and
+    offers no way to encrypt another; one ballot stays in the log."""
+    election = set_up(server, "booth-no-revote", "referendum", ANONYMOUS, revote="refuse")
+    result = run_driver(
+        scenario(election, "revote-refused", choice=0, backup=True, revote=1, revotePolicy="refuse"),
+        registrar(election),
+    )
+    assert result["votes"][1] == {"refusedRevote": True}
+    assert len(election.ballot_entries()) == 1
+
+
 def test_server_disappears_mid_cast(server: LinliServer, tmp_path: Path) -> None:
     """The server appends the ballot, then vanishes before its reply reaches the phone; the phone resends the same
     bytes until the server is back and gets the first attempt's receipt (§P11.4): one ballot in the log."""
