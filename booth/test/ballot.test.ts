@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EncodingError, fromHex, toHex } from "../src/crypto/bytes.ts";
-import { assertCastable, buildBallot, parseBallot, precompute, verifyBallot, type Choice } from "../src/crypto/ballot.ts";
+import { assertCastable, ballotShape, buildBallot, parseBallot, precompute, verifyBallot, type Choice } from "../src/crypto/ballot.ts";
 import { generateSeed, publicKey, signingEvidence, verifySigningEvidence } from "../src/crypto/ed25519.ts";
 import { InvalidBallot, NotEligible, type KindName } from "../src/crypto/election.ts";
 import { canonical, parseCanonical, type JSONObject } from "../src/crypto/encoding.ts";
@@ -43,11 +43,14 @@ test("ballots of every kind verify and encrypt the choice", () => {
 test("material is used once and belongs to its election", () => {
   const ctx = testContext("referendum");
   const material = precompute(ctx);
-  const copy = structuredClone(material); // what a Web Worker hands back
+  const copy = structuredClone(material);
   buildBallot(ctx, 0, binding, signingEvidence(ctx, seed), material);
   assert.throws(() => buildBallot(ctx, 1, binding, signingEvidence(ctx, seed), material), /used once/);
-  verifyBallot(ctx, buildBallot(ctx, 1, binding, signingEvidence(ctx, seed), copy).bytes, verifySigningEvidence);
+  assert.throws(() => buildBallot(ctx, 1, binding, signingEvidence(ctx, seed), copy), /used once/); // a copy too
+  const fresh = structuredClone(precompute(ctx)); // a clone made in a Web Worker and used once is fine
+  verifyBallot(ctx, buildBallot(ctx, 1, binding, signingEvidence(ctx, seed), fresh).bytes, verifySigningEvidence);
   const other = testContext("committee");
+  assert.throws(() => precompute(ctx, ballotShape(other)), /not this election's ballot/);
   assert.throws(() => buildBallot(other, [0], binding, signingEvidence(other, seed), precompute(ctx)), InvalidBallot);
 });
 
@@ -126,5 +129,29 @@ test("an opening checks, a wrong exponent or choice is refused, and the opened b
     assert.throws(() => checkOpening(ctx, { ...opening, randomness: r.map((x) => x + "00") }, verifySigningEvidence), EncodingError);
     assert.throws(() => checkOpening(ctx, { ...opening, choice: "yes" }, verifySigningEvidence), EncodingError);
     assert.throws(() => checkOpening(ctx, { ...opening, choice: kind === "referendum" ? 3 : [0, 1, 2] }, verifySigningEvidence), InvalidBallot);
+  }
+});
+
+test("the evidence is injected: an anonymous election's ballot carries whatever evidence its module makes", () => {
+  const ctx = testContext("referendum", { eligibility: "anonymous" });
+  const pseudonym = new Uint8Array(48).fill(5);
+  const evidence = (ballotHash: Uint8Array) => ({ mode: "anonymous", proof: toHex(new Uint8Array(336)), pseudonym: toHex(pseudonym), weight: ballotHash.length - 32 });
+  const built = buildBallot(ctx, 1, pseudonym, evidence);
+  const seen: Uint8Array[] = [];
+  const ballot = verifyBallot(ctx, built.bytes, (_ctx, e, hash) => {
+    assert.equal(e.mode, "anonymous");
+    seen.push(hash);
+  });
+  assert.deepEqual(seen, [built.ballotHash]);
+  assert.deepEqual(ballot.ballotHash, built.ballotHash);
+  assert.throws(() => buildBallot(ctx, 1, new Uint8Array(48), evidence), NotEligible); // not the ballot's binding
+  assert.throws(() => verifyBallot(ctx, built.bytes, verifySigningEvidence), NotEligible);
+  const edit = (change: (e: any) => void) => {
+    const b = structuredClone(built.ballot) as any;
+    change(b.eligibility);
+    return b;
+  };
+  for (const bad of [edit((e) => (e.proof = "00")), edit((e) => (e.weight = -1)), edit((e) => (e.pseudonym = "00")), edit((e) => (e.mode = "signing"))]) {
+    assert.throws(() => parseBallot(ctx, bad), EncodingError);
   }
 });

@@ -28,6 +28,7 @@ from tests.client.cli_support import serving
 from tests.factories import MODULUS_BITS, make_election
 from voting.audit import check_opening, open_ballot
 from voting.ballot import EncryptedBallot, build_ballot, verify_ballot
+from voting.election import EligibilityMode
 from voting.eligibility import SigningEligibility
 from voting.encoding import JSON, canonical, parse
 from voting.errors import InvalidBallot, InvalidEncoding, NotEligible, VotingError
@@ -358,3 +359,44 @@ def test_entry_bytes_of_a_ts_ballot_are_the_logs(elections: dict[str, factories.
     [built] = ts_build(e, [1])
     entry = Entry(EntryKind.BALLOT, e.election_id, parse(bytes.fromhex(built["bytes"])))
     assert Entry.from_bytes(entry.to_bytes()).body == built["ballot"]
+
+
+def test_anonymous_ballots_parse_and_hash_as_in_python(safe_primes_1024: tuple[int, int]) -> None:
+    """The evidence is injected: the booth parses a Python anonymous ballot (pseudonym, BBS proof, weight) and
+    hashes it exactly as Python; verifying the BBS proof is the BBS module's."""
+    e = make_election(
+        safe_primes_1024,
+        kind="assembly",
+        eligibility=EligibilityMode.ANONYMOUS,
+        election_id="booth-anonymous",
+        voters=1,
+        areas=[8537],
+    )
+    ballot = build_ballot(e.context, 0, e.voters[0])
+    [got] = ts([{"op": "parse", **election_ref(e), "ballot": ballot.to_json(e.context)}])
+    assert got == {
+        "ok": {
+            "ballot_hash": ballot.ballot_hash(e.context).hex(),
+            "binding": ballot.evidence.binding.hex(),
+            "bytes": ballot.to_bytes(e.context).hex(),
+        }
+    }
+
+
+@pytest.mark.slow
+def test_full_size_committee_ballot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 3072-bit key (the default): a committee ballot of 10 candidates for 3 seats built in TS verifies in Python
+    and a Python one in TS."""
+    from crypto.primes import random_safe_prime
+
+    p = random_safe_prime(1536)
+    q = random_safe_prime(1536)
+    monkeypatch.setattr(factories, "MODULUS_BITS", 3072)
+    names = tuple(f"c{i}" for i in range(1, 11))
+    e = make_election((p, q), kind="committee", candidates=names, seats=3, voters=1, election_id="booth-full")
+    assert e.context.paillier_key.n.bit_length() == 3072
+    [built] = ts_build(e, [[0, 4, 9]])
+    verify_ballot(e.context, EncryptedBallot.from_json(parse(bytes.fromhex(built["bytes"])), e.context))
+    assert check_opening(e.context, built["opening"]).choice == [0, 4, 9]
+    ballot = build_ballot(e.context, [1, 2], voter(e, 0)).to_json(e.context)
+    assert ts([{"op": "verify", **election_ref(e), "ballot": ballot}])[0].keys() == {"ok"}

@@ -6,8 +6,8 @@
 // ciphertext, and of every proof its branches' W_j and the real branch's H^ρ (proofs.ts explains why that is all
 // of them) — as plain data (structured-cloneable: it can run in a Web Worker, while the voter reads). After the
 // choice, `buildBallot(ctx, choice, binding, evidence, material)` needs only multiplications, hashing and the
-// evidence. Material is used once (a second build with it is refused) and forgotten; the built ballot keeps the
-// encryption exponents r only for an audit's opening (opening.ts).
+// evidence. Material is used once (a second build with it, or with a copy of it, is refused) and its nonces are
+// forgotten; the built ballot keeps the encryption exponents r only for an audit's opening (opening.ts).
 //
 // The eligibility evidence is injected: `evidence(ballotHash)` returns the ballot's "eligibility" JSON (signing:
 // ed25519.ts signingEvidence; anonymous: the BBS module). Verification likewise takes the mode's EvidenceCheck.
@@ -150,7 +150,9 @@ export function parseBallot(ctx: ElectionContext, input: Uint8Array | JSONValue)
   }
   const layout = ctx.contestAllowed;
   const items = getList(obj, "contests", "ballot");
-  if (items.length !== layout.length) throw new EncodingError(`ballot.contests: this election's ballot has ${layout.length} ciphertext(s)`);
+  if (items.length !== layout.length) {
+    throw new EncodingError(`ballot.contests: this election's ballot has ${layout.length} ciphertext(s)`);
+  }
   const evidence = parseEvidence(ctx, obj["eligibility"]);
   const nb = modulusBytes(ctx);
   const sumProof = summed ? proofFromJson(obj["sum_proof"], ctx.sumAllowed.length, nb, "ballot.sum_proof") : null;
@@ -167,7 +169,8 @@ export function parseBallot(ctx: ElectionContext, input: Uint8Array | JSONValue)
     return { ciphertext: c, proof };
   });
   const ballotBody = body(ctx, contests, sumProof);
-  return { electionId, contests, sumProof, evidence, json: { ...ballotBody, eligibility: obj["eligibility"]! }, ballotHash: ballotHashOf(ballotBody, bindingOf(evidence)) };
+  const json = { ...ballotBody, eligibility: obj["eligibility"]! };
+  return { electionId, contests, sumProof, evidence, json, ballotHash: ballotHashOf(ballotBody, bindingOf(evidence)) };
 }
 
 // §P6.2: every proof is bound to the election, the key, the voter's binding and the ciphertext's position.
@@ -236,9 +239,17 @@ export interface BuiltBallot {
 /** The evidence of the ballot's eligibility over its hash: the "eligibility" JSON of the ballot. */
 export type EvidenceMaker = (ballotHash: Uint8Array) => JSONValue;
 
+const usedMaterial = new Set<string>(); // the first commitment of every material built into a ballot here
+
 /** voting.ballot.build_ballot: encrypt the choice, prove it valid, add the evidence (§P6.1–6.3). `binding`: the
  *  credential's public key (signing) or the pseudonym (anonymous), which the evidence must carry. */
-export function buildBallot(ctx: ElectionContext, choice: Choice, binding: Uint8Array, evidence: EvidenceMaker, material?: BallotMaterial): BuiltBallot {
+export function buildBallot(
+  ctx: ElectionContext,
+  choice: Choice,
+  binding: Uint8Array,
+  evidence: EvidenceMaker,
+  material?: BallotMaterial,
+): BuiltBallot {
   const d = ctx.definition;
   const indexes = encodeChoice(d, choice);
   const m = material ?? precompute(ctx);
@@ -250,7 +261,13 @@ export function buildBallot(ctx: ElectionContext, choice: Choice, binding: Uint8
   if (m.contests.length !== layout.length || !m.sum !== !ctx.sumAllowed.length) {
     throw new InvalidBallot("this ballot material does not have this election's layout");
   }
-  if (proofs.some((p) => p.used)) throw new InvalidBallot("this ballot material was already used: material is used once");
+  // Used once: two ballots from one material would share nonces, and two responses z = ρ + e·r with one ρ reveal r.
+  // A copy (structured clone from a worker) is caught too, by its first commitment H^ρ, remembered in this realm.
+  const id = proofs[0]!.commitment.toString(36);
+  if (proofs.some((p) => p.used) || usedMaterial.has(id)) {
+    throw new InvalidBallot("this ballot material was already used: material is used once");
+  }
+  usedMaterial.add(id);
   const n = ctx.publicKey.n;
   const n2 = n * n;
   const contests = layout.map((allowed, position): Contest => {
@@ -276,7 +293,8 @@ export function buildBallot(ctx: ElectionContext, choice: Choice, binding: Uint8
   const parsed = parseEvidence(ctx, eligibility);
   if (toHex(bindingOf(parsed)) !== toHex(binding)) throw new NotEligible("the evidence is not made with the ballot's binding");
   const ballot: JSONObject = { ...ballotBody, eligibility };
-  return { ballot, bytes: canonical(ballot), ballotHash, choice: normaliseChoice(d, choice), randomness: [...m.randomness], spoiled: false };
+  const normal = normaliseChoice(d, choice);
+  return { ballot, bytes: canonical(ballot), ballotHash, choice: normal, randomness: [...m.randomness], spoiled: false };
 }
 
 /** Refuse to cast a ballot that was opened for an audit (the booth calls this before casting). */

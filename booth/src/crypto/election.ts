@@ -335,7 +335,9 @@ export function keyFromJson(value: JSONValue | undefined, d: ElectionDefinition)
     v: hexInt(obj["v"], "public_key.v", 2 * nb),
     verificationKeys: vks.map((x) => hexInt(x, "public_key.verification_keys", 2 * nb)),
   };
-  if (pk.n <= 1n || pk.n % 2n === 0n) throw new InvalidElection("the published key is not well formed: Paillier modulus must be an odd integer > 1");
+  if (pk.n <= 1n || pk.n % 2n === 0n) {
+    throw new InvalidElection("the published key is not well formed: Paillier modulus must be an odd integer > 1");
+  }
   if (pk.threshold !== d.threshold || pk.parties !== d.trustees.length) {
     throw new InvalidElection("the key's threshold or number of parties differs from the election's");
   }
@@ -390,7 +392,8 @@ function checkModulusProof(value: JSONValue | undefined, modulusBits: number): v
   const sigmas = values(obj, "sigmas", MODULUS_PROOF_ROUNDS, what);
   const blum = exactKeys(asObject(obj["blum"], `${what}.blum`), ["a", "b", "w", "x"], `${what}.blum`);
   const xs = values(blum, "x", MODULUS_PROOF_BLUM_ROUNDS, `${what}.blum`);
-  const fac = exactKeys(asObject(obj["fac"], `${what}.fac`), ["A", "B", "P", "Q", "T", "sigma", "v", "w1", "w2", "z1", "z2"], `${what}.fac`);
+  const facKeys = ["A", "B", "P", "Q", "T", "sigma", "v", "w1", "w2", "z1", "z2"];
+  const fac = exactKeys(asObject(obj["fac"], `${what}.fac`), facKeys, `${what}.fac`);
   for (const name of ["A", "B", "P", "Q", "T"]) hexBytes(fac[name], `${what}.fac.${name}`, widths["ring"]);
   for (const s of sigmas) hexBytes(s, `${what}.sigmas`, nb);
   hexBytes(blum["w"], `${what}.blum.w`, nb);

@@ -60,7 +60,9 @@ export function checkOpening(ctx: ElectionContext, opening: JSONValue, checkEvid
   const indexes = encodeChoice(ctx.definition, choice);
   const layout = ctx.contestAllowed;
   const items = getList(obj, "randomness", what);
-  if (items.length !== layout.length) throw new EncodingError(`opening.randomness: this election's ballot has ${layout.length} ciphertext(s)`);
+  if (items.length !== layout.length) {
+    throw new EncodingError(`opening.randomness: this election's ballot has ${layout.length} ciphertext(s)`);
+  }
   const n = ctx.publicKey.n;
   // ⌈ℓ_r / 8⌉ bytes hold exactly [0, 2^ℓ_r): ℓ_r = modulus_bits / 2 is a multiple of 128
   const randomness = items.map((item) => hexInt(item, "opening.randomness", randomnessBytes(ctx)));

@@ -14,7 +14,17 @@
 // Python's (same a_j for the same e_j, z_j, ρ); only the order of the random draws differs (ProofMaterial).
 import { bitLength } from "./bytes.ts";
 import { modInverse, modPow } from "./fixed_base.ts";
-import { CryptoError, DecodingError, gcd, InvalidKey, keyBase, randomBits, randomnessBits, validateCiphertext, type RandomBits } from "./paillier.ts";
+import {
+  CryptoError,
+  DecodingError,
+  gcd,
+  InvalidKey,
+  keyBase,
+  randomBits,
+  randomnessBits,
+  validateCiphertext,
+  type RandomBits,
+} from "./paillier.ts";
 import { Transcript } from "./transcript.ts";
 
 export class InvalidProof extends CryptoError {
@@ -63,7 +73,14 @@ function checkStatement(n: bigint, allowed: readonly bigint[]): void {
   if (allowed.some((m) => m < 0n || m >= n)) throw new RangeError("allowed values must lie in [0, n)");
 }
 
-function challenge(domain: string, n: bigint, c: bigint, allowed: readonly bigint[], commitments: readonly bigint[], context: Uint8Array): bigint {
+function challenge(
+  domain: string,
+  n: bigint,
+  c: bigint,
+  allowed: readonly bigint[],
+  commitments: readonly bigint[],
+  context: Uint8Array,
+): bigint {
   const t = new Transcript(domain);
   t.appendBytes("context", context);
   t.appendInt("n", n);
@@ -89,7 +106,14 @@ function powH(n: bigint, e: bigint): bigint {
 }
 
 /** Every exponentiation of one proof with `branches` branches and witness r (H^r = hR), before the vote is known. */
-export function precomputeProof(n: bigint, r: bigint, hR: bigint, branches: number, terms = 1, random: RandomBits = randomBits): ProofMaterial {
+export function precomputeProof(
+  n: bigint,
+  r: bigint,
+  hR: bigint,
+  branches: number,
+  terms = 1,
+  random: RandomBits = randomBits,
+): ProofMaterial {
   const wb = witnessBits(n, terms);
   if (r < 0n || r >> BigInt(wb)) throw new RangeError(`randomness r exceeds the bound for a sum of ${terms} exponent(s)`);
   const nonceBits = wb + CHALLENGE_BITS + SLACK_BITS;
@@ -107,7 +131,14 @@ export function precomputeProof(n: bigint, r: bigint, hR: bigint, branches: numb
   return { used: false, n, r, hR, terms, challenges, responses, simulated, rho, commitment: powH(n, rho) };
 }
 
-function prove(domain: string, c: bigint, index: number, allowed: readonly bigint[], context: Uint8Array, material: ProofMaterial): MembershipProof {
+function prove(
+  domain: string,
+  c: bigint,
+  index: number,
+  allowed: readonly bigint[],
+  context: Uint8Array,
+  material: ProofMaterial,
+): MembershipProof {
   const { n, r, hR } = material;
   checkStatement(n, allowed);
   const n2 = n * n;
@@ -171,12 +202,27 @@ function materialFor(n: bigint, r: bigint, branches: number, options: ProveOptio
 }
 
 /** crypto.proofs.prove_membership: c = Enc(allowed[index]; r) encrypts a value of `allowed` (RangeError if not). */
-export function proveMembership(n: bigint, c: bigint, r: bigint, index: number, allowed: readonly bigint[], context: Uint8Array, options: ProveOptions = {}): MembershipProof {
+export function proveMembership(
+  n: bigint,
+  c: bigint,
+  r: bigint,
+  index: number,
+  allowed: readonly bigint[],
+  context: Uint8Array,
+  options: ProveOptions = {},
+): MembershipProof {
   return prove(MEMBERSHIP_DOMAIN, c, index, allowed, context, materialFor(n, r, allowed.length, options));
 }
 
 /** crypto.proofs.prove_sum: c encrypts exactly `value` (c·(1+n)^{-value} = H^r). */
-export function proveSum(n: bigint, c: bigint, r: bigint, value: bigint, context: Uint8Array, options: ProveOptions = {}): MembershipProof {
+export function proveSum(
+  n: bigint,
+  c: bigint,
+  r: bigint,
+  value: bigint,
+  context: Uint8Array,
+  options: ProveOptions = {},
+): MembershipProof {
   return prove(SUM_DOMAIN, c, 0, [value], context, materialFor(n, r, 1, options));
 }
 
