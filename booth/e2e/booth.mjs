@@ -415,7 +415,25 @@ try {
   } else if (scenario.kind === "offline") {
     // PWA: the service worker caches the app shell, so the booth opens without a network — and caches nothing else
     const { context, page } = await phone();
-    await openElection(page);
+    // no link: the voter types the election id and the fingerprint from the notice board (a typo is caught first)
+    await page.goto("/booth/");
+    await reach(page, "open");
+    await screen(page, "open", [tr("open.title"), tr("open.intro"), tr("open.election"), tr("open.fingerprint")]);
+    await page.fill("#election-id", e.id);
+    await page.fill("#fingerprint", e.fingerprint.slice(0, -1));
+    await tap(page, "[data-screen=open] button[type=submit]");
+    await screen(page, "open", [tr("open.missing")], { both: false });
+    const testKey = /[#&]min=/.test(scenario.link);
+    await page.fill("#fingerprint", e.fingerprint.toLowerCase().replace(/-/g, " ")); // as typed: any case, spaces
+    await tap(page, "[data-screen=open] button[type=submit]");
+    if (testKey) {
+      // typed by hand, the election has no link's test-key allowance: its 1024-bit key is refused (2048 at least)
+      await reach(page, "refused");
+      await screen(page, "refused", [tr("refused.title"), tr("refused.why.ElectionInvalid"), literal("below the minimum 2048")]);
+      await openElection(page);
+    } else {
+      await reach(page, "election");
+    }
     await page.evaluate(() => navigator.serviceWorker.ready);
     await page.reload();
     await reach(page, "election");

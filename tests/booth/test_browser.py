@@ -284,7 +284,9 @@ def test_tampered_election_is_refused(server: LinliServer, tamper: str) -> None:
 
 
 def test_booth_opens_offline_from_its_shell(server: LinliServer) -> None:
-    """Installed as an app: once opened, the booth's shell comes from its service worker without a network (the
+    """Typed by hand (no link): the id and the fingerprint as a person types them, a wrong fingerprint caught before
+    anything is fetched, and a 1024-bit test key refused without the link's allowance. Installed as an app: once
+    opened, the booth's shell comes from its service worker without a network (the
     election then cannot be verified: it says so and offers to try again, which works once the network is back);
     the cache holds the shell's files only, never an API answer."""
     election = set_up(server, "booth-offline", "referendum", SIGNING)
