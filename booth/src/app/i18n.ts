@@ -159,6 +159,7 @@ const zh = {
   "audit.spoiled": "这张选票已作废，不会被投出。",
   "audit.howto": "在电脑上也可以核对（任何人都可以）：下载审计文件后运行 linli verify-audit --election {election} --opening {file}",
   "audit.download": "下载审计文件",
+  "audit.show": "查看审计内容（选票及其加密随机数）",
   "audit.fresh": "重新加密一张新选票",
   "audit.checking": "正在核对审计…",
 
@@ -357,6 +358,7 @@ const en: Record<Key, string> = {
   "audit.spoiled": "This ballot is spoiled: it will never be cast.",
   "audit.howto": "Anyone can check it on a computer too: download the audit file and run linli verify-audit --election {election} --opening {file}",
   "audit.download": "Download the audit file",
+  "audit.show": "Show the opening (the ballot and its encryption randomness)",
   "audit.fresh": "Encrypt a fresh ballot",
   "audit.checking": "Checking the audit…",
 

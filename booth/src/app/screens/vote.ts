@@ -208,7 +208,7 @@ async function goAudit(app: App): Promise<void> {
               h("p", { class: "ok-line", id: "audit-ok" }, t("audit.ok", { choice: choiceWords(app, result.choice) })),
               h("p", {}, t("audit.spoiled")),
               h("p", { class: "small" }, t("audit.howto", { file, election: v.electionId })),
-              h("details", {}, h("summary", {}, t("audit.download")), h("textarea", { readonly: true, rows: 6, id: "audit-text" }, result.audit)),
+              h("details", {}, h("summary", {}, t("audit.show")), h("textarea", { readonly: true, rows: 6, id: "audit-text" }, result.audit)),
             )
           : failure
             ? h("p", { class: "error", role: "alert" }, failure)
