@@ -7,10 +7,12 @@
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 
 const here = (p) => new URL(p, import.meta.url).pathname;
-const out = here("../server/booth/");
+// --out DIR: build elsewhere (tests/booth/test_build.py rebuilds and compares with the committed files)
+const at = process.argv.indexOf("--out");
+const out = at > 0 ? resolve(process.argv[at + 1]) + "/" : here("../server/booth/");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 cpSync(here("./static/"), out, { recursive: true, filter: (src) => !src.endsWith("/sw.js") });
@@ -23,7 +25,12 @@ const common = {
   charset: "utf8",
   logLevel: "warning",
 };
-await build({ ...common, entryPoints: { app: "src/app/main.ts", worker: "src/app/worker.ts" }, outdir: out });
+await build({
+  ...common,
+  absWorkingDir: here("."),
+  entryPoints: { app: "src/app/main.ts", worker: "src/app/worker.ts" },
+  outdir: out,
+});
 
 function files(dir) {
   return readdirSync(dir)

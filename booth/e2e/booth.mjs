@@ -244,14 +244,18 @@ async function mark(page, choice) {
 }
 
 /** Review → encrypt → (audit → fresh) → cast → receipt. Returns what pytest needs to check afterwards. */
-async function vote(page, choice, { audit = false, earlier = null, disappear = false } = {}) {
+async function vote(page, choice, { audit = false, earlier = null, disappear = false, closed = false } = {}) {
   await mark(page, choice);
   const review = [tr("review.title"), tr("review.choice"), (lang) => choiceWords(lang, choice)];
   if (earlier !== null) {
     await page.waitForSelector("#revote", { timeout: 60_000 });
-    review.push(tr("review.revote", { index: earlier }));
+    review.push(tr(scenario.revotePolicy === "refuse" ? "review.refuse" : "review.revote", { index: earlier }));
   }
   await screen(page, "review", review);
+  if (earlier !== null && scenario.revotePolicy === "refuse") {
+    if (await page.$("#encrypt")) throw new Error("the booth offers to encrypt a re-vote the election refuses");
+    return { refusedRevote: true };
+  }
   await tap(page, "#encrypt");
   const out = { audits: [] };
   await reach(page, "sealed");
@@ -293,6 +297,14 @@ async function vote(page, choice, { audit = false, earlier = null, disappear = f
       await route.continue();
     });
     out.sent = sent;
+  }
+  if (closed) {
+    // the administrator closes the election while the voter holds a sealed ballot: the server refuses it
+    await ask({ event: "sealed" });
+    await tap(page, "#cast");
+    await page.waitForSelector("#cast-refused", { timeout: 60_000 });
+    await screen(page, "casting", [tr("cast.title"), tr("cast.refused.FAILED_PRECONDITION"), literal(code)]);
+    return { ...out, code, refused: true };
   }
   await tap(page, "#cast");
   if (disappear) {
@@ -382,6 +394,8 @@ function canonicalJson(v) {
   return JSON.stringify(v);
 }
 
+class Done extends Error {} // a scenario that ends early, as planned
+
 // -- scenarios ------------------------------------------------------------------------------------------------------
 const result = { screens: seen };
 try {
@@ -390,13 +404,36 @@ try {
     await tamper(page, scenario.tamper);
     await page.goto(scenario.link);
     await reach(page, "refused");
-    await screen(page, "refused", [tr("refused.title"), tr("refused.body"), ...(scenario.reasonIncludes ?? []).map(literal)]);
+    await screen(page, "refused", [
+      tr("refused.title"),
+      tr("refused.body"),
+      ...(scenario.why ? [tr(`refused.why.${scenario.why}`)] : []),
+      ...(scenario.reasonIncludes ?? []).map(literal),
+    ]);
     const buttons = await page.$$eval("[data-screen=refused] button, [data-screen=refused] a", (els) => els.length);
     if (buttons) throw new Error("the refusal screen offers an action");
   } else if (scenario.kind === "offline") {
     // PWA: the service worker caches the app shell, so the booth opens without a network — and caches nothing else
     const { context, page } = await phone();
-    await openElection(page);
+    // no link: the voter types the election id and the fingerprint from the notice board (a typo is caught first)
+    await page.goto("/booth/");
+    await reach(page, "open");
+    await screen(page, "open", [tr("open.title"), tr("open.intro"), tr("open.election"), tr("open.fingerprint")]);
+    await page.fill("#election-id", e.id);
+    await page.fill("#fingerprint", e.fingerprint.slice(0, -1));
+    await tap(page, "[data-screen=open] button[type=submit]");
+    await screen(page, "open", [tr("open.missing")], { both: false });
+    const testKey = /[#&]min=/.test(scenario.link);
+    await page.fill("#fingerprint", e.fingerprint.toLowerCase().replace(/-/g, " ")); // as typed: any case, spaces
+    await tap(page, "[data-screen=open] button[type=submit]");
+    if (testKey) {
+      // typed by hand, the election has no link's test-key allowance: its 1024-bit key is refused (2048 at least)
+      await reach(page, "refused");
+      await screen(page, "refused", [tr("refused.title"), tr("refused.why.ElectionInvalid"), literal("below the minimum 2048")]);
+      await openElection(page);
+    } else {
+      await reach(page, "election");
+    }
     await page.evaluate(() => navigator.serviceWorker.ready);
     await page.reload();
     await reach(page, "election");
@@ -420,15 +457,21 @@ try {
     result.backup = await getCredential(first.page, { backup: !!scenario.backup });
     await first.page.waitForSelector('[data-screen="election"] #vote');
     await screen(first.page, "election", electionScreen("open"), { both: false });
-    const v1 = await vote(first.page, scenario.choice, { audit: !!scenario.audit, disappear: !!scenario.disappear });
+    const v1 = await vote(first.page, scenario.choice, { audit: !!scenario.audit, disappear: !!scenario.disappear, closed: !!scenario.closed });
     result.votes = [v1];
-    if (scenario.revote !== undefined) {
+    if (v1.refused) {
+      // nothing pending is left to resend: a reload shows the closed election, not the casting screen
+      await first.page.reload();
+      await reach(first.page, "election");
+      await screen(first.page, "election", [tr("election.closed"), tr("election.phase", { phase: tr("phase.closed") })]);
+    } else if (scenario.revote !== undefined) {
       // a re-vote from a second phone, the credential restored from its PIN-encrypted backup
       const second = await phone();
       await openElection(second.page);
       await restoreCredential(second.page, result.backup);
       const v2 = await vote(second.page, scenario.revote, { earlier: v1.receipt.leaf_index });
       result.votes.push(v2);
+      if (v2.refusedRevote) throw new Done();
       await ask({ event: "voted", receipts: result.votes.map((v) => v.receipt) });
       // the first phone checks both receipts against the newer checkpoint: the first is superseded by the second
       await first.page.reload();
@@ -449,8 +492,13 @@ try {
   result.consoleErrors = consoleErrors;
   emit({ event: "done", result });
 } catch (err) {
+  if (err instanceof Done) {
+    result.consoleErrors = consoleErrors;
+    emit({ event: "done", result });
+  } else {
   emit({ event: "failed", message: String(err?.stack ?? err), consoleErrors, screens: seen });
   process.exitCode = 1;
+  }
 } finally {
   await browser.close();
   lines.close();

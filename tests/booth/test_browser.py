@@ -192,6 +192,34 @@ def test_revote_from_restored_backup(server: LinliServer, tmp_path: Path) -> Non
     assert report["passed"] and totals_of(report) == [0, 1, 0]  # the last ballot counts
 
 
+def test_cast_after_closing_is_refused_plainly(server: LinliServer) -> None:
+    """The administrator closes the election while the voter holds an encrypted ballot: the server refuses it
+    (FAILED_PRECONDITION), the booth says why in the reader's language, keeps nothing to resend, and the election
+    page then shows it closed; nothing was logged."""
+    election = set_up(server, "booth-closed", "referendum", SIGNING)
+
+    def close(_event: dict[str, Any]) -> None:
+        from client import actions
+
+        actions.close_election(server.client(), election.admin, election.election_id)
+
+    result = run_driver(scenario(election, "closed", choice=2, closed=True), {**registrar(election), "sealed": close})
+    assert result["votes"][0]["refused"]
+    assert election.ballot_entries() == []
+
+
+def test_revote_refused_when_the_election_refuses(server: LinliServer) -> None:
+    """An election that refuses re-votes: the second phone's review says plainly that the earlier ballot counts, and
+    offers no way to encrypt another; one ballot stays in the log."""
+    election = set_up(server, "booth-no-revote", "referendum", ANONYMOUS, revote="refuse")
+    result = run_driver(
+        scenario(election, "revote-refused", choice=0, backup=True, revote=1, revotePolicy="refuse"),
+        registrar(election),
+    )
+    assert result["votes"][1] == {"refusedRevote": True}
+    assert len(election.ballot_entries()) == 1
+
+
 def test_server_disappears_mid_cast(server: LinliServer, tmp_path: Path) -> None:
     """The server appends the ballot, then vanishes before its reply reaches the phone; the phone resends the same
     bytes until the server is back and gets the first attempt's receipt (§P11.4): one ballot in the log."""
@@ -222,11 +250,11 @@ def _leaf_hash(entry: bytes) -> str:
     return merkle.leaf_hash(entry).hex()
 
 
-REASONS = {  # what the refusal screen names (the verifier's own words)
-    "fingerprint": "not the expected AAAAA-BBBBB-CCCCC-DDDDD",
-    "definition": "does not verify at entry 0",
-    "key": "does not verify at entry 1",
-    "checkpoint": "checkpoint does not verify",
+REASONS = {  # what the refusal screen says: the kind of failure in the reader's language, then the verifier's words
+    "fingerprint": ("ElectionMismatch", "not the expected AAAAA-BBBBB-CCCCC-DDDDD"),
+    "definition": ("ElectionInvalid", "does not verify at entry 0"),
+    "key": ("ElectionInvalid", "does not verify at entry 1"),
+    "checkpoint": ("ReceiptInvalid", "checkpoint does not verify"),
 }
 
 
@@ -245,7 +273,8 @@ def test_tampered_election_is_refused(server: LinliServer, tamper: str) -> None:
             "base": server.base,
             "link": link,
             "tamper": None if tamper == "fingerprint" else tamper,
-            "reasonIncludes": [REASONS[tamper]],
+            "why": REASONS[tamper][0],
+            "reasonIncludes": [REASONS[tamper][1]],
             "election": election.scenario_election(),
             "screenshots": str(screenshots_dir(f"refused-{tamper}")),
             "throttle": 4,
@@ -255,7 +284,9 @@ def test_tampered_election_is_refused(server: LinliServer, tamper: str) -> None:
 
 
 def test_booth_opens_offline_from_its_shell(server: LinliServer) -> None:
-    """Installed as an app: once opened, the booth's shell comes from its service worker without a network (the
+    """Typed by hand (no link): the id and the fingerprint as a person types them, a wrong fingerprint caught before
+    anything is fetched, and a 1024-bit test key refused without the link's allowance. Installed as an app: once
+    opened, the booth's shell comes from its service worker without a network (the
     election then cannot be verified: it says so and offers to try again, which works once the network is back);
     the cache holds the shell's files only, never an API answer."""
     election = set_up(server, "booth-offline", "referendum", SIGNING)

@@ -35,8 +35,9 @@ export class App {
     this.base = apiBase(location.href);
     this.header = h("header", { class: "top" });
     this.main = h("main", { id: "screen", tabindex: "-1" });
-    this.footer = h("footer", { class: "precompute", "aria-live": "polite" });
-    root.replaceChildren(this.header, this.main, this.footer);
+    // the precomputation's status rides under the sticky header: visible while the voter scrolls the ballot
+    this.footer = h("div", { class: "precompute", "aria-live": "polite", id: "precompute" });
+    root.replaceChildren(this.header, this.main);
     this.renderHeader();
   }
 
@@ -80,6 +81,7 @@ export class App {
         },
         t("lang.switch"),
       ),
+      this.footer,
     );
   }
 

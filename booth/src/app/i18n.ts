@@ -35,6 +35,10 @@ const zh = {
   "refused.title": "此选举未通过核验",
   "refused.body": "手机无法确认服务器给出的选举就是公告栏上的选举。请不要在这里投票，并告知居委会或业委会。",
   "refused.reason": "原因：{reason}",
+  "refused.why.ElectionMismatch": "这不是公告栏上的那次选举：选举指纹或日志密钥与预期的不一致。",
+  "refused.why.ElectionInvalid": "服务器给出的选举记录不符合选举规则（签名、名册、密钥或其证明）。",
+  "refused.why.ReceiptInvalid": "服务器日志的签名或一致性证明不成立（日志可能被改动或回滚）。",
+  "refused.why.other": "选举数据未通过手机的检查。",
   "refused.expected": "公告栏上的指纹：{fingerprint}",
   "refused.fingerprint": "服务器给出的选举指纹是 {got}，与公告栏上的 {expected} 不一致",
 
@@ -155,6 +159,7 @@ const zh = {
   "audit.spoiled": "这张选票已作废，不会被投出。",
   "audit.howto": "在电脑上也可以核对（任何人都可以）：下载审计文件后运行 linli verify-audit --election {election} --opening {file}",
   "audit.download": "下载审计文件",
+  "audit.show": "查看审计内容（选票及其加密随机数）",
   "audit.fresh": "重新加密一张新选票",
   "audit.checking": "正在核对审计…",
 
@@ -163,6 +168,10 @@ const zh = {
   "cast.retry": "暂时连接不上服务器，{seconds} 秒后重试。重发的是同一张选票，不会重复计票。",
   "cast.checking": "正在核对回执…",
   "cast.refused": "服务器拒绝了这张选票：{reason}",
+  "cast.refused.FAILED_PRECONDITION": "现在不能投票：选举尚未开始、已经截止，或不在投票时间内。",
+  "cast.refused.ALREADY_EXISTS": "这张选票与日志中已有的选票冲突（例如本次选举不允许改票）。",
+  "cast.refused.PERMISSION_DENIED": "服务器认为此凭证无权投票（凭证未发放或已撤销）。",
+  "cast.refused.INVALID_ARGUMENT": "服务器认为这张选票格式或证明有误。",
 
   "receipt.title": "投票成功",
   "receipt.code": "回执代码",
@@ -216,6 +225,10 @@ const en: Record<Key, string> = {
   "refused.body":
     "The phone could not confirm that the election the server shows is the one on the notice board. Do not vote here; tell the residents' or owners' committee.",
   "refused.reason": "Reason: {reason}",
+  "refused.why.ElectionMismatch": "This is not the election on the notice board: its fingerprint or log key is not the expected one.",
+  "refused.why.ElectionInvalid": "The election record the server gives breaks the election's rules (signatures, roll, key or its proof).",
+  "refused.why.ReceiptInvalid": "The server log's signature or consistency proof does not hold (the log may have been changed or rolled back).",
+  "refused.why.other": "The election's data failed the phone's checks.",
   "refused.expected": "Notice-board fingerprint: {fingerprint}",
   "refused.fingerprint": "the server's election has fingerprint {got}, not {expected} as on the notice board",
 
@@ -345,6 +358,7 @@ const en: Record<Key, string> = {
   "audit.spoiled": "This ballot is spoiled: it will never be cast.",
   "audit.howto": "Anyone can check it on a computer too: download the audit file and run linli verify-audit --election {election} --opening {file}",
   "audit.download": "Download the audit file",
+  "audit.show": "Show the opening (the ballot and its encryption randomness)",
   "audit.fresh": "Encrypt a fresh ballot",
   "audit.checking": "Checking the audit…",
 
@@ -353,6 +367,10 @@ const en: Record<Key, string> = {
   "cast.retry": "The server cannot be reached; trying again in {seconds} s. The same ballot is resent: it cannot be counted twice.",
   "cast.checking": "Checking the receipt…",
   "cast.refused": "The server refused this ballot: {reason}",
+  "cast.refused.FAILED_PRECONDITION": "Voting is not possible now: the election has not opened, has closed, or is outside its voting window.",
+  "cast.refused.ALREADY_EXISTS": "This ballot conflicts with one already in the log (for example, this election refuses re-votes).",
+  "cast.refused.PERMISSION_DENIED": "The server finds this credential not entitled to vote (not issued, or revoked).",
+  "cast.refused.INVALID_ARGUMENT": "The server finds this ballot's format or proofs wrong.",
 
   "receipt.title": "Your ballot is cast",
   "receipt.code": "Receipt code",

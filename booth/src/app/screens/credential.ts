@@ -166,6 +166,7 @@ export function goBackup(app: App): void {
   let text = "";
   let working = false;
   const bar = progressBar();
+  const copied = h("p", { class: "small", "aria-live": "polite" });
   app.show({
     name: "backup",
     render: () =>
@@ -185,7 +186,16 @@ export function goBackup(app: App): void {
                 "div",
                 { class: "actions" },
                 button(t("backup.download"), () => download(`${v.electionId}.credential-backup.txt`, text + "\n", "text/plain"), "primary", { id: "download-backup" }),
-                button(t("common.copy"), () => void navigator.clipboard?.writeText(text), "secondary"),
+                button(
+                  t("common.copy"),
+                  () =>
+                    void navigator.clipboard
+                      ?.writeText(text)
+                      .then(() => say(copied, "common.copied"))
+                      .catch(() => say(copied, null)),
+                  "secondary",
+                ),
+                copied,
                 button(t("common.continue"), () => goElection(app), "secondary", { id: "continue" }),
               ),
             )

@@ -3,7 +3,7 @@
 import { type App, normaliseFingerprint } from "../app.ts";
 import { button, h, progressBar } from "../dom.ts";
 import { say } from "../live.ts";
-import { lang, optionWord, t } from "../i18n.ts";
+import { type Key, lang, optionWord, t } from "../i18n.ts";
 import * as store from "../store.ts";
 import { EngineError, type ElectionView } from "../types.ts";
 import { goBackup, goCredential, goRelay } from "./credential.ts";
@@ -98,7 +98,7 @@ export async function goVerify(app: App, electionId: string, fingerprint: string
   let view: ElectionView;
   try {
     if (pinned && pinned.fingerprint !== fingerprint) {
-      throw new EngineError("refused", t("refused.fingerprint", { got: pinned.fingerprint, expected: fingerprint }));
+      throw new EngineError("refused", t("refused.fingerprint", { got: pinned.fingerprint, expected: fingerprint }), "ElectionMismatch");
     }
     view = await app.engine.call(
       "open",
@@ -117,7 +117,7 @@ export async function goVerify(app: App, electionId: string, fingerprint: string
       goUnreachable(app, electionId, fingerprint, e.message, minModulusBits);
       return;
     }
-    goRefused(app, fingerprint, app.reason(e));
+    goRefused(app, fingerprint, app.reason(e), e instanceof EngineError ? e.code : "");
     return;
   }
   app.election = view;
@@ -158,7 +158,8 @@ function goUnreachable(app: App, electionId: string, fingerprint: string, messag
 }
 
 /** The refusal: nothing else is possible from here (no vote, no credential). */
-export function goRefused(app: App, fingerprint: string, reason: string): void {
+export function goRefused(app: App, fingerprint: string, reason: string, kind = ""): void {
+  const why = (["ElectionMismatch", "ElectionInvalid", "ReceiptInvalid"].includes(kind) ? `refused.why.${kind}` : "refused.why.other") as Key;
   app.election = undefined;
   app.show({
     name: "refused",
@@ -169,6 +170,7 @@ export function goRefused(app: App, fingerprint: string, reason: string): void {
         h("div", { class: "stop", "aria-hidden": "true" }, "✕"),
         h("h1", {}, t("refused.title")),
         h("p", { class: "lead" }, t("refused.body")),
+        h("p", { class: "why", id: "why" }, t(why)),
         h("p", { class: "reason" }, t("refused.reason", { reason })),
         fingerprint ? h("p", { class: "mono" }, t("refused.expected", { fingerprint })) : null,
       ),

@@ -4,13 +4,14 @@
 import type { App } from "../app.ts";
 import { button, download, h, progressBar } from "../dom.ts";
 import { say } from "../live.ts";
-import { optionWord, t } from "../i18n.ts";
+import { type Key, optionWord, t } from "../i18n.ts";
 import * as store from "../store.ts";
 import { type Choice, EngineError } from "../types.ts";
 import { goElection } from "./open.ts";
 import { goReceipt } from "./receipts.ts";
 
 const RETRY_S = [2, 3, 5, 8, 13, 20];
+const REFUSALS = ["FAILED_PRECONDITION", "ALREADY_EXISTS", "PERMISSION_DENIED", "INVALID_ARGUMENT"];
 
 function multi(kind: string): boolean {
   return kind === "committee" || kind === "approval";
@@ -207,7 +208,7 @@ async function goAudit(app: App): Promise<void> {
               h("p", { class: "ok-line", id: "audit-ok" }, t("audit.ok", { choice: choiceWords(app, result.choice) })),
               h("p", {}, t("audit.spoiled")),
               h("p", { class: "small" }, t("audit.howto", { file, election: v.electionId })),
-              h("details", {}, h("summary", {}, t("audit.download")), h("textarea", { readonly: true, rows: 6, id: "audit-text" }, result.audit)),
+              h("details", {}, h("summary", {}, t("audit.show")), h("textarea", { readonly: true, rows: 6, id: "audit-text" }, result.audit)),
             )
           : failure
             ? h("p", { class: "error", role: "alert" }, failure)
@@ -253,6 +254,7 @@ export async function resumeCast(app: App, p: store.PendingCast): Promise<void> 
   const v = app.election!;
   const bar = progressBar("cast-status");
   let refusal = "";
+  let refusalKind = "";
   app.show({
     name: "casting",
     render: () =>
@@ -261,7 +263,14 @@ export async function resumeCast(app: App, p: store.PendingCast): Promise<void> 
         {},
         h("h1", {}, t("cast.title")),
         h("div", { class: "code-block" }, h("div", { class: "label" }, t("sealed.code")), h("div", { class: "ballot-code mono" }, p.code)),
-        refusal ? h("p", { class: "error", role: "alert", id: "cast-refused" }, refusal) : bar.el,
+        refusal
+          ? h(
+              "div",
+              { role: "alert", id: "cast-refused" },
+              REFUSALS.includes(refusalKind) ? h("p", { class: "why" }, t(`cast.refused.${refusalKind}` as Key)) : null,
+              h("p", { class: "error" }, t("cast.refused", { reason: refusal })),
+            )
+          : bar.el,
         refusal ? button(t("common.back"), () => goElection(app), "secondary") : null,
       ),
   });
@@ -292,7 +301,8 @@ export async function resumeCast(app: App, p: store.PendingCast): Promise<void> 
         continue;
       }
       await store.pending.drop(v.electionId); // refused for good: this ballot will never count
-      refusal = t("cast.refused", { reason: app.reason(e) });
+      refusal = app.reason(e);
+      refusalKind = e instanceof EngineError ? e.code : "";
       app.paint();
       return;
     }
