@@ -108,7 +108,7 @@ const zh = {
   "cred.failed": "凭证未能完成：{reason}",
 
   "backup.title": "备份凭证",
-  "backup.intro": "备份用您设置的密码加密。没有密码，任何人都打不开它；忘记密码也无法恢复。",
+  "backup.intro": "备份用您设置的密码加密，忘记密码就无法恢复。请像保管手机一样保管备份：密码太短时，拿到备份的人可能猜出密码。用较长的密码更安全。",
   "backup.pin": "设置备份密码（至少 6 位）",
   "backup.pin2": "再输入一次密码",
   "backup.make": "生成备份",
@@ -306,7 +306,7 @@ const en: Record<Key, string> = {
 
   "backup.title": "Back up my credential",
   "backup.intro":
-    "The backup is encrypted with a PIN you choose. Without the PIN nobody can open it, and a forgotten PIN cannot be recovered.",
+    "The backup is encrypted with a PIN you choose; a forgotten PIN cannot be recovered. Keep the backup as private as your phone: someone who copies it could guess a short PIN. A longer passphrase is safer.",
   "backup.pin": "Choose a backup PIN (at least 6 characters)",
   "backup.pin2": "Type the PIN again",
   "backup.make": "Make the backup",

@@ -1,9 +1,9 @@
 // The phone's side of the credential relay (docs/protocol.md §P13; the same bytes as voting/relay.py): the request
 // it posts (only the public part of the credential), the check value it shows next to the relay code so the
 // registrar can tell the request was not swapped, and the registrar's signed issuance, verified before use.
-import { ed25519 } from "@noble/curves/ed25519.js";
 import { concat, equalBytes, fromHex, hash, toHex, utf8 } from "../crypto/bytes.ts";
 import { canonical, exactKeys, getStr, type JSONObject, type JSONValue, parseCanonical } from "../crypto/encoding.ts";
+import { signatureHolds } from "../crypto/ed25519.ts";
 
 export const RELAY_ISSUANCE_DOMAIN = utf8("linli/relay-issuance/v1\0");
 const REQUEST_CHECK_DOMAIN = utf8("linli/relay-request/v1\0");
@@ -54,7 +54,7 @@ export function openIssuance(
   const obj = exactKeys(parseCanonical(data, "relay issuance"), ["code", "election", "election_hash", "issued", "signature"], "relay issuance");
   const signature = fromHex(getStr(obj, "signature", "relay issuance"), "relay issuance.signature", 64);
   const unsigned: JSONObject = { code: obj["code"]!, election: obj["election"]!, election_hash: obj["election_hash"]!, issued: obj["issued"]! };
-  if (!ed25519.verify(signature, concat(RELAY_ISSUANCE_DOMAIN, canonical(unsigned)), expect.registrarKey)) {
+  if (!signatureHolds(expect.registrarKey, concat(RELAY_ISSUANCE_DOMAIN, canonical(unsigned)), signature)) {
     throw new RelayError("relay issuance: not signed by the election's registrar");
   }
   if (getStr(obj, "election", "relay issuance") !== expect.electionId) throw new RelayError("relay issuance: for another election");

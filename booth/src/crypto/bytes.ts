@@ -75,3 +75,23 @@ export function uint(value: number | bigint, width: number): Uint8Array {
 export function bitLength(value: bigint): number {
   return value === 0n ? 0 : value.toString(2).length;
 }
+
+export const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** RFC 4648 base32 without padding (Python's base64.b32encode, less the "="): election fingerprints and receipt
+ *  codes. */
+export function base32(data: Uint8Array): string {
+  let out = "";
+  let acc = 0;
+  let bits = 0;
+  for (const byte of data) {
+    acc = ((acc << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(acc >> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits) out += BASE32[(acc << (5 - bits)) & 31];
+  return out;
+}

@@ -5,7 +5,7 @@
 //
 // Not here: the entries' signatures and authors (the caller verifies the log first, then calls electionContext),
 // and the key's modulus proof, which is parsed (widths, counts) but not verified (crypto/threshold.verify_modulus).
-import { bitLength, bytesToInt, EncodingError, fromHex, hash, toHex, utf8 } from "./bytes.ts";
+import { BASE32, base32, bitLength, bytesToInt, EncodingError, fromHex, hash, toHex, utf8 } from "./bytes.ts";
 import { asObject, exactKeys, getBool, getInt, getList, getStr, parseCanonical, type JSONObject, type JSONValue } from "./encoding.ts";
 import { Transcript } from "./transcript.ts";
 import { gcd } from "./arith.ts";
@@ -472,24 +472,6 @@ export function proofContext(ctx: ElectionContext, purpose: string, ...parts: Ui
 
 const FINGERPRINT_DOMAIN = utf8("linli/fingerprint/v1\x00");
 const FINGERPRINT_CHARS = 20;
-const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-function base32(data: Uint8Array): string {
-  let out = "";
-  let acc = 0;
-  let bits = 0;
-  for (const byte of data) {
-    acc = ((acc << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(acc >> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits) out += BASE32[(acc << (5 - bits)) & 31];
-  return out;
-}
-
 const groups = (compact: string): string => compact.match(/.{5}/g)!.join("-");
 
 /** The election's short fingerprint, e.g. K7QXM-2D4NA-WB6RT-YH3CE: 100 bits of a domain-separated hash. */

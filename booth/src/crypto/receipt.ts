@@ -7,7 +7,7 @@
 // [hex], "leaf_hash": hex, "leaf_index", "tree_size"}; the file the CLI saves adds "type": "linli-receipt"
 // (receiptFile). The short code people read aloud or compare (receiptCode) is derived from the leaf hash, never
 // stored: the first 50 bits in base32, two groups of five (client/api.py receipt_code).
-import { EncodingError, equalBytes, fromHex, toHex } from "./bytes.ts";
+import { base32, EncodingError, equalBytes, fromHex, toHex } from "./bytes.ts";
 import { exactKeys, getInt, getList, getStr, type JSONObject, type JSONValue } from "./encoding.ts";
 import { HASH_SIZE, leafHash, MerkleProofError, verifyInclusion } from "./merkle.ts";
 import { type Checkpoint, NoteError, type NoteVerifier, openCheckpoint } from "./note.ts";
@@ -115,16 +115,12 @@ export function checkReceipt(r: Receipt, election: VerifiedElection, consistency
   return { checkpoint: next, supersededBy: election.view.supersededBy(r.leafIndex), complete: election.complete };
 }
 
-const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 export const RECEIPT_CODE_CHARS = 10;
 
 /** The receipt's short code (client/api.py receipt_code): base32 (RFC 4648) of the leaf hash, its first 10
  * characters (50 bits) in two groups of five, e.g. "K7QXM-2D4NA". */
 export function receiptCode(leaf: Uint8Array): string {
   if (leaf.length !== HASH_SIZE) throw new RangeError(`a leaf hash is ${HASH_SIZE} bytes`);
-  let bits = 0n;
-  for (const b of leaf.slice(0, 7)) bits = (bits << 8n) | BigInt(b); // 56 bits cover the first 10 characters
-  let out = "";
-  for (let i = 0; i < RECEIPT_CODE_CHARS; i++) out += BASE32[Number((bits >> BigInt(56 - 5 * (i + 1))) & 31n)];
+  const out = base32(leaf).slice(0, RECEIPT_CODE_CHARS);
   return `${out.slice(0, 5)}-${out.slice(5)}`;
 }
