@@ -3,7 +3,7 @@
 // vice versa: tests/booth/test_ballot_interop.py.)
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { encrypt, keyBase, randomExponent } from "../src/crypto/paillier.ts";
+import { encrypt, keyBase, randomExponent, randomnessBits } from "../src/crypto/paillier.ts";
 import { InvalidProof, precomputeProof, proveMembership, proveSum, responseBits, verifyMembership, verifySum, type MembershipProof } from "../src/crypto/proofs.ts";
 import { testFactors } from "./support.ts";
 
@@ -65,7 +65,9 @@ test("the prover refuses a false statement, reused material and a wrong witness"
 });
 
 test("a sum proof shows the exact plaintext of a product, with the summed exponents", () => {
-  const rs = [randomExponent(n), randomExponent(n), randomExponent(n)];
+  // Each exponent has its top bit set, so their sum surely exceeds one exponent's bound (the last check below).
+  const top = 1n << BigInt(randomnessBits(n) - 1);
+  const rs = [randomExponent(n) | top, randomExponent(n) | top, randomExponent(n) | top];
   const cs = rs.map((r, i) => encrypt(n, BigInt(i % 2), r));
   const total = cs.reduce((a, c) => (a * c) % (n * n), 1n);
   const proof = proveSum(n, total, rs[0]! + rs[1]! + rs[2]!, 1n, context, { terms: 3 });
