@@ -26,6 +26,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 ROOT = Path(__file__).resolve().parents[1]
 BOOTH = ROOT / "booth"
 LATEST = ROOT / "benchmarks" / "results" / "booth-latest.json"
@@ -104,8 +106,13 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "machine": f"{_cpu()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}",
     }
-    full = {**run_chromium(bits, repeat, 1), **meta}
-    slow = {**run_chromium(bits, repeat, 4), **meta}
+    runs = {}
+    with tqdm(total=2, desc="booth in Chromium", unit="run", file=sys.stderr) as bar:
+        for throttle in (1, 4):
+            bar.set_postfix_str("full speed" if throttle == 1 else f"CPU throttled {throttle}x")
+            runs[throttle] = {**run_chromium(bits, repeat, throttle), **meta}
+            bar.update()
+    full, slow = runs[1], runs[4]
     report = {
         "unthrottled": full,
         "throttled_4x": slow,
