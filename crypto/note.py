@@ -44,10 +44,12 @@ __all__ = [
     "Checkpoint",
     "NoteSigner",
     "NoteVerifier",
+    "SignatureLine",
     "key_id",
     "open_checkpoint",
     "open_signed_note",
     "sign_checkpoint",
+    "split_signed_note",
     "verify_checkpoint_extends",
 ]
 
@@ -289,28 +291,39 @@ class NoteSigner:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def open_signed_note(note: bytes, verifier: NoteVerifier) -> bytes:
-    """Return the note text once a signature by ``verifier`` verifies over it.
+@dataclass(frozen=True, slots=True)
+class SignatureLine:
+    """One signature line of a signed note, parsed but not verified: key name, 4-byte key ID, signature bytes."""
 
-    Signature lines by other keys (a different name or key ID) are ignored, as signed-note requires; every
-    line that names ``verifier``'s name and key ID must verify.
+    name: str
+    key_id: bytes
+    signature: bytes
+
+    def to_line(self) -> bytes:
+        """``— <name> <base64(key ID || signature)>\\n``."""
+        sig = base64.b64encode(self.key_id + self.signature).decode("ascii")
+        return f"{_SIG_PREFIX}{self.name} {sig}\n".encode()
+
+
+def split_signed_note(note: bytes) -> tuple[bytes, tuple[SignatureLine, ...]]:
+    """Parse a signed note into its text and its signature lines (none verified), strictly.
+
+    signed-note §Format: valid UTF-8 without control characters other than newline; the text is separated from
+    the signatures by the last empty line; one or more signature lines (at most :data:`MAX_SIGNATURES`), each
+    ``— <key name> <base64(4-byte key ID || signature)>`` ending in newline.
     """
-    # signed-note §Format: valid UTF-8, no control characters other than newline.
     _decode_text(note, "signed note")
-    # The text is separated from the signatures by the last empty line in the note.
     split = note.rfind(b"\n\n")
     if split < 0:
         raise DecodingError("signed note has no blank line before its signatures")
     body, sig_block = note[: split + 1], note[split + 2 :]
-    # One or more signature lines, each ending in newline.
     if not sig_block.endswith(b"\n"):
         raise DecodingError("signed note must end with a signature line and a newline")
     lines = sig_block[:-1].decode("utf-8").split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise DecodingError(f"signed note has more than {MAX_SIGNATURES} signatures")
-    verified = False
+    parsed: list[SignatureLine] = []
     for line in lines:
-        # signed-note §Format: em dash, space, key name, space, base64-encoded signature.
         if not line.startswith(_SIG_PREFIX):
             raise DecodingError("signature line does not start with an em dash and a space")
         name, space, sig_text = line[len(_SIG_PREFIX) :].partition(" ")
@@ -320,13 +333,25 @@ def open_signed_note(note: bytes, verifier: NoteVerifier) -> bytes:
         # §Signatures: 4 bytes of key ID, then at least one byte of signature.
         if len(raw) <= _KEY_ID_SIZE:
             raise DecodingError("signature is too short")
-        sig_key_id, signature = raw[:_KEY_ID_SIZE], raw[_KEY_ID_SIZE:]
+        parsed.append(SignatureLine(name, raw[:_KEY_ID_SIZE], raw[_KEY_ID_SIZE:]))
+    return body, tuple(parsed)
+
+
+def open_signed_note(note: bytes, verifier: NoteVerifier) -> bytes:
+    """Return the note text once a signature by ``verifier`` verifies over it.
+
+    Signature lines by other keys (a different name or key ID) are ignored, as signed-note requires; every
+    line that names ``verifier``'s name and key ID must verify.
+    """
+    body, lines = split_signed_note(note)
+    verified = False
+    for line in lines:
         # §Signatures: verifiers MUST ignore signatures from unknown keys, even if they share a name or ID
         # (but not both) with a known key. If the key name and ID match a known key, verifiers MUST verify
         # the signature; if it fails, clients SHOULD reject the whole note (we do).
-        if name != verifier.name or sig_key_id != verifier.key_id:
+        if line.name != verifier.name or line.key_id != verifier.key_id:
             continue
-        verifier.verify(body, signature)
+        verifier.verify(body, line.signature)
         verified = True
     # §Signatures: if no signature from a known key verifies successfully, clients MUST reject the note.
     if not verified:
