@@ -13,6 +13,7 @@ from client.errors import ElectionInvalid, UsageError, WrongStep
 from client.record import Record
 from client.verifier import Report, check_record
 from crypto import threshold
+from crypto.cosignature import CosignerVerifier
 from crypto.ed25519 import SigningKey
 from crypto.note import open_checkpoint
 from voting import credentials
@@ -92,6 +93,8 @@ def create_election(
     seats: int = 0,
     major: bool = False,
     accept_area_disclosure: bool = False,
+    witnesses: Sequence[CosignerVerifier] = (),
+    witness_quorum: int = 0,
 ) -> tuple[ElectionDefinition, Receipt]:
     rules = kind_of(kind)
     if rules.notice and rules.notice not in description:
@@ -109,6 +112,8 @@ def create_election(
         revote=revote,
         threshold=threshold_,
         trustees=tuple(Trustee(i + 1, f"trustee {i + 1}", k) for i, k in enumerate(trustee_keys)),
+        witnesses=tuple(witnesses),
+        witness_quorum=witness_quorum,
         admin_key=admin.public_key,
         registrar_key=registrar_key,
         modulus_bits=modulus_bits,

@@ -18,9 +18,17 @@ from typing import Any, TypeVar
 
 import grpc
 
-from client.errors import ElectionInvalid, ElectionMismatch, ElectionNotFound, ReceiptInvalid, ServerRejected
+from client.errors import (
+    ElectionInvalid,
+    ElectionMismatch,
+    ElectionNotFound,
+    ReceiptInvalid,
+    ReceiptPending,
+    ServerRejected,
+)
 from client.pins import PinStore
 from crypto import merkle
+from crypto.cosignature import open_cosigned_checkpoint
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
 from voting.election import ElectionContext, ElectionDefinition, fingerprint, parse_fingerprint
@@ -297,6 +305,71 @@ class LinliClient:
         return bytes(_call(self._stub.GetIssuance, ref, self.timeout).issuance)
 
     # -- the log -------------------------------------------------------------------------------------------------
+    def consistency_proof(self, election_id: str, size1: int, size2: int) -> list[bytes]:
+        req = pb.ConsistencyProofRequest(election_id=election_id, size1=size1, size2=size2)
+        return list(_call(self._stub.GetConsistencyProof, req, self.timeout).proof)
+
+    def first_entry(self, election_id: str) -> bytes:
+        page = _call(self._stub.GetEntries, pb.EntriesRequest(election_id=election_id, limit=1), self.timeout).entries
+        if not page:
+            raise ElectionInvalid(f"the log of election {election_id} is empty")
+        return bytes(page[0])
+
+    def add_cosignature(self, election_id: str, size: int, lines: bytes) -> bytes:
+        """Post a witness's cosignature line(s) on the checkpoint of ``size`` (§P17.3); the note the server holds."""
+        req = pb.AddCosignatureRequest(election_id=election_id, tree_size=size, cosignature=lines)
+        return bytes(_call(self._stub.AddCosignature, req, self.timeout).note)
+
+    def cosigned_checkpoint(self, election_id: str, definition: ElectionDefinition) -> tuple[Checkpoint, bytes]:
+        """§P17.4: the newest checkpoint with the election's quorum of valid witness cosignatures, checked here
+        (without witnesses: the newest signed checkpoint). ReceiptPending while the server has none."""
+        try:
+            resp = _call(
+                self._stub.GetCheckpoint, pb.CheckpointRequest(election_id=election_id, cosigned=True), self.timeout
+            )
+        except ServerRejected as e:
+            if e.code == "FAILED_PRECONDITION":
+                raise ReceiptPending(f"no checkpoint of {election_id} is cosigned by its witnesses yet") from e
+            raise
+        note = bytes(resp.note)
+        verifier, _ = self.log_verifier(election_id)
+        try:
+            cp, _ = open_cosigned_checkpoint(note, verifier, definition.witnesses, definition.witness_quorum)
+        except CryptoError as e:
+            raise ReceiptInvalid(f"the server's cosigned checkpoint does not verify: {e}") from e
+        if cp.origin != self.origin(election_id):
+            raise ReceiptInvalid("server checkpoint is for another log")
+        return cp, note
+
+    def check_receipt_witnessed(
+        self, receipt: Receipt, definition: ElectionDefinition, entry: bytes | None = None
+    ) -> Checkpoint:
+        """§P17.4: the receipt's entry is in a checkpoint the election's witnesses cosigned: the receipt verifies
+        against its own signed checkpoint, that checkpoint is a prefix of the cosigned one (consistency proof),
+        and the entry is included in the cosigned one (a fresh inclusion proof against its root). ReceiptPending
+        while no cosigned checkpoint covers the entry yet."""
+        verifier, _ = self.log_verifier(receipt.election_id)
+        old = receipt.verify(verifier, self.origin(receipt.election_id), entry)
+        cosigned, _ = self.cosigned_checkpoint(receipt.election_id, definition)
+        if cosigned.size < old.size:
+            raise ReceiptPending(
+                f"entry {receipt.leaf_index} is pending witnesses: the newest cosigned checkpoint has {cosigned.size}"
+                f" entries, the receipt's {old.size}"
+            )
+        proof = self.consistency_proof(receipt.election_id, old.size, cosigned.size) if old.size < cosigned.size else []
+        req = pb.InclusionProofRequest(
+            election_id=receipt.election_id, leaf_index=receipt.leaf_index, tree_size=cosigned.size
+        )
+        inclusion = _call(self._stub.GetInclusionProof, req, self.timeout)
+        try:
+            verify_checkpoint_extends(old, cosigned, proof)
+            merkle.verify_inclusion(
+                receipt.leaf_hash, receipt.leaf_index, cosigned.size, list(inclusion.proof), cosigned.root_hash
+            )
+        except CryptoError as e:
+            raise ReceiptInvalid(f"the witnessed log does not contain the receipt's entry: {e}") from e
+        return cosigned
+
     def checkpoint(self, election_id: str) -> Checkpoint:
         note = _call(self._stub.GetCheckpoint, pb.CheckpointRequest(election_id=election_id), self.timeout).note
         verifier, _ = self.log_verifier(election_id)

@@ -172,6 +172,12 @@ _TEXT: dict[str, dict[str, str]] = {
         "v.checkpoints": "{n} 个检查点，均由 {signer} 签名",
         "v.no_checkpoint": "记录中没有检查点",
         "v.checkpoint_error": "检查点的签名、日志公钥或来源无效",
+        "v.no_witnesses": "{n} 个检查点，均由 {signer} 签名；本选举未指定见证人（no witnesses）",
+        "v.witnessed": (
+            "{n} 个检查点，均由 {signer} 签名；最后一个（{size} 个条目）有 {k} 位见证人的联署（法定数 {q}/{w}）"
+        ),
+        "v.witness_error": "检查点 {size} 上的见证人联署无效",
+        "v.quorum": "最后一个检查点（{size} 个条目）只有 {k} 位见证人的联署，选举要求 {q} 位",
         "v.root": "根哈希 {root}…，覆盖 {n} 个条目",
         "v.beyond": "大小为 {size} 的检查点超出了记录的 {n} 个条目",
         "v.root_mismatch": "条目的哈希与大小为 {size} 的签名根哈希不一致",
@@ -401,6 +407,15 @@ _TEXT: dict[str, dict[str, str]] = {
         "v.checkpoints": "{n} checkpoints signed by {signer}",
         "v.no_checkpoint": "the record has no checkpoint",
         "v.checkpoint_error": "{error}",
+        "v.no_witnesses": "{n} checkpoints signed by {signer}; no witnesses (the election names none)",
+        "v.witnessed": (
+            "{n} checkpoints signed by {signer}; the last ({size} entries) cosigned by {k} witnesses"
+            " (quorum {q} of {w})"
+        ),
+        "v.witness_error": "checkpoint {size}: {error}",
+        "v.quorum": (
+            "the final checkpoint ({size} entries) has {k} of the {q} witness cosignatures the election requires"
+        ),
         "v.root": "root {root}… over {n} entries",
         "v.beyond": "checkpoint of size {size} is beyond the {n} entries",
         "v.root_mismatch": "the entries do not hash to the signed root at size {size}",

@@ -25,9 +25,11 @@ from client.errors import (
     ElectionInvalid,
     ElectionMismatch,
     ReceiptInvalid,
+    ReceiptPending,
     RecordRejected,
     ServerRejected,
     UsageError,
+    WitnessRefused,
     WrongStep,
 )
 from client.keystore import (
@@ -36,15 +38,19 @@ from client.keystore import (
     load_share,
     load_signing_key,
     load_typed,
+    load_witness_key,
     save_json,
     save_share,
     save_signing_key,
     save_typed,
+    save_witness_key,
 )
 from client.pins import PinStore
 from client.record import read_record, write_record
+from crypto.cosignature import Cosigner, CosignerVerifier, open_cosigned_checkpoint
 from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError
+from crypto.note import NoteVerifier
 from voting.audit import OPENING_TYPE, check_opening, describe_choice
 from voting.credentials import (
     AnonymousCredential,
@@ -53,7 +59,7 @@ from voting.credentials import (
     finish_credential,
     request_credential,
 )
-from voting.election import ElectionKind, EligibilityMode, RevotePolicy, RollEntry, normalise_unit
+from voting.election import ElectionDefinition, ElectionKind, EligibilityMode, RevotePolicy, RollEntry, normalise_unit
 from voting.eligibility import AnonymousEvidence
 from voting.errors import InvalidBallot, VotingError
 from voting.kinds import kind_names
@@ -355,16 +361,68 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     path = Path(args.out)
     if path.exists() and not args.force:
         raise UsageError(f"{path} exists; pass --force to overwrite")
+    if args.role == "witness":  # §P17.1: a cosigner key has a name; its vkey goes into the election definition
+        if not args.name:
+            raise UsageError("a witness key needs --name (e.g. witness.example.org/w1)")
+        cosigner = Cosigner.generate(args.name)
+        save_witness_key(path, cosigner)
+        print(cosigner.verifier().to_vkey())
+        return EXIT_OK
     key = SigningKey.generate()
     save_signing_key(path, key, args.role)
     print(key.public_key.hex())
     return EXIT_OK
 
 
+def cmd_witness(args: argparse.Namespace) -> int:
+    """§P17.2: cosign the server's checkpoints after checking them, once or every --interval seconds."""
+    import time
+
+    from client.witness import load_state, witness_once
+
+    cosigner = load_witness_key(Path(args.key))
+    state_path = Path(args.state)
+    client = LinliClient(_channel(args.server), timeout=args.timeout, log_key=args.log_key)
+    forks = 0
+    while True:
+        state = load_state(state_path)
+        if state.log_key and args.log_key and state.log_key != args.log_key:
+            raise UsageError(f"{state_path} trusts another log key than --log-key")
+        elections = client.list_elections() if args.all else [args.election]
+        for election_id in elections:
+            outcome = witness_once(client, cosigner, election_id, state, state_path, time.time)
+            if outcome.status == "fork":
+                forks += 1
+                print(
+                    f"WITNESS REFUSED election {election_id}: {outcome.message}. Nothing was cosigned; both signed "
+                    f"checkpoints are kept as evidence in {state_path} (forks). Report this to the election's "
+                    "administrator and observers.",
+                    file=sys.stderr,
+                )
+            elif outcome.status == "skipped" and not args.all:
+                print(f"election {election_id}: {outcome.message}", file=sys.stderr)
+            elif outcome.status == "cosigned":
+                print(f"election {election_id}: {outcome.message}")
+        if args.once:
+            break
+        time.sleep(args.interval)
+    if forks:
+        raise WitnessRefused(f"{forks} log(s) were not consistent with what this witness cosigned before")
+    return EXIT_OK
+
+
 # -- administrator ------------------------------------------------------------------------------------------------
+def _witness_vkey(value: str) -> CosignerVerifier:
+    try:
+        return CosignerVerifier.from_vkey(value.strip())
+    except CryptoError as e:
+        raise UsageError(f"--witness {value}: not a witness verifier key ({e})") from e
+
+
 def cmd_admin_create(args: argparse.Namespace) -> int:
     admin = load_signing_key(Path(args.key))
     trustee_keys = [_hex_key(k, "--trustee-key") for k in args.trustee_key]
+    witnesses = [_witness_vkey(v) for v in args.witness]
     client = _client(args)
     _, receipt = actions.create_election(
         client,
@@ -386,6 +444,8 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
         seats=args.seats,
         major=args.major,
         accept_area_disclosure=args.accept_area_disclosure,
+        witnesses=witnesses,
+        witness_quorum=args.witness_quorum if args.witness_quorum is not None else len(witnesses),
     )
     with contextlib.redirect_stdout(sys.stderr):
         _print_receipt(receipt, f"election {args.election} created")
@@ -622,6 +682,11 @@ def cmd_voter_vote(args: argparse.Namespace) -> int:
             "receipt will show it superseded"
         )
     print(f"receipt code: {receipt.code}")
+    if snap.definition.witnesses:  # §P17.4
+        print(
+            f"receipt PENDING witnesses: it counts as confirmed once {snap.definition.witness_quorum} of the "
+            "election's witnesses have cosigned a checkpoint that covers it (check-receipt tells you)"
+        )
     print(f"receipt saved to {args.receipt}; check it later with: linli voter check-receipt --receipt {args.receipt}")
     return EXIT_OK
 
@@ -738,10 +803,25 @@ def cmd_voter_check(args: argparse.Namespace) -> int:
     if args.record:
         return _check_receipt_in_record(receipt, Path(args.record))
     client = _client(args)
-    cp = client.check_receipt(receipt)
-    print(f"receipt OK: entry {receipt.leaf_index} is in the log, which has grown consistently to {cp.size} entries")
-    print(f"receipt code: {receipt.code}")
     snap = client.election(receipt.election_id, expect=args.expect)
+    d = snap.definition
+    if d.witnesses:  # §P17.4: only a checkpoint with the witnesses' quorum counts
+        try:
+            cp = client.check_receipt_witnessed(receipt, d)
+        except ReceiptPending as e:
+            print(f"receipt PENDING witnesses: {e} — check again later", file=sys.stderr)
+            return EXIT_FAILED
+        print(
+            f"receipt OK: entry {receipt.leaf_index} is in the log that {d.witness_quorum} of the election's "
+            f"{len(d.witnesses)} witnesses cosigned ({cp.size} entries)"
+        )
+    else:
+        cp = client.check_receipt(receipt)
+        print(
+            f"receipt OK: entry {receipt.leaf_index} is in the log, which has grown consistently to {cp.size} entries"
+            " (no witnesses)"
+        )
+    print(f"receipt code: {receipt.code}")
     _say_fingerprint(snap)
     _say_superseded(LogView.from_entries(snap.definition, client.log_entries(receipt.election_id, cp)), receipt)
     return EXIT_OK
@@ -790,23 +870,40 @@ def _say_superseded(view: LogView, receipt: Receipt) -> None:
         )
 
 
+def _cosigned_size(note: bytes, verifier: NoteVerifier, definition: ElectionDefinition) -> int:
+    """The size of a record's checkpoint if it has the election's witness quorum, else -1 (§P17.4)."""
+    try:
+        cp, _ = open_cosigned_checkpoint(note, verifier, definition.witnesses, definition.witness_quorum)
+    except CryptoError:
+        return -1
+    return cp.size
+
+
 def _check_receipt_in_record(receipt: Receipt, path: Path) -> int:
     from crypto import merkle
-    from crypto.note import NoteVerifier, open_checkpoint
-    from voting.records import Entry
+    from crypto.note import open_checkpoint
     from voting.statements import ElectionCreated
 
     record = read_record(path)
     verifier = NoteVerifier.from_vkey(record.log_key)
     cp = receipt.verify(verifier, record.origin)
+    try:
+        definition = ElectionCreated.from_json(Entry.from_bytes(record.entries[0]).body).definition
+    except (IndexError, VotingError) as e:
+        raise ReceiptInvalid(f"the published record is malformed: {e}") from e
+    if definition.witnesses:  # §P17.4: the record's checkpoint that covers the receipt must have the quorum
+        covering = [n for n in record.checkpoints if _cosigned_size(n, verifier, definition) >= cp.size]
+        if not covering:
+            raise ReceiptInvalid(
+                f"no checkpoint of the record covering entry {receipt.leaf_index} has the witnesses' quorum"
+            )
     tree = merkle.MerkleTree.from_leaf_hashes([merkle.leaf_hash(e) for e in record.entries])
     if cp.size > tree.size or tree.root(cp.size) != cp.root_hash:
         raise ReceiptInvalid("the published record does not contain the log the receipt was issued from")
     print(f"receipt OK: entry {receipt.leaf_index} is in the published record")
     try:  # the record's latest signed checkpoint covers the entries read for re-votes
         latest = open_checkpoint(record.checkpoints[-1], verifier)
-        definition = ElectionCreated.from_json(Entry.from_bytes(record.entries[0]).body).definition
-    except (IndexError, CryptoError, VotingError) as e:
+    except (IndexError, CryptoError) as e:
         raise ReceiptInvalid(f"the published record is malformed: {e}") from e
     if latest.size > tree.size or tree.root(latest.size) != latest.root_hash:
         raise ReceiptInvalid("the record's entries do not hash to its latest signed checkpoint")
@@ -1126,11 +1223,28 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=None)
     s.set_defaults(func=cmd_report)
 
-    s = sub.add_parser("keygen", help="make an Ed25519 identity key (admin, registrar, trustee, voter credential)")
+    s = sub.add_parser(
+        "keygen", help="make an Ed25519 identity key (admin, registrar, trustee, voter credential) or a witness key"
+    )
     s.add_argument("--out", required=True)
-    s.add_argument("--role", default="voter", choices=("admin", "registrar", "trustee", "voter"))
+    s.add_argument("--role", default="voter", choices=("admin", "registrar", "trustee", "voter", "witness"))
+    s.add_argument("--name", default="", help="witness: its key name, e.g. witness.example.org/w1")
     s.add_argument("--force", action="store_true")
     s.set_defaults(func=cmd_keygen)
+
+    s = sub.add_parser("witness", help="witness a server's logs: check each new checkpoint, cosign it, post it")
+    s.add_argument("--server", required=True, help="host[:port] or http(s)://host[:port]")
+    which = s.add_mutually_exclusive_group(required=True)
+    which.add_argument("--election", help="the election to witness")
+    which.add_argument("--all", action="store_true", help="every election on the server that names this witness")
+    s.add_argument("--key", required=True, help="the witness key (linli keygen --role witness)")
+    s.add_argument("--state", required=True, help="the witness's state file (keep it: it is what makes it a witness)")
+    s.add_argument("--log-key", default=None, help="the server's expected log key (else trusted on first use)")
+    when = s.add_mutually_exclusive_group()
+    when.add_argument("--once", action="store_true", help="one round, then exit (the default is to repeat)")
+    when.add_argument("--interval", type=float, default=10.0, help="seconds between rounds (default 10)")
+    s.add_argument("--timeout", type=float, default=30.0)
+    s.set_defaults(func=cmd_witness)
 
     s = sub.add_parser("status", help="show an election, its counts, its verified result and the next step")
     server_opts(s)
@@ -1177,6 +1291,16 @@ def _parser() -> argparse.ArgumentParser:
         "--accept-area-disclosure",
         action="store_true",
         help="assembly: accept that areas unique on the roll identify votes (docs/protocol.md §P9.5)",
+    )
+    a.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="VKEY",
+        help="a witness's cosignature verifier key, name+keyid+key (repeat; `linli keygen --role witness` prints it)",
+    )
+    a.add_argument(
+        "--witness-quorum", type=int, default=None, help="cosignatures a checkpoint needs (default: every witness)"
     )
     a.set_defaults(func=cmd_admin_create)
     for name, func, helptext in (
@@ -1307,7 +1431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_UNAVAILABLE
         print(f"error: {e.diagnostics()}", file=sys.stderr)
         return EXIT_FAILED
-    except (ReceiptInvalid, ElectionInvalid, ElectionMismatch, RecordRejected) as e:
+    except (ReceiptInvalid, ReceiptPending, WitnessRefused, ElectionInvalid, ElectionMismatch, RecordRejected) as e:
         print(f"error: {e.diagnostics()}", file=sys.stderr)
         return EXIT_FAILED
     except (ClientError, VotingError, CryptoError) as e:  # the packages' roots: bad input or usage

@@ -23,9 +23,11 @@ __all__ = [
     "ElectionMismatch",
     "ElectionNotFound",
     "ReceiptInvalid",
+    "ReceiptPending",
     "RecordRejected",
     "ServerRejected",
     "UsageError",
+    "WitnessRefused",
     "WrongStep",
 ]
 
@@ -59,6 +61,14 @@ class ElectionNotFound(ServerRejected):
 
 class ReceiptInvalid(ClientError):
     pass
+
+
+class ReceiptPending(ClientError):
+    """§P17.4: the receipt is sound, but no checkpoint the election's witnesses cosigned covers it yet."""
+
+
+class WitnessRefused(ClientError):
+    """§P17.2: a witness saw a rollback or a fork and refused to cosign (its state holds the evidence)."""
 
 
 class UsageError(ClientError):

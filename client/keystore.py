@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from client.errors import UsageError
+from crypto.cosignature import Cosigner
 from crypto.ed25519 import SigningKey
+from crypto.errors import CryptoError
 from crypto.threshold import KeyShare, ThresholdPublicKey
 from voting.encoding import parse_untrusted
 from voting.errors import InvalidEncoding
@@ -73,6 +75,33 @@ def load_signing_key(path: Path) -> SigningKey:
     if key.public_key.hex() != obj.get("public_key"):
         raise UsageError(f"{path}: public key does not match the secret")
     return key
+
+
+def save_witness_key(path: Path, cosigner: Cosigner) -> None:
+    """§P17.1: a witness's cosigning key, with its name and verifier key (vkey, type 0x04)."""
+    save_json(
+        path,
+        {
+            "name": cosigner.name,
+            "role": "witness",
+            "secret": cosigner.private_bytes().hex(),
+            "type": "linli-key",
+            "vkey": cosigner.verifier().to_vkey(),
+        },
+    )
+
+
+def load_witness_key(path: Path) -> Cosigner:
+    obj = load_json(path, "linli-key")
+    if obj.get("role") != "witness":
+        raise UsageError(f"{path}: not a witness key (make one with `linli keygen --role witness --name NAME`)")
+    try:
+        cosigner = Cosigner.from_private_bytes(str(obj["name"]), bytes.fromhex(obj["secret"]))
+    except (KeyError, ValueError, TypeError, CryptoError) as e:
+        raise UsageError(f"{path}: malformed witness key file") from e
+    if cosigner.verifier().to_vkey() != obj.get("vkey"):
+        raise UsageError(f"{path}: the verifier key does not match the secret")
+    return cosigner
 
 
 def save_share(path: Path, election_id: str, share: KeyShare) -> None:

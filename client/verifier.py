@@ -4,7 +4,8 @@ It never imports ``server``. Each numbered step reports what it checked; the rec
 passed. Steps, in order:
 
 1. Record format — the files parse; every entry is in canonical form and belongs to this election.
-2. Checkpoint signatures — every checkpoint is signed by the log key and names this log's origin.
+2. Checkpoint signatures — every checkpoint is signed by the log key and names this log's origin; if the election
+   names witnesses, every cosignature by one of them verifies and the final checkpoint has their quorum (§P17.4).
 3. Ledger integrity — the RFC 9162 root of the entries equals every checkpoint's root; consecutive checkpoints
    are consistent (consistency proofs recomputed and checked) and never roll back; the last covers every entry.
 4. Election set-up — definition, administrator statements, key ceremony (modulus proof), roll and its corrections,
@@ -32,10 +33,11 @@ from client.errors import RecordRejected
 from client.record import Record
 from crypto import bbs, merkle
 from crypto.bls12_381 import g1_from_bytes, g1_to_bytes
+from crypto.cosignature import Cosignature, cosignatures
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
 from voting.ballot import EncryptedBallot, check_ballots
-from voting.election import ElectionContext, fingerprint, parse_fingerprint
+from voting.election import ElectionContext, ElectionDefinition, fingerprint, parse_fingerprint
 from voting.errors import OutcomeMismatch, VotingError
 from voting.records import Entry, EntryKind
 from voting.state import ElectionState, Phase
@@ -426,6 +428,8 @@ def check_record(
         _finish_record_format(s1, record)
         _check_fingerprint(replayed, expected_fingerprint)
         s6 = _ballot_step(checker, replayed.state)
+    if s2.passed and replayed.state.definition is not None:
+        check_witnesses(s2, record, replayed.state.definition, checkpoints)
     steps = {1: s1, 2: s2, 3: s3, 6: s6} | {n: step_replayed(n, replayed) for n in (4, 5, 7, 8, 9, 10)}
     report = Report(
         record.election_id, [steps[n] for n in sorted(steps)], state=replayed.state, stopped=replayed.stopped
@@ -514,6 +518,31 @@ def step_checkpoint_signatures(record: Record, expected_log_key: str | None) -> 
     except CryptoError as e:
         step.fail(note("v.checkpoint_error", str(e)))
     return step, checkpoints
+
+
+def check_witnesses(
+    step: Step, record: Record, definition: ElectionDefinition, checkpoints: Sequence[Checkpoint]
+) -> None:
+    """Step 2, §P17.4: every cosignature by a witness the election names verifies, and the final checkpoint (the
+    one that covers the whole record) carries the election's quorum of them. Without witnesses, says so."""
+    signer = "+".join(record.log_key.split("+")[:2])
+    n = len(checkpoints)
+    if not definition.witnesses:
+        step.describe(note("v.no_witnesses", n=n, signer=signer))
+        return
+    found: tuple[Cosignature, ...] = ()
+    for signed_note, cp in zip(record.checkpoints, checkpoints, strict=True):
+        try:
+            found = cosignatures(signed_note, definition.witnesses)
+        except CryptoError as e:
+            step.fail(note("v.witness_error", str(e), size=cp.size))
+            return
+    k = len({c.witness.public_key for c in found})
+    q, size = definition.witness_quorum, checkpoints[-1].size
+    if k < q:
+        step.fail(note("v.quorum", size=size, k=k, q=q))
+        return
+    step.describe(note("v.witnessed", n=n, signer=signer, size=size, k=k, q=q, w=len(definition.witnesses)))
 
 
 def step_ledger_integrity(record: Record, checkpoints: Sequence[Checkpoint]) -> Step:

@@ -30,6 +30,7 @@ from google.protobuf.message import DecodeError, Message
 
 from crypto import merkle
 from crypto.errors import CryptoError
+from crypto.note import Checkpoint, split_signed_note
 from server.batching import pairing_batcher, validity_batcher
 from server.errors import (
     BadRequest,
@@ -42,6 +43,7 @@ from server.errors import (
 )
 from server.ledger import Appended, Ledger
 from server.relay import RelayStore
+from server.witnesses import CosignatureStore
 from voting.ballot import EncryptedBallot, prepare_ballot_checks
 from voting.election import EligibilityMode
 from voting.encoding import parse
@@ -108,6 +110,7 @@ class ElectionService:
         self.pairings = pairing_batcher()
         self.validity = validity_batcher()
         self.relay = RelayStore(ledger.engine)
+        self.cosignatures = CosignatureStore(ledger.engine)
         try:
             for election_id in ledger.election_ids():
                 self._states[election_id], self._ballots[election_id] = self._replay(election_id)
@@ -313,6 +316,49 @@ class ElectionService:
     def issuance(self, election_id: str, code: str) -> bytes:
         self.state(election_id)
         return self.relay.issuance(election_id, parse_code(code))
+
+    # -- witnesses (§P17.3): cosignatures beside the log, appended to checkpoints when served ---------------------
+    def add_cosignature(self, election_id: str, size: int, data: bytes) -> bytes:
+        """§P17.3: keep a named witness's valid cosignature lines on the checkpoint of ``size``; that checkpoint's
+        note with every cosignature held for it."""
+        definition = self.state(election_id).require_definition()
+        if not definition.witnesses:
+            raise Precondition(f"election {election_id} names no witnesses: its checkpoints are not cosigned")
+        if not 0 < size <= self.ledger.size(election_id):
+            raise OutOfRange(f"no checkpoint of size {size} in the log of {election_id}")
+        note = self.ledger.checkpoint(election_id, size)
+        return self.cosignatures.add(election_id, size, note, data, definition.witnesses)
+
+    def checkpoint_note(self, election_id: str, *, cosigned: bool = False) -> bytes:
+        """§P17.3: the newest checkpoint with the cosignatures held for it, or (``cosigned``) the newest one that
+        has the election's quorum (Precondition while none has; without witnesses, the newest)."""
+        definition = self.state(election_id).require_definition()
+        if cosigned and definition.witnesses:
+            sizes = self.cosignatures.sizes_with_quorum(election_id, definition.witnesses, definition.witness_quorum)
+            if not sizes:
+                raise Precondition(
+                    f"no checkpoint of {election_id} has {definition.witness_quorum} witness cosignatures yet"
+                )
+            size = sizes[-1]
+        else:
+            size = self.ledger.size(election_id)
+        return self.cosignatures.with_cosignatures(election_id, size, self.ledger.checkpoint(election_id, size))
+
+    def record_checkpoints(self, election_id: str) -> list[bytes]:
+        """The checkpoints kept for the record (milestones and the newest), each with its cosignatures, plus the
+        newest checkpoint that has the witness quorum (§P17.3), in size order."""
+        definition = self.state(election_id).require_definition()
+        notes = {_checkpoint_size(n): n for n in self.ledger.milestone_checkpoints(election_id)}
+        if definition.witnesses:
+            sizes = self.cosignatures.sizes_with_quorum(election_id, definition.witnesses, definition.witness_quorum)
+            if sizes and sizes[-1] not in notes:
+                notes[sizes[-1]] = self.ledger.checkpoint(election_id, sizes[-1])
+        return [self.cosignatures.with_cosignatures(election_id, size, notes[size]) for size in sorted(notes)]
+
+
+def _checkpoint_size(note: bytes) -> int:
+    """The tree size of one of this server's own stored checkpoint notes."""
+    return Checkpoint.from_body(split_signed_note(note)[0]).size
 
 
 ISSUANCE_PHASES = frozenset({Phase.CREATED, Phase.KEYED, Phase.OPEN})
@@ -533,12 +579,16 @@ class LinliRpc:
         return _receipt(self.service.cast_ballot(election_id(request.election_id), request.ballot))
 
     def _GetCheckpoint(self, request: pb.CheckpointRequest) -> pb.Checkpoint:
-        self.service.state(election_id(request.election_id))
-        return pb.Checkpoint(note=self.service.ledger.checkpoint(request.election_id))
+        note = self.service.checkpoint_note(election_id(request.election_id), cosigned=request.cosigned)
+        return pb.Checkpoint(note=note)
 
     def _GetCheckpoints(self, request: pb.ElectionRef) -> pb.CheckpointsResponse:
-        self.service.state(election_id(request.election_id))
-        return pb.CheckpointsResponse(notes=self.service.ledger.milestone_checkpoints(request.election_id))
+        return pb.CheckpointsResponse(notes=self.service.record_checkpoints(election_id(request.election_id)))
+
+    def _AddCosignature(self, request: pb.AddCosignatureRequest) -> pb.AddCosignatureResponse:
+        size = _int64(request.tree_size, "tree_size")
+        note = self.service.add_cosignature(election_id(request.election_id), size, request.cosignature)
+        return pb.AddCosignatureResponse(note=note)
 
     def _GetInclusionProof(self, request: pb.InclusionProofRequest) -> pb.InclusionProof:
         index = _int64(request.leaf_index, "leaf_index")

@@ -10,6 +10,7 @@ rebuilt by replaying the log (voting.state). A third, ``relay_requests``, holds 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Engine,
     ForeignKey,
@@ -22,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "CheckpointRow", "ElectionRow", "EntryRow", "RelayRow", "make_engine"]
+__all__ = ["Base", "CheckpointRow", "CosignatureRow", "ElectionRow", "EntryRow", "RelayRow", "make_engine"]
 
 
 class Base(DeclarativeBase):
@@ -66,6 +67,22 @@ class RelayRow(Base):
     request: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     request_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
     issuance: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class CosignatureRow(Base):
+    """§P17.3: a witness's cosignature line (C2SP cosignature/v1) on one checkpoint, checked when it was posted.
+
+    Beside the log, never in it: cosignatures are appended to a checkpoint's note when it is served. One row per
+    witness and checkpoint (a witness that cosigns the same checkpoint again replaces its line).
+    """
+
+    __tablename__ = "cosignatures"
+
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.election_id"), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    witness: Mapped[str] = mapped_column(String(420), primary_key=True)  # the witness's vkey
+    line: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 def make_engine(url: str) -> Engine:

@@ -112,6 +112,8 @@ def make_election(
     opens_at: int = 0,
     closes_at: int = 0,
     accept_area_disclosure: bool | None = None,
+    witnesses: tuple[Any, ...] = (),
+    witness_quorum: int | None = None,
 ) -> TestElection:
     """``accept_area_disclosure`` None: accepted for every assembly (the small test rolls' areas identify votes,
     §P9.5); the tests of that rule pass False."""
@@ -120,6 +122,8 @@ def make_election(
     bbs_sk = bbs_sk or (bbs.key_gen(secrets.token_bytes(32)) if anonymous else None)
     trustees = [SigningKey.generate() for _ in range(parties)]
     definition = ElectionDefinition(
+        witnesses=tuple(witnesses),
+        witness_quorum=len(witnesses) if witness_quorum is None else witness_quorum,
         election_id=election_id,
         kind=kind,
         title=f"Test {kind}",  # any kind name (ElectionKind is a StrEnum)

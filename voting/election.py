@@ -9,6 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from crypto.cosignature import CosignerVerifier
+from crypto.errors import CryptoError
 from crypto.paillier import PublicKey
 from crypto.threshold import ThresholdPublicKey
 from crypto.transcript import Transcript
@@ -23,6 +25,7 @@ __all__ = [
     "AREA_DISCLOSURE_NOTICE",
     "DEFAULT_MAX_VOTERS",
     "DEFAULT_MODULUS_BITS",
+    "MAX_WITNESSES",
     "REFERENDUM_OPTIONS",
     "ElectionContext",
     "ElectionDefinition",
@@ -40,6 +43,7 @@ __all__ = [
 
 DEFAULT_MODULUS_BITS = 3072
 DEFAULT_MAX_VOTERS = 100_000
+MAX_WITNESSES = 32  # §P17.1
 MAX_CANDIDATES = MAX_OPTIONS
 
 # Identifiers are matched whole (fullmatch: "3-2-501\n" is not "3-2-501"); the domain accepts only canonical forms,
@@ -137,6 +141,10 @@ class ElectionDefinition:
     major: bool = False  # assembly: a major matter (>= 3/4 of both) rather than an ordinary one (> 1/2)
     # assembly: the administrator accepts that the roll's areas may identify votes (§P9.5); shown on the report
     accept_area_disclosure: bool = False
+    # §P17.1: the witnesses that cosign the log (C2SP cosignature/v1 keys) and how many of them a checkpoint needs
+    # before any client accepts it; none (the default) = the log's own signature alone, as before witnesses.
+    witnesses: tuple[CosignerVerifier, ...] = ()
+    witness_quorum: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.election_id, str) or not _ID.fullmatch(self.election_id):
@@ -168,6 +176,20 @@ class ElectionDefinition:
             raise InvalidElection("credential_key is a 96-byte compressed BLS12-381 G2 point")
         if self.accept_area_disclosure and not self.kind_rules.weighted:
             raise InvalidElection("only a homeowners' assembly discloses areas (accept_area_disclosure)")
+        self._check_witnesses()
+
+    def _check_witnesses(self) -> None:
+        """§P17.1: distinct witnesses (by name and by key), and a quorum of 1..n of them (0 without witnesses)."""
+        ws = self.witnesses
+        if not isinstance(ws, tuple) or not all(isinstance(w, CosignerVerifier) for w in ws):
+            raise InvalidElection("witnesses are cosigner verifier keys")
+        if len(ws) > MAX_WITNESSES:
+            raise InvalidElection(f"at most {MAX_WITNESSES} witnesses")
+        if len({w.name for w in ws}) != len(ws) or len({w.public_key for w in ws}) != len(ws):
+            raise InvalidElection("every witness needs its own name and its own key")
+        q = self.witness_quorum
+        if not isinstance(q, int) or isinstance(q, bool) or not (1 if ws else 0) <= q <= len(ws):
+            raise InvalidElection(f"witness_quorum must be between 1 and the number of witnesses ({len(ws)})")
 
     @property
     def kind_rules(self) -> Kind:
@@ -211,7 +233,13 @@ class ElectionDefinition:
             "threshold": self.threshold,
             "title": self.title,
             "trustees": [t.to_json() for t in self.trustees],
-        }
+        } | (
+            # §P17.1: present only when the election names witnesses, so an election without any keeps the
+            # encoding (and the election hash) it had before witnesses existed; an empty list is not canonical.
+            {"witness_quorum": self.witness_quorum, "witnesses": [w.to_vkey() for w in self.witnesses]}
+            if self.witnesses
+            else {}
+        )
 
     @classmethod
     def from_json(cls, obj: JSON) -> ElectionDefinition:
@@ -239,7 +267,12 @@ class ElectionDefinition:
                 "threshold",
                 "title",
                 "trustees",
-            },
+            }
+            | (
+                {"witness_quorum", "witnesses"}
+                if isinstance(obj, dict) and ({"witnesses", "witness_quorum"} & set(obj))
+                else set()
+            ),
             what,
         )
         try:
@@ -252,6 +285,7 @@ class ElectionDefinition:
         if not all(isinstance(o, str) for o in options) or len(options) > MAX_CANDIDATES:
             raise InvalidEncoding(f"election.options: up to {MAX_CANDIDATES} strings")
         trustees = get(obj, "trustees", list, what)
+        witnesses, witness_quorum = _witnesses_from_json(obj)
         if not 1 <= len(trustees) <= 64:
             raise InvalidEncoding("election.trustees: 1..64 trustees")
         return cls(
@@ -275,7 +309,23 @@ class ElectionDefinition:
             seats=_count(obj, "seats", what, 0, MAX_CANDIDATES),
             major=get(obj, "major", bool, what),
             accept_area_disclosure=get(obj, "accept_area_disclosure", bool, what),
+            witnesses=witnesses,
+            witness_quorum=witness_quorum,
         )
+
+
+def _witnesses_from_json(obj: JSON) -> tuple[tuple[CosignerVerifier, ...], int]:
+    """§P17.1: ``"witnesses"`` (cosigner vkeys) and ``"witness_quorum"``, both or neither; never an empty list."""
+    if "witnesses" not in obj:
+        return (), 0
+    vkeys = get(obj, "witnesses", list, "election")
+    if not 1 <= len(vkeys) <= MAX_WITNESSES or not all(isinstance(v, str) and len(v) <= 400 for v in vkeys):
+        raise InvalidEncoding(f"election.witnesses: 1..{MAX_WITNESSES} witness verifier keys (omit it for none)")
+    try:
+        witnesses = tuple(CosignerVerifier.from_vkey(v) for v in vkeys)
+    except CryptoError as e:
+        raise InvalidEncoding(f"election.witnesses: {e}") from e
+    return witnesses, _count(obj, "witness_quorum", "election", 1, MAX_WITNESSES)
 
 
 @dataclass(frozen=True, slots=True)

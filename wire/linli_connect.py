@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .linli_pb2 import CastBallotRequest, Checkpoint, CheckpointRequest, CheckpointsResponse, ConsistencyProof, ConsistencyProofRequest, CredentialRequestResponse, ElectionInfo, ElectionRef, EntriesRequest, EntriesResponse, InclusionProof, InclusionProofRequest, IssuanceResponse, ListElectionsRequest, ListElectionsResponse, PostCredentialRequestRequest, PostCredentialRequestResponse, PostIssuanceRequest, PostIssuanceResponse, Receipt, RelayRef, ServerInfo, ServerInfoRequest, SignedStatement
+from .linli_pb2 import AddCosignatureRequest, AddCosignatureResponse, CastBallotRequest, Checkpoint, CheckpointRequest, CheckpointsResponse, ConsistencyProof, ConsistencyProofRequest, CredentialRequestResponse, ElectionInfo, ElectionRef, EntriesRequest, EntriesResponse, InclusionProof, InclusionProofRequest, IssuanceResponse, ListElectionsRequest, ListElectionsResponse, PostCredentialRequestRequest, PostCredentialRequestResponse, PostIssuanceRequest, PostIssuanceResponse, Receipt, RelayRef, ServerInfo, ServerInfoRequest, SignedStatement
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -100,6 +100,13 @@ class Linli(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def get_entries(self, request: EntriesRequest, ctx: RequestContext[EntriesRequest, EntriesResponse], /) -> EntriesResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def add_cosignature(self, request: AddCosignatureRequest, ctx: RequestContext[AddCosignatureRequest, AddCosignatureResponse], /) -> AddCosignatureResponse:
+        """
+        Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
+        (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
+        """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def post_credential_request(self, request: PostCredentialRequestRequest, ctx: RequestContext[PostCredentialRequestRequest, PostCredentialRequestResponse], /) -> PostCredentialRequestResponse:
@@ -307,6 +314,17 @@ class LinliASGIApplication(ConnectASGIApplication[Linli]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.get_entries,
+                ),
+                "/linli.v1.Linli/AddCosignature": Endpoint.unary(
+                    method=MethodInfo(
+                        name="AddCosignature",
+                        service_name="linli.v1.Linli",
+                        input=AddCosignatureRequest,
+                        output=AddCosignatureResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.add_cosignature,
                 ),
                 "/linli.v1.Linli/PostCredentialRequest": Endpoint.unary(
                     method=MethodInfo(
@@ -726,6 +744,30 @@ class LinliClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def add_cosignature(
+        self,
+        request: AddCosignatureRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> AddCosignatureResponse:
+        """
+        Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
+        (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="AddCosignature",
+                service_name="linli.v1.Linli",
+                input=AddCosignatureRequest,
+                output=AddCosignatureResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
     async def post_credential_request(
         self,
         request: PostCredentialRequestRequest,
@@ -874,6 +916,13 @@ class LinliSync(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def get_entries(self, request: EntriesRequest, ctx: RequestContext[EntriesRequest, EntriesResponse], /) -> EntriesResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def add_cosignature(self, request: AddCosignatureRequest, ctx: RequestContext[AddCosignatureRequest, AddCosignatureResponse], /) -> AddCosignatureResponse:
+        """
+        Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
+        (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
+        """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def post_credential_request(self, request: PostCredentialRequestRequest, ctx: RequestContext[PostCredentialRequestRequest, PostCredentialRequestResponse], /) -> PostCredentialRequestResponse:
@@ -1079,6 +1128,17 @@ class LinliWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.get_entries,
+                ),
+                "/linli.v1.Linli/AddCosignature": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="AddCosignature",
+                        service_name="linli.v1.Linli",
+                        input=AddCosignatureRequest,
+                        output=AddCosignatureResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.add_cosignature,
                 ),
                 "/linli.v1.Linli/PostCredentialRequest": EndpointSync.unary(
                     method=MethodInfo(
@@ -1492,6 +1552,30 @@ class LinliClientSync(ConnectClientSync):
                 service_name="linli.v1.Linli",
                 input=EntriesRequest,
                 output=EntriesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def add_cosignature(
+        self,
+        request: AddCosignatureRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> AddCosignatureResponse:
+        """
+        Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
+        (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="AddCosignature",
+                service_name="linli.v1.Linli",
+                input=AddCosignatureRequest,
+                output=AddCosignatureResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

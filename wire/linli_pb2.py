@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x10wire/linli.proto\x12\x08linli.v1\" \n\x0fSignedStatement\x12\r\n\x05\x65ntry\x18\x01 \x01(\x0c\"8\n\x11\x43\x61stBallotRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x0e\n\x06\x62\x61llot\x18\x02 \x01(\x0c\"\x85\x01\n\x07Receipt\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x12\n\nleaf_index\x18\x02 \x01(\x04\x12\x11\n\tleaf_hash\x18\x03 \x01(\x0c\x12\x11\n\ttree_size\x18\x04 \x01(\x04\x12\x17\n\x0finclusion_proof\x18\x05 \x03(\x0c\x12\x12\n\ncheckpoint\x18\x06 \x01(\x0c\"\"\n\x0b\x45lectionRef\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\"\x13\n\x11ServerInfoRequest\"N\n\nServerInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x19\n\x11log_origin_prefix\x18\x02 \x01(\t\x12\x14\n\x0cverifier_key\x18\x03 \x01(\t\"\xea\x01\n\x0c\x45lectionInfo\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\r\n\x05phase\x18\x02 \x01(\t\x12\x12\n\ndefinition\x18\x03 \x01(\x0c\x12\x12\n\npublic_key\x18\x04 \x01(\x0c\x12\x11\n\troll_size\x18\x05 \x01(\x04\x12\x1a\n\x12\x63redentials_issued\x18\x06 \x01(\x04\x12\x14\n\x0c\x62\x61llots_cast\x18\x07 \x01(\x04\x12\x17\n\x0f\x62\x61llots_counted\x18\x08 \x01(\x04\x12\x11\n\ttree_size\x18\t \x01(\x04\x12\r\n\x05tally\x18\n \x01(\x0c\x12\x0e\n\x06result\x18\x0b \x01(\x0c\"\x16\n\x14ListElectionsRequest\"-\n\x15ListElectionsResponse\x12\x14\n\x0c\x65lection_ids\x18\x01 \x03(\t\"(\n\x11\x43heckpointRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\"\x1a\n\nCheckpoint\x12\x0c\n\x04note\x18\x01 \x01(\x0c\"S\n\x15InclusionProofRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x12\n\nleaf_index\x18\x02 \x01(\x04\x12\x11\n\ttree_size\x18\x03 \x01(\x04\"Y\n\x0eInclusionProof\x12\x12\n\nleaf_index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x11\n\tleaf_hash\x18\x03 \x01(\x0c\x12\r\n\x05proof\x18\x04 \x03(\x0c\"L\n\x17\x43onsistencyProofRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\r\n\x05size1\x18\x02 \x01(\x04\x12\r\n\x05size2\x18\x03 \x01(\x04\"?\n\x10\x43onsistencyProof\x12\r\n\x05size1\x18\x01 \x01(\x04\x12\r\n\x05size2\x18\x02 \x01(\x04\x12\r\n\x05proof\x18\x03 \x03(\x0c\"C\n\x0e\x45ntriesRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\r\n\x05start\x18\x02 \x01(\x04\x12\r\n\x05limit\x18\x03 \x01(\x04\"5\n\x0f\x45ntriesResponse\x12\x0f\n\x07\x65ntries\x18\x01 \x03(\x0c\x12\x11\n\ttree_size\x18\x02 \x01(\x04\"$\n\x13\x43heckpointsResponse\x12\r\n\x05notes\x18\x01 \x03(\x0c\"D\n\x1cPostCredentialRequestRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x0f\n\x07request\x18\x02 \x01(\x0c\"-\n\x1dPostCredentialRequestResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"-\n\x08RelayRef\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\",\n\x19\x43redentialRequestResponse\x12\x0f\n\x07request\x18\x01 \x01(\x0c\"<\n\x13PostIssuanceRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x10\n\x08issuance\x18\x02 \x01(\x0c\"\x16\n\x14PostIssuanceResponse\"$\n\x10IssuanceResponse\x12\x10\n\x08issuance\x18\x01 \x01(\x0c\x32\x95\x0b\n\x05Linli\x12\x42\n\rGetServerInfo\x12\x1b.linli.v1.ServerInfoRequest\x1a\x14.linli.v1.ServerInfo\x12P\n\rListElections\x12\x1e.linli.v1.ListElectionsRequest\x1a\x1f.linli.v1.ListElectionsResponse\x12<\n\x0bGetElection\x12\x15.linli.v1.ElectionRef\x1a\x16.linli.v1.ElectionInfo\x12>\n\x0e\x43reateElection\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12:\n\nPublishKey\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12;\n\x0bPublishRoll\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12?\n\x0fIssueCredential\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12<\n\x0cOpenElection\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12=\n\rCloseElection\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12\x45\n\x15SubmitDecryptionShare\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12<\n\nCastBallot\x12\x1b.linli.v1.CastBallotRequest\x1a\x11.linli.v1.Receipt\x12\x42\n\rGetCheckpoint\x12\x1b.linli.v1.CheckpointRequest\x1a\x14.linli.v1.Checkpoint\x12\x46\n\x0eGetCheckpoints\x12\x15.linli.v1.ElectionRef\x1a\x1d.linli.v1.CheckpointsResponse\x12N\n\x11GetInclusionProof\x12\x1f.linli.v1.InclusionProofRequest\x1a\x18.linli.v1.InclusionProof\x12T\n\x13GetConsistencyProof\x12!.linli.v1.ConsistencyProofRequest\x1a\x1a.linli.v1.ConsistencyProof\x12\x41\n\nGetEntries\x12\x18.linli.v1.EntriesRequest\x1a\x19.linli.v1.EntriesResponse\x12h\n\x15PostCredentialRequest\x12&.linli.v1.PostCredentialRequestRequest\x1a\'.linli.v1.PostCredentialRequestResponse\x12O\n\x14GetCredentialRequest\x12\x12.linli.v1.RelayRef\x1a#.linli.v1.CredentialRequestResponse\x12M\n\x0cPostIssuance\x12\x1d.linli.v1.PostIssuanceRequest\x1a\x1e.linli.v1.PostIssuanceResponse\x12=\n\x0bGetIssuance\x12\x12.linli.v1.RelayRef\x1a\x1a.linli.v1.IssuanceResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x10wire/linli.proto\x12\x08linli.v1\" \n\x0fSignedStatement\x12\r\n\x05\x65ntry\x18\x01 \x01(\x0c\"8\n\x11\x43\x61stBallotRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x0e\n\x06\x62\x61llot\x18\x02 \x01(\x0c\"\x85\x01\n\x07Receipt\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x12\n\nleaf_index\x18\x02 \x01(\x04\x12\x11\n\tleaf_hash\x18\x03 \x01(\x0c\x12\x11\n\ttree_size\x18\x04 \x01(\x04\x12\x17\n\x0finclusion_proof\x18\x05 \x03(\x0c\x12\x12\n\ncheckpoint\x18\x06 \x01(\x0c\"\"\n\x0b\x45lectionRef\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\"\x13\n\x11ServerInfoRequest\"N\n\nServerInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x19\n\x11log_origin_prefix\x18\x02 \x01(\t\x12\x14\n\x0cverifier_key\x18\x03 \x01(\t\"\xea\x01\n\x0c\x45lectionInfo\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\r\n\x05phase\x18\x02 \x01(\t\x12\x12\n\ndefinition\x18\x03 \x01(\x0c\x12\x12\n\npublic_key\x18\x04 \x01(\x0c\x12\x11\n\troll_size\x18\x05 \x01(\x04\x12\x1a\n\x12\x63redentials_issued\x18\x06 \x01(\x04\x12\x14\n\x0c\x62\x61llots_cast\x18\x07 \x01(\x04\x12\x17\n\x0f\x62\x61llots_counted\x18\x08 \x01(\x04\x12\x11\n\ttree_size\x18\t \x01(\x04\x12\r\n\x05tally\x18\n \x01(\x0c\x12\x0e\n\x06result\x18\x0b \x01(\x0c\"\x16\n\x14ListElectionsRequest\"-\n\x15ListElectionsResponse\x12\x14\n\x0c\x65lection_ids\x18\x01 \x03(\t\":\n\x11\x43heckpointRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x10\n\x08\x63osigned\x18\x02 \x01(\x08\"\x1a\n\nCheckpoint\x12\x0c\n\x04note\x18\x01 \x01(\x0c\"S\n\x15InclusionProofRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x12\n\nleaf_index\x18\x02 \x01(\x04\x12\x11\n\ttree_size\x18\x03 \x01(\x04\"Y\n\x0eInclusionProof\x12\x12\n\nleaf_index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x11\n\tleaf_hash\x18\x03 \x01(\x0c\x12\r\n\x05proof\x18\x04 \x03(\x0c\"L\n\x17\x43onsistencyProofRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\r\n\x05size1\x18\x02 \x01(\x04\x12\r\n\x05size2\x18\x03 \x01(\x04\"?\n\x10\x43onsistencyProof\x12\r\n\x05size1\x18\x01 \x01(\x04\x12\r\n\x05size2\x18\x02 \x01(\x04\x12\r\n\x05proof\x18\x03 \x03(\x0c\"C\n\x0e\x45ntriesRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\r\n\x05start\x18\x02 \x01(\x04\x12\r\n\x05limit\x18\x03 \x01(\x04\"5\n\x0f\x45ntriesResponse\x12\x0f\n\x07\x65ntries\x18\x01 \x03(\x0c\x12\x11\n\ttree_size\x18\x02 \x01(\x04\"$\n\x13\x43heckpointsResponse\x12\r\n\x05notes\x18\x01 \x03(\x0c\"D\n\x1cPostCredentialRequestRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x0f\n\x07request\x18\x02 \x01(\x0c\"-\n\x1dPostCredentialRequestResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"-\n\x08RelayRef\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\",\n\x19\x43redentialRequestResponse\x12\x0f\n\x07request\x18\x01 \x01(\x0c\"<\n\x13PostIssuanceRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x10\n\x08issuance\x18\x02 \x01(\x0c\"\x16\n\x14PostIssuanceResponse\"$\n\x10IssuanceResponse\x12\x10\n\x08issuance\x18\x01 \x01(\x0c\"T\n\x15\x41\x64\x64\x43osignatureRequest\x12\x13\n\x0b\x65lection_id\x18\x01 \x01(\t\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x13\n\x0b\x63osignature\x18\x03 \x01(\x0c\"&\n\x16\x41\x64\x64\x43osignatureResponse\x12\x0c\n\x04note\x18\x01 \x01(\x0c\x32\xea\x0b\n\x05Linli\x12\x42\n\rGetServerInfo\x12\x1b.linli.v1.ServerInfoRequest\x1a\x14.linli.v1.ServerInfo\x12P\n\rListElections\x12\x1e.linli.v1.ListElectionsRequest\x1a\x1f.linli.v1.ListElectionsResponse\x12<\n\x0bGetElection\x12\x15.linli.v1.ElectionRef\x1a\x16.linli.v1.ElectionInfo\x12>\n\x0e\x43reateElection\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12:\n\nPublishKey\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12;\n\x0bPublishRoll\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12?\n\x0fIssueCredential\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12<\n\x0cOpenElection\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12=\n\rCloseElection\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12\x45\n\x15SubmitDecryptionShare\x12\x19.linli.v1.SignedStatement\x1a\x11.linli.v1.Receipt\x12<\n\nCastBallot\x12\x1b.linli.v1.CastBallotRequest\x1a\x11.linli.v1.Receipt\x12\x42\n\rGetCheckpoint\x12\x1b.linli.v1.CheckpointRequest\x1a\x14.linli.v1.Checkpoint\x12\x46\n\x0eGetCheckpoints\x12\x15.linli.v1.ElectionRef\x1a\x1d.linli.v1.CheckpointsResponse\x12N\n\x11GetInclusionProof\x12\x1f.linli.v1.InclusionProofRequest\x1a\x18.linli.v1.InclusionProof\x12T\n\x13GetConsistencyProof\x12!.linli.v1.ConsistencyProofRequest\x1a\x1a.linli.v1.ConsistencyProof\x12\x41\n\nGetEntries\x12\x18.linli.v1.EntriesRequest\x1a\x19.linli.v1.EntriesResponse\x12S\n\x0e\x41\x64\x64\x43osignature\x12\x1f.linli.v1.AddCosignatureRequest\x1a .linli.v1.AddCosignatureResponse\x12h\n\x15PostCredentialRequest\x12&.linli.v1.PostCredentialRequestRequest\x1a\'.linli.v1.PostCredentialRequestResponse\x12O\n\x14GetCredentialRequest\x12\x12.linli.v1.RelayRef\x1a#.linli.v1.CredentialRequestResponse\x12M\n\x0cPostIssuance\x12\x1d.linli.v1.PostIssuanceRequest\x1a\x1e.linli.v1.PostIssuanceResponse\x12=\n\x0bGetIssuance\x12\x12.linli.v1.RelayRef\x1a\x1a.linli.v1.IssuanceResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -50,37 +50,41 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTELECTIONSRESPONSE']._serialized_start=656
   _globals['_LISTELECTIONSRESPONSE']._serialized_end=701
   _globals['_CHECKPOINTREQUEST']._serialized_start=703
-  _globals['_CHECKPOINTREQUEST']._serialized_end=743
-  _globals['_CHECKPOINT']._serialized_start=745
-  _globals['_CHECKPOINT']._serialized_end=771
-  _globals['_INCLUSIONPROOFREQUEST']._serialized_start=773
-  _globals['_INCLUSIONPROOFREQUEST']._serialized_end=856
-  _globals['_INCLUSIONPROOF']._serialized_start=858
-  _globals['_INCLUSIONPROOF']._serialized_end=947
-  _globals['_CONSISTENCYPROOFREQUEST']._serialized_start=949
-  _globals['_CONSISTENCYPROOFREQUEST']._serialized_end=1025
-  _globals['_CONSISTENCYPROOF']._serialized_start=1027
-  _globals['_CONSISTENCYPROOF']._serialized_end=1090
-  _globals['_ENTRIESREQUEST']._serialized_start=1092
-  _globals['_ENTRIESREQUEST']._serialized_end=1159
-  _globals['_ENTRIESRESPONSE']._serialized_start=1161
-  _globals['_ENTRIESRESPONSE']._serialized_end=1214
-  _globals['_CHECKPOINTSRESPONSE']._serialized_start=1216
-  _globals['_CHECKPOINTSRESPONSE']._serialized_end=1252
-  _globals['_POSTCREDENTIALREQUESTREQUEST']._serialized_start=1254
-  _globals['_POSTCREDENTIALREQUESTREQUEST']._serialized_end=1322
-  _globals['_POSTCREDENTIALREQUESTRESPONSE']._serialized_start=1324
-  _globals['_POSTCREDENTIALREQUESTRESPONSE']._serialized_end=1369
-  _globals['_RELAYREF']._serialized_start=1371
-  _globals['_RELAYREF']._serialized_end=1416
-  _globals['_CREDENTIALREQUESTRESPONSE']._serialized_start=1418
-  _globals['_CREDENTIALREQUESTRESPONSE']._serialized_end=1462
-  _globals['_POSTISSUANCEREQUEST']._serialized_start=1464
-  _globals['_POSTISSUANCEREQUEST']._serialized_end=1524
-  _globals['_POSTISSUANCERESPONSE']._serialized_start=1526
-  _globals['_POSTISSUANCERESPONSE']._serialized_end=1548
-  _globals['_ISSUANCERESPONSE']._serialized_start=1550
-  _globals['_ISSUANCERESPONSE']._serialized_end=1586
-  _globals['_LINLI']._serialized_start=1589
-  _globals['_LINLI']._serialized_end=3018
+  _globals['_CHECKPOINTREQUEST']._serialized_end=761
+  _globals['_CHECKPOINT']._serialized_start=763
+  _globals['_CHECKPOINT']._serialized_end=789
+  _globals['_INCLUSIONPROOFREQUEST']._serialized_start=791
+  _globals['_INCLUSIONPROOFREQUEST']._serialized_end=874
+  _globals['_INCLUSIONPROOF']._serialized_start=876
+  _globals['_INCLUSIONPROOF']._serialized_end=965
+  _globals['_CONSISTENCYPROOFREQUEST']._serialized_start=967
+  _globals['_CONSISTENCYPROOFREQUEST']._serialized_end=1043
+  _globals['_CONSISTENCYPROOF']._serialized_start=1045
+  _globals['_CONSISTENCYPROOF']._serialized_end=1108
+  _globals['_ENTRIESREQUEST']._serialized_start=1110
+  _globals['_ENTRIESREQUEST']._serialized_end=1177
+  _globals['_ENTRIESRESPONSE']._serialized_start=1179
+  _globals['_ENTRIESRESPONSE']._serialized_end=1232
+  _globals['_CHECKPOINTSRESPONSE']._serialized_start=1234
+  _globals['_CHECKPOINTSRESPONSE']._serialized_end=1270
+  _globals['_POSTCREDENTIALREQUESTREQUEST']._serialized_start=1272
+  _globals['_POSTCREDENTIALREQUESTREQUEST']._serialized_end=1340
+  _globals['_POSTCREDENTIALREQUESTRESPONSE']._serialized_start=1342
+  _globals['_POSTCREDENTIALREQUESTRESPONSE']._serialized_end=1387
+  _globals['_RELAYREF']._serialized_start=1389
+  _globals['_RELAYREF']._serialized_end=1434
+  _globals['_CREDENTIALREQUESTRESPONSE']._serialized_start=1436
+  _globals['_CREDENTIALREQUESTRESPONSE']._serialized_end=1480
+  _globals['_POSTISSUANCEREQUEST']._serialized_start=1482
+  _globals['_POSTISSUANCEREQUEST']._serialized_end=1542
+  _globals['_POSTISSUANCERESPONSE']._serialized_start=1544
+  _globals['_POSTISSUANCERESPONSE']._serialized_end=1566
+  _globals['_ISSUANCERESPONSE']._serialized_start=1568
+  _globals['_ISSUANCERESPONSE']._serialized_end=1604
+  _globals['_ADDCOSIGNATUREREQUEST']._serialized_start=1606
+  _globals['_ADDCOSIGNATUREREQUEST']._serialized_end=1690
+  _globals['_ADDCOSIGNATURERESPONSE']._serialized_start=1692
+  _globals['_ADDCOSIGNATURERESPONSE']._serialized_end=1730
+  _globals['_LINLI']._serialized_start=1733
+  _globals['_LINLI']._serialized_end=3247
 # @@protoc_insertion_point(module_scope)

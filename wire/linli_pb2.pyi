@@ -93,10 +93,12 @@ class ListElectionsResponse(_message.Message):
     def __init__(self, election_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CheckpointRequest(_message.Message):
-    __slots__ = ("election_id",)
+    __slots__ = ("election_id", "cosigned")
     ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    COSIGNED_FIELD_NUMBER: _ClassVar[int]
     election_id: str
-    def __init__(self, election_id: _Optional[str] = ...) -> None: ...
+    cosigned: bool
+    def __init__(self, election_id: _Optional[str] = ..., cosigned: _Optional[bool] = ...) -> None: ...
 
 class Checkpoint(_message.Message):
     __slots__ = ("note",)
@@ -215,3 +217,19 @@ class IssuanceResponse(_message.Message):
     ISSUANCE_FIELD_NUMBER: _ClassVar[int]
     issuance: bytes
     def __init__(self, issuance: _Optional[bytes] = ...) -> None: ...
+
+class AddCosignatureRequest(_message.Message):
+    __slots__ = ("election_id", "tree_size", "cosignature")
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    COSIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    tree_size: int
+    cosignature: bytes
+    def __init__(self, election_id: _Optional[str] = ..., tree_size: _Optional[int] = ..., cosignature: _Optional[bytes] = ...) -> None: ...
+
+class AddCosignatureResponse(_message.Message):
+    __slots__ = ("note",)
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    note: bytes
+    def __init__(self, note: _Optional[bytes] = ...) -> None: ...

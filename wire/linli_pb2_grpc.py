@@ -114,6 +114,11 @@ class LinliStub:
                 request_serializer=wire_dot_linli__pb2.EntriesRequest.SerializeToString,
                 response_deserializer=wire_dot_linli__pb2.EntriesResponse.FromString,
                 _registered_method=True)
+        self.AddCosignature = channel.unary_unary(
+                '/linli.v1.Linli/AddCosignature',
+                request_serializer=wire_dot_linli__pb2.AddCosignatureRequest.SerializeToString,
+                response_deserializer=wire_dot_linli__pb2.AddCosignatureResponse.FromString,
+                _registered_method=True)
         self.PostCredentialRequest = channel.unary_unary(
                 '/linli.v1.Linli/PostCredentialRequest',
                 request_serializer=wire_dot_linli__pb2.PostCredentialRequestRequest.SerializeToString,
@@ -241,6 +246,14 @@ class LinliServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddCosignature(self, request, context):
+        """Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
+        (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PostCredentialRequest(self, request, context):
         """The phone credential relay (§P13), only while credentials can be issued. NOT_FOUND for an unknown code, and
         from GetIssuance while the issuance is pending; PostIssuance: the first one wins (ALREADY_EXISTS after).
@@ -349,6 +362,11 @@ def add_LinliServicer_to_server(servicer, server):
                     servicer.GetEntries,
                     request_deserializer=wire_dot_linli__pb2.EntriesRequest.FromString,
                     response_serializer=wire_dot_linli__pb2.EntriesResponse.SerializeToString,
+            ),
+            'AddCosignature': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddCosignature,
+                    request_deserializer=wire_dot_linli__pb2.AddCosignatureRequest.FromString,
+                    response_serializer=wire_dot_linli__pb2.AddCosignatureResponse.SerializeToString,
             ),
             'PostCredentialRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.PostCredentialRequest,
@@ -803,6 +821,33 @@ class Linli:
             '/linli.v1.Linli/GetEntries',
             wire_dot_linli__pb2.EntriesRequest.SerializeToString,
             wire_dot_linli__pb2.EntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddCosignature(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.Linli/AddCosignature',
+            wire_dot_linli__pb2.AddCosignatureRequest.SerializeToString,
+            wire_dot_linli__pb2.AddCosignatureResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -57,6 +57,10 @@ class LinliStub:
     GetInclusionProof: _grpc.UnaryUnaryMultiCallable[_linli_pb2.InclusionProofRequest, _linli_pb2.InclusionProof]
     GetConsistencyProof: _grpc.UnaryUnaryMultiCallable[_linli_pb2.ConsistencyProofRequest, _linli_pb2.ConsistencyProof]
     GetEntries: _grpc.UnaryUnaryMultiCallable[_linli_pb2.EntriesRequest, _linli_pb2.EntriesResponse]
+    AddCosignature: _grpc.UnaryUnaryMultiCallable[_linli_pb2.AddCosignatureRequest, _linli_pb2.AddCosignatureResponse]
+    """Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
+    (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
+    """
     PostCredentialRequest: _grpc.UnaryUnaryMultiCallable[_linli_pb2.PostCredentialRequestRequest, _linli_pb2.PostCredentialRequestResponse]
     """The phone credential relay (§P13), only while credentials can be issued. NOT_FOUND for an unknown code, and
     from GetIssuance while the issuance is pending; PostIssuance: the first one wins (ALREADY_EXISTS after).
@@ -91,6 +95,10 @@ class LinliAsyncStub(LinliStub):
     GetInclusionProof: _aio.UnaryUnaryMultiCallable[_linli_pb2.InclusionProofRequest, _linli_pb2.InclusionProof]  # type: ignore[assignment]
     GetConsistencyProof: _aio.UnaryUnaryMultiCallable[_linli_pb2.ConsistencyProofRequest, _linli_pb2.ConsistencyProof]  # type: ignore[assignment]
     GetEntries: _aio.UnaryUnaryMultiCallable[_linli_pb2.EntriesRequest, _linli_pb2.EntriesResponse]  # type: ignore[assignment]
+    AddCosignature: _aio.UnaryUnaryMultiCallable[_linli_pb2.AddCosignatureRequest, _linli_pb2.AddCosignatureResponse]  # type: ignore[assignment]
+    """Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
+    (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
+    """
     PostCredentialRequest: _aio.UnaryUnaryMultiCallable[_linli_pb2.PostCredentialRequestRequest, _linli_pb2.PostCredentialRequestResponse]  # type: ignore[assignment]
     """The phone credential relay (§P13), only while credentials can be issued. NOT_FOUND for an unknown code, and
     from GetIssuance while the issuance is pending; PostIssuance: the first one wins (ALREADY_EXISTS after).
@@ -218,6 +226,16 @@ class LinliServicer(metaclass=_abc_1.ABCMeta):
         request: _linli_pb2.EntriesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_linli_pb2.EntriesResponse, _abc.Awaitable[_linli_pb2.EntriesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def AddCosignature(
+        self,
+        request: _linli_pb2.AddCosignatureRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_linli_pb2.AddCosignatureResponse, _abc.Awaitable[_linli_pb2.AddCosignatureResponse]]:
+        """Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
+        (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
+        """
 
     @_abc_1.abstractmethod
     def PostCredentialRequest(

@@ -153,7 +153,9 @@ def test_quorum_zero_is_the_log_signature_alone(log: NoteSigner, witnesses: list
 def test_duplicate_signer_counts_once(log: NoteSigner, witnesses: list[Cosigner]) -> None:
     cp = _checkpoint()
     body = cp.to_body()
-    note = add_signature_lines(sign_checkpoint(cp, log), [witnesses[0].cosign(body, T0), witnesses[0].cosign(body, T0 + 5)])
+    note = add_signature_lines(
+        sign_checkpoint(cp, log), [witnesses[0].cosign(body, T0), witnesses[0].cosign(body, T0 + 5)]
+    )
     assert len(split_signed_note(note)[1]) == 3
     verifiers = [w.verifier() for w in witnesses]
     (only,) = cosignatures(note, verifiers)
