@@ -7,7 +7,11 @@
 // and the key's modulus proof, which is parsed (widths, counts) but not verified (crypto/threshold.verify_modulus).
 import { BASE32, base32, bitLength, bytesToInt, EncodingError, fromHex, hash, toHex, utf8 } from "./bytes.ts";
 import { asObject, exactKeys, getBool, getInt, getList, getStr, parseCanonical, type JSONObject, type JSONValue } from "./encoding.ts";
+import { CosignerVerifier } from "./note.ts";
 import { Transcript } from "./transcript.ts";
+
+/** voting.election.MAX_WITNESSES (§P17.1). */
+export const MAX_WITNESSES = 32;
 import { gcd } from "./arith.ts";
 
 /** voting/errors.py VotingError: the base of the booth's domain errors (encoding errors are bytes.ts EncodingError,
@@ -74,6 +78,9 @@ export interface ElectionDefinition {
   readonly seats: number;
   readonly major: boolean;
   readonly acceptAreaDisclosure: boolean;
+  /** §P17.1: the witnesses that cosign the log, and how many a checkpoint needs (none: the log's signature alone). */
+  readonly witnesses: readonly CosignerVerifier[];
+  readonly witnessQuorum: number;
 }
 
 /** crypto.threshold.ThresholdPublicKey (structure checked as ThresholdPublicKey.validate does). */
@@ -240,7 +247,25 @@ const DEFINITION_KEYS = [
 
 export function definitionFromJson(value: JSONValue | undefined): ElectionDefinition {
   const what = "election";
-  const obj = exactKeys(value, DEFINITION_KEYS, what);
+  const obj = exactKeys(value, DEFINITION_KEYS, what, ["witness_quorum", "witnesses"]);
+  // §P17.1: "witnesses" (cosigner vkeys) and "witness_quorum", both or neither; never an empty list.
+  if (("witnesses" in obj) !== ("witness_quorum" in obj)) {
+    throw new EncodingError("election: witnesses and witness_quorum come together (omit both for none)");
+  }
+  let witnesses: CosignerVerifier[] = [];
+  let witnessQuorum = 0;
+  if ("witnesses" in obj) {
+    const vkeys = getList(obj, "witnesses", what);
+    if (vkeys.length < 1 || vkeys.length > MAX_WITNESSES || !vkeys.every((v) => typeof v === "string" && v.length <= 400)) {
+      throw new EncodingError(`election.witnesses: 1..${MAX_WITNESSES} witness verifier keys (omit it for none)`);
+    }
+    try {
+      witnesses = (vkeys as string[]).map((v) => CosignerVerifier.fromVkey(v));
+    } catch (e) {
+      throw new EncodingError(`election.witnesses: ${(e as Error).message}`);
+    }
+    witnessQuorum = count(obj, "witness_quorum", what, 1, MAX_WITNESSES);
+  }
   const kindName = getStr(obj, "kind", what);
   if (!(KINDS as readonly string[]).includes(kindName)) {
     throw new EncodingError(`unknown election kind ${JSON.stringify(kindName)}; kinds: ${KINDS.join(", ")}`);
@@ -274,6 +299,8 @@ export function definitionFromJson(value: JSONValue | undefined): ElectionDefini
     seats: count(obj, "seats", what, 0, MAX_OPTIONS),
     major: getBool(obj, "major", what),
     acceptAreaDisclosure: getBool(obj, "accept_area_disclosure", what),
+    witnesses,
+    witnessQuorum,
   };
   checkDefinition(d);
   return d;
@@ -311,6 +338,13 @@ function checkDefinition(d: ElectionDefinition): void {
   }
   if (d.acceptAreaDisclosure && !isWeighted(d)) {
     throw new InvalidElection("only a homeowners' assembly discloses areas (accept_area_disclosure)");
+  }
+  const w = d.witnesses.length;
+  if (new Set(d.witnesses.map((x) => x.name)).size !== w || new Set(d.witnesses.map((x) => toHex(x.publicKey))).size !== w) {
+    throw new InvalidElection("every witness needs its own name and its own key");
+  }
+  if (d.witnessQuorum < (w ? 1 : 0) || d.witnessQuorum > w) {
+    throw new InvalidElection(`witness_quorum must be between 1 and the number of witnesses (${w})`);
   }
 }
 

@@ -10,7 +10,7 @@
 // expected key that does not verify, or no such signature, kind "signature". verifyCheckpointExtends throws
 // MerkleProofError (merkle.ts). Opening a checkpoint proves who signed it, not which log it is about: callers
 // compare `origin`.
-import { signatureHolds } from "./ed25519.ts";
+import { publicKey as publicKeyOf, sign, signatureHolds } from "./ed25519.ts";
 import { concat, equalBytes, hash, toHex, utf8 } from "./bytes.ts";
 import { EMPTY_ROOT, HASH_SIZE, MerkleProofError, verifyConsistency } from "./merkle.ts";
 
@@ -287,4 +287,168 @@ export function peekCheckpoint(note: Uint8Array): Checkpoint {
 function lastBlankLine(note: Uint8Array): number {
   for (let i = note.length - 2; i >= 0; i--) if (note[i] === 0x0a && note[i + 1] === 0x0a) return i;
   throw decoding("signed note has no blank line before its signatures");
+}
+
+// -- C2SP tlog-cosignature (cosignature/v1, Ed25519): the port of crypto/cosignature.py (verification only) --------
+//
+//   key ID:          SHA-256(name || 0x0A || 0x04 || 32-byte public key)[:4]
+//   signature:       key ID (4) || timestamp (8 bytes big-endian, <= 2^63 - 1) || Ed25519 signature (64)
+//   signed message:  "cosignature/v1\n" "time " <decimal timestamp> "\n" || the whole checkpoint body
+//   vkey:            <name>+<hex key ID>+<base64(0x04 || public key)>
+
+/** tlog-cosignature §Format: the key ID algorithm byte (and vkey type) of Ed25519 cosignatures. */
+export const COSIGNATURE_TYPE = 0x04;
+export const MAX_TIMESTAMP = 2n ** 63n - 1n;
+const COSIGNATURE_SIZE = 8 + SIGNATURE_SIZE;
+
+/** One signature line, parsed, not verified (crypto.note.SignatureLine). */
+export interface SignatureLine {
+  readonly name: string;
+  readonly keyId: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** crypto.note.split_signed_note: the note text and its signature lines, parsed strictly, none verified. */
+export function splitSignedNote(note: Uint8Array): { body: Uint8Array; lines: SignatureLine[] } {
+  decodeText(note, "signed note");
+  const split = lastBlankLine(note);
+  const body = note.slice(0, split + 1);
+  const sigBlock = note.slice(split + 2);
+  if (sigBlock[sigBlock.length - 1] !== 0x0a) throw decoding("signed note must end with a signature line and a newline");
+  const texts = new TextDecoder().decode(sigBlock.slice(0, -1)).split("\n");
+  if (texts.length > MAX_SIGNATURES) throw decoding(`signed note has more than ${MAX_SIGNATURES} signatures`);
+  const lines = texts.map((line) => {
+    if (!line.startsWith(SIG_PREFIX)) throw decoding("signature line does not start with an em dash and a space");
+    const rest = line.slice(SIG_PREFIX.length);
+    const space = rest.indexOf(" ");
+    const name = space < 0 ? rest : rest.slice(0, space);
+    if (space < 0 || !isValidKeyName(name)) throw decoding("signature line has an invalid key name");
+    const raw = fromBase64Canonical(rest.slice(space + 1), "signature");
+    if (raw.length <= KEY_ID_SIZE) throw decoding("signature is too short");
+    return { name, keyId: raw.slice(0, KEY_ID_SIZE), signature: raw.slice(KEY_ID_SIZE) };
+  });
+  return { body, lines };
+}
+
+/** crypto.cosignature.cosignature_key_id. */
+export function cosignatureKeyId(name: string, publicKey: Uint8Array): Uint8Array {
+  checkKeyName(name);
+  if (publicKey.length !== PUBLIC_KEY_SIZE) throw badKey(`Ed25519 public keys are ${PUBLIC_KEY_SIZE} bytes`);
+  return hash(concat(utf8(name), Uint8Array.of(0x0a, COSIGNATURE_TYPE), publicKey)).slice(0, KEY_ID_SIZE);
+}
+
+/** crypto.cosignature.cosignature_message: the header line, the timestamp line, the whole checkpoint body. */
+export function cosignatureMessage(body: Uint8Array, timestamp: bigint): Uint8Array {
+  if (timestamp < 0n || timestamp > MAX_TIMESTAMP) throw decoding("a cosignature timestamp is in [0, 2**63)");
+  Checkpoint.fromBody(body);
+  return concat(utf8(`cosignature/v1\ntime ${timestamp.toString()}\n`), body);
+}
+
+/** A witness's public key (crypto.cosignature.CosignerVerifier). */
+export class CosignerVerifier {
+  readonly keyId: Uint8Array;
+
+  private constructor(
+    readonly name: string,
+    readonly publicKey: Uint8Array,
+  ) {
+    this.keyId = cosignatureKeyId(name, publicKey);
+  }
+
+  static fromPublicKey(name: string, publicKey: Uint8Array): CosignerVerifier {
+    return new CosignerVerifier(name, publicKey);
+  }
+
+  static fromVkey(vkey: string): CosignerVerifier {
+    if (typeof vkey !== "string") throw badKey("witness verifier key must be a string");
+    const a = vkey.indexOf("+");
+    const b = a < 0 ? -1 : vkey.indexOf("+", a + 1);
+    if (b < 0) throw badKey("witness verifier key must have the form name+keyid+key");
+    const [name, hexId, keyText] = [vkey.slice(0, a), vkey.slice(a + 1, b), vkey.slice(b + 1)];
+    checkKeyName(name);
+    if (!HEX_KEY_ID.test(hexId)) throw badKey("witness verifier key ID must be 8 lowercase hex digits");
+    let key: Uint8Array;
+    try {
+      key = fromBase64Canonical(keyText, "witness verifier key");
+    } catch (e) {
+      throw badKey((e as Error).message);
+    }
+    if (key.length !== 1 + PUBLIC_KEY_SIZE || key[0] !== COSIGNATURE_TYPE) {
+      throw badKey("witness verifier key is not an Ed25519 cosignature (type 0x04) key");
+    }
+    const verifier = new CosignerVerifier(name, key.slice(1));
+    if (toHex(verifier.keyId) !== hexId) throw badKey(`key ID does not match the name and public key of witness ${JSON.stringify(name)}`);
+    return verifier;
+  }
+
+  toVkey(): string {
+    return `${this.name}+${toHex(this.keyId)}+${toBase64(concat(Uint8Array.of(COSIGNATURE_TYPE), this.publicKey))}`;
+  }
+
+  matches(line: SignatureLine): boolean {
+    return line.name === this.name && equalBytes(line.keyId, this.keyId);
+  }
+
+  /** Verify a timestamped signature (after the key ID) over the checkpoint `body`; its timestamp. */
+  verify(body: Uint8Array, signature: Uint8Array): bigint {
+    if (signature.length !== COSIGNATURE_SIZE) throw badSignature(`cosignature by ${JSON.stringify(this.name)} is not ${COSIGNATURE_SIZE} bytes`);
+    let timestamp = 0n;
+    for (const byte of signature.slice(0, 8)) timestamp = (timestamp << 8n) | BigInt(byte);
+    if (timestamp > MAX_TIMESTAMP) throw badSignature(`cosignature by ${JSON.stringify(this.name)} has a timestamp beyond 2**63 - 1`);
+    if (!signatureHolds(this.publicKey, cosignatureMessage(body, timestamp), signature.slice(8))) {
+      throw badSignature(`cosignature by ${this.name}+${toHex(this.keyId)} does not verify`);
+    }
+    return timestamp;
+  }
+}
+
+export interface Cosignature {
+  readonly witness: CosignerVerifier;
+  readonly timestamp: bigint;
+}
+
+/** crypto.cosignature.cosignatures: every valid cosignature by one of `witnesses`, one per witness key; unknown
+ * lines ignored; a line naming a witness's name and key ID must verify (else the note is refused). */
+export function cosignatures(note: Uint8Array, witnesses: readonly CosignerVerifier[]): Cosignature[] {
+  const { body, lines } = splitSignedNote(note);
+  const found = new Map<string, Cosignature>();
+  for (const line of lines) {
+    for (const witness of witnesses) {
+      if (!witness.matches(line)) continue;
+      const timestamp = witness.verify(body, line.signature);
+      const key = toHex(witness.publicKey);
+      const earlier = found.get(key);
+      if (earlier === undefined || earlier.timestamp < timestamp) found.set(key, { witness, timestamp });
+    }
+  }
+  return [...found.values()];
+}
+
+/** crypto.cosignature.open_cosigned_checkpoint: the log's signature, then at least `quorum` distinct witness keys
+ * (quorum 0: the log's signature alone). Throws NoteError kind "signature" when the quorum is not met. */
+export function openCosignedCheckpoint(
+  note: Uint8Array,
+  log: NoteVerifier,
+  witnesses: readonly CosignerVerifier[],
+  quorum: number,
+): { checkpoint: Checkpoint; cosignatures: Cosignature[] } {
+  if (!Number.isInteger(quorum) || quorum < 0 || quorum > witnesses.length) {
+    throw badKey(`a quorum is between 0 and the number of witnesses (${witnesses.length})`);
+  }
+  const checkpoint = openCheckpoint(note, log);
+  const found = cosignatures(note, witnesses);
+  if (new Set(found.map((c) => toHex(c.witness.publicKey))).size < quorum) {
+    throw badSignature(`checkpoint of size ${checkpoint.size} has ${found.length} of the ${quorum} witness cosignatures needed`);
+  }
+  return { checkpoint, cosignatures: found };
+}
+
+/** A cosignature line by the Ed25519 seed `seed` under `name` over the checkpoint `body` at `timestamp` (the booth
+ * never cosigns; this is for the cross-implementation tests): "— <name> <base64(key ID || timestamp || sig)>\n". */
+export function cosignLine(seed: Uint8Array, name: string, body: Uint8Array, timestamp: bigint): string {
+  const message = cosignatureMessage(body, timestamp);
+  const ts = new Uint8Array(8);
+  for (let i = 7, t = timestamp; i >= 0; i--, t >>= 8n) ts[i] = Number(t & 0xffn);
+  const keyIdBytes = cosignatureKeyId(name, publicKeyOf(seed));
+  return `${SIG_PREFIX}${name} ${toBase64(concat(keyIdBytes, ts, sign(seed, message)))}\n`;
 }
