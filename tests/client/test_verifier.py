@@ -64,7 +64,8 @@ def test_honest_record_passes(honest) -> None:  # type: ignore[no-untyped-def]
     assert re.fullmatch(r"[A-Z2-7]{5}(-[A-Z2-7]{5}){3}", report.fingerprint)  # as on the notice board
     assert report.options == ("yes", "no", "abstain")
     key = NoteVerifier.from_vkey(record.log_key)
-    assert report.steps[1].detail == f"4 checkpoints signed by {key.name}+{key.key_id.hex()}"
+    signer = f"{key.name}+{key.key_id.hex()}"
+    assert report.steps[1].detail == f"4 checkpoints signed by {signer}; no witnesses (the election names none)"
     assert report.state is not None and report.state.phase is Phase.PUBLISHED  # what clients act on (§P12)
     assert [s.detail for s in report.steps[3:]] == [
         "3 of 5 trustees, 1024-bit key, roll of 6, 6 credentials",
