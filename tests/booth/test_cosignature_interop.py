@@ -114,3 +114,66 @@ def test_python_refuses_the_same_definitions(safe_primes_1024: tuple[int, int], 
         ElectionDefinition.from_json({**d, "witness_quorum": quorum})
     with pytest.raises(VotingError):
         ElectionDefinition.from_json({**d, "witnesses": []})
+
+
+def test_the_booth_confirms_a_receipt_only_with_the_quorum(safe_primes_1024: tuple[int, int]) -> None:
+    """booth/src/crypto/receipt.ts checkReceiptWitnessed (what api.ts checkReceipt does when the election names
+    witnesses) gives client.api's verdicts: cosigned, pending (no cosigned checkpoint, or one before the entry),
+    and refused (quorum - 1, cosignatures of a fork)."""
+    from tests.booth.context_support import ServedLog, receipt_for, ts_expected, ts_fetched
+    from voting.election import fingerprint
+
+    ws = [Cosigner.generate(f"witness.test/w{i}") for i in range(3)]
+    e = make_election(
+        safe_primes_1024,
+        voters=3,
+        election_id="booth-witnessed",
+        witnesses=tuple(w.verifier() for w in ws),
+        witness_quorum=2,
+    )
+    e.vote(0, 0)
+    e.vote(1, 1)
+    log = ServedLog(e.election_id, NoteSigner.generate("linli.test/log"), [x.to_bytes() for x in e.entries])
+    size = len(log.entries)
+    fp = fingerprint(e.state.election_hash)
+    tree = log.tree()
+    ballot = size - 1
+    receipt = receipt_for(log, ballot)
+
+    def cosigned(n: int, signers: list[Cosigner], note: bytes | None = None) -> bytes:
+        note = note or log.sign(n)
+        body = split_signed_note(note)[0]
+        return add_signature_lines(note, [w.cosign(body, T0) for w in signers])
+
+    fork = log.with_entries([*log.entries[:-1], e.ballot_entry(2, 2).to_bytes()], resign=False)
+
+    def case(note: bytes | None, n: int) -> dict[str, Any]:
+        ok = note is not None and n >= receipt.tree_size
+        return {
+            "op": "receipt_witnessed",
+            "receipt": receipt.to_json(),
+            "fetched": ts_fetched(log),
+            "expected": ts_expected(fp),
+            "cosigned": None if note is None else note.hex(),
+            "consistency": [],
+            "inclusion": [h.hex() for h in tree.inclusion_proof(ballot, n)] if ok else [],
+        }
+
+    cases = [
+        case(cosigned(size, ws[:2]), size),  # cosigned
+        case(None, 0),  # the server has no cosigned checkpoint
+        case(cosigned(size - 1, ws), size - 1),  # cosigned, but before the entry
+        case(cosigned(size, ws[:1]), size),  # quorum - 1
+        case(cosigned(size, ws, fork.sign(size)), size),  # the witnesses cosigned a fork: not this log
+    ]
+    results = run_ts("test/drivers/context.ts", {"cases": cases})["results"]
+    assert results[0] == {"ok": {"status": "cosigned", "size": size}}
+    assert results[1] == {"ok": {"status": "pending", "size": None}}
+    assert results[2] == {"ok": {"status": "pending", "size": size - 1}}
+    assert results[3]["error"] == "ReceiptInvalid" and "witness cosignatures" in results[3]["message"]
+    assert results[4]["error"] == "ReceiptInvalid"
+    # Python agrees on the quorum
+    v = log.signer.verifier()
+    open_cosigned_checkpoint(cosigned(size, ws[:2]), v, [w.verifier() for w in ws], 2)
+    with pytest.raises(InvalidSignature):
+        open_cosigned_checkpoint(cosigned(size, ws[:1]), v, [w.verifier() for w in ws], 2)

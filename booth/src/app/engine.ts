@@ -285,7 +285,7 @@ export const engine = {
     const { election: v, status } = await rpc("the receipt", () => api(e.base).checkReceipt(r, { ...e.expect, checkpoint: e.checkpoint }));
     e.verified = v;
     e.checkpoint = v.checkpointNote;
-    return { leafIndex: r.leafIndex, size: status.checkpoint.sizeNumber, supersededBy: status.supersededBy };
+    return { leafIndex: r.leafIndex, size: status.checkpoint.sizeNumber, supersededBy: status.supersededBy, witnesses: status.witnesses };
   },
 };
 

@@ -186,6 +186,7 @@ const zh = {
   "check.go": "与最新的日志核对",
   "check.ok": "回执有效：第 {index} 条在日志中，日志已一致地增长到 {size} 条。",
   "check.counts": "这是计入的选票。",
+  "check.pending": "等待见证人联署：回执本身无误，但还没有见证人联署过包含它的检查点。请稍后再核对；若一直如此，请告知选举管理员和监督人。",
   "check.superseded": "已被第 {later} 条取代：同一凭证后来的选票计入，这一张不再计入。",
   "check.failed": "回执核对失败：{reason}",
   "check.cast_at": "投出于 {time}",
@@ -386,6 +387,8 @@ const en: Record<Key, string> = {
   "check.go": "Check against the latest log",
   "check.ok": "Receipt OK: entry {index} is in the log, which has grown consistently to {size} entries.",
   "check.counts": "This is the ballot that counts.",
+  "check.pending":
+    "Pending witnesses: the receipt itself is sound, but no checkpoint the witnesses cosigned covers it yet. Check again later; if it stays so, tell the election administrator and the observers.",
   "check.superseded": "superseded by entry {later}: a later ballot of the same credential counts instead of this one.",
   "check.failed": "The receipt check failed: {reason}",
   "check.cast_at": "Cast on {time}",

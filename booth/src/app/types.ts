@@ -54,6 +54,7 @@ export interface ReceiptCheck {
   leafIndex: number;
   size: number; // the newer checkpoint's tree size the receipt was checked against
   supersededBy: number | null;
+  witnesses: "none" | "pending" | "cosigned"; // §P17.4
 }
 
 export type EngineErrorKind = "refused" | "unreachable" | "rejected" | "invalid" | "not-integrated";

@@ -12,7 +12,7 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 import { Linli, type Receipt as ReceiptMessage } from "../gen/linli_pb.ts";
 import { asObject, parseCanonical } from "./encoding.ts";
 import { peekCheckpoint } from "./note.ts";
-import { checkReceipt, type Receipt, type ReceiptStatus, verifyReceipt } from "./receipt.ts";
+import { checkReceipt, checkReceiptWitnessed, type Receipt, type ReceiptStatus, verifyReceipt } from "./receipt.ts";
 import { Entry } from "./statements.ts";
 import { BoothError, type Expected, type Fetched, type VerifiedElection, verifyElection } from "./verify.ts";
 
@@ -87,6 +87,23 @@ export class LinliApi {
     return (await this.call((o) => this.client.getCheckpoint({ electionId }, o))).note;
   }
 
+  /** §P17.3: the newest checkpoint with the election's quorum of cosignatures, or null while the server has none
+   * (FAILED_PRECONDITION). Nothing is checked here: receipt.ts checkReceiptWitnessed counts the quorum. */
+  async cosignedCheckpoint(electionId: string): Promise<Uint8Array | null> {
+    try {
+      return (await this.call((o) => this.client.getCheckpoint({ electionId, cosigned: true }, o))).note;
+    } catch (e) {
+      if (e instanceof ServerRejected && e.code === "FAILED_PRECONDITION") return null;
+      throw e;
+    }
+  }
+
+  /** The RFC 9162 inclusion proof of entry `index` in the tree of `size`. */
+  async inclusion(electionId: string, index: number, size: number): Promise<Uint8Array[]> {
+    const r = await this.call((o) => this.client.getInclusionProof({ electionId, leafIndex: BigInt(index), treeSize: BigInt(size) }, o));
+    return r.proof;
+  }
+
   /** Entries [0, size) page after page (the server serves at most 1000 a call); fewer if it stops early. */
   async entries(electionId: string, size: number): Promise<Uint8Array[]> {
     const out: Uint8Array[] = [];
@@ -158,6 +175,20 @@ export class LinliApi {
   async checkReceipt(receipt: Receipt, expected: Expected): Promise<{ election: VerifiedElection; status: ReceiptStatus }> {
     const election = await this.openElection(receipt.electionId, expected);
     const proof = await this.consistency(receipt.electionId, receipt.treeSize, election.checkpoint.sizeNumber);
-    return { election, status: checkReceipt(receipt, election, proof) };
+    const status = checkReceipt(receipt, election, proof);
+    if (!election.definition.witnesses.length) return { election, status };
+    // §P17.4: only a checkpoint with the witnesses' quorum confirms the receipt.
+    const note = await this.cosignedCheckpoint(receipt.electionId);
+    let consistency: Uint8Array[] = [];
+    let inclusion: Uint8Array[] = [];
+    if (note !== null) {
+      const size = peekCheckpoint(note).sizeNumber; // only to size the requests: checkReceiptWitnessed checks it
+      if (size >= receipt.treeSize) {
+        consistency = await this.consistency(receipt.electionId, receipt.treeSize, size);
+        inclusion = await this.inclusion(receipt.electionId, receipt.leafIndex, size);
+      }
+    }
+    const witnessed = checkReceiptWitnessed(receipt, election, note, consistency, inclusion);
+    return { election, status: { ...status, witnesses: witnessed.status } };
   }
 }

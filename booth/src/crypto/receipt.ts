@@ -10,7 +10,7 @@
 import { base32, EncodingError, equalBytes, fromHex, toHex } from "./bytes.ts";
 import { exactKeys, getInt, getList, getStr, type JSONObject, type JSONValue } from "./encoding.ts";
 import { HASH_SIZE, leafHash, MerkleProofError, verifyInclusion } from "./merkle.ts";
-import { type Checkpoint, NoteError, type NoteVerifier, openCheckpoint } from "./note.ts";
+import { type Checkpoint, NoteError, type NoteVerifier, openCheckpoint, openCosignedCheckpoint } from "./note.ts";
 import { ReceiptInvalid, requireExtends, type VerifiedElection, openLogCheckpoint } from "./verify.ts";
 
 export const RECEIPT_FILE = "linli-receipt";
@@ -93,6 +93,8 @@ export interface ReceiptStatus {
    * cover every entry: then `complete` is false). */
   readonly supersededBy: number | null;
   readonly complete: boolean;
+  /** §P17.4: the witnesses' verdict ("none" when the election names no witnesses). */
+  readonly witnesses: WitnessStatus;
 }
 
 /** LinliClient.check_receipt + _say_superseded (§P10.3): the receipt verifies against its own checkpoint, the
@@ -112,7 +114,47 @@ export function checkReceipt(r: Receipt, election: VerifiedElection, consistency
     }
     throw e;
   }
-  return { checkpoint: next, supersededBy: election.view.supersededBy(r.leafIndex), complete: election.complete };
+  return { checkpoint: next, supersededBy: election.view.supersededBy(r.leafIndex), complete: election.complete, witnesses: "none" };
+}
+
+/** §P17.4, what a witnessed election's receipt check found: "cosigned" (the entry is in a checkpoint with the
+ * quorum), or "pending" (no cosigned checkpoint covers it yet). Elections without witnesses: "none". */
+export type WitnessStatus = "none" | "pending" | "cosigned";
+
+/** LinliClient.check_receipt_witnessed (§P17.4): the receipt verifies against its own checkpoint; `cosignedNote`
+ * (the server's newest checkpoint with the quorum, or null if it has none) carries the election's quorum of valid
+ * cosignatures, names this log, and extends the receipt's checkpoint (`consistency`, from the receipt's size to
+ * its size); the entry is included in it (`inclusion`, the RFC 9162 proof at its size). Pending when no cosigned
+ * checkpoint covers the entry; throws ReceiptInvalid otherwise. */
+export function checkReceiptWitnessed(
+  r: Receipt,
+  election: VerifiedElection,
+  cosignedNote: Uint8Array | null,
+  consistency: readonly Uint8Array[],
+  inclusion: readonly Uint8Array[],
+): { status: WitnessStatus; checkpoint: Checkpoint | null } {
+  const d = election.definition;
+  const old = verifyReceipt(r, election.verifier, election.origin);
+  if (cosignedNote === null) return { status: "pending", checkpoint: null };
+  let cosigned: Checkpoint;
+  try {
+    cosigned = openCosignedCheckpoint(cosignedNote, election.verifier, d.witnesses, d.witnessQuorum).checkpoint;
+  } catch (e) {
+    if (e instanceof NoteError) throw new ReceiptInvalid("receipt", `the server's cosigned checkpoint does not verify: ${e.message}`, e);
+    throw e;
+  }
+  if (cosigned.origin !== election.origin) throw new ReceiptInvalid("receipt", "the cosigned checkpoint is for another log");
+  if (cosigned.size < old.size) return { status: "pending", checkpoint: cosigned };
+  try {
+    requireExtends(old, cosigned, consistency);
+    verifyInclusion(r.leafHash, r.leafIndex, cosigned.sizeNumber, inclusion, cosigned.rootHash);
+  } catch (e) {
+    if (e instanceof ReceiptInvalid || e instanceof MerkleProofError) {
+      throw new ReceiptInvalid("receipt", `the witnessed log does not contain the receipt's entry: ${e.message}`, e);
+    }
+    throw e;
+  }
+  return { status: "cosigned", checkpoint: cosigned };
 }
 
 export const RECEIPT_CODE_CHARS = 10;

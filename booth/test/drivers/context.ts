@@ -5,7 +5,7 @@ import { fromHex, toHex } from "../../src/crypto/bytes.ts";
 import type { JSONValue } from "../../src/crypto/encoding.ts";
 import { Checkpoint, NoteError, NoteVerifier, openCheckpoint, openSignedNote, verifyCheckpointExtends } from "../../src/crypto/note.ts";
 import { ModulusError, modulusProofFromJson, verifyModulus, type ModulusProof } from "../../src/crypto/modulus.ts";
-import { checkReceipt, receiptCode, receiptFile, receiptFromJson, verifyReceipt } from "../../src/crypto/receipt.ts";
+import { checkReceipt, checkReceiptWitnessed, receiptCode, receiptFile, receiptFromJson, verifyReceipt } from "../../src/crypto/receipt.ts";
 import { BoothError, ElectionInvalid, ElectionMismatch, ReceiptInvalid, verifyElection, type Expected, type Fetched, type VerifiedElection } from "../../src/crypto/verify.ts";
 import { serve } from "./io.ts";
 
@@ -131,7 +131,16 @@ type Case =
   | { op: "verify"; fetched: FetchedJson; expected: ExpectedJson }
   | { op: "receipt_verify"; receipt: JSONValue; vkey: string; origin: string; entry?: string }
   | { op: "receipt_check"; receipt: JSONValue; fetched: FetchedJson; expected: ExpectedJson; consistency: string[] }
-  | { op: "receipt_code"; leaf_hash: string };
+  | { op: "receipt_code"; leaf_hash: string }
+  | {
+      op: "receipt_witnessed";
+      receipt: JSONValue;
+      fetched: FetchedJson;
+      expected: ExpectedJson;
+      cosigned: string | null;
+      consistency: string[];
+      inclusion: string[];
+    };
 
 const cp = ([origin, size, root]: [string, string, string]) => new Checkpoint(origin, BigInt(size), fromHex(root));
 
@@ -165,6 +174,12 @@ function run(c: Case): unknown {
     }
     case "receipt_code":
       return receiptCode(fromHex(c.leaf_hash));
+    case "receipt_witnessed": {
+      const r = receiptFromJson(c.receipt);
+      const election = verifyElection(fetched(c.fetched), expected(c.expected));
+      const w = checkReceiptWitnessed(r, election, c.cosigned === null ? null : fromHex(c.cosigned), hexes(c.consistency), hexes(c.inclusion));
+      return { status: w.status, size: w.checkpoint === null ? null : Number(w.checkpoint.size) };
+    }
   }
 }
 

@@ -77,7 +77,9 @@ export async function goChecks(app: App): Promise<void> {
                   : h(
                       "div",
                       { class: "check-result", "data-superseded": res.supersededBy ?? "" },
-                      h("p", { class: "ok-line" }, t("check.ok", { index: res.leafIndex, size: res.size })),
+                      res.witnesses === "pending"
+                        ? h("p", { class: "notice", "data-witnesses": "pending" }, t("check.pending"))
+                        : h("p", { class: "ok-line", "data-witnesses": res.witnesses }, t("check.ok", { index: res.leafIndex, size: res.size })),
                       h("p", { class: res.supersededBy === null ? "" : "notice" }, res.supersededBy === null ? t("check.counts") : t("check.superseded", { later: res.supersededBy })),
                     ),
               button(t("receipt.download"), () => download(receiptFile(r), receiptText(r)), "secondary"),
