@@ -46,7 +46,7 @@ from client.keystore import (
     save_witness_key,
 )
 from client.pins import PinStore
-from client.record import read_record, write_record
+from client.record import Record, read_record, write_record
 from crypto.cosignature import Cosigner, CosignerVerifier, open_cosigned_checkpoint
 from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError
@@ -1123,10 +1123,39 @@ def cmd_key_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    record = actions.export_record(_client(args), args.election)
+    import time
+
+    client = _client(args)
+    deadline = time.monotonic() + args.wait_witnesses
+    while True:
+        record = actions.export_record(client, args.election)
+        missing = _witness_shortfall(record)
+        if not missing or time.monotonic() >= deadline:
+            break
+        time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
     write_record(Path(args.out), record)
     print(f"record of {args.election} ({len(record.entries)} entries) written to {args.out}")
+    if missing:  # §P17.4: say it now rather than let `linli verify` be the first to notice
+        print(
+            f"warning: {missing}; `linli verify` refuses the record until they do: export it again once the "
+            "witnesses have cosigned (or pass --wait-witnesses SECONDS)",
+            file=sys.stderr,
+        )
     return EXIT_OK
+
+
+def _witness_shortfall(record: Record) -> str:
+    """§P17.4: empty if the record's final checkpoint has the election's witness quorum (or it names none)."""
+    from crypto.cosignature import cosignatures
+    from voting.statements import ElectionCreated
+
+    try:
+        definition = ElectionCreated.from_json(Entry.from_bytes(record.entries[0]).body).definition
+        found = cosignatures(record.checkpoints[-1], definition.witnesses) if definition.witnesses else ()
+    except (IndexError, VotingError, CryptoError) as e:
+        return f"the record's witness cosignatures could not be read ({e})"
+    k, q = len({c.witness.public_key for c in found}), definition.witness_quorum
+    return "" if k >= q else f"the record's final checkpoint has {k} of the {q} witness cosignatures the election needs"
 
 
 def _hex_bytes(value: str, what: str, length: int) -> bytes:
@@ -1261,6 +1290,13 @@ def _parser() -> argparse.ArgumentParser:
     server_opts(s)
     s.add_argument("--election", required=True)
     s.add_argument("--out", required=True)
+    s.add_argument(
+        "--wait-witnesses",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to this long for the witnesses to cosign the final checkpoint (§P17)",
+    )
     s.set_defaults(func=cmd_export)
 
     admin = sub.add_parser("admin", help="election administrator").add_subparsers(dest="action", required=True)
@@ -1322,6 +1358,13 @@ def _parser() -> argparse.ArgumentParser:
             a.add_argument("--group", default=None, help="publish only the rows of this group (an eligibility subset)")
         if name == "publish":
             a.add_argument("--out", required=True)
+            a.add_argument(
+                "--wait-witnesses",
+                type=float,
+                default=60.0,
+                metavar="SECONDS",
+                help="wait up to this long for the witnesses to cosign the final checkpoint (default 60; §P17)",
+            )
         a.set_defaults(func=func)
 
     reg = sub.add_parser("registrar", help="credential registrar").add_subparsers(dest="action", required=True)

@@ -390,3 +390,55 @@ def test_open_checkpoint_ignores_cosignature_lines() -> None:
     cp = Checkpoint("o/e", 1, bytes(32))
     note = add_signature_lines(sign_checkpoint(cp, signer), [Cosigner.generate("w").cosign(cp.to_body(), T0)])
     assert open_checkpoint(note, signer.verifier()) == cp
+
+
+def test_a_witnessed_election_end_to_end_verifies_once_the_final_checkpoint_is_cosigned(
+    safe_primes_1024: tuple[int, int], keys: list[tuple[Path, str]], tmp_path: Path, capsys
+) -> None:
+    """Vote, close, decrypt on a real server; `linli witness --all` cosigns; the exported record verifies only once
+    the checkpoint after the result has the quorum (`linli export` warns before)."""
+    e = _election(safe_primes_1024, keys)
+    with serve(f"sqlite:///{tmp_path / 'db.sqlite'}", NoteSigner.generate("linli-test"), e) as s:
+        for voter in range(3):
+            submit(s.service, e.vote(voter, voter % 2))
+        e.close()
+        submit(s.service, e.entries[-2])  # the close; the server appends the same tally itself
+        for t in (1, 2, 3):
+            submit(s.service, e.append(e.share_entry(t)))
+        assert s.service.ledger.size(E) == len(e.entries) + 1  # and the result
+        for i, (key, _) in enumerate(keys[:1]):
+            code, out, err = run(
+                capsys,
+                "witness",
+                "--server",
+                s.address,
+                "--all",
+                "--key",
+                str(key),
+                "--state",
+                str(tmp_path / f"w{i}.state"),
+                "--once",
+            )
+            assert code == 0 and f"election {E}: cosigned size {len(e.entries) + 1}" in out, err
+        out_dir = tmp_path / "record"
+        code, _, err = run(capsys, "export", "--server", s.address, "--election", E, "--out", str(out_dir))
+        assert code == 0 and "1 of the 2 witness cosignatures" in err
+        code, _, err = run(capsys, "verify", str(out_dir), "--min-modulus-bits", "1024")
+        assert code == 1
+        run(
+            capsys,
+            "witness",
+            "--server",
+            s.address,
+            "--all",
+            "--key",
+            str(keys[1][0]),
+            "--state",
+            str(tmp_path / "w1.state"),
+            "--once",
+        )
+        code, _, err = run(capsys, "export", "--server", s.address, "--election", E, "--out", str(out_dir))
+        assert code == 0 and "warning" not in err
+        code, out, err = run(capsys, "verify", str(out_dir), "--min-modulus-bits", "1024")
+        assert code == 0, out + err
+        assert "cosigned by 2 witnesses (quorum 2 of 2)" in out
