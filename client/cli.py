@@ -1102,6 +1102,10 @@ def cmd_key_show(args: argparse.Namespace) -> int:
     path = Path(args.file)
     obj = load_json(path, credential_kind(path) or "linli-key")
     kind = obj.get("type")
+    if kind == "linli-key" and obj.get("role") == "witness":  # §P17.1: the vkey the election names
+        print(load_witness_key(path).verifier().to_vkey())
+        print(f"{path}: witness key (C2SP cosignature/v1, Ed25519)", file=sys.stderr)
+        return EXIT_OK
     if kind == "linli-key":
         key = load_signing_key(path)
         print(key.public_key.hex())

@@ -15,7 +15,7 @@ import pytest
 from client.api import LinliClient, Receipt
 from client.errors import ReceiptInvalid, ReceiptPending
 from client.verifier import check_record
-from crypto.cosignature import Cosigner, QuorumNotMet, add_signature_lines, open_cosigned_checkpoint
+from crypto.cosignature import Cosigner, CosignerVerifier, QuorumNotMet, add_signature_lines, open_cosigned_checkpoint
 from crypto.errors import InvalidSignature
 from crypto.note import Checkpoint, NoteSigner, open_checkpoint, sign_checkpoint, split_signed_note
 from server.ledger import Appended
@@ -68,6 +68,32 @@ def _witness_key(capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str) 
     code, out, _ = run(capsys, "keygen", "--role", "witness", "--name", name, "--out", str(path))
     assert code == 0
     return path, out.strip()
+
+
+def test_keygen_makes_a_witness_key_and_key_show_prints_its_vkey(tmp_path: Path, capsys) -> None:
+    path, vkey = _witness_key(capsys, tmp_path, "witness.test/show")
+    assert CosignerVerifier.from_vkey(vkey).name == "witness.test/show"
+    code, out, _ = run(capsys, "key", "show", str(path))
+    assert code == 0 and out.strip() == vkey
+    code, _, err = run(capsys, "keygen", "--role", "witness", "--out", str(tmp_path / "x.json"))
+    assert code == 2 and "--name" in err
+    code, _, err = run(capsys, "keygen", "--role", "witness", "--name", "bad name", "--out", str(tmp_path / "y.json"))
+    assert code == 2
+    # an identity key is not a witness key
+    run(capsys, "keygen", "--role", "voter", "--out", str(tmp_path / "voter.json"))
+    code, _, err = run(
+        capsys,
+        "witness",
+        "--server",
+        "127.0.0.1:1",
+        "--all",
+        "--key",
+        str(tmp_path / "voter.json"),
+        "--state",
+        str(tmp_path / "s.json"),
+        "--once",
+    )
+    assert code == 2 and "not a witness key" in err
 
 
 @pytest.fixture
@@ -442,3 +468,36 @@ def test_a_witnessed_election_end_to_end_verifies_once_the_final_checkpoint_is_c
         code, out, err = run(capsys, "verify", str(out_dir), "--min-modulus-bits", "1024")
         assert code == 0, out + err
         assert "cosigned by 2 witnesses (quorum 2 of 2)" in out
+
+
+def test_admin_create_names_the_witnesses(keys: list[tuple[Path, str]], tmp_path: Path, capsys) -> None:
+    from tests.client.cli_support import serving
+    from voting.records import Entry
+    from voting.statements import ElectionCreated
+
+    ids = {}
+    for role in ("admin", "registrar", "t1"):
+        code, out, _ = run(
+            capsys, "keygen", "--role", "trustee" if role == "t1" else role, "--out", str(tmp_path / f"{role}.json")
+        )
+        ids[role] = out.strip()
+    with serving(f"sqlite:///{tmp_path / 'db.sqlite'}", 1024) as address:
+        base = [
+            "admin", "create", "--server", address, "--key", str(tmp_path / "admin.json"), "--title", "T",
+            "--question", "Q?", "--threshold", "1", "--registrar-key", ids["registrar"], "--modulus-bits", "1024",
+            "--trustee-key", ids["t1"], "--min-modulus-bits", "1024",
+        ]  # fmt: skip
+        code, _, err = run(capsys, *base, "--election", "bad-witness", "--witness", "nope+00000000+AAAA")
+        assert code == 2 and "not a witness verifier key" in err
+        code, _, err = run(capsys, *base, "--election", "w-quorum", "--witness", keys[0][1], "--witness-quorum", "2")
+        assert code == 2 and "witness_quorum" in err
+        code, _, err = run(capsys, *base, "--election", "w-dup", "--witness", keys[0][1], "--witness", keys[0][1])
+        assert code == 2 and "its own name" in err
+        w = ["--witness", keys[0][1], "--witness", keys[1][1]]
+        code, _, err = run(capsys, *base, "--election", "w-ok", *w, "--witness-quorum", "1")
+        assert code == 0, err
+        channel = grpc.insecure_channel(address)
+        first = pb_grpc.LinliStub(channel).GetEntries(pb.EntriesRequest(election_id="w-ok", limit=1)).entries[0]
+        d = ElectionCreated.from_json(Entry.from_bytes(first).body).definition
+        assert [v.to_vkey() for v in d.witnesses] == [keys[0][1], keys[1][1]] and d.witness_quorum == 1
+        channel.close()
