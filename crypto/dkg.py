@@ -314,15 +314,21 @@ def _parse_broadcast(raw: bytes | None, sender: int, keys: frozenset[str]) -> di
     return obj
 
 
-def _hex_int(value: object, bound: int, sender: int, what: str) -> int:
-    if not isinstance(value, str) or not value or len(value) > 2 * ((bound.bit_length() + 7) // 8):
+def _hex(value: int, width: int) -> str:
+    """Fixed-width lowercase hex (``width`` bytes), the record's convention for big values."""
+    return int(value).to_bytes(width, "big").hex()
+
+
+def _hex_int(value: object, width: int, bound: int, sender: int, what: str) -> int:
+    """Parse fixed-width lowercase hex of ``width`` bytes below ``bound``; anything else names the sender."""
+    if not isinstance(value, str) or len(value) != 2 * width or value != value.lower():
         raise DkgAbort(f"trustee {sender} broadcast a malformed {what}", culprit=sender)
     try:
-        v = int(value, 16)
+        v = int.from_bytes(bytes.fromhex(value), "big")
     except ValueError as e:
         raise DkgAbort(f"trustee {sender} broadcast a malformed {what}", culprit=sender) from e
-    if v >= bound or value != format(v, "x"):
-        raise DkgAbort(f"trustee {sender} broadcast an out-of-range or non-canonical {what}", culprit=sender)
+    if v >= bound:
+        raise DkgAbort(f"trustee {sender} broadcast an out-of-range {what}", culprit=sender)
     return v
 
 
@@ -771,8 +777,8 @@ class ModulusSession:
         msg = {
             "batch": batch.number,
             "candidate": candidate,
-            "n": format(int(n), "x"),
-            "w": format(int(batch.w[self.index][candidate]), "x"),
+            "n": _hex(n, (self.params.bits + 7) // 8),
+            "w": _hex(batch.w[self.index][candidate], self._field.width),
         }
         self._expect = (name, self._on_final)
         return Outgoing(name, _canonical(msg), {})
@@ -791,9 +797,9 @@ class ModulusSession:
             obj = _parse_broadcast(raw, j, keys)
             if obj["batch"] != number or obj["candidate"] != candidate:
                 raise DkgAbort(f"trustee {j} kept a different candidate", culprit=j)
-            if _hex_int(obj["n"], 1 << self.params.bits, j, "modulus") != n:
+            if _hex_int(obj["n"], (self.params.bits + 7) // 8, 1 << self.params.bits, j, "modulus") != n:
                 raise DkgAbort(f"trustee {j} broadcast a different modulus", culprit=j)
-            w = _hex_int(obj["w"], self.params.field_prime, j, "product share")
+            w = _hex_int(obj["w"], self._field.width, self.params.field_prime, j, "product share")
             if w != int(batch.w[j][candidate]):
                 raise DkgAbort(f"trustee {j}'s final product share differs from the one it revealed", culprit=j)
             total += w
