@@ -253,6 +253,11 @@ class _Ring:
     degree: int
     width: int  # bytes of one element
     lagrange: tuple[Any, ...]  # λ_j at 0 over all points 1..n (exact for any polynomial of degree < n)
+    # pseudo-random sharing (§P15.1): dealer i's polynomial is fixed by f(0) = secret and its value at the d points
+    # prss_sets[i-1] (the d trustees after i, cyclically), which those trustees derive from their pair seed with i;
+    # basis[i-1][x] = (L_0(x), L_u(x) for u in the set) evaluates it at every other point x (including i).
+    prss_sets: tuple[tuple[int, ...], ...]
+    basis: tuple[dict[int, tuple[Any, ...]], ...]
 
     @staticmethod
     def make(modulus: int, parties: int, degree: int) -> _Ring:
@@ -265,7 +270,26 @@ class _Ring:
                     num *= k
                     den *= k - j
             lam.append(gmpy2.mpz(num * pow(den, -1, modulus) % modulus))
-        return _Ring(m, parties, degree, (modulus.bit_length() + 7) // 8, tuple(lam))
+        sets, bases = [], []
+        for dealer in range(1, parties + 1):
+            chosen = tuple((dealer + k - 1) % parties + 1 for k in range(1, degree + 1))
+            nodes = (0, *chosen)
+            table: dict[int, tuple[Any, ...]] = {}
+            for x in range(1, parties + 1):
+                if x in chosen:
+                    continue
+                coeffs = []
+                for u in nodes:
+                    num, den = 1, 1
+                    for v in nodes:
+                        if v != u:
+                            num *= x - v
+                            den *= u - v
+                    coeffs.append(gmpy2.mpz(num * pow(den, -1, modulus) % modulus))
+                table[x] = tuple(coeffs)
+            sets.append(chosen)
+            bases.append(table)
+        return _Ring(m, parties, degree, (modulus.bit_length() + 7) // 8, tuple(lam), tuple(sets), tuple(bases))
 
     def share(self, secret: Any) -> list[Any]:
         """f(1..n) for a random f of degree ``degree`` with f(0) = secret."""
@@ -528,6 +552,34 @@ class ModulusSession:
             out[j] = _decode(payload, count, width, bound, j, what)
         return out
 
+    def _deal(self, ring: _Ring, name: str, values: Sequence[Any]) -> tuple[list[Any], dict[int, bytes]]:
+        """Share each value with degree d over ``ring`` (pseudo-random secret sharing, §P15.1): my own shares and the
+        private messages — explicit shares for the trustees outside my PRSS set, empty bytes for those in it."""
+        me = self.index
+        chosen = ring.prss_sets[me - 1]
+        m = ring.modulus
+        streams = [_prf_elements(self._pair_seeds[u], f"share/{name}/{me}", len(values), m) for u in chosen]
+        out: dict[int, list[Any]] = {}
+        for x, (l0, *lus) in ring.basis[me - 1].items():
+            vec = []
+            for c, secret in enumerate(values):
+                acc = l0 * secret
+                for lu, stream in zip(lus, streams, strict=True):
+                    acc += lu * stream[c]
+                vec.append(acc % m)
+            out[x] = vec
+        mine = out.pop(me)
+        private = {j: _encode(out[j], ring.width) if j in out else b"" for j in self._others}
+        return mine, private
+
+    def _dealt(self, name: str, raw: bytes, ring: _Ring, dealer: int, count: int, what: str) -> list[Any]:
+        """My shares of ``dealer``'s ``count`` values (derived from our pair seed if I am in its PRSS set)."""
+        if self.index in ring.prss_sets[dealer - 1]:
+            if raw != b"":
+                raise DkgAbort(f"trustee {dealer} sent explicit shares where the seed gives them", culprit=dealer)
+            return _prf_elements(self._pair_seeds[dealer], f"share/{name}/{dealer}", count, ring.modulus)
+        return _decode(raw, count, ring.width, ring.modulus, dealer, what)
+
     # --- §P15.1 setup
 
     def _on_setup(self, incoming: Incoming) -> Outgoing | None:
@@ -558,15 +610,10 @@ class ModulusSession:
         self._batch = _Batch(number)
         count = 2 * self.params.batch
         m = self._sieve.modulus
-        sharings: list[list[Any]] = [[] for _ in range(self.params.parties)]  # by recipient
-        for _ in range(count):
-            a = _random_unit(m)
-            for k, s in enumerate(self._sieve.share(a)):
-                sharings[k].append(s)
-        self._batch.a_sharings = [[] for _ in range(self.params.parties)]
-        self._batch.a_sharings[self.index - 1] = sharings[self.index - 1]
         name = self._round(f"{number}/sieve-1")
-        private = {j: _encode(sharings[j - 1], self._sieve.width) for j in self._others}
+        mine, private = self._deal(self._sieve, name, [_random_unit(m) for _ in range(count)])
+        self._batch.a_sharings = [[] for _ in range(self.params.parties)]
+        self._batch.a_sharings[self.index - 1] = mine
         self._expect = (name, self._on_sieve_shares)
         return Outgoing(name, None, private)
 
@@ -580,7 +627,7 @@ class ModulusSession:
         count = 2 * self.params.batch
         for j in self._others:
             raw = self._private_from(incoming, j)
-            batch.a_sharings[j - 1] = _decode(raw, count, self._sieve.width, self._sieve.modulus, j, "sieve share")
+            batch.a_sharings[j - 1] = self._dealt(incoming.round, raw, self._sieve, j, count, "sieve share")
         batch.values = batch.a_sharings
         batch.a_sharings = []
         return self._sieve_step(batch, 2)
@@ -597,20 +644,16 @@ class ModulusSession:
             return self._make_shares(batch, additive)
         pairs = [(values[i], values[i + 1]) for i in range(0, len(values) - 1, 2)]
         leftover = values[-1] if len(values) % 2 else None
-        by_recipient: list[list[Any]] = [[] for _ in range(self.params.parties)]
-        for x_vec, y_vec in pairs:
-            for x, y in zip(x_vec, y_vec, strict=True):
-                for k, s in enumerate(self._sieve.share(x * y % m)):
-                    by_recipient[k].append(s)
-        mine = by_recipient[self.index - 1]
+        products = [x * y % m for x_vec, y_vec in pairs for x, y in zip(x_vec, y_vec, strict=True)]
         name = self._round(f"{batch.number}/sieve-{step}")
+        mine, private = self._deal(self._sieve, name, products)
 
         def on_reshares(incoming: Incoming) -> Outgoing:
             count = len(pairs) * 2 * self.params.batch
             got: dict[int, list[Any]] = {self.index: mine}
             for j in self._others:
                 raw = self._private_from(incoming, j)
-                got[j] = _decode(raw, count, self._sieve.width, m, j, "sieve reshare")
+                got[j] = self._dealt(incoming.round, raw, self._sieve, j, count, "sieve reshare")
             per = 2 * self.params.batch
             reduced: list[list[Any]] = []
             for pi in range(len(pairs)):
@@ -624,7 +667,6 @@ class ModulusSession:
             return self._sieve_step(batch, step + 1)
 
         self._expect = (name, on_reshares)
-        private = {j: _encode(by_recipient[j - 1], self._sieve.width) for j in self._others}
         return Outgoing(name, None, private)
 
     def _make_shares(self, batch: _Batch, additive: list[Any]) -> Outgoing:
@@ -641,18 +683,13 @@ class ModulusSession:
             shares.append(gmpy2.mpz(offset + crt + p.period * secrets.randbelow(p.high_range)))
         k = p.batch
         batch.p, batch.q = shares[:k], shares[k:]
-        by_recipient: list[list[Any]] = [[] for _ in range(p.parties)]
-        for value in shares:
-            for r, s in enumerate(self._field.share(value)):
-                by_recipient[r].append(s)
-        mine = by_recipient[self.index - 1]
         name = self._round(f"{batch.number}/multiply")
+        mine, private = self._deal(self._field, name, shares)
 
         def on_multiply(incoming: Incoming) -> Outgoing:
             return self._on_multiply(incoming, mine)
 
         self._expect = (name, on_multiply)
-        private = {j: _encode(by_recipient[j - 1], self._field.width) for j in self._others}
         return Outgoing(name, None, private)
 
     # --- §P15.3 multiplication and reveal
@@ -664,14 +701,15 @@ class ModulusSession:
         f = mine[:k]
         g = mine[k:]
         for j in self._others:
-            vec = _decode(self._private_from(incoming, j), 2 * k, self._field.width, prime, j, "multiplication share")
+            raw = self._private_from(incoming, j)
+            vec = self._dealt(incoming.round, raw, self._field, j, 2 * k, "multiplication share")
             f = [a + b for a, b in zip(f, vec[:k], strict=True)]
             g = [a + b for a, b in zip(g, vec[k:], strict=True)]
         name = self._round(f"{batch.number}/reveal")
         lam = self._field.lagrange[self.index - 1]
         w = [(a % prime) * (b % prime) % prime * lam % prime for a, b in zip(f, g, strict=True)]
         for j in self._others:  # additive zero-sharing: Σ_i z_i = 0 (i < j adds, j subtracts the pair's stream)
-            stream = _prf_elements(self._pair_seeds[j], name, k, self.params.field_prime)
+            stream = _prf_elements(self._pair_seeds[j], f"zero/{name}", k, self.params.field_prime)
             if self.index < j:
                 w = [a + s for a, s in zip(w, stream, strict=True)]
             else:
@@ -714,18 +752,26 @@ class ModulusSession:
                 return g
         raise DkgAbort("no base of Jacobi symbol 1 found", culprit=None)  # pragma: no cover - probability 2^-64
 
-    def _exponent(self, batch: _Batch, candidate: int) -> Any:
+    def _leader(self, candidate: int, base: int) -> int:
+        """The trustee that carries the public part (N − 5)/4 for this test (rotating, so the long exponentiations
+        are spread over the trustees)."""
+        return (candidate + base) % self.params.parties + 1
+
+    def _exponent(self, batch: _Batch, candidate: int, base: int) -> Any:
+        """§P15.4: e_i = (p_i + q_i − 6·[i = 1])/4 (an integer by the fixed residues) and Σ e_i = (p + q − 6)/4, so
+        (N − 5)/4 − Σ e_i = φ(N)/4. The leader uses (N − 5)/4 − e_L, the others e_i."""
         p, q = batch.p[candidate], batch.q[candidate]
-        if self.index == 1:
-            return (batch.n[candidate] + 1 - p - q) // 4
-        return (p + q) // 4
+        e = (p + q - (6 if self.index == 1 else 0)) // 4
+        if self.index == self._leader(candidate, base):
+            return (batch.n[candidate] - 5) // 4 - e
+        return e
 
     def _biprimality(self, batch: _Batch, stage: int, bases: range) -> Outgoing:
         values = []
         for c in batch.survivors:
             n = batch.n[c]
-            e = self._exponent(batch, c)
             for b in bases:
+                e = self._exponent(batch, c, b)
                 values.append(gmpy2.powmod_sec(self._base(n, batch.number, c, b), e, n))
         width = (self.params.bits + 7) // 8
         name = self._round(f"{batch.number}/biprime-{stage}")
@@ -746,17 +792,19 @@ class ModulusSession:
         for pos, c in enumerate(batch.survivors):
             n = batch.n[c]
             ok = True
-            for bi in range(len(bases)):
+            for bi, b in enumerate(bases):
                 at = pos * len(bases) + bi
                 for j in range(1, self.params.parties + 1):
                     v = got[j][at]
                     if not 0 < v < n:
                         raise DkgAbort(f"trustee {j} sent a biprimality value out of range", culprit=j)
+                leader = self._leader(c, b)
                 prod = gmpy2.mpz(1)
-                for j in range(2, self.params.parties + 1):
-                    prod = prod * got[j][at] % n
-                v1 = got[1][at]
-                if v1 != prod and v1 != n - prod:
+                for j in range(1, self.params.parties + 1):
+                    if j != leader:
+                        prod = prod * got[j][at] % n
+                v_lead = got[leader][at]
+                if v_lead != prod and v_lead != n - prod:
                     ok = False
                     break
             if ok:

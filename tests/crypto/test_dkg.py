@@ -145,16 +145,22 @@ def test_what_is_broadcast_is_small_and_canonical(run: tuple[list[ModulusSession
 
 
 def test_two_colluders_see_sharings_of_degree_two(run: tuple[list[ModulusSession], list[dict[int, Outgoing]]]) -> None:
-    """Trustee 3's BGW sharings lie on degree-2 polynomials (degree 1 would let two trustees interpolate them), so
-    any two trustees' points are consistent with every value of trustee 3's share of p."""
-    _, log = run
-    params = modulus_parameters(BITS, 5, 3)
-    prime = params.field_prime
-    width = (prime.bit_length() + 7) // 8
-    multiply = [o for o in log if o[1].round.endswith("/multiply")][-1]
-    points = {j: int.from_bytes(multiply[3].private[j][:width], "big") for j in (1, 2, 4, 5)}
-    # the degree-2 polynomial through points 1, 2, 4 does not pass through 5's point ... unless p_3's polynomial
-    # had degree ≤ 2, which it has: check both facts with Lagrange interpolation.
+    """A trustee's BGW sharings (explicit shares and the PRSS-derived ones) lie on ONE degree-2 polynomial through
+    its secret: any three trustees recover it, two do not (for every claimed secret, a degree-2 polynomial fits
+    their two points), so t − 1 = 2 colluders learn nothing about a trustee's share of p."""
+    sessions, _ = run
+    ring = sessions[0]._field
+    prime = int(ring.modulus)
+    dealer = sessions[2]  # trustee 3; its PRSS set is {4, 5}
+    assert ring.prss_sets[2] == (4, 5)
+    name = "modulus/test/multiply"
+    secret = secrets.randbelow(prime)
+    mine, private = dealer._deal(ring, name, [secret])
+    assert private[4] == private[5] == b"" and len(private[1]) == len(private[2]) == ring.width
+    points = {3: int(mine[0])}
+    for s in sessions:
+        if s.index != 3:
+            points[s.index] = int(s._dealt(name, private[s.index], ring, 3, 1, "share")[0])
 
     def interpolate(xs: list[int], at: int) -> int:
         total = 0
@@ -167,13 +173,19 @@ def test_two_colluders_see_sharings_of_degree_two(run: tuple[list[ModulusSession
             total += points[xj] * num * pow(den, -1, prime)
         return total % prime
 
-    assert interpolate([1, 2, 4], 5) == points[5]  # degree ≤ 2
-    assert interpolate([1, 2], 4) != points[4]  # degree ≥ 2: two points do not determine it
-    # and for ANY claimed share value s of trustee 3, the points of trustees 1 and 2 fit a degree-2 polynomial
-    # through (0, s): Lagrange over {0, 1, 2} always exists, so the two colluders learn nothing about s.
-    for s in (0, 1, secrets.randbelow(prime)):
-        points[0] = s
-        assert interpolate([0, 1, 2], 1) == points[1]
+    for trio in ([1, 2, 4], [2, 4, 5], [1, 3, 5]):
+        assert interpolate(trio, 0) == secret
+        assert all(interpolate(trio, x) == points[x] for x in range(1, 6))
+    assert interpolate([1, 2], 0) != secret  # two points fix only a line, not the degree-2 polynomial
+    for claimed in (0, 1, secrets.randbelow(prime)):  # every secret is consistent with trustees 1 and 2's view
+        points[0] = claimed
+        assert interpolate([0, 1, 2], 1) == points[1] and interpolate([0, 1, 2], 2) == points[2]
+
+
+def test_prss_recipient_refuses_explicit_shares() -> None:
+    """Trustee 2's PRSS set is {3, 4}: a non-empty message to 3 is a deviation, named."""
+    err = _abort(_once("sieve-1", 2, 3, lambda d: b"\x00" * 8))
+    assert err.culprit == 2
 
 
 @pytest.mark.parametrize(("parties", "threshold"), [(3, 2), (4, 2), (7, 4)])
