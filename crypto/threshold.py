@@ -109,9 +109,12 @@ def _delta_bits(parties: int) -> int:
 
 
 def secret_bits(modulus_bits: int, parties: int) -> int:
-    """A bound (in bits) on the shared multiple ``d`` of φ(n): the ceremony's ``d = Δ³·β·φ`` with ``β`` a sum of
-    ``l`` values of ``|n| + κ`` bits (the dealer's ``d = β·φ`` is smaller)."""
-    return 2 * modulus_bits + STATISTICAL_BITS + 3 * _delta_bits(parties) + parties.bit_length()
+    """A bound (in bits) on the shared multiple ``d`` of φ(n) and on each of the ceremony's additive shares of it
+    (:mod:`crypto.threshold_session`: ``a_j = Λ_j·β(j)·φ(j)``, the product of two points of degree-h integer
+    sharings with ``|n| + κ``-bit free terms and ``R = |x| + 2|Δ| + κ``-bit coefficients, times an integer Lagrange
+    coefficient ``|Λ_j| ≤ Δ·l^l``); the dealer's ``d = β·φ`` is smaller."""
+    delta, lb, h = _delta_bits(parties), parties.bit_length(), (parties - 1) // 2
+    return 2 * modulus_bits + 3 * STATISTICAL_BITS + 6 * delta + (parties + 2 * h + 4) * lb + 16
 
 
 def commitment_bits(modulus_bits: int, parties: int) -> int:
