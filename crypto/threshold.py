@@ -67,6 +67,7 @@ __all__ = [
     "ModulusProof",
     "TestDecryption",
     "ThresholdPublicKey",
+    "ciphertext_of_test_decryption",
     "combine",
     "commitment_bits",
     "deal",
@@ -77,11 +78,10 @@ __all__ = [
     "modulus_proof_widths",
     "partial_decrypt",
     "prove_modulus",
+    "quorums_of_test_decryption",
     "response_bits",
     "secret_bits",
     "share_bits",
-    "ciphertext_of_test_decryption",
-    "quorums_of_test_decryption",
     "verify_commitments",
     "verify_modulus",
     "verify_public_key",
@@ -496,8 +496,9 @@ def combine(pk: ThresholdPublicKey, c: int, shares: Sequence[DecryptionShare]) -
 
 @dataclass(frozen=True, slots=True)
 class TestDecryption:
-    """Every trustee's decryption share (``shares[i − 1]`` from trustee i) of :func:`ciphertext_of_test_decryption`: the
-    verifier combines two different quorums (:func:`quorums_of_test_decryption`) and checks both give the derived plaintext."""
+    """Every trustee's decryption share (``shares[i − 1]`` from trustee i) of
+    :func:`ciphertext_of_test_decryption`: the verifier combines two different quorums
+    (:func:`quorums_of_test_decryption`) and checks both give the derived plaintext."""
 
     __test__ = False  # not a pytest test class
 
@@ -532,8 +533,8 @@ def ciphertext_of_test_decryption(pk: ThresholdPublicKey, context: bytes) -> tup
 
 
 def make_test_decryption(shares: Sequence[KeyShare], context: bytes) -> TestDecryption:
-    """The dealer's test decryption: every trustee's share of :func:`ciphertext_of_test_decryption` (the ceremony's trustees each
-    make their own with :func:`partial_decrypt`)."""
+    """The dealer's test decryption: every trustee's share of :func:`ciphertext_of_test_decryption` (the
+    ceremony's trustees each make their own with :func:`partial_decrypt`)."""
     pk = shares[0].public_key
     _, c, share_context = ciphertext_of_test_decryption(pk, context)
     ordered = sorted(shares, key=lambda s: s.index)

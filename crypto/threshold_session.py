@@ -61,8 +61,8 @@ from crypto.modulus import (
     ModulusProof,
     _bounds,
     _challenges,
-    _ring_pedersen,
     _rhos,
+    _ring_pedersen,
     _statement,
 )
 from crypto.threshold import (
@@ -203,7 +203,9 @@ class _Message:
 
     def _int(self, value: object, name: str, bits: int) -> int:
         if not isinstance(value, str) or len(value) > bits // 4 + 8:
-            raise CeremonyAbort(f"{self.what}: trustee {self.sender}'s {name} is not a bounded hex integer", self.sender)
+            raise CeremonyAbort(
+                f"{self.what}: trustee {self.sender}'s {name} is not a bounded hex integer", self.sender
+            )
         try:
             x = int(value, 16)
         except ValueError as e:
@@ -334,6 +336,7 @@ class KeySession:
         self.degree = (self.parties - 1) // 2  # BGW sharing degree h: 2h < l
         self.n2 = self.n * self.n
         self._step = 0
+        self._started = False
         self._result: KeyCeremonyResult | None = None
 
     @property
@@ -376,8 +379,9 @@ class KeySession:
 
     def start(self) -> Outgoing:
         """§P15.5, round 1."""
-        if self._step:
+        if self._started:
             raise RuntimeError("the session has already started")
+        self._started = True
         n, l_, delta, h = self.n, self.parties, self.delta, self.degree
         nbits = n.bit_length()
         t = _statement(n, self.context)
@@ -442,7 +446,9 @@ class KeySession:
         parts = {name: [m.unit(name, hat) for m in firsts] for name in "PQAB"}
         self._fac_first = {name: _prod_mod(values, hat) for name, values in parts.items()}
         bits = max(n.bit_length(), hat.bit_length()) + 4 * STATISTICAL_BITS + 64 * 8  # every honest point fits
-        received = [self._private(incoming, j, {"beta", "mask", "nu", "p", "phi", "sigma_mask"}) for j in self._others()]
+        received = [
+            self._private(incoming, j, {"beta", "mask", "nu", "p", "phi", "sigma_mask"}) for j in self._others()
+        ]
         point = {name: sum(m.integer(name, bits) for m in received) for name in ("beta", "phi", "nu", "p")}
         mask_in = sigma_mask_in = 0
         for m in received:
@@ -467,7 +473,7 @@ class KeySession:
     def _round3(self, incoming: IncomingLike) -> Outgoing:
         """§P15.7: θ, the challenges, GRSB roots, Blum round A, Π^fac responses, resharing with commitments."""
         self._check(incoming, private=False)
-        n, n2, l_, hat, delta = self.n, self.n2, self.parties, RSA_2048, self.delta
+        n, l_, hat, delta = self.n, self.parties, RSA_2048, self.delta
         what = _ROUNDS[1]
         sigma_bits = max((n * hat).bit_length() + FAC_L, _sigma_mask_bits(n, l_)) + 8
         msgs = [_Message(incoming.broadcast[j], j, {"T", "d_masked", "sigma"}, what) for j in self._others()]
@@ -520,7 +526,7 @@ class KeySession:
     def _round4(self, incoming: IncomingLike) -> Outgoing:
         """§P15.8: the key from the commitments, this trustee's share (checked), Blum round B, the test share."""
         self._check(incoming, private=True)
-        n, n2, l_, hat = self.n, self.n2, self.parties, RSA_2048
+        n, n2, l_ = self.n, self.n2, self.parties
         what = _ROUNDS[2]
         t_ = self.threshold
         keys = {"blum", "commitments", "grsb", "v", "w1", "w2", "z1", "z2"}
@@ -561,7 +567,7 @@ class KeySession:
         v, delta = derive_v(n), self.delta
         share_bits_in = commitment_bits(n.bit_length(), l_) + 64
         total = 0
-        for j, m in zip(self._others(), msgs, strict=True):
+        for j in self._others():
             if j == self.index:
                 point = self._own_point
             else:
@@ -575,9 +581,7 @@ class KeySession:
         test = partial_decrypt(self._share, c, share_context)
         self._pk = pk
         self._step = 3
-        return self._out(
-            {"blum": blum_b, "test_e": test.proof.e, "test_value": test.value, "test_z": test.proof.z}, {}
-        )
+        return self._out({"blum": blum_b, "test_e": test.proof.e, "test_value": test.value, "test_z": test.proof.z}, {})
 
     def _finish(self, incoming: IncomingLike) -> None:
         """Assemble the modulus proof and the test decryption; check everything before accepting the share."""

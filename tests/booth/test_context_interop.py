@@ -321,7 +321,9 @@ def _cases(
         ),
         "modulus_proof_list_too_short": Case(key_body(lambda b: b["modulus_proof"]["sigmas"].pop()), fp, "setup-entry"),
         "verification_key_not_following_the_commitments": Case(
-            key_body(lambda b: b["public_key"]["verification_keys"].__setitem__(0, "00" * 255 + "04")), fp, "setup-entry"
+            key_body(lambda b: b["public_key"]["verification_keys"].__setitem__(0, "00" * 255 + "04")),
+            fp,
+            "setup-entry",
         ),
         "commitment_altered": Case(
             key_body(lambda b: b["public_key"]["commitments"].__setitem__(-1, "00" * 255 + "04")), fp, "setup-entry"

@@ -164,7 +164,12 @@ MUTATIONS: list[tuple[str, str, str, Callable[[dict[str, Any]], None]]] = [
     ("key_commitment_missing", "referendum", "key", lambda o: o["body"]["public_key"]["commitments"].pop()),
     ("key_commitment_zero", "referendum", "key", setter("body.public_key.commitments.0", hex_int(0, 256))),
     ("key_c0_not_one_mod_n", "referendum", "key", setter("body.public_key.commitments.0", hex_int(4, 256))),
-    ("key_verification_key_altered", "referendum", "key", setter("body.public_key.verification_keys.0", hex_int(4, 256))),
+    (
+        "key_verification_key_altered",
+        "referendum",
+        "key",
+        setter("body.public_key.verification_keys.0", hex_int(4, 256)),
+    ),
     ("key_test_decryption_missing", "referendum", "key", lambda o: o["body"].pop("test_decryption")),
     ("key_test_share_missing", "referendum", "key", lambda o: o["body"]["test_decryption"].pop()),
     ("key_test_share_z_width", "referendum", "key", setter("body.test_decryption.0.proof.z", "00")),

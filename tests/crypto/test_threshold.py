@@ -39,7 +39,6 @@ from crypto.threshold import (
     partial_decrypt,
     prove_modulus,
     response_bits,
-    verify_modulus,
     verify_public_key,
     verify_share,
 )
