@@ -6,6 +6,7 @@ __all__ = [
     "bbs_blind",
     "bbs_pseudonym",
     "bls12_381",
+    "dkg",
     "ed25519",
     "errors",
     "g1",

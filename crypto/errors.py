@@ -3,7 +3,9 @@
 ::
 
     CryptoError
-     ├── DecodingError        bytes or integers that do not parse (length, range, group, subgroup, canonical form)
+     ├── DkgAbort             a dealer-free key ceremony stops: a trustee's message is malformed or inconsistent
+ │                        (``culprit`` names it when it can be told) — nothing half-made is returned
+ ├── DecodingError        bytes or integers that do not parse (length, range, group, subgroup, canonical form)
      ├── InvalidKey           a public key or key material that is not well formed (modulus, share, verification key)
      ├── InvalidProof         a zero-knowledge proof that does not verify
      │    └── InvalidShareProof  a decryption share whose proof does not verify
@@ -19,6 +21,7 @@ from __future__ import annotations
 __all__ = [
     "CryptoError",
     "DecodingError",
+    "DkgAbort",
     "InvalidKey",
     "InvalidProof",
     "InvalidShareProof",
@@ -38,6 +41,16 @@ class CryptoError(Exception):
 
 class DecodingError(CryptoError):
     """Bytes or integers that do not decode to a valid, canonical value."""
+
+
+class DkgAbort(CryptoError):
+    """A dealer-free key ceremony (crypto.dkg) cannot go on. ``culprit`` is the index of the trustee whose message
+    was malformed, out of range or inconsistent with what it broadcast, or ``None`` when the deviation cannot be
+    attributed to one trustee (e.g. a revealed modulus of the wrong form, or a round delivered out of order)."""
+
+    def __init__(self, message: str, *, culprit: int | None = None) -> None:
+        super().__init__(message)
+        self.culprit = culprit
 
 
 class InvalidKey(CryptoError):
