@@ -50,6 +50,7 @@ from typing import Protocol
 
 import gmpy2
 
+from crypto.dkg import Incoming, Outgoing
 from crypto.errors import CryptoError
 from crypto.modulus import (
     BLUM_ROUNDS,
@@ -108,27 +109,7 @@ class CeremonyAbort(CryptoError):
         self.culprit = culprit
 
 
-# --- the round interface (the same shape as crypto.dkg's) --------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """What one trustee sends in one round: an optional broadcast (canonical bytes, recorded publicly) and private
-    messages by recipient index (the transport encrypts them end to end)."""
-
-    round: str
-    broadcast: bytes | None
-    private: Mapping[int, bytes]
-
-
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    """What one trustee receives for one round: every broadcast by sender (its own included) and the private
-    messages addressed to it by sender."""
-
-    round: str
-    broadcast: Mapping[int, bytes]
-    private: Mapping[int, bytes]
+# --- the round interface: crypto.dkg's Outgoing / Incoming ---------------------------------------------------------
 
 
 class IncomingLike(Protocol):

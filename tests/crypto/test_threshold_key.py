@@ -357,3 +357,16 @@ def test_ceremony_at_full_size() -> None:
 
 def test_decryption_share_type_is_shared(ceremony: list[KeyCeremonyResult]) -> None:
     assert all(isinstance(s, DecryptionShare) for s in ceremony[0].test_decryption.shares)
+
+
+def test_ceremony_from_the_distributed_modulus() -> None:
+    """The whole dealer-free ceremony in one process: crypto.dkg's modulus shares, then the KeySession."""
+    from crypto import dkg
+
+    context = bytes(range(32))
+    results = simulate(dkg.simulate(5, 3, 1024, context), context)
+    pk = results[0].public_key
+    verify_public_key(pk, results[0].modulus_proof, results[0].test_decryption, context, min_bits=1024)
+    c = encrypt(pk.paillier, 31337, random_exponent(pk.paillier))
+    for subset in itertools.combinations(results, 3):
+        assert combine(pk, c, [partial_decrypt(r.share, c, b"t") for r in subset]) == 31337
