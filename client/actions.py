@@ -146,11 +146,11 @@ def key_ceremony(
     snap = snap or client.election(election_id)
     d = snap.definition
     primes = safe_prime_pair(d.modulus_bits // 2, workers=workers, progress=progress)
-    pk, shares, proof = threshold.generate(
+    pk, shares, proof, test = threshold.generate(
         d.modulus_bits, d.threshold, len(d.trustees), context=snap.election_hash, primes=primes
     )
     del primes
-    body = KeyPublished(snap.election_hash, pk, proof, d.modulus_bits)
+    body = KeyPublished(snap.election_hash, pk, proof, test, d.modulus_bits)
     return shares, client.submit(_statement(snap, body, admin, Role.ADMIN))
 
 

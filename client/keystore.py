@@ -112,10 +112,11 @@ def save_share(path: Path, election_id: str, share: KeyShare) -> None:
             "election": election_id,
             "index": share.index,
             "public_key": {
+                "commitments": [hex(x) for x in pk.commitments],
                 "n": hex(pk.n),
                 "parties": pk.parties,
+                "theta": hex(pk.theta),
                 "threshold": pk.threshold,
-                "v": hex(pk.v),
                 "verification_keys": [hex(x) for x in pk.verification_keys],
             },
             "secret": hex(share.secret),
@@ -132,11 +133,12 @@ def load_share(path: Path) -> tuple[str, KeyShare]:
             n=int(p["n"], 16),
             threshold=int(p["threshold"]),
             parties=int(p["parties"]),
-            v=int(p["v"], 16),
+            theta=int(p["theta"], 16),
+            commitments=tuple(int(x, 16) for x in p["commitments"]),
             verification_keys=tuple(int(x, 16) for x in p["verification_keys"]),
         )
         return str(obj["election"]), KeyShare(index=int(obj["index"]), secret=int(obj["secret"], 16), public_key=pk)
-    except (KeyError, ValueError, TypeError) as e:
+    except (KeyError, ValueError, TypeError, CryptoError) as e:
         raise UsageError(f"{path}: malformed key share file") from e
 
 

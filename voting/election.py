@@ -357,32 +357,44 @@ class RollEntry:
 
 
 def key_to_json(pk: ThresholdPublicKey, modulus_bits: int) -> JSON:
+    """The ``public_key`` of ``key.published`` (docs/record.md); v is derived from n, so not written."""
     nb = modulus_bits // 8
     return {
+        "commitments": [hex_int(x, 2 * nb) for x in pk.commitments],
         "n": hex_int(pk.n, nb),
         "parties": pk.parties,
+        "theta": hex_int(pk.theta, nb),
         "threshold": pk.threshold,
-        "v": hex_int(pk.v, 2 * nb),
         "verification_keys": [hex_int(x, 2 * nb) for x in pk.verification_keys],
     }
 
 
 def key_from_json(obj: JSON, definition: ElectionDefinition) -> ThresholdPublicKey:
-    """Parse and validate the threshold public key against the definition (size, t, n)."""
+    """Parse the threshold public key against the definition (size, t, n; list lengths before any value)."""
     what = "public_key"
-    exact_keys(obj, {"n", "parties", "threshold", "v", "verification_keys"}, what)
+    exact_keys(obj, {"commitments", "n", "parties", "theta", "threshold", "verification_keys"}, what)
     nb = definition.modulus_bits // 8
+    threshold = _count(obj, "threshold", what, 1, 64)
+    parties = _count(obj, "parties", what, 1, 64)
+    if threshold != definition.threshold or parties != len(definition.trustees):
+        raise InvalidElection("the key's threshold or number of parties differs from the election's")
     vks = get(obj, "verification_keys", list, what)
-    pk = ThresholdPublicKey(
-        n=parse_hex_int(obj["n"], "public_key.n", nb),
-        threshold=_count(obj, "threshold", what, 1, 64),
-        parties=_count(obj, "parties", what, 1, 64),
-        v=parse_hex_int(obj["v"], "public_key.v", 2 * nb),
+    commitments = get(obj, "commitments", list, what)
+    if len(vks) != parties:
+        raise InvalidEncoding(f"public_key.verification_keys: expected {parties} values, got {len(vks)}")
+    if len(commitments) != threshold:
+        raise InvalidEncoding(f"public_key.commitments: expected {threshold} values, got {len(commitments)}")
+    n = parse_hex_int(obj["n"], "public_key.n", nb)
+    if n < 3 or n % 2 == 0:
+        raise InvalidElection("the published key is not well formed: Paillier modulus must be an odd integer > 1")
+    return ThresholdPublicKey(
+        n=n,
+        threshold=threshold,
+        parties=parties,
+        theta=parse_hex_int(obj["theta"], "public_key.theta", nb),
+        commitments=tuple(parse_hex_int(x, "public_key.commitments", 2 * nb) for x in commitments),
         verification_keys=tuple(parse_hex_int(x, "public_key.verification_keys", 2 * nb) for x in vks),
     )
-    if pk.threshold != definition.threshold or pk.parties != len(definition.trustees):
-        raise InvalidElection("the key's threshold or number of parties differs from the election's")
-    return pk
 
 
 @dataclass(frozen=True, slots=True)

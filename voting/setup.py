@@ -71,7 +71,8 @@ def set_up_election(
     p, q = primes
     pk, shares = threshold.deal(p, q, definition.threshold, len(definition.trustees))
     proof = threshold.prove_modulus(p, q, state.election_hash)
-    append(KeyPublished(state.election_hash, pk, proof, definition.modulus_bits), admin)
+    test = threshold.make_test_decryption(shares, state.election_hash)
+    append(KeyPublished(state.election_hash, pk, proof, test, definition.modulus_bits), admin)
     append(RollPublished(state.election_hash, tuple(roll)), admin)
     anonymous = definition.eligibility is EligibilityMode.ANONYMOUS
     if anonymous and bbs_sk is None:

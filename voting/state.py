@@ -286,10 +286,11 @@ class ElectionState:
         self._check_author(entry, definition.admin_key, "administrator")
         key = KeyPublished.from_json(entry.body, definition)
         self._check_bound(entry.kind.value, key.election_hash)
-        pk, proof = key.public_key, key.modulus_proof
-        try:
-            pk.validate(definition.modulus_bits)
-            threshold.verify_modulus(pk.n, proof, self.election_hash, min_bits=definition.modulus_bits)
+        pk = key.public_key
+        try:  # §P3.4: structure, commitments ↔ verification keys, θ, the modulus proof, the two-quorum test decryption
+            threshold.verify_public_key(
+                pk, key.modulus_proof, key.test_decryption, self.election_hash, min_bits=definition.modulus_bits
+            )
         except CryptoError as e:
             raise InvalidElection(f"the published key is not well formed: {e}") from e
         if pk.n.bit_length() != definition.modulus_bits:

@@ -19,7 +19,7 @@ from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex
 from voting.errors import InvalidEncoding
 from voting.modulus_json import modulus_proof_from_json, modulus_proof_to_json
 from voting.records import Author, Entry, EntryKind, LogHead, Role
-from voting.tally import TrusteeShares
+from voting.tally import TrusteeShares, share_from_json, share_to_json
 
 __all__ = [
     "MAX_ROLL_BATCH",
@@ -128,28 +128,43 @@ class RollCorrected:
 
 @dataclass(frozen=True, slots=True)
 class KeyPublished:
-    """``key.published`` (admin, the dealer): the threshold public key and its modulus proof (§P3.3–§P3.4)."""
+    """``key.published`` (admin): the threshold public key, its modulus proof and its test decryption by two quorums
+    (§P3.3–§P3.4), from the dealer or from the trustees' ceremony (§P15) — one format."""
 
     KIND: ClassVar[EntryKind] = EntryKind.KEY_PUBLISHED
     election_hash: bytes
     public_key: threshold.ThresholdPublicKey
     modulus_proof: threshold.ModulusProof = field(repr=False)
+    test_decryption: threshold.TestDecryption = field(repr=False)
     modulus_bits: int  # the definition's: fixes every width
 
     def to_json(self) -> JSON:
+        pk = self.public_key
         return {
             **_bound_json(self.election_hash),
             "modulus_proof": modulus_proof_to_json(self.modulus_proof, self.modulus_bits),
-            "public_key": key_to_json(self.public_key, self.modulus_bits),
+            "public_key": key_to_json(pk, self.modulus_bits),
+            "test_decryption": [
+                share_to_json(s, self.modulus_bits, pk.threshold, pk.parties) for s in self.test_decryption.shares
+            ],
         }
 
     @classmethod
     def from_json(cls, obj: JSON, definition: ElectionDefinition) -> KeyPublished:
         election_hash, _, body = _bound(obj, "key.published", head=False)
-        exact_keys(body, {"modulus_proof", "public_key"}, "key.published")
+        exact_keys(body, {"modulus_proof", "public_key", "test_decryption"}, "key.published")
         pk = key_from_json(body["public_key"], definition)
         proof = modulus_proof_from_json(body["modulus_proof"], definition.modulus_bits)
-        return cls(election_hash, pk, proof, definition.modulus_bits)
+        items = get(body, "test_decryption", list, "key.published")
+        if len(items) != pk.parties:
+            raise InvalidEncoding(f"key.published.test_decryption: expected {pk.parties} shares, got {len(items)}")
+        test = threshold.TestDecryption(
+            tuple(
+                share_from_json(item, i, definition.modulus_bits, pk.threshold, pk.parties, "test decryption share")
+                for i, item in enumerate(items, start=1)
+            )
+        )
+        return cls(election_hash, pk, proof, test, definition.modulus_bits)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from crypto import paillier, threshold
 from crypto.errors import CryptoError
 from voting.election import ElectionContext
-from voting.encoding import JSON, exact_keys, get, hex_int, parse_hex_int
+from voting.encoding import JSON, exact_keys, get, hex_int, parse_hex_bytes, parse_hex_int
 from voting.errors import InvalidEncoding, InvalidShare
 
 __all__ = [
@@ -18,6 +18,8 @@ __all__ = [
     "decode_totals",
     "decryption_context",
     "make_trustee_shares",
+    "share_from_json",
+    "share_to_json",
     "verify_trustee_shares",
 ]
 
@@ -38,10 +40,39 @@ def decryption_context(context: ElectionContext, tally_ciphertexts: Sequence[int
     return context.proof_context("decryption", blob)
 
 
-def _z_bytes(context: ElectionContext) -> int:
-    pk = context.public_key
-    bits = 2 * context.definition.modulus_bits + pk.delta.bit_length() + 3 * 128 + 8
-    return (bits + 7) // 8
+def _z_bytes(modulus_bits: int, threshold_: int, parties: int) -> int:
+    """Width of the two's-complement response z: every honest |z| < 2^response_bits, plus a sign bit."""
+    return threshold.response_bits(modulus_bits, threshold_, parties) // 8 + 1
+
+
+def share_to_json(share: threshold.DecryptionShare, modulus_bits: int, threshold_: int, parties: int) -> JSON:
+    """One decryption share (docs/record.md): ``{"proof": {"e", "z"}, "value"}``, fixed-width hex; z in two's
+    complement."""
+    zb = _z_bytes(modulus_bits, threshold_, parties)
+    return {
+        "proof": {
+            "e": hex_int(share.proof.e, _PROOF_E_BYTES),
+            "z": int(share.proof.z).to_bytes(zb, "big", signed=True).hex(),
+        },
+        "value": hex_int(share.value, 2 * (modulus_bits // 8)),
+    }
+
+
+def share_from_json(
+    item: JSON, index: int, modulus_bits: int, threshold_: int, parties: int, what: str = "decryption share"
+) -> threshold.DecryptionShare:
+    """Parse :func:`share_to_json` for trustee ``index`` (ranges and proof: :func:`crypto.threshold.verify_share`)."""
+    exact_keys(item, {"proof", "value"}, what)
+    proof = exact_keys(item["proof"], {"e", "z"}, f"{what} proof")
+    zb = _z_bytes(modulus_bits, threshold_, parties)
+    return threshold.DecryptionShare(
+        index=index,
+        value=parse_hex_int(item["value"], f"{what} value", 2 * (modulus_bits // 8)),
+        proof=threshold.EqualityProof(
+            e=parse_hex_int(proof["e"], f"{what} proof e", _PROOF_E_BYTES),
+            z=int.from_bytes(parse_hex_bytes(proof["z"], f"{what} proof z", zb), "big", signed=True),
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +83,10 @@ class TrusteeShares:
     shares: tuple[threshold.DecryptionShare, ...]
 
     def to_json(self, context: ElectionContext) -> JSON:
-        nb = context.definition.modulus_bits // 8
-        zb = _z_bytes(context)
+        d = context.definition
+        t, l_ = d.threshold, len(d.trustees)
         return {
-            "shares": [
-                {
-                    "proof": {"e": hex_int(s.proof.e, _PROOF_E_BYTES), "z": hex_int(s.proof.z, zb)},
-                    "value": hex_int(s.value, 2 * nb),
-                }
-                for s in self.shares
-            ],
+            "shares": [share_to_json(s, d.modulus_bits, t, l_) for s in self.shares],
             "trustee": self.trustee,
         }
 
@@ -69,28 +94,14 @@ class TrusteeShares:
     def from_json(cls, obj: JSON, context: ElectionContext, count: int) -> TrusteeShares:
         exact_keys(obj, {"shares", "trustee"}, "decryption share")
         trustee = get(obj, "trustee", int, "decryption share")
-        if not 1 <= trustee <= len(context.definition.trustees):
+        d = context.definition
+        if not 1 <= trustee <= len(d.trustees):
             raise InvalidEncoding(f"decryption share: no trustee {trustee}")
         items = get(obj, "shares", list, "decryption share")
         if len(items) != count:
             raise InvalidEncoding(f"decryption share: expected {count} shares, got {len(items)}")
-        nb = context.definition.modulus_bits // 8
-        zb = _z_bytes(context)
-        shares = []
-        for item in items:
-            exact_keys(item, {"proof", "value"}, "decryption share")
-            proof = exact_keys(item["proof"], {"e", "z"}, "decryption share proof")
-            shares.append(
-                threshold.DecryptionShare(
-                    index=trustee,
-                    value=parse_hex_int(item["value"], "decryption share value", 2 * nb),
-                    proof=threshold.EqualityProof(
-                        e=parse_hex_int(proof["e"], "decryption share proof e", _PROOF_E_BYTES),
-                        z=parse_hex_int(proof["z"], "decryption share proof z", zb),
-                    ),
-                )
-            )
-        return cls(trustee, tuple(shares))
+        t, l_ = d.threshold, len(d.trustees)
+        return cls(trustee, tuple(share_from_json(item, trustee, d.modulus_bits, t, l_) for item in items))
 
 
 def make_trustee_shares(context: ElectionContext, key_share: threshold.KeyShare, tally: Sequence[int]) -> TrusteeShares:

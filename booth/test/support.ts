@@ -87,7 +87,7 @@ export function testContext(kind: KindName, options: TestOptions = {}): Election
   });
   return {
     definition,
-    publicKey: { n, threshold: 1, parties: 1, v: 4n, verificationKeys: [16n] },
+    publicKey: { n, threshold: 1, parties: 1, theta: 1n, commitments: [16n], verificationKeys: [16n] },
     electionHash: new Uint8Array(32).fill(7),
     keyHash: new Uint8Array(32).fill(8),
     electionId: definition.electionId,

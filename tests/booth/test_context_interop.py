@@ -320,6 +320,15 @@ def _cases(
             "setup-entry",
         ),
         "modulus_proof_list_too_short": Case(key_body(lambda b: b["modulus_proof"]["sigmas"].pop()), fp, "setup-entry"),
+        "verification_key_not_following_the_commitments": Case(
+            key_body(lambda b: b["public_key"]["verification_keys"].__setitem__(0, "00" * 255 + "04")),
+            fp,
+            "setup-entry",
+        ),
+        "commitment_altered": Case(
+            key_body(lambda b: b["public_key"]["commitments"].__setitem__(-1, "00" * 255 + "04")), fp, "setup-entry"
+        ),
+        "theta_not_a_unit": Case(key_body(lambda b: b["public_key"].update(theta="00" * 128)), fp, "setup-entry"),
         "verification_key_not_a_unit": Case(
             key_body(lambda b: b["public_key"]["verification_keys"].__setitem__(0, "00" * 256)), fp, "setup-entry"
         ),
@@ -408,6 +417,9 @@ CASE_NAMES = [
     "modulus_proof_of_another_key",
     "modulus_proof_list_too_short",
     "verification_key_not_a_unit",
+    "verification_key_not_following_the_commitments",
+    "commitment_altered",
+    "theta_not_a_unit",
     "anonymous_revocation_with_a_bad_proof",
     "fingerprint_of_another_election",
 ]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from crypto import threshold
 from crypto.errors import CryptoError
 from tests import factories
 from tests.booth.node import requires_node, run_ts
@@ -62,6 +63,7 @@ def python_context(created: bytes, key: bytes) -> dict[str, Any]:
         raise InvalidElection("election hash differs")
     try:
         published.public_key.validate(d.modulus_bits)
+        threshold.verify_commitments(published.public_key)  # the booth checks the commitments too (election.ts)
     except Exception as e:
         raise InvalidElection(str(e)) from e
     if published.public_key.n.bit_length() != d.modulus_bits:
@@ -155,8 +157,23 @@ MUTATIONS: list[tuple[str, str, str, Callable[[dict[str, Any]], None]]] = [
     ("key_other_election_hash", "referendum", "key", setter("body.election_hash", "00" * 32)),
     ("key_other_threshold", "referendum", "key", setter("body.public_key.threshold", 2)),
     ("key_short_n", "referendum", "key", setter("body.public_key.n", "ff" * 127)),
-    ("key_v_one", "referendum", "key", setter("body.public_key.v", hex_int(1, 256))),
-    ("key_v_zero", "referendum", "key", setter("body.public_key.v", hex_int(0, 256))),
+    ("key_with_a_v_field", "referendum", "key", setter("body.public_key.v", hex_int(4, 256))),  # v is derived
+    ("key_theta_zero", "referendum", "key", setter("body.public_key.theta", hex_int(0, 128))),
+    ("key_theta_n", "referendum", "key", lambda o: o["body"]["public_key"].update(theta=o["body"]["public_key"]["n"])),
+    ("key_theta_short", "referendum", "key", setter("body.public_key.theta", "01")),
+    ("key_commitment_missing", "referendum", "key", lambda o: o["body"]["public_key"]["commitments"].pop()),
+    ("key_commitment_zero", "referendum", "key", setter("body.public_key.commitments.0", hex_int(0, 256))),
+    ("key_c0_not_one_mod_n", "referendum", "key", setter("body.public_key.commitments.0", hex_int(4, 256))),
+    (
+        "key_verification_key_altered",
+        "referendum",
+        "key",
+        setter("body.public_key.verification_keys.0", hex_int(4, 256)),
+    ),
+    ("key_test_decryption_missing", "referendum", "key", lambda o: o["body"].pop("test_decryption")),
+    ("key_test_share_missing", "referendum", "key", lambda o: o["body"]["test_decryption"].pop()),
+    ("key_test_share_z_width", "referendum", "key", setter("body.test_decryption.0.proof.z", "00")),
+    ("key_test_share_extra", "referendum", "key", setter("body.test_decryption.0.extra", 1)),
     ("key_verification_key_missing", "referendum", "key", lambda o: o["body"]["public_key"]["verification_keys"].pop()),
     ("key_even_n", "referendum", "key", setter("body.public_key.n", "ff" * 127 + "fe")),
     ("key_modulus_proof_rounds", "referendum", "key", lambda o: o["body"]["modulus_proof"]["sigmas"].pop()),

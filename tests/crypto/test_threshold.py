@@ -35,9 +35,11 @@ from crypto.threshold import (
     deal,
     generate,
     lagrange_coefficient,
+    make_test_decryption,
     partial_decrypt,
     prove_modulus,
-    verify_modulus,
+    response_bits,
+    verify_public_key,
     verify_share,
 )
 
@@ -84,7 +86,7 @@ def test_deal_rejects_bad_primes(safe_primes: tuple[int, int]) -> None:
     with pytest.raises(ValueError):
         deal(p, p, 2, 3)
     with pytest.raises(ValueError):
-        deal(p, int(gmpy2.next_prime(q)), 2, 3)  # not a safe prime (with overwhelming probability)
+        deal(p, q + 2 if not gmpy2.is_prime(q + 2) else q + 4, 2, 3)  # not a prime
     small_p, small_q = random_safe_prime_pair(64)
     with pytest.raises(ValueError):
         deal(p, small_q, 2, 3)  # different sizes
@@ -99,10 +101,9 @@ def test_deal_rejects_bad_threshold(safe_primes: tuple[int, int], t: int, partie
 
 def test_generate_small_key_end_to_end() -> None:
     counts: list[int] = []
-    pk, shares, proof = generate(256, 2, 3, progress=counts.append, context=CTX)
+    pk, shares, proof, test = generate(256, 2, 3, progress=counts.append, context=CTX)
     assert pk.n.bit_length() == 256 and counts
-    pk.validate(min_bits=256)
-    verify_modulus(pk.n, proof, CTX, min_bits=256)
+    verify_public_key(pk, proof, test, CTX, min_bits=256)
     c = _encrypt(pk, 77)
     ds = [partial_decrypt(s, c, CTX) for s in shares[1:]]
     for d in ds:
@@ -120,7 +121,7 @@ def test_generate_rejects_bad_sizes(bits: int) -> None:
 
 
 def _replace(pk: ThresholdPublicKey, **changes: Any) -> ThresholdPublicKey:
-    fields = {f: getattr(pk, f) for f in ("n", "threshold", "parties", "v", "verification_keys")}
+    fields = {f: getattr(pk, f) for f in ("n", "threshold", "parties", "theta", "commitments", "verification_keys")}
     fields.update(changes)
     return ThresholdPublicKey(**fields)
 
@@ -135,13 +136,18 @@ def test_public_key_validate_rejects_each_defect(threshold_key: Key, safe_primes
         "t > l": (_replace(pk, threshold=6), 0),
         "too few verification keys": (_replace(pk, verification_keys=vk[:-1]), 0),
         "too many verification keys": (_replace(pk, verification_keys=(*vk, vk[0])), 0),
-        "v = 1": (_replace(pk, v=1), 0),
-        "v = 0": (_replace(pk, v=0), 0),
-        "v >= n²": (_replace(pk, v=pk.n2 + 4), 0),
-        "v not a unit": (_replace(pk, v=p * p), 0),
+        "too few commitments": (_replace(pk, commitments=pk.commitments[:-1]), 0),
+        "too many commitments": (_replace(pk, commitments=(*pk.commitments, pk.commitments[0])), 0),
+        "C_0 = 0": (_replace(pk, commitments=(0, *pk.commitments[1:])), 0),
+        "C_0 not 1 mod n": (_replace(pk, commitments=(pk.commitments[1], *pk.commitments[1:])), 0),
+        "C_1 not a unit": (_replace(pk, commitments=(pk.commitments[0], p * p, *pk.commitments[2:])), 0),
+        "C_1 >= n²": (_replace(pk, commitments=(pk.commitments[0], pk.n2 + 1, *pk.commitments[2:])), 0),
+        "theta = 0": (_replace(pk, theta=0), 0),
+        "theta = n": (_replace(pk, theta=pk.n), 0),
+        "theta not a unit": (_replace(pk, theta=p), 0),
         "v_i not a unit": (_replace(pk, verification_keys=(vk[0], p, *vk[2:])), 0),
         "v_i out of range": (_replace(pk, verification_keys=(*vk[:-1], pk.n2)), 0),
-        "too many parties": (_replace(pk, parties=1025, threshold=2), 0),
+        "too many parties": (_replace(pk, parties=1025, threshold=3), 0),
     }
     for label, (key, min_bits) in bad.items():
         with pytest.raises(InvalidKey):
@@ -385,12 +391,12 @@ def test_share_proof_fields_out_of_range_fail(
     pk, _ = threshold_key
     _, c, ds = ballot
     d = ds[0]
-    huge_z = d.proof.z + (1 << (pk.n2.bit_length() + pk.delta.bit_length() + 2 * 128 + 1))
+    limit = 1 << response_bits(pk.modulus_bits, pk.threshold, pk.parties)
     for proof, reason in (
         (EqualityProof(e=-1, z=d.proof.z), "challenge"),
         (EqualityProof(e=1 << 128, z=d.proof.z), "challenge"),
-        (EqualityProof(e=d.proof.e, z=-d.proof.z), "response"),
-        (EqualityProof(e=d.proof.e, z=huge_z), "response"),
+        (EqualityProof(e=d.proof.e, z=-limit), "response"),
+        (EqualityProof(e=d.proof.e, z=limit), "response"),
     ):
         with pytest.raises(InvalidShareProof, match=reason):
             verify_share(pk, c, dataclasses.replace(d, proof=proof), CTX)
@@ -425,8 +431,7 @@ def test_threshold_with_2048_bit_vector_key(paillier_vectors: dict[str, Any]) ->
     s = next(s for s in paillier_vectors["sets"] if s["name"] == "safe-prime-2048")
     p, q = int(s["p"], 0), int(s["q"], 0)
     pk, shares = deal(p, q, 3, 5)
-    pk.validate(min_bits=2048)
-    verify_modulus(pk.n, prove_modulus(p, q, CTX), CTX, min_bits=2048)
+    verify_public_key(pk, prove_modulus(p, q, CTX), make_test_decryption(shares, CTX), CTX, min_bits=2048)
     for v in s["vectors"][:2]:
         c, m = int(v["c"], 0), int(v["m"], 0)
         ds = [partial_decrypt(sh, c, CTX) for sh in shares[1:4]]

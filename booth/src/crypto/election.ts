@@ -4,15 +4,17 @@
 // keys, types, widths and the definition's rules; what Python refuses is refused here.
 //
 // Not here: the entries' signatures and authors (the caller verifies the log first, then calls electionContext),
-// and the key's modulus proof, which is parsed (widths, counts) but not verified (crypto/threshold.verify_modulus).
+// and the key's modulus proof, which is parsed (widths, counts) but not verified here (crypto/threshold.verify_modulus;
+// log.ts verifies it), and the test decryption's share proofs (parsed, not verified: the server and `linli verify`
+// check them; the booth checks the key's structure, θ, C_0 ≡ 1 mod n and the commitments against the verification keys).
 import { BASE32, base32, bitLength, bytesToInt, EncodingError, fromHex, hash, toHex, utf8 } from "./bytes.ts";
 import { asObject, exactKeys, getBool, getInt, getList, getStr, parseCanonical, type JSONObject, type JSONValue } from "./encoding.ts";
 import { CosignerVerifier } from "./note.ts";
 import { Transcript } from "./transcript.ts";
+import { gcd, powmod } from "./arith.ts";
 
 /** voting.election.MAX_WITNESSES (§P17.1). */
 export const MAX_WITNESSES = 32;
-import { gcd } from "./arith.ts";
 
 /** voting/errors.py VotingError: the base of the booth's domain errors (encoding errors are bytes.ts EncodingError,
  *  Python's InvalidEncoding). */
@@ -83,12 +85,14 @@ export interface ElectionDefinition {
   readonly witnessQuorum: number;
 }
 
-/** crypto.threshold.ThresholdPublicKey (structure checked as ThresholdPublicKey.validate does). */
+/** crypto.threshold.ThresholdPublicKey (structure checked as ThresholdPublicKey.validate does, and the Feldman
+ *  commitments against the verification keys as crypto.threshold.verify_commitments does). */
 export interface ThresholdPublicKey {
   readonly n: bigint;
   readonly threshold: number;
   readonly parties: number;
-  readonly v: bigint;
+  readonly theta: bigint;
+  readonly commitments: readonly bigint[];
   readonly verificationKeys: readonly bigint[];
 }
 
@@ -355,26 +359,35 @@ export const isCiphertext = (c: bigint, n: bigint): boolean => c > 0n && c < n *
 
 export function keyFromJson(value: JSONValue | undefined, d: ElectionDefinition): ThresholdPublicKey {
   const what = "public_key";
-  const obj = exactKeys(value, ["n", "parties", "threshold", "v", "verification_keys"], what);
+  const obj = exactKeys(value, ["commitments", "n", "parties", "theta", "threshold", "verification_keys"], what);
   const nb = d.modulusBits / 8;
+  const threshold = count(obj, "threshold", what, 1, 64);
+  const parties = count(obj, "parties", what, 1, 64);
+  if (threshold !== d.threshold || parties !== d.trustees.length) {
+    throw new InvalidElection("the key's threshold or number of parties differs from the election's");
+  }
   const vks = getList(obj, "verification_keys", what);
+  const commitments = getList(obj, "commitments", what);
+  if (vks.length !== parties) throw new EncodingError(`public_key.verification_keys: expected ${parties} values, got ${vks.length}`);
+  if (commitments.length !== threshold) {
+    throw new EncodingError(`public_key.commitments: expected ${threshold} values, got ${commitments.length}`);
+  }
   const pk: ThresholdPublicKey = {
     n: hexInt(obj["n"], "public_key.n", nb),
-    threshold: count(obj, "threshold", what, 1, 64),
-    parties: count(obj, "parties", what, 1, 64),
-    v: hexInt(obj["v"], "public_key.v", 2 * nb),
+    threshold,
+    parties,
+    theta: hexInt(obj["theta"], "public_key.theta", nb),
+    commitments: commitments.map((x) => hexInt(x, "public_key.commitments", 2 * nb)),
     verificationKeys: vks.map((x) => hexInt(x, "public_key.verification_keys", 2 * nb)),
   };
-  if (pk.n <= 1n || pk.n % 2n === 0n) {
+  if (pk.n < 3n || pk.n % 2n === 0n) {
     throw new InvalidElection("the published key is not well formed: Paillier modulus must be an odd integer > 1");
-  }
-  if (pk.threshold !== d.threshold || pk.parties !== d.trustees.length) {
-    throw new InvalidElection("the key's threshold or number of parties differs from the election's");
   }
   return pk;
 }
 
-/** ThresholdPublicKey.validate(modulus_bits) and the state's size check (voting/state.py _key). */
+/** ThresholdPublicKey.validate(modulus_bits), verify_commitments, and the state's size check (voting/state.py _key).
+ *  The test decryption's share proofs are not re-verified here (the server checked them, `linli verify` does). */
 function validateKey(pk: ThresholdPublicKey, modulusBits: number): void {
   const bad = (why: string): never => {
     throw new InvalidElection(`the published key is not well formed: ${why}`);
@@ -384,12 +397,55 @@ function validateKey(pk: ThresholdPublicKey, modulusBits: number): void {
   if (!(1 <= pk.threshold && pk.threshold <= pk.parties)) bad(`threshold ${pk.threshold} must satisfy 1 <= t <= l = ${pk.parties}`);
   if (pk.parties > MAX_PARTIES) bad(`at most ${MAX_PARTIES} trustees are supported`);
   if (pk.verificationKeys.length !== pk.parties) bad(`expected ${pk.parties} verification keys, got ${pk.verificationKeys.length}`);
-  if (!isCiphertext(pk.v, pk.n)) bad("v is not in Z*_(n²)");
-  if (pk.v === 1n) bad("v must not be 1");
+  if (pk.commitments.length !== pk.threshold) bad(`expected ${pk.threshold} commitments, got ${pk.commitments.length}`);
+  if (!(pk.theta > 0n && pk.theta < pk.n && gcd(pk.theta, pk.n) === 1n)) bad("theta must be a unit modulo n in (0, n)");
+  pk.commitments.forEach((ck, k) => {
+    if (!isCiphertext(ck, pk.n)) bad(`commitment C_${k} is not in Z*_(n²)`);
+  });
+  if (pk.commitments[0]! % pk.n !== 1n) bad("commitment C_0 is not 1 mod n: the shared secret is not a multiple of φ(n)");
   pk.verificationKeys.forEach((vi, i) => {
     if (!isCiphertext(vi, pk.n)) bad(`verification key v_${i + 1} is not in Z*_(n²)`);
   });
+  const n2 = pk.n * pk.n;
+  pk.verificationKeys.forEach((vi, i) => {
+    // Feldman: v_i = ∏_k C_k^{i^k} mod n² (small public exponents)
+    const index = BigInt(i + 1);
+    let acc = 1n;
+    pk.commitments.forEach((ck, k) => {
+      acc = (acc * powmod(ck, index ** BigInt(k), n2)) % n2;
+    });
+    if (acc !== vi) bad(`verification key v_${i + 1} does not match the commitments`);
+  });
   if (bits !== modulusBits) throw new InvalidElection(`the modulus has ${bits} bits, the election asks for ${modulusBits}`);
+}
+
+/** crypto/threshold.py response_bits: every honest share-proof response |z| < 2^bits (voting/tally.py _z_bytes). */
+export function responseBits(modulusBits: number, threshold: number, parties: number): number {
+  let factorial = 1n;
+  for (let i = 2n; i <= BigInt(parties); i++) factorial *= i;
+  const delta = bitLength(factorial);
+  const lb = parties.toString(2).length;
+  const h = Math.floor((parties - 1) / 2);
+  const secret = 2 * modulusBits + 3 * 128 + 6 * delta + (parties + 2 * h + 4) * lb + 16;
+  const commitment = secret + 2 * delta + 128;
+  const share = commitment + 2 * lb + threshold.toString(2).length + (threshold - 1) * lb + 1;
+  return share + delta + 2 * 128 + 1;
+}
+
+/** voting/statements.py KeyPublished.from_json's test_decryption: one share per trustee, exact fields and widths
+ *  (the proofs are not verified here). */
+function checkTestDecryption(value: JSONValue | undefined, pk: ThresholdPublicKey, modulusBits: number): void {
+  const what = "key.published.test_decryption";
+  if (!Array.isArray(value)) throw new EncodingError(`${what}: expected a list`);
+  if (value.length !== pk.parties) throw new EncodingError(`${what}: expected ${pk.parties} shares, got ${value.length}`);
+  const zb = Math.floor(responseBits(modulusBits, pk.threshold, pk.parties) / 8) + 1;
+  for (const item of value) {
+    const share = exactKeys(item, ["proof", "value"], "test decryption share");
+    const proof = exactKeys(share["proof"], ["e", "z"], "test decryption share proof");
+    hexBytes(proof["e"], "test decryption share proof e", 16);
+    hexBytes(proof["z"], "test decryption share proof z", zb);
+    hexBytes(share["value"], "test decryption share value", 2 * (modulusBits / 8));
+  }
 }
 
 /** crypto/modulus.py fac_widths: byte widths of Π^fac's two's-complement integers and ring elements. */
@@ -472,13 +528,14 @@ export function electionContext(createdEntry: Uint8Array, keyEntry: Uint8Array):
   if (keyed.electionId !== definition.electionId) {
     throw new InvalidElection(`entry for election ${JSON.stringify(keyed.electionId)} in the log of another election`);
   }
-  const body = exactKeys(keyed.body, ["election_hash", "modulus_proof", "public_key"], "key.published");
+  const body = exactKeys(keyed.body, ["election_hash", "modulus_proof", "public_key", "test_decryption"], "key.published");
   const bound = hexBytes(body["election_hash"], "key.published.election_hash", 32);
   if (toHex(bound) !== toHex(electionHash)) {
     throw new InvalidElection("key.published is signed for another election instance (election hash differs)");
   }
   const publicKey = keyFromJson(body["public_key"], definition);
   checkModulusProof(body["modulus_proof"], definition.modulusBits);
+  checkTestDecryption(body["test_decryption"], publicKey, definition.modulusBits);
   validateKey(publicKey, definition.modulusBits);
   return {
     definition,
