@@ -247,7 +247,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signer = NoteSigner.from_private_bytes(args.name, load_signing_key(key_path).secret)
     admin_keys = frozenset(_hex_key(k, "--admin-key") for k in args.admin_key)
     engine = make_engine(args.db)
-    try:  # §P11.2: a second writer on the same database, or a log that disagrees with itself, is refused here
+    try:  # §P11.2, §P16.1: a second writer on a SQLite file, a replica with another key, or a log that disagrees
+        # with itself, is refused here
         service = ElectionService(
             Ledger(engine, signer, args.origin),
             ServiceConfig(min_modulus_bits=args.min_modulus_bits, admin_keys=admin_keys),
@@ -256,6 +257,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         engine.dispose()
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILED
+    print(service.ledger.describe(), file=sys.stderr)  # §P16: SQLite has one writer, PostgreSQL takes replicas
     if not admin_keys:  # once the start-up checks passed: a refused start prints its one error line
         print(
             "warning: no --admin-key: anyone who can reach this server may create elections; pass --admin-key HEX "
