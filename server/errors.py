@@ -6,6 +6,8 @@
      ├── BadRequest              a request field outside its format or range (INVALID_ARGUMENT)
      │    └── OutOfRange         an index or size beyond the election's log (OUT_OF_RANGE)
      ├── Exhausted               a bounded store is full (RESOURCE_EXHAUSTED): the relay's pending requests
+     ├── Unavailable             the ballot verification pool lost the request (a worker died twice), or is
+     │                           shutting down (UNAVAILABLE: retry; nothing was written)
      └── StorageError            the database refused or failed an operation (nothing was written)
           ├── WriterLocked       another process already writes to this SQLite database (refused at start-up)
           ├── ReplicaMismatch    a replica's log key or origin differs from its database's (refused at start-up)
@@ -29,6 +31,7 @@ __all__ = [
     "ServerError",
     "StaleAppend",
     "StorageError",
+    "Unavailable",
     "WriterLocked",
 ]
 
@@ -50,6 +53,10 @@ class OutOfRange(BadRequest):
 
 
 class Exhausted(ServerError):
+    pass
+
+
+class Unavailable(ServerError):
     pass
 
 

@@ -30,7 +30,7 @@ from google.protobuf.message import DecodeError, Message
 
 from crypto import merkle
 from crypto.errors import CryptoError
-from server.batching import pairing_batcher, validity_batcher
+from server.batching import BallotVerifier, InlineVerifier, Material
 from server.errors import (
     BadRequest,
     Exhausted,
@@ -40,11 +40,12 @@ from server.errors import (
     ReplicaMismatch,
     StaleAppend,
     StorageError,
+    Unavailable,
     WriterLocked,
 )
 from server.ledger import Appended, Ledger, Plan
 from server.relay import RelayStore
-from voting.ballot import EncryptedBallot, prepare_ballot_checks
+from voting.ballot import EncryptedBallot
 from voting.election import EligibilityMode
 from voting.encoding import parse
 from voting.errors import (
@@ -104,22 +105,30 @@ _Outcome = Appended | tuple[Entry, Callable[[], None]] | None
 
 
 class ElectionService:
-    def __init__(self, ledger: Ledger, config: ServiceConfig | None = None) -> None:
+    """``verifier`` runs every ballot's stateless checks (§P11.5): :class:`server.batching.PoolVerifier` in
+    ``linli serve``, :class:`server.batching.InlineVerifier` (the callers' threads) by default. The service owns it
+    and closes it with the ledger."""
+
+    def __init__(
+        self, ledger: Ledger, config: ServiceConfig | None = None, *, verifier: BallotVerifier | None = None
+    ) -> None:
         self.ledger = ledger
         self.config = config or ServiceConfig()
+        self.verifier: BallotVerifier = verifier or InlineVerifier()
+        self._materials: dict[str, Material] = {}
         self._states: dict[str, ElectionState] = {}
         self._ballots: dict[str, dict[bytes, int]] = {}  # §P11.4: leaf hash of each ballot entry -> its index
         self._locks: dict[str, threading.Lock] = {}
         self._global = threading.Lock()
-        self.pairings = pairing_batcher()
-        self.validity = validity_batcher()
         self.relay = RelayStore(ledger.engine)
         try:
             for election_id in ledger.election_ids():
                 self._register(election_id)
                 with self._locks[election_id]:
                     self._complete(election_id, self._states[election_id])
+                self._warm(self._states[election_id])
         except BaseException:
+            self.verifier.close()
             ledger.close()  # the service owns its ledger: a refused start releases the writer lock
             raise
 
@@ -146,7 +155,27 @@ class ElectionService:
             start += len(batch)
 
     def close(self) -> None:
-        self.ledger.close()
+        """Graceful: the verifier finishes the ballots it holds (later ones are refused UNAVAILABLE), then the
+        ledger releases the writer lock."""
+        try:
+            self.verifier.close()
+        finally:
+            self.ledger.close()
+
+    def material(self, state: ElectionState) -> Material:
+        """§P11.5: what a verification worker needs of this election (its definition and key entries)."""
+        election_id = state.require_definition().election_id
+        material = self._materials.get(election_id)
+        if material is None:
+            state.require_context()
+            material = Material.of(state.definition_entry, state.key_entry)
+            self._materials[election_id] = material
+        return material
+
+    def _warm(self, state: ElectionState) -> None:
+        """Load an election into the verification workers once its key is known, ahead of its first ballot."""
+        if state.phase in (Phase.KEYED, Phase.OPEN):
+            self.verifier.warm(self.material(state))
 
     # -- §P16.3 the state, caught up with the other replicas ------------------------------------------------------
     def _apply_new(self, election_id: str, state: ElectionState, new: Sequence[bytes]) -> None:
@@ -283,7 +312,9 @@ class ElectionService:
             appended = self._write(election_id, state, lambda _: entry)
             assert appended is not None
             self._complete(election_id, state)
-            return appended
+        if entry.kind in (EntryKind.KEY_PUBLISHED, EntryKind.ELECTION_OPENED):
+            self._warm(state)
+        return appended
 
     def _complete(self, election_id: str, state: ElectionState) -> None:
         """Append the server's own entries that the log calls for: the tally once the election is closed, the
@@ -361,14 +392,8 @@ class ElectionService:
         ballot = EncryptedBallot.from_json(entry.body, context)
         if ballot.to_bytes(context) != data:
             raise InvalidEncoding("ballot is not in canonical form")
-        # §P6.6: the signature (or BBS challenge) here; validity proofs and pairings in batches with concurrent ballots.
-        pending = prepare_ballot_checks(context, ballot)
-        n = context.paillier_key.n
-        error = self.validity.check((n.to_bytes((n.bit_length() + 7) // 8, "big"), pending.claims))
-        if error is not None:
-            raise InvalidBallot(error)
-        if pending.pairing is not None and not self.pairings.check((definition.credential_key, pending.pairing)):
-            raise NotEligible("eligibility proof does not verify: pairing check fails")
+        # §P6.6, §P11.5: the well-formed ballot's proofs, batched with concurrent ballots (in the worker processes)
+        self.verifier.verify(context, self.material(state), data, ballot)
         with self._locks[election_id]:
             # the first attempt may have landed meanwhile, here or on another replica (checked after catching up)
             appended = self._write(election_id, state, lambda _: self._retried(election_id, entry) or entry, ballot)
@@ -478,6 +503,7 @@ STATUS_TABLE: tuple[tuple[type[Exception], str], ...] = (
     (WriterLocked, "FAILED_PRECONDITION"),
     (ReplicaMismatch, "FAILED_PRECONDITION"),
     (StorageError, "UNAVAILABLE"),
+    (Unavailable, "UNAVAILABLE"),  # the verification pool lost the request (§P11.5): retry
 )
 
 
