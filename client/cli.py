@@ -220,6 +220,22 @@ def _require_step(snap: ElectionSnapshot, command: str, phase: Phase | None = No
 
 
 # -- serve / demo / verify ----------------------------------------------------------------------------------------
+MAX_WORKERS = 256
+
+
+def _workers(value: str) -> int:
+    """``linli serve --workers``: how many ballot verification processes (§P11.5), 1 to MAX_WORKERS."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of worker processes: give 1 to {MAX_WORKERS} (default: one per core)"
+        )
+    return n
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """One port for every client (issue 10): gRPC (the CLI), Connect and gRPC-Web (the phone booth), and the
     booth's files under /booth/, on hypercorn; HTTPS with HTTP/2 when given a certificate."""
@@ -227,6 +243,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from crypto.note import NoteSigner
+    from server.batching import PoolVerifier
     from server.connect_app import create_app
     from server.errors import StorageError
     from server.ledger import Ledger
@@ -253,15 +270,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signer = NoteSigner.from_private_bytes(args.name, load_signing_key(key_path).secret)
     admin_keys = frozenset(_hex_key(k, "--admin-key") for k in args.admin_key)
     engine = make_engine(args.db)
-    try:  # §P11.2: a second writer on the same database, or a log that disagrees with itself, is refused here
-        service = ElectionService(
-            Ledger(engine, signer, args.origin),
-            ServiceConfig(min_modulus_bits=args.min_modulus_bits, admin_keys=admin_keys),
-        )
-    except StorageError as e:
+    try:
+        ledger = Ledger(engine, signer, args.origin)
+    except StorageError as e:  # §P11.2, §P16.1: a second writer on a SQLite file, a replica with another key
         engine.dispose()
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILED
+    verifier = PoolVerifier(args.workers)  # §P11.5: ballots are verified in worker processes
+    try:  # §P16.1: a log that disagrees with itself is refused here (the service closes the ledger and the pool)
+        service = ElectionService(
+            ledger,
+            ServiceConfig(min_modulus_bits=args.min_modulus_bits, admin_keys=admin_keys),
+            verifier=verifier,
+        )
+    except StorageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    print(service.ledger.describe(), file=sys.stderr)  # §P16: SQLite has one writer, PostgreSQL takes replicas
     if not admin_keys:  # once the start-up checks passed: a refused start prints its one error line
         print(
             "warning: no --admin-key: anyone who can reach this server may create elections; pass --admin-key HEX "
@@ -274,6 +299,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def ready(at: Listening) -> None:
         scheme = "https" if at.tls else "http"
         print(f"linli serving on port {at.port}; log key {signer.verifier().to_vkey()}", flush=True)
+        print(f"{args.workers} ballot verification worker process(es) (--workers)", file=sys.stderr, flush=True)
         print(
             f"gRPC, gRPC-Web and Connect on port {at.port}; the booth at {scheme}://<this host>:{at.port}/booth/",
             file=sys.stderr,
@@ -1207,6 +1233,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--db", default="sqlite:///linli.db", help="SQLAlchemy URL (sqlite:///file.db or postgresql://…)")
     s.add_argument("--key", default="linli-server.key.json", help="log signing key file (created if missing)")
     s.add_argument("--name", default="linli", help="key name in signed checkpoints")
+    s.add_argument(
+        "--workers",
+        type=_workers,
+        default=os.cpu_count() or 1,
+        help="ballot verification worker processes (default: one per core)",
+    )
     s.add_argument("--origin", default="linli.local/elections", help="log origin prefix")
     s.add_argument("--admin-key", action="append", default=[], help="hex admin key allowed to create elections")
     s.add_argument(

@@ -6,22 +6,30 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, func, select, text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, case, func, null, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from crypto import merkle
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteSigner, open_checkpoint, sign_checkpoint
-from server.errors import LedgerInconsistency, OutOfRange, StaleAppend, StorageError, WriterLocked
-from server.storage import CheckpointRow, ElectionRow, EntryRow
+from server.errors import (
+    Interrupted,
+    LedgerInconsistency,
+    OutOfRange,
+    ReplicaMismatch,
+    StaleAppend,
+    StorageError,
+    WriterLocked,
+)
+from server.storage import CheckpointRow, ElectionRow, EntryRow, LogSignerRow
 
-__all__ = ["Appended", "Ledger"]
+__all__ = ["Appended", "Ledger", "Plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,20 +83,21 @@ class _SidecarFileLock:
             self._fd = None
 
 
-class _AdvisoryLock:
-    """PostgreSQL: a session advisory lock on a dedicated connection, held for the life of the Ledger.
+class _SharedAdvisoryLock:
+    """PostgreSQL (§P16.1): many replicas share the database, so each holds the writer key of ADR 0008 *shared*, on
+    a dedicated connection, for its whole life. Replicas do not exclude each other; a single-writer server of an
+    older version (which takes that key exclusively) is refused while replicas run, and refuses them while it runs.
 
     The key is derived from the database and schema names, so ledgers in different schemas (tests) do not collide.
-    The server restarting after a crash is not blocked: PostgreSQL drops the lock with the session.
+    PostgreSQL drops the lock with the session, so a crash leaves no stale lock.
     """
 
     def __init__(self, engine: Engine) -> None:
         conn = engine.connect()
         try:
             database, schema = conn.execute(text("SELECT current_database(), current_schema()")).one()
-            digest = hashlib.sha256(f"linli/ledger-writer/v1\x00{database}\x00{schema}".encode()).digest()
-            key = int.from_bytes(digest[:8], "big", signed=True)
-            locked = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one()
+            key = _pg_key("linli/ledger-writer/v1", database, schema)
+            locked = conn.execute(text("SELECT pg_try_advisory_lock_shared(:key)"), {"key": key}).scalar_one()
             conn.commit()  # the session lock outlives the transaction; leave no transaction open
         except BaseException:
             conn.invalidate()
@@ -97,16 +106,17 @@ class _AdvisoryLock:
         if not locked:
             conn.close()
             raise WriterLocked(
-                f"another Linli server already writes to the PostgreSQL database {database!r} (schema {schema!r}):"
-                f" its advisory lock {key} is held"
+                f"another Linli server already writes to the PostgreSQL database {database!r} (schema {schema!r}) as"
+                f" its single writer (advisory lock {key} is held exclusively): stop it before starting replicas"
             )
+        self.database, self.schema = str(database), str(schema)
         self._conn: Connection | None = conn
         self._key = key
 
     def release(self) -> None:
         if self._conn is not None:
             try:  # synchronously: a session's end is noticed by the backend a moment after the socket closes
-                self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
+                self._conn.execute(text("SELECT pg_advisory_unlock_shared(:key)"), {"key": self._key})
                 self._conn.commit()
             except SQLAlchemyError:
                 pass  # the session is gone, and the lock with it
@@ -115,37 +125,61 @@ class _AdvisoryLock:
             self._conn = None
 
 
+def _pg_key(tag: str, *names: str) -> int:
+    """A signed 64-bit advisory lock key: the first 8 bytes of SHA-256 over the tag and the names, NUL-separated."""
+    digest = hashlib.sha256("\x00".join((tag, *names)).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def _acquire_writer_lock(engine: Engine) -> _WriterLock:
     dialect = engine.dialect.name
     if dialect == "postgresql":
-        return _AdvisoryLock(engine)
+        return _SharedAdvisoryLock(engine)
     if dialect == "sqlite":
         database = engine.url.database
         if not database or database == ":memory:" or engine.url.query.get("mode") == "memory":
             return _NoLock()
         return _SidecarFileLock(Path(database).resolve())
-    raise StorageError(f"no single-writer lock for the {dialect} dialect: use SQLite or PostgreSQL")
+    raise StorageError(f"no writer lock for the {dialect} dialect: use SQLite or PostgreSQL")
+
+
+#: What the service answers for the entries a caught-up append brings in and the entry it then wants appended:
+#: ``(kind, canonical bytes, milestone)``, or None to append nothing (the transaction is rolled back).
+Plan = Callable[[Sequence[bytes]], "tuple[str, bytes, bool] | None"]
 
 
 # -- the ledger ----------------------------------------------------------------------------------------------------
 class Ledger:
-    """Append-only logs over SQLAlchemy; Merkle trees are kept in memory and rebuilt from the stored entries.
+    """Append-only logs over SQLAlchemy; Merkle trees are kept in memory, rebuilt from the stored entries and caught
+    up with what other replicas append.
 
-    §P11.2: a Ledger is the only writer of its database for as long as it is open (``WriterLocked`` otherwise);
-    every append names the tree size it extends and is checked against the database inside its transaction;
-    a tree is loaded only if every stored entry hashes to its stored leaf hash and the root matches the last
-    checkpoint this server signed.
+    §P11.2, §P16: on SQLite a Ledger is the only writer of its database (``WriterLocked`` otherwise). On PostgreSQL
+    any number of Ledgers — replicas, in one process or many — share it: every append takes the election's
+    transaction-scoped advisory lock, reads and verifies what the others appended since this ledger last looked
+    (every leaf hash recomputed, every new checkpoint's signature and root checked), lets the caller decide against
+    the caught-up log, and writes the entry with its signed checkpoint in the same transaction. ``(election, idx)``
+    stays the primary key: the last line of defence. A tree is loaded only if every stored entry hashes to its
+    stored leaf hash and the root matches the last signed checkpoint (§P11.3).
     """
 
     def __init__(self, engine: Engine, signer: NoteSigner, origin_prefix: str) -> None:
         self._engine = engine
         self._signer = signer
+        self._verifier = signer.verifier()
         self._prefix = origin_prefix
         self._trees: dict[str, merkle.MerkleTree] = {}
-        self._lock = threading.RLock()
+        self._locks: dict[str, threading.RLock] = {}  # per election: its tree, in this process
+        self._lock = threading.Lock()  # guards the two dicts
+        self._writer: _WriterLock | None = None
+        self._names: tuple[str, str] = ("", "")
         try:
-            self._writer: _WriterLock | None = _acquire_writer_lock(engine)
+            self._writer = _acquire_writer_lock(engine)
+            if isinstance(self._writer, _SharedAdvisoryLock):
+                self._names = (self._writer.database, self._writer.schema)
+                self._check_signer()
         except BaseException:
+            if self._writer is not None:
+                self._writer.release()
             engine.dispose()  # the ledger owns its engine (close() disposes it): a refused start leaves no connection
             raise
 
@@ -166,14 +200,79 @@ class Ledger:
     def signer(self) -> NoteSigner:
         return self._signer
 
+    @property
+    def shared(self) -> bool:
+        """Whether other replicas may append to this database (PostgreSQL, §P16); a SQLite file has one writer."""
+        return isinstance(self._writer, _SharedAdvisoryLock)
+
+    def describe(self) -> str:
+        """One line for ``linli serve`` to print at start-up: who else may write to this database."""
+        writer = self._writer
+        if isinstance(writer, _SharedAdvisoryLock):
+            return (
+                f"replicas: PostgreSQL database {writer.database!r} (schema {writer.schema!r}) may be shared by other"
+                " linli serve processes with the same --key, --name and --origin; appends are serialised per election"
+            )
+        if isinstance(writer, _SidecarFileLock):
+            return (
+                f"single writer: this server holds {writer.path}; SQLite takes one server per database (run replicas"
+                " on PostgreSQL)"
+            )
+        return "single writer: an in-memory database, private to this process"
+
+    def _check_signer(self) -> None:
+        """§P16.1: every replica signs with the key and origin prefix the database's first server recorded."""
+        vkey = self._verifier.to_vkey()
+        try:
+            with Session(self._engine) as s, s.begin():
+                s.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _pg_key("linli/log-signer/v1", *self._names)}
+                )
+                row = s.get(LogSignerRow, 1)
+                if row is None:
+                    s.add(LogSignerRow(id=1, verifier_key=vkey, origin_prefix=self._prefix))
+                    return
+                stored_key, stored_prefix = row.verifier_key, row.origin_prefix
+        except SQLAlchemyError as e:
+            raise StorageError("could not read the log signer of the database") from e
+        if stored_key != vkey:
+            raise ReplicaMismatch(
+                f"the servers on this database sign their logs with {stored_key}, this one with {vkey}: every replica"
+                " runs with the same --key file and --name"
+            )
+        if stored_prefix != self._prefix:
+            raise ReplicaMismatch(
+                f"the servers on this database use the log origin prefix {stored_prefix!r}, this one {self._prefix!r}:"
+                " every replica runs with the same --origin"
+            )
+
     def origin(self, election_id: str) -> str:
         return f"{self._prefix}/{election_id}"
 
     def election_ids(self) -> list[str]:
-        with Session(self._engine) as s:
-            return list(s.scalars(select(ElectionRow.election_id).order_by(ElectionRow.election_id)))
+        try:
+            with Session(self._engine) as s:
+                return list(s.scalars(select(ElectionRow.election_id).order_by(ElectionRow.election_id)))
+        except SQLAlchemyError as e:
+            raise StorageError("could not list the elections") from e
+
+    def exists(self, election_id: str) -> bool:
+        """Whether the database holds the election (another replica may have created it)."""
+        try:
+            with Session(self._engine) as s:
+                return s.get(ElectionRow, election_id) is not None
+        except SQLAlchemyError as e:
+            raise StorageError(f"could not look up election {election_id}") from e
+
+    def _election_lock(self, election_id: str) -> threading.RLock:
+        with self._lock:
+            lock = self._locks.get(election_id)
+            if lock is None:
+                lock = self._locks[election_id] = threading.RLock()
+            return lock
 
     def _tree(self, election_id: str) -> merkle.MerkleTree:
+        """The election's tree (the caller holds its lock)."""
         tree = self._trees.get(election_id)
         if tree is None:
             tree = self._load(election_id)
@@ -181,11 +280,13 @@ class Ledger:
         return tree
 
     def _load(self, election_id: str) -> merkle.MerkleTree:
-        """§P11.3: rebuild a tree from the stored entry bytes, refusing a log that disagrees with itself."""
+        """§P11.3: rebuild a tree from the stored entry bytes, refusing a log that disagrees with itself. One snapshot
+        (REPEATABLE READ on PostgreSQL), so that replicas appending meanwhile are not mistaken for a gap."""
         tree = merkle.MerkleTree()
         problem = ""
+        engine = self._engine.execution_options(isolation_level="REPEATABLE READ") if self.shared else self._engine
         try:
-            with Session(self._engine) as s:
+            with Session(engine) as s:
                 rows = s.execute(
                     select(EntryRow.idx, EntryRow.data, EntryRow.leaf_hash)
                     .where(EntryRow.election_id == election_id)
@@ -225,80 +326,190 @@ class Ledger:
                 f"the log of {election_id} holds {tree.size} entries but its last checkpoint has size {last or 0}"
             )
         if note is not None:
-            try:
-                checkpoint = open_checkpoint(bytes(note), self._signer.verifier())
-            except CryptoError as e:
-                raise LedgerInconsistency(
-                    f"the last checkpoint of {election_id} is not signed by this server's key ({e})"
-                ) from e
-            if checkpoint.origin != self.origin(election_id) or checkpoint.root_hash != tree.root():
-                raise LedgerInconsistency(
-                    f"the stored entries of {election_id} do not match the root of its last signed checkpoint"
-                )
+            self._check_note(election_id, tree, tree.size, bytes(note), "last checkpoint")
         return tree
 
+    def _check_note(self, election_id: str, tree: merkle.MerkleTree, size: int, note: bytes, what: str = "") -> None:
+        """A stored checkpoint is trusted only if this server's key signed it, for this election, over this tree."""
+        what = what or f"checkpoint of size {size}"
+        try:
+            checkpoint = open_checkpoint(note, self._verifier)
+        except CryptoError as e:
+            raise LedgerInconsistency(f"the {what} of {election_id} is not signed by this server's key ({e})") from e
+        if (
+            checkpoint.origin != self.origin(election_id)
+            or checkpoint.size != size
+            or checkpoint.root_hash != (tree.root(size))
+        ):
+            raise LedgerInconsistency(
+                f"the stored entries of {election_id} do not match the root of its "
+                + what.replace("checkpoint", "signed checkpoint")
+            )
+
+    # -- §P16.2 catching up with the other replicas ----------------------------------------------------------------
+    def _catch_up(
+        self, s: Session, election_id: str, tree: merkle.MerkleTree, since: int, *, locked: bool
+    ) -> list[bytes]:
+        """Extend ``tree`` with what the database holds beyond it and return the entries from ``since`` on.
+
+        Trusted only once checked: each new row's bytes must hash to its stored leaf hash, the rows the tree
+        already holds (and the parent of the first new one) must carry the tree's leaf hashes, and every new
+        checkpoint must be signed by the log key over this election's origin with the root of the caught-up tree at
+        its size. ``locked``: inside an append, under the election's lock, where the database's entries and
+        checkpoints must also agree in number (a row without its checkpoint is a foreign writer: StaleAppend).
+        """
+        old = tree.size
+        if not 0 <= since <= old:
+            raise StaleAppend(f"the state of {election_id} has {since} entries, beyond this server's log ({old})")
+        mine_cp = CheckpointRow.election_id == election_id
+        notes = s.execute(
+            select(CheckpointRow.size, CheckpointRow.note)
+            .where(mine_cp, CheckpointRow.size > old)
+            .order_by(CheckpointRow.size)
+        ).all()
+        upto = notes[-1][0] if notes else old
+        if not locked and upto == old and since == old:
+            return []
+        lo = max(min(since, old - 1), 0)
+        where = [EntryRow.election_id == election_id, EntryRow.idx >= lo]
+        if not locked:
+            where.append(EntryRow.idx < upto)
+        rows = s.execute(
+            select(EntryRow.idx, EntryRow.leaf_hash, case((EntryRow.idx >= since, EntryRow.data), else_=null()))
+            .where(*where)
+            .order_by(EntryRow.idx)
+        ).all()
+        for i, (idx, stored, _) in enumerate(rows):
+            if idx != lo + i:
+                raise LedgerInconsistency(f"the log of {election_id} has no entry {lo + i} (next is {idx})")
+            if idx < old and bytes(stored) != tree.leaf_hashes[idx]:
+                raise StaleAppend(f"entry {idx} of {election_id} in the database is not the one this tree holds")
+        stored_size = lo + len(rows)
+        if old and stored_size < old:
+            raise StaleAppend(f"entry {old - 1} of {election_id} in the database is not the one this tree holds")
+        if stored_size != upto:
+            if locked:
+                raise StaleAppend(
+                    f"append to {election_id} extends size {old}, but the database holds {stored_size} entries"
+                    f" and a checkpoint of size {upto}"
+                )
+            raise LedgerInconsistency(
+                f"the log of {election_id} holds {stored_size} entries but its last checkpoint has size {upto}"
+            )
+        out: list[bytes] = []
+        try:
+            for idx, stored, data in rows:
+                if idx < since:
+                    continue
+                entry = bytes(data)
+                leaf = merkle.leaf_hash(entry)
+                if leaf != bytes(stored) or (idx < old and leaf != tree.leaf_hashes[idx]):
+                    raise LedgerInconsistency(
+                        f"entry {idx} of the log of {election_id} was edited: its bytes do not hash to its leaf"
+                    )
+                if idx >= old:
+                    tree.append(leaf)
+                out.append(entry)
+            for size, note in notes:
+                self._check_note(election_id, tree, size, bytes(note))
+        except BaseException:
+            if tree.size != old:
+                self._trees.pop(election_id, None)  # the tree took leaves it could not trust: reload from scratch
+            raise
+        return out
+
+    def updates(self, election_id: str, since: int) -> list[bytes]:
+        """§P16.3: the entries from ``since`` on, after catching up with what other replicas appended (verified as
+        in an append, without its lock). On SQLite, with one writer, only what this ledger holds beyond ``since``."""
+        with self._election_lock(election_id):
+            tree = self._tree(election_id)
+            if not self.shared and since == tree.size:
+                return []
+            try:
+                with Session(self._engine) as s:
+                    return self._catch_up(s, election_id, tree, since, locked=False)
+            except SQLAlchemyError as e:
+                raise _storage_error(e, f"could not read the log of {election_id}") from e
+
     def size(self, election_id: str) -> int:
-        with self._lock:
+        with self._election_lock(election_id):
             return self._tree(election_id).size
+
+    # -- §P16.2 the append ---------------------------------------------------------------------------------------
+    def append_planned(self, election_id: str, since: int, plan: Plan) -> Appended | None:
+        """Append what ``plan`` decides, against the log as the database holds it, with its signed checkpoint.
+
+        In one transaction: the election's advisory lock (PostgreSQL; a SQLite file has one writer), the catch-up
+        (:meth:`_catch_up`), then ``plan(entries since since)`` — the caller applies them to its state and runs its
+        checks there — then the entry and its checkpoint, and the commit. ``plan`` returning None appends nothing.
+        Errors: StaleAppend (the log moved in a way no lock allows: a foreign writer), Interrupted (the connection
+        was lost: the append may have landed; the next one catches up), StorageError, or whatever ``plan`` raises.
+        """
+        lock = self._election_lock(election_id)
+        with Session(self._engine) as s:
+            try:
+                s.begin()
+                if self.shared:
+                    s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self._append_key(election_id)})
+                with lock:
+                    return self._append_locked(s, election_id, since, plan)
+            except SQLAlchemyError as e:
+                if isinstance(e, IntegrityError):  # (election, idx) is the primary key: someone else wrote it
+                    raise StaleAppend(f"an entry of {election_id} was written by someone else meanwhile") from e
+                raise _storage_error(e, f"could not append to the log of {election_id}") from e
+
+    def _append_key(self, election_id: str) -> int:
+        return _pg_key("linli/ledger-append/v1", *self._names, election_id)
+
+    def _append_locked(self, s: Session, election_id: str, since: int, plan: Plan) -> Appended | None:
+        tree = self._tree(election_id)
+        new = self._catch_up(s, election_id, tree, since, locked=True)
+        if tree.size == 0 and s.get(ElectionRow, election_id) is not None:
+            raise StaleAppend(f"election {election_id} already exists in the database")
+        planned = plan(new)
+        if planned is None:
+            s.rollback()
+            return None
+        kind, data, milestone = planned
+        index = tree.size
+        leaf = merkle.leaf_hash(data)
+        tree.append(leaf)
+        try:
+            size = tree.size
+            note = sign_checkpoint(Checkpoint(self.origin(election_id), size, tree.root()), self._signer)
+            if index == 0:
+                s.add(ElectionRow(election_id=election_id, origin=self.origin(election_id)))
+                s.flush()
+            s.add(EntryRow(election_id=election_id, idx=index, kind=kind, data=data, leaf_hash=leaf))
+            s.add(CheckpointRow(election_id=election_id, size=size, note=note, milestone=milestone))
+            s.commit()
+        except BaseException:
+            self._trees.pop(election_id, None)  # the tree holds a leaf the database may not: reload what it holds
+            raise
+        return Appended(election_id, index, leaf, size, tuple(tree.inclusion_proof(index, size)), note)
 
     def append(self, election_id: str, kind: str, data: bytes, *, extends: int, milestone: bool = False) -> Appended:
         """Append one entry and its signed checkpoint atomically, as leaf ``extends`` of a tree of that size.
 
-        §P11.2: refused with :class:`StaleAppend` unless the in-memory tree and, inside the transaction, the
-        database's entries and checkpoints all have exactly ``extends`` leaves with the same last leaf (a second
-        writer, or a caller whose state is stale, cannot fork or overwrite the log). The caller serialises appends
-        per election.
+        §P11.2: refused with :class:`StaleAppend` unless, inside the transaction (under the election's lock), the
+        database's entries and checkpoints have exactly ``extends`` leaves with this tree's leaves (nobody can fork
+        or overwrite the log). The service appends with :meth:`append_planned`.
         """
-        with self._lock:
-            tree = self._tree(election_id)
-            if extends != tree.size:
-                raise StaleAppend(f"append to {election_id} extends size {extends}, but the log has {tree.size}")
-            index = tree.size
-            parent = tree.leaf_hashes[index - 1] if index else None
-            leaf = merkle.leaf_hash(data)
-            tree.append(leaf)
-            size = tree.size
-            note = sign_checkpoint(Checkpoint(self.origin(election_id), size, tree.root()), self._signer)
-            try:
-                with Session(self._engine) as s, s.begin():
-                    self._check_extends(s, election_id, index, parent)
-                    if index == 0:
-                        s.add(ElectionRow(election_id=election_id, origin=self.origin(election_id)))
-                        s.flush()
-                    s.add(EntryRow(election_id=election_id, idx=index, kind=kind, data=data, leaf_hash=leaf))
-                    s.add(CheckpointRow(election_id=election_id, size=size, note=note, milestone=milestone))
-            except BaseException as e:
-                self._trees.pop(election_id, None)  # reload from what the database really holds
-                if isinstance(e, IntegrityError):  # (election, idx) is the primary key: someone else wrote it
-                    raise StaleAppend(f"entry {index} of {election_id} already exists in the database") from e
-                if isinstance(e, SQLAlchemyError):
-                    raise StorageError(f"could not append to the log of {election_id}") from e
-                raise
-            return Appended(election_id, index, leaf, size, tuple(tree.inclusion_proof(index, size)), note)
+        since = self.size(election_id)
 
-    @staticmethod
-    def _check_extends(s: Session, election_id: str, index: int, parent: bytes | None) -> None:
-        last_idx = s.scalar(select(func.max(EntryRow.idx)).where(EntryRow.election_id == election_id))
-        last_cp = s.scalar(select(func.max(CheckpointRow.size)).where(CheckpointRow.election_id == election_id))
-        stored = 0 if last_idx is None else last_idx + 1
-        if stored != index or (last_cp or 0) != index:
-            raise StaleAppend(
-                f"append to {election_id} extends size {index}, but the database holds {stored} entries"
-                f" and a checkpoint of size {last_cp or 0}"
-            )
-        if index == 0:
-            if s.get(ElectionRow, election_id) is not None:
-                raise StaleAppend(f"election {election_id} already exists in the database")
-            return
-        stored_parent = s.scalar(
-            select(EntryRow.leaf_hash).where(EntryRow.election_id == election_id, EntryRow.idx == index - 1)
-        )
-        if stored_parent is None or bytes(stored_parent) != parent:
-            raise StaleAppend(f"entry {index - 1} of {election_id} in the database is not the one this tree holds")
+        def plan(new: Sequence[bytes]) -> tuple[str, bytes, bool]:
+            if since + len(new) != extends:
+                raise StaleAppend(f"append to {election_id} extends size {extends}, but the log has {since + len(new)}")
+            return kind, data, milestone
 
+        appended = self.append_planned(election_id, since, plan)
+        assert appended is not None  # the plan always appends
+        return appended
+
+    # -- reads: from this ledger's verified tree -----------------------------------------------------------------
     def receipt(self, election_id: str, index: int) -> Appended:
         """The receipt of an entry already in the log, against the current signed checkpoint (§P11.4)."""
-        with self._lock:
+        with self._election_lock(election_id):
             tree = self._tree(election_id)
             size = tree.size
             if not 0 <= index < size:
@@ -309,7 +520,7 @@ class Ledger:
             )
 
     def entries(self, election_id: str, start: int = 0, limit: int = 1000) -> list[bytes]:
-        """Up to ``limit`` entries from ``start``; the range is checked against the tree before any SQL (§P11.1)."""
+        """Up to ``limit`` entries from ``start``, within this ledger's tree; the range is checked before any SQL."""
         size = self.size(election_id)
         if not 0 <= start <= size:
             raise OutOfRange(f"start {start} is beyond the log of {election_id} (size {size})")
@@ -317,54 +528,76 @@ class Ledger:
             raise OutOfRange("limit must be in 1..1000")
         if start == size:
             return []
-        with Session(self._engine) as s:
-            rows = s.scalars(
-                select(EntryRow.data)
-                .where(EntryRow.election_id == election_id, EntryRow.idx >= start)
-                .order_by(EntryRow.idx)
-                .limit(limit)
-            )
-            return [bytes(r) for r in rows]
+        try:
+            with Session(self._engine) as s:
+                rows = s.scalars(
+                    select(EntryRow.data)
+                    .where(EntryRow.election_id == election_id, EntryRow.idx >= start, EntryRow.idx < size)
+                    .order_by(EntryRow.idx)
+                    .limit(limit)
+                )
+                return [bytes(r) for r in rows]
+        except SQLAlchemyError as e:
+            raise _storage_error(e, f"could not read the log of {election_id}") from e
 
     def checkpoint(self, election_id: str, size: int | None = None) -> bytes:
-        with Session(self._engine) as s:
-            q = select(CheckpointRow.note).where(CheckpointRow.election_id == election_id)
-            if size is None:
-                last = s.scalar(select(func.max(CheckpointRow.size)).where(CheckpointRow.election_id == election_id))
-                if last is None:
-                    raise OutOfRange(f"the log of {election_id} has no checkpoint")
-                size = last
-            elif not 0 < size <= self.size(election_id):
-                raise OutOfRange(f"no checkpoint of size {size} in the log of {election_id}")
-            note = s.scalar(q.where(CheckpointRow.size == size))
-            if note is None:
-                raise OutOfRange(f"no checkpoint of size {size} in the log of {election_id}")
-            return bytes(note)
+        """The signed checkpoint of ``size`` (default: this ledger's tree size, never a size it has not verified)."""
+        current = self.size(election_id)
+        if size is None:
+            if current == 0:
+                raise OutOfRange(f"the log of {election_id} has no checkpoint")
+            size = current
+        elif not 0 < size <= current:
+            raise OutOfRange(f"no checkpoint of size {size} in the log of {election_id}")
+        try:
+            with Session(self._engine) as s:
+                note = s.scalar(
+                    select(CheckpointRow.note).where(
+                        CheckpointRow.election_id == election_id, CheckpointRow.size == size
+                    )
+                )
+        except SQLAlchemyError as e:
+            raise _storage_error(e, f"could not read the checkpoints of {election_id}") from e
+        if note is None:
+            raise OutOfRange(f"no checkpoint of size {size} in the log of {election_id}")
+        return bytes(note)
 
     def milestone_checkpoints(self, election_id: str) -> list[bytes]:
-        """Checkpoints kept for the record: every milestone (non-ballot entry) and the latest."""
-        with Session(self._engine) as s:
-            last = s.scalar(select(func.max(CheckpointRow.size)).where(CheckpointRow.election_id == election_id))
-            rows = s.scalars(
-                select(CheckpointRow.note)
-                .where(
-                    CheckpointRow.election_id == election_id,
-                    (CheckpointRow.milestone.is_(True)) | (CheckpointRow.size == last),
+        """Checkpoints kept for the record: every milestone (non-ballot entry) and the latest this ledger holds."""
+        last = self.size(election_id)
+        try:
+            with Session(self._engine) as s:
+                rows = s.scalars(
+                    select(CheckpointRow.note)
+                    .where(
+                        CheckpointRow.election_id == election_id,
+                        CheckpointRow.size <= last,
+                        (CheckpointRow.milestone.is_(True)) | (CheckpointRow.size == last),
+                    )
+                    .order_by(CheckpointRow.size)
                 )
-                .order_by(CheckpointRow.size)
-            )
-            return [bytes(r) for r in rows]
+                return [bytes(r) for r in rows]
+        except SQLAlchemyError as e:
+            raise _storage_error(e, f"could not read the checkpoints of {election_id}") from e
 
     def inclusion_proof(self, election_id: str, index: int, size: int) -> tuple[bytes, list[bytes]]:
-        with self._lock:
+        with self._election_lock(election_id):
             tree = self._tree(election_id)
             if not 0 <= index < size <= tree.size:
                 raise OutOfRange(f"need 0 <= leaf_index < tree_size <= {tree.size}")
             return tree.leaf_hashes[index], tree.inclusion_proof(index, size)
 
     def consistency_proof(self, election_id: str, size1: int, size2: int) -> Sequence[bytes]:
-        with self._lock:
+        with self._election_lock(election_id):
             tree = self._tree(election_id)
             if not 0 < size1 <= size2 <= tree.size:
                 raise OutOfRange(f"need 0 < size1 <= size2 <= {tree.size}")
             return tree.consistency_proof(size1, size2)
+
+
+def _storage_error(e: SQLAlchemyError, message: str) -> StorageError:
+    """A lost connection (a database restart, a cut network, a terminated backend) is Interrupted: the caller may
+    retry once it has caught up; anything else the database refused is a StorageError."""
+    if isinstance(e, OperationalError | InterfaceError) or (isinstance(e, DBAPIError) and e.connection_invalidated):
+        return Interrupted(f"{message}: the database connection was lost ({type(e.orig or e).__name__})")
+    return StorageError(message)

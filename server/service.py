@@ -22,29 +22,32 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf.message import DecodeError, Message
 
 from crypto import merkle
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, split_signed_note
-from server.batching import pairing_batcher, validity_batcher
+from server.batching import BallotVerifier, InlineVerifier, Material
 from server.errors import (
     BadRequest,
     Exhausted,
+    Interrupted,
     LedgerInconsistency,
     OutOfRange,
+    ReplicaMismatch,
     StaleAppend,
     StorageError,
+    Unavailable,
     WriterLocked,
 )
-from server.ledger import Appended, Ledger
+from server.ledger import Appended, Ledger, Plan
 from server.relay import RelayStore
 from server.witnesses import CosignatureStore
-from voting.ballot import EncryptedBallot, prepare_ballot_checks
+from voting.ballot import EncryptedBallot
 from voting.election import EligibilityMode
 from voting.encoding import parse
 from voting.errors import (
@@ -82,6 +85,7 @@ __all__ = [
 ]
 
 MAX_ENTRY_BYTES = 4 << 20
+APPEND_ATTEMPTS = 6  # §P16.2: a lost connection or a foreign writer is retried this often, transparently
 
 # A correction travels on the RPC of the statement it corrects (docs/protocol.md §P2.4, §P5.3; wire/linli.proto).
 CORRECTIONS = {
@@ -99,26 +103,42 @@ class ServiceConfig:
     clock: Callable[[], float] = time.time
 
 
+_Outcome = Appended | tuple[Entry, Callable[[], None]] | None
+
+
 class ElectionService:
-    def __init__(self, ledger: Ledger, config: ServiceConfig | None = None) -> None:
+    """``verifier`` runs every ballot's stateless checks (§P11.5): :class:`server.batching.PoolVerifier` in
+    ``linli serve``, :class:`server.batching.InlineVerifier` (the callers' threads) by default. The service owns it
+    and closes it with the ledger."""
+
+    def __init__(
+        self, ledger: Ledger, config: ServiceConfig | None = None, *, verifier: BallotVerifier | None = None
+    ) -> None:
         self.ledger = ledger
         self.config = config or ServiceConfig()
+        self.verifier: BallotVerifier = verifier or InlineVerifier()
+        self._materials: dict[str, Material] = {}
         self._states: dict[str, ElectionState] = {}
         self._ballots: dict[str, dict[bytes, int]] = {}  # §P11.4: leaf hash of each ballot entry -> its index
         self._locks: dict[str, threading.Lock] = {}
         self._global = threading.Lock()
-        self.pairings = pairing_batcher()
-        self.validity = validity_batcher()
         self.relay = RelayStore(ledger.engine)
         self.cosignatures = CosignatureStore(ledger.engine)
         try:
             for election_id in ledger.election_ids():
-                self._states[election_id], self._ballots[election_id] = self._replay(election_id)
-                self._locks[election_id] = threading.Lock()
-                self._complete(self._states[election_id])
+                self._register(election_id)
+                with self._locks[election_id]:
+                    self._complete(election_id, self._states[election_id])
+                self._warm(self._states[election_id])
         except BaseException:
+            self.verifier.close()
             ledger.close()  # the service owns its ledger: a refused start releases the writer lock
             raise
+
+    def _register(self, election_id: str) -> None:
+        """Replay an election's log into a state of its own (the caller holds ``_global`` or is the constructor)."""
+        self._states[election_id], self._ballots[election_id] = self._replay(election_id)
+        self._locks[election_id] = threading.Lock()
 
     def _replay(self, election_id: str) -> tuple[ElectionState, dict[bytes, int]]:
         """Rebuild an election's state from its own log (its ballots' proofs were checked at intake), with the
@@ -138,40 +158,144 @@ class ElectionService:
             start += len(batch)
 
     def close(self) -> None:
-        self.ledger.close()
+        """Graceful: the verifier finishes the ballots it holds (later ones are refused UNAVAILABLE), then the
+        ledger releases the writer lock."""
+        try:
+            self.verifier.close()
+        finally:
+            self.ledger.close()
+
+    def material(self, state: ElectionState) -> Material:
+        """§P11.5: what a verification worker needs of this election (its definition and key entries)."""
+        election_id = state.require_definition().election_id
+        material = self._materials.get(election_id)
+        if material is None:
+            state.require_context()
+            material = Material.of(state.definition_entry, state.key_entry)
+            self._materials[election_id] = material
+        return material
+
+    def _warm(self, state: ElectionState) -> None:
+        """Load an election into the verification workers once its key is known, ahead of its first ballot."""
+        if state.phase in (Phase.KEYED, Phase.OPEN):
+            self.verifier.warm(self.material(state))
+
+    # -- §P16.3 the state, caught up with the other replicas ------------------------------------------------------
+    def _apply_new(self, election_id: str, state: ElectionState, new: Sequence[bytes]) -> None:
+        """Apply entries another replica appended (the ledger has checked their leaf hashes and checkpoints) with
+        the same state transition as a replay: their ballots' proofs were checked at that replica's intake."""
+        ballots = self._ballots[election_id]
+        for data in new:
+            index = state.size
+            try:
+                entry = Entry.from_bytes(data)
+                state.apply(entry)
+            except (VotingError, CryptoError) as e:
+                raise LedgerInconsistency(
+                    f"entry {index} of the log of {election_id}, appended by another server, breaks the rules: {e}"
+                ) from e
+            if entry.kind is EntryKind.BALLOT:
+                ballots[merkle.leaf_hash(data)] = index
+
+    def _refresh(self, election_id: str) -> ElectionState:
+        """The election's state after catching up with the database (a no-op on SQLite: one writer)."""
+        state = self._states[election_id]
+        if self.ledger.shared:
+            with self._locks[election_id]:
+                self._apply_new(election_id, state, self.ledger.updates(election_id, state.size))
+        return state
 
     # -- reads -------------------------------------------------------------------------------------------------
     def state(self, election_id: str) -> ElectionState:
-        state = self._states.get(election_id)
-        if state is None:
+        """The election's state, caught up with what other replicas appended (§P16.3)."""
+        if election_id not in self._states and self.ledger.shared and self.ledger.exists(election_id):
+            with self._global:  # created by another replica: replay it once
+                if election_id not in self._states:
+                    self._register(election_id)
+        if election_id not in self._states:
             raise NotFound(f"no election {election_id!r}")
-        return state
+        return self._refresh(election_id)
 
     def election_ids(self) -> list[str]:
+        if self.ledger.shared:
+            return self.ledger.election_ids()
         return sorted(self._states)
 
-    # -- writes ------------------------------------------------------------------------------------------------
-    def _append(self, state: ElectionState, entry: Entry, ballot: EncryptedBallot | None = None) -> Appended:
-        """§P2.2: stage (every check, nothing changes), append to the log, then commit the staged change."""
-        commit = state.stage(entry, ballot)  # raises a VotingError on any failed check
-        try:
-            appended = self.ledger.append(
-                entry.election_id,
-                entry.kind.value,
-                entry.to_bytes(),
-                extends=state.size,
-                milestone=entry.kind is not EntryKind.BALLOT,
-            )
-        except StaleAppend:
-            # The log moved under this state (it cannot with the single-writer lock, but the log is the truth):
-            # rebuild a known election from it so the next request sees what the database holds.
-            if entry.election_id in self._states:
-                self._states[entry.election_id], self._ballots[entry.election_id] = self._replay(entry.election_id)
-            raise
-        commit()
-        if entry.kind is EntryKind.BALLOT:
-            self._ballots[entry.election_id][appended.leaf_hash] = appended.index
-        return appended
+    # -- writes: §P16.2 ------------------------------------------------------------------------------------------
+    def _write(
+        self,
+        election_id: str,
+        state: ElectionState,
+        decide: Callable[[ElectionState], Entry | Appended | None],
+        ballot: EncryptedBallot | None = None,
+        *,
+        creating: bool = False,
+    ) -> Appended | None:
+        """§P2.2, §P16.2: under the election's lock in the database, catch ``state`` up with the log, let ``decide``
+        choose the entry against it (or answer without an append), stage it (every check, nothing changes), append
+        it, and commit the staged change once the append is durable. The caller holds the election's lock here.
+
+        A StaleAppend (a foreign writer) or an Interrupted append (a lost connection: it may have landed) is retried
+        transparently: the next attempt catches up first, and an entry of ours found in the log gets its receipt.
+        """
+        first = state.size
+        for attempt in range(APPEND_ATTEMPTS):
+            outcome: list[_Outcome] = []
+            plan = self._planner(election_id, state, decide, ballot, outcome, creating, first if attempt else None)
+            try:
+                appended = self.ledger.append_planned(election_id, state.size, plan)
+            except (StaleAppend, Interrupted) as e:
+                if attempt + 1 == APPEND_ATTEMPTS:
+                    raise
+                log.warning("append to %s failed (%s); retrying (attempt %d)", election_id, e, attempt + 2)
+                time.sleep(0.01 * 2**attempt)
+                continue
+            if appended is None:
+                answer = outcome[0]
+                assert not isinstance(answer, tuple)
+                return answer
+            entry, commit = cast("tuple[Entry, Callable[[], None]]", outcome[0])
+            commit()
+            if entry.kind is EntryKind.BALLOT:
+                self._ballots[election_id][appended.leaf_hash] = appended.index
+            return appended
+        raise AssertionError("unreachable")
+
+    def _planner(
+        self,
+        election_id: str,
+        state: ElectionState,
+        decide: Callable[[ElectionState], Entry | Appended | None],
+        ballot: EncryptedBallot | None,
+        outcome: list[_Outcome],
+        creating: bool,
+        landed_since: int | None,
+    ) -> Plan:
+        """The plan of one attempt of :meth:`_write`, run by the ledger under the database lock; what it decided
+        goes to ``outcome``: an answer without an append, or the entry with its staged commit."""
+
+        def plan(new: Sequence[bytes]) -> tuple[str, bytes, bool] | None:
+            if creating and (new or state.size):
+                raise Conflict(f"election {election_id!r} already exists")
+            self._apply_new(election_id, state, new)
+            what = decide(state)
+            if isinstance(what, Entry) and landed_since is not None:
+                what = self._landed(election_id, state, what, landed_since) or what
+            if not isinstance(what, Entry):
+                outcome.append(what)
+                return None
+            outcome.append((what, state.stage(what, ballot)))  # raises a VotingError on any failed check
+            return what.kind.value, what.to_bytes(), what.kind is not EntryKind.BALLOT
+
+        return plan
+
+    def _landed(self, election_id: str, state: ElectionState, entry: Entry, since: int) -> Appended | None:
+        """After an interrupted append: the receipt of ``entry`` if it did land (it is in the log after ``since``)."""
+        leaf = merkle.leaf_hash(entry.to_bytes())
+        for index in range(since, state.size):
+            if state.tree.leaf_hashes[index] == leaf:
+                return self.ledger.receipt(election_id, index)
+        return None
 
     def submit_statement(self, data: bytes, kind: EntryKind) -> Appended:
         """An administrative statement (admin, registrar, trustee): parse, check, append. ``kind`` is the RPC's; a
@@ -184,49 +308,77 @@ class ElectionService:
         if kind is EntryKind.ELECTION_CREATED:
             return self._create(entry)
         self.state(entry.election_id)
-        with self._locks[entry.election_id]:
-            state = self.state(entry.election_id)
-            self._complete(state)
-            appended = self._append(state, entry)
-            self._complete(state)
-            return appended
+        election_id = entry.election_id
+        with self._locks[election_id]:
+            state = self._states[election_id]
+            self._complete(election_id, state)
+            appended = self._write(election_id, state, lambda _: entry)
+            assert appended is not None
+            self._complete(election_id, state)
+        if entry.kind in (EntryKind.KEY_PUBLISHED, EntryKind.ELECTION_OPENED):
+            self._warm(state)
+        return appended
 
-    def _complete(self, state: ElectionState) -> None:
+    def _complete(self, election_id: str, state: ElectionState) -> None:
         """Append the server's own entries that the log calls for: the tally once the election is closed, the
         result once ``threshold`` shares are in. Called after every statement, and before one and at start-up too:
-        if such an append failed after the statement that called for it was committed, it is made up for here,
-        so an election never stays closed without its tally (the caller holds the election's lock)."""
+        if such an append failed after the statement that called for it was committed (on this replica or another),
+        it is made up for here, so an election never stays closed without its tally. Each is decided on the
+        caught-up state under the database lock, so two replicas never both append it (the caller holds the
+        election's lock)."""
         if state.phase is not Phase.CLOSED:
             return
-        election_id = state.require_definition().election_id
+
+        def tally(s: ElectionState) -> Entry | None:
+            if s.phase is not Phase.CLOSED or s.tally_entry:
+                return None
+            return Entry(EntryKind.TALLY, election_id, s.tally_statement().to_json())
+
+        def result(s: ElectionState) -> Entry | None:
+            if s.phase is not Phase.CLOSED or not s.tally_entry or s.result_entry:
+                return None
+            if len(s.shares) < s.require_definition().threshold:
+                return None
+            return Entry(EntryKind.RESULT, election_id, s.result_statement().to_json())
+
         if not state.tally_entry:
-            self._append(state, Entry(EntryKind.TALLY, election_id, state.tally_statement().to_json()))
-        if len(state.shares) >= state.require_definition().threshold and not state.result_entry:
-            self._append(state, Entry(EntryKind.RESULT, election_id, state.result_statement().to_json()))
+            self._write(election_id, state, tally)
+        if state.tally_entry and len(state.shares) >= state.require_definition().threshold and not state.result_entry:
+            self._write(election_id, state, result)
 
     def _create(self, entry: Entry) -> Appended:
         if self.config.admin_keys and (entry.author is None or entry.author.key not in self.config.admin_keys):
             raise InvalidStatement("this server does not accept elections from that administrator key")
+        election_id = entry.election_id
         with self._global:
-            if entry.election_id in self._states:
-                raise Conflict(f"election {entry.election_id!r} already exists")
+            if election_id in self._states:
+                raise Conflict(f"election {election_id!r} already exists")
             state = ElectionState(min_modulus_bits=self.config.min_modulus_bits)
-            appended = self._append(state, entry)  # a failed append leaves no trace: the state is only local
-            self._states[entry.election_id] = state
-            self._ballots[entry.election_id] = {}
-            self._locks[entry.election_id] = threading.Lock()
+            self._ballots[election_id] = {}
+            try:  # §P16.2: another replica creating the same id meanwhile is refused under the database lock
+                appended = self._write(election_id, state, lambda _: entry, creating=True)
+            except BaseException:
+                del self._ballots[election_id]  # a failed append leaves no trace: the state is only local
+                raise
+            assert appended is not None
+            self._states[election_id] = state
+            self._locks[election_id] = threading.Lock()
             return appended
 
     def cast_ballot(self, election_id: str, data: bytes) -> Appended:
         """§P6: parse, verify every proof (outside the lock), then the stateful checks and the append.
 
         §P11.4: casting is idempotent. The exact bytes of a ballot already in the log get that entry's receipt
-        against the current checkpoint, without an append (a voter whose reply was lost retries); a *different*
-        ballot that reuses a cast ciphertext is still refused.
+        against the current checkpoint, without an append (a voter whose reply was lost retries, on this replica or
+        another); a *different* ballot that reuses a cast ciphertext is still refused. §P16.2: the stateful checks
+        run again on the state caught up under the database lock, so the rules hold across replicas.
         """
         if len(data) > MAX_ENTRY_BYTES:
             raise InvalidEncoding("ballot too large")
-        state = self.state(election_id)
+        if election_id in self._states and self._states[election_id].phase is Phase.OPEN:
+            state = self._states[election_id]  # catching up happens under the lock, before the checks that matter
+        else:
+            state = self.state(election_id)
         entry = Entry(EntryKind.BALLOT, election_id, parse(data))  # bounded, canonical JSON
         retried = self._retried(election_id, entry)
         if retried is not None:
@@ -243,19 +395,13 @@ class ElectionService:
         ballot = EncryptedBallot.from_json(entry.body, context)
         if ballot.to_bytes(context) != data:
             raise InvalidEncoding("ballot is not in canonical form")
-        # §P6.6: the signature (or BBS challenge) here; validity proofs and pairings in batches with concurrent ballots.
-        pending = prepare_ballot_checks(context, ballot)
-        n = context.paillier_key.n
-        error = self.validity.check((n.to_bytes((n.bit_length() + 7) // 8, "big"), pending.claims))
-        if error is not None:
-            raise InvalidBallot(error)
-        if pending.pairing is not None and not self.pairings.check((definition.credential_key, pending.pairing)):
-            raise NotEligible("eligibility proof does not verify: pairing check fails")
+        # §P6.6, §P11.5: the well-formed ballot's proofs, batched with concurrent ballots (in the worker processes)
+        self.verifier.verify(context, self.material(state), data, ballot)
         with self._locks[election_id]:
-            retried = self._retried(election_id, entry)  # the first attempt may have landed meanwhile
-            if retried is not None:
-                return retried
-            return self._append(self.state(election_id), entry, ballot)
+            # the first attempt may have landed meanwhile, here or on another replica (checked after catching up)
+            appended = self._write(election_id, state, lambda _: self._retried(election_id, entry) or entry, ballot)
+            assert appended is not None
+            return appended
 
     def _retried(self, election_id: str, entry: Entry) -> Appended | None:
         index = self._ballots[election_id].get(merkle.leaf_hash(entry.to_bytes()))
@@ -401,7 +547,9 @@ STATUS_TABLE: tuple[tuple[type[Exception], str], ...] = (
     (StaleAppend, "ABORTED"),  # the log moved under the request: retry
     (LedgerInconsistency, "DATA_LOSS"),  # the stored log was edited: refuse, never serve it
     (WriterLocked, "FAILED_PRECONDITION"),
+    (ReplicaMismatch, "FAILED_PRECONDITION"),
     (StorageError, "UNAVAILABLE"),
+    (Unavailable, "UNAVAILABLE"),  # the verification pool lost the request (§P11.5): retry
 )
 
 

@@ -3,7 +3,8 @@
 Two tables hold the log: ``ledger_entries`` (one canonical entry per row, with its RFC 9162 leaf hash) and
 ``checkpoints`` (the signed tree head after every append). An append writes one row of each in one transaction,
 so a crash leaves either the whole entry with its tree state or nothing. Election state is not stored: it is
-rebuilt by replaying the log (voting.state). A third, ``relay_requests``, holds the phone credential relay
+rebuilt by replaying the log (voting.state). ``log_signer`` (PostgreSQL, §P16.1) holds the one log key and origin
+prefix that every replica on the database signs with. A fourth, ``relay_requests``, holds the phone credential relay
 (§P13): not part of the log or the record, bounded per election. SQLite by default, PostgreSQL by URL.
 """
 
@@ -23,7 +24,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "CheckpointRow", "CosignatureRow", "ElectionRow", "EntryRow", "RelayRow", "make_engine"]
+__all__ = [
+    "Base",
+    "CheckpointRow",
+    "CosignatureRow",
+    "ElectionRow",
+    "EntryRow",
+    "LogSignerRow",
+    "RelayRow",
+    "make_engine",
+]
 
 
 class Base(DeclarativeBase):
@@ -54,6 +64,16 @@ class CheckpointRow(Base):
     size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     note: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     milestone: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class LogSignerRow(Base):
+    """§P16.1: the log key (C2SP vkey) and origin prefix of every server on this database; one row, ``id`` 1."""
+
+    __tablename__ = "log_signer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    verifier_key: Mapped[str] = mapped_column(String(400), nullable=False)
+    origin_prefix: Mapped[str] = mapped_column(String(200), nullable=False)
 
 
 class RelayRow(Base):

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import grpc
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from client.api import LinliClient
 from crypto import merkle
 from crypto.note import NoteSigner
-from server.errors import LedgerInconsistency, StaleAppend, StorageError, WriterLocked
-from server.ledger import Ledger
+from server.errors import LedgerInconsistency, ReplicaMismatch, StaleAppend, StorageError, WriterLocked
+from server.ledger import Ledger, Plan
 from server.service import ElectionService, ServiceConfig
-from server.storage import EntryRow, make_engine
+from server.storage import EntryRow, LogSignerRow, make_engine
 from tests.factories import MODULUS_BITS, make_election
 from tests.server.conftest import REFERENCE, Live, start_service
 from voting.encoding import canonical
@@ -33,9 +34,15 @@ def _ledger(url: str, signer: NoteSigner = SIGNER) -> Ledger:
     return Ledger(make_engine(url), signer, "linli.test")
 
 
-# -- §P11.2 the single writer --------------------------------------------------------------------------------------
-def test_second_writer_on_one_database_refused(db_url: str) -> None:
-    """Two servers on one database (SQLite file or PostgreSQL) re-created each other's elections: refused."""
+# -- §P11.2 the single writer (SQLite; PostgreSQL takes replicas, tests/server/test_replicas.py) --------------------
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'linli.db'}"
+
+
+def test_second_writer_on_one_database_refused(sqlite_url: str) -> None:
+    """Two servers on one SQLite file re-created each other's elections: refused."""
+    db_url = sqlite_url
     first = _ledger(db_url)
     try:
         with pytest.raises(WriterLocked, match="another Linli server already writes to"):
@@ -47,8 +54,9 @@ def test_second_writer_on_one_database_refused(db_url: str) -> None:
     second.close()  # idempotent
 
 
-def test_second_writer_in_another_process_refused(db_url: str) -> None:
-    """The lock holds across processes (flock on the SQLite sidecar file; a PostgreSQL session advisory lock)."""
+def test_second_writer_in_another_process_refused(sqlite_url: str) -> None:
+    """The lock holds across processes (flock on the SQLite sidecar file)."""
+    db_url = sqlite_url
     holder = _ledger(db_url)
     try:
         code = (
@@ -81,12 +89,17 @@ def _serve(db: str, tmp_path: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_second_linli_serve_on_one_database_exits_with_one_line(db_url: str, tmp_path: Path) -> None:
+def test_second_linli_serve_on_one_database_exits_with_one_line(sqlite_url: str, tmp_path: Path) -> None:
+    db_url = sqlite_url
     first = _serve(db_url, tmp_path)
     try:
-        assert first.stdout is not None
+        assert first.stdout is not None and first.stderr is not None
         line = first.stdout.readline()
-        assert line.startswith("linli serving on port"), line + (first.stderr.read() if first.stderr else "")
+        assert line.startswith("linli serving on port"), line + first.stderr.read()
+        said = first.stderr.readline()  # §P16: the one line that says SQLite has one writer
+        while said.startswith("created a new log signing key"):
+            said = first.stderr.readline()
+        assert said.startswith("single writer: this server holds") and "PostgreSQL" in said, said
         second = _serve(db_url, tmp_path)
         out, err = second.communicate(timeout=120)
         assert second.returncode == 1, out + err
@@ -182,8 +195,6 @@ def test_edited_row_with_recomputed_leaf_hash_refused_at_load(db_url: str) -> No
 
 
 def test_log_with_a_deleted_row_refused_at_load(db_url: str) -> None:
-    from sqlalchemy import delete
-
     _edited(db_url)
     ledger = _ledger(db_url)
     with Session(ledger._engine) as s, s.begin():
@@ -197,7 +208,15 @@ def test_log_with_a_deleted_row_refused_at_load(db_url: str) -> None:
 
 def test_log_opened_with_another_server_key_refused_at_load(db_url: str) -> None:
     _edited(db_url)
-    ledger = _ledger(db_url, NoteSigner.generate("linli-test"))
+    other = NoteSigner.generate("linli-test")
+    if db_url.startswith("postgresql"):  # §P16.1: a replica with another key is refused at start-up already ...
+        with pytest.raises(ReplicaMismatch, match="sign their logs with"):
+            _ledger(db_url, other)
+        engine = make_engine(db_url)
+        with Session(engine) as s, s.begin():  # ... and if the record of the key is wiped, at load
+            s.execute(delete(LogSignerRow))
+        engine.dispose()
+    ledger = _ledger(db_url, other)
     try:
         with pytest.raises(LedgerInconsistency, match="not signed by this server's key"):
             ledger.size("e1")
@@ -228,10 +247,10 @@ class _FailingAppends:
         self._ledger = ledger
         self.fail = True
 
-    def append(self, *args: object, **kwargs: object) -> object:
+    def append_planned(self, election_id: str, since: int, plan: Plan) -> object:
         if self.fail:
             raise StorageError("injected: the database is unavailable")
-        return self._ledger.append(*args, **kwargs)  # type: ignore[arg-type]
+        return self._ledger.append_planned(election_id, since, plan)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._ledger, name)
@@ -289,10 +308,14 @@ class _FailingKind:
         self._ledger = ledger
         self.kind = kind
 
-    def append(self, election_id: str, kind: str, *args: object, **kwargs: object) -> object:
-        if kind == self.kind:
-            raise StorageError(f"injected: the {kind} append fails")
-        return self._ledger.append(election_id, kind, *args, **kwargs)  # type: ignore[arg-type]
+    def append_planned(self, election_id: str, since: int, plan: Plan) -> object:
+        def failing(new: Sequence[bytes]) -> tuple[str, bytes, bool] | None:
+            planned = plan(new)
+            if planned is not None and planned[0] == self.kind:
+                raise StorageError(f"injected: the {self.kind} append fails")
+            return planned
+
+        return self._ledger.append_planned(election_id, since, failing)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._ledger, name)
