@@ -47,7 +47,7 @@ from server.errors import (
 from server.ledger import Appended, Ledger, Plan
 from server.relay import RelayStore
 from server.witnesses import CosignatureStore
-from voting.ballot import EncryptedBallot
+from voting.ballot import EncryptedBallot, max_ballot_bytes
 from voting.election import EligibilityMode
 from voting.encoding import parse
 from voting.errors import (
@@ -379,6 +379,8 @@ class ElectionService:
             state = self._states[election_id]  # catching up happens under the lock, before the checks that matter
         else:
             state = self.state(election_id)
+        if state.context is not None and len(data) > (limit := max_ballot_bytes(state.context)):
+            raise InvalidEncoding(f"ballot too large for this election (at most {limit} bytes)")  # §P11.5
         entry = Entry(EntryKind.BALLOT, election_id, parse(data))  # bounded, canonical JSON
         retried = self._retried(election_id, entry)
         if retried is not None:

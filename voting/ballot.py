@@ -49,6 +49,7 @@ __all__ = [
     "check_ballot_proofs",
     "check_ballots",
     "find_invalid_claims",
+    "max_ballot_bytes",
     "prepare_ballot_checks",
     "verify_ballot",
 ]
@@ -152,6 +153,20 @@ class EncryptedBallot:
         )
         parsed = tuple(Contest.from_json(c, context, len(allowed)) for c, allowed in zip(contests, layout, strict=True))
         return cls(election_id, parsed, evidence, sum_proof)
+
+
+def max_ballot_bytes(context: ElectionContext) -> int:
+    """An upper bound on the canonical size of any well-formed ballot of this election (§P11.5: a larger one is
+    refused before it is parsed): fixed-width hex for every ciphertext and proof value, plus generous room for
+    the JSON punctuation, the election id and the eligibility evidence (a BBS proof is under 1 kB)."""
+    nb = context.definition.modulus_bits // 8
+    zb = _response_bytes(nb)
+    branch = 2 * (2 * nb + CHALLENGE_BYTES + zb) + 32
+    proofs = [len(allowed) for allowed in context.contest_allowed()]
+    size = sum(4 * nb + 64 + k * branch for k in proofs)
+    if context.sum_allowed():
+        size += 64 + len(context.sum_allowed()) * branch
+    return size + 8192
 
 
 def _contest_context(context: ElectionContext, binding: bytes, position: int) -> bytes:
