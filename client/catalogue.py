@@ -172,7 +172,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "v.checkpoints": "{n} 个检查点，均由 {signer} 签名",
         "v.no_checkpoint": "记录中没有检查点",
         "v.checkpoint_error": "检查点的签名、日志公钥或来源无效",
-        "v.no_witnesses": "{n} 个检查点，均由 {signer} 签名；本选举未指定见证人（no witnesses）",
+        "v.no_witnesses": "{n} 个检查点，均由 {signer} 签名；本选举未指定见证人",
         "v.witnessed": (
             "{n} 个检查点，均由 {signer} 签名；最后一个（{size} 个条目）有 {k} 位见证人的联署（法定数 {q}/{w}）"
         ),

@@ -105,3 +105,13 @@ def test_verifier_keys(signed: tuple[NoteSigner, bytes]) -> None:
     raw = base64.b64decode(go.split("+", 2)[2])
     keys.append(f"PeterNeumann+c74f20a3+{base64.b64encode(raw[1:]).decode()}")  # no type byte
     _compare([(k, note) for k in keys])
+
+
+def test_a_signature_line_cut_in_two_is_a_decoding_error_in_both(signed: tuple[NoteSigner, bytes]) -> None:
+    """A newline inside the base64: the first half names the log's key and decodes (to a short signature), the second
+    half is not a signature line. Every line is parsed before any is verified, in both languages: decoding."""
+    signer, note = signed
+    start = note.rindex(b" ") + 1
+    cut = [(signer.verifier().to_vkey(), note[: start + at] + b"\n" + note[start + at + 1 :]) for at in (8, 40, 80)]
+    assert all(python(v, n) == {"error": "NoteError", "kind": "decoding"} for v, n in cut)
+    _compare(cut)

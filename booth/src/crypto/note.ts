@@ -225,29 +225,15 @@ export class NoteVerifier {
  * other keys (another name or key ID) are ignored, as signed-note requires; every line that names the verifier's
  * name and key ID must verify. */
 export function openSignedNote(note: Uint8Array, verifier: NoteVerifier): Uint8Array {
-  decodeText(note, "signed note");
-  const split = lastBlankLine(note);
-  const body = note.slice(0, split + 1);
-  const sigBlock = note.slice(split + 2);
-  if (sigBlock[sigBlock.length - 1] !== 0x0a) throw decoding("signed note must end with a signature line and a newline");
-  const lines = new TextDecoder().decode(sigBlock.slice(0, -1)).split("\n");
-  if (lines.length > MAX_SIGNATURES) throw decoding(`signed note has more than ${MAX_SIGNATURES} signatures`);
+  // Every line is parsed before any is verified, as crypto.note.open_signed_note does (so a malformed later line is
+  // a decoding error whatever the earlier lines hold).
+  const { body, lines } = splitSignedNote(note);
   let verified = false;
   for (const line of lines) {
-    // signed-note §Format: em dash, space, key name, space, base64 signature.
-    if (!line.startsWith(SIG_PREFIX)) throw decoding("signature line does not start with an em dash and a space");
-    const rest = line.slice(SIG_PREFIX.length);
-    const space = rest.indexOf(" ");
-    const name = space < 0 ? rest : rest.slice(0, space);
-    if (space < 0 || !isValidKeyName(name)) throw decoding("signature line has an invalid key name");
-    const raw = fromBase64Canonical(rest.slice(space + 1), "signature");
-    // §Signatures: 4 bytes of key ID, then at least one byte of signature.
-    if (raw.length <= KEY_ID_SIZE) throw decoding("signature is too short");
-    const sigKeyId = raw.slice(0, KEY_ID_SIZE);
     // §Signatures: signatures from unknown keys are ignored, even if they share the name or the ID (not both);
     // a line naming a known key must verify, else the whole note is refused.
-    if (name !== verifier.name || !equalBytes(sigKeyId, verifier.keyId)) continue;
-    verifier.verify(body, raw.slice(KEY_ID_SIZE));
+    if (line.name !== verifier.name || !equalBytes(line.keyId, verifier.keyId)) continue;
+    verifier.verify(body, line.signature);
     verified = true;
   }
   if (!verified) throw badSignature(`no signature by ${verifier.name}+${toHex(verifier.keyId)}`);
