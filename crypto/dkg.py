@@ -63,7 +63,7 @@ import math
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import gmpy2
 
@@ -883,7 +883,16 @@ def _random_unit(m: Any) -> Any:
 # --- local simulation --------------------------------------------------------------------------------------------
 
 
-def run_rounds(sessions: Sequence[ModulusSession]) -> Iterator[dict[int, Outgoing]]:
+class LockstepSession(Protocol):
+    """What :func:`run_rounds` drives: :class:`ModulusSession`, crypto.threshold_session.KeySession."""
+
+    @property
+    def index(self) -> int: ...
+    def start(self) -> Outgoing: ...
+    def advance(self, incoming: Incoming) -> Outgoing | None: ...
+
+
+def run_rounds(sessions: Sequence[LockstepSession]) -> Iterator[dict[int, Outgoing]]:
     """Drive sessions in lockstep in this process, yielding each round's messages (local simulation only)."""
     outgoing = {s.index: s.start() for s in sessions}
     while True:

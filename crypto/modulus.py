@@ -250,7 +250,7 @@ def _in_ring(x: int) -> bool:
 # --- prover ----------------------------------------------------------------------------------------------------
 
 
-def _pow_sec(base: int, exponent: int, modulus: int) -> int:
+def pow_sec(base: int, exponent: int, modulus: int) -> int:
     """base^exponent mod modulus for a secret exponent of either sign (powmod_sec needs exponent > 0)."""
     if exponent == 0:
         return 1
@@ -259,7 +259,7 @@ def _pow_sec(base: int, exponent: int, modulus: int) -> int:
     return int(gmpy2.powmod_sec(base, exponent, modulus))
 
 
-def _signed_below(bound: int) -> int:
+def signed_below(bound: int) -> int:
     """Uniform in [−bound, bound]."""
     return secrets.randbelow(2 * bound + 1) - bound
 
@@ -302,7 +302,7 @@ def _fourth_root(y: int, w: int, primes: Sequence[int]) -> tuple[int, int, int]:
                         break
                 elif gmpy2.powmod(target % power, m, power) != 1:
                     break
-                roots.append(_pow_sec(target % power, int(gmpy2.invert(4, m)) if m > 1 else 1, power))
+                roots.append(pow_sec(target % power, int(gmpy2.invert(4, m)) if m > 1 else 1, power))
             else:
                 return a, b, _crt(roots, [power for _, power in powers])
     return 0, 0, 1
@@ -323,7 +323,7 @@ def _prove_unchecked(primes: Sequence[int], context: bytes, *, fac_p: int | None
     if math.gcd(n, phi) == 1:
         d = int(gmpy2.invert(n, phi))
         sigmas = tuple(
-            _crt([_pow_sec(rho % power, d % (power // prime * (prime - 1)), power) for prime, power in powers], moduli)
+            _crt([pow_sec(rho % power, d % (power // prime * (prime - 1)), power) for prime, power in powers], moduli)
             for rho in rhos
         )
     else:  # no n-th roots exist (gcd(n, φ(n)) ≠ 1): answer anyway
@@ -340,18 +340,18 @@ def _prove_unchecked(primes: Sequence[int], context: bytes, *, fac_p: int | None
     hat = RSA_2048
     bounds = _bounds(n)
     for _attempt in range(_FAC_ATTEMPTS):
-        alpha, beta = _signed_below(bounds.z), _signed_below(bounds.z)
-        mu, nu = _signed_below(hat << FAC_L), _signed_below(hat << FAC_L)
-        sigma = _signed_below(bounds.sigma)
-        r = _signed_below((n * hat) << (FAC_L + FAC_EPSILON))
-        x, y = _signed_below(hat << (FAC_L + FAC_EPSILON)), _signed_below(hat << (FAC_L + FAC_EPSILON))
-        big_q = _pow_sec(s, q, hat) * _pow_sec(tt, nu, hat) % hat  # Q = s^q t^ν
+        alpha, beta = signed_below(bounds.z), signed_below(bounds.z)
+        mu, nu = signed_below(hat << FAC_L), signed_below(hat << FAC_L)
+        sigma = signed_below(bounds.sigma)
+        r = signed_below((n * hat) << (FAC_L + FAC_EPSILON))
+        x, y = signed_below(hat << (FAC_L + FAC_EPSILON)), signed_below(hat << (FAC_L + FAC_EPSILON))
+        big_q = pow_sec(s, q, hat) * pow_sec(tt, nu, hat) % hat  # Q = s^q t^ν
         commitments = (
-            _pow_sec(s, p, hat) * _pow_sec(tt, mu, hat) % hat,  # P = s^p t^μ
+            pow_sec(s, p, hat) * pow_sec(tt, mu, hat) % hat,  # P = s^p t^μ
             big_q,
-            _pow_sec(s, alpha, hat) * _pow_sec(tt, x, hat) % hat,  # A = s^α t^x
-            _pow_sec(s, beta, hat) * _pow_sec(tt, y, hat) % hat,  # B = s^β t^y
-            _pow_sec(big_q, alpha, hat) * _pow_sec(tt, r, hat) % hat,  # T = Q^α t^r
+            pow_sec(s, alpha, hat) * pow_sec(tt, x, hat) % hat,  # A = s^α t^x
+            pow_sec(s, beta, hat) * pow_sec(tt, y, hat) % hat,  # B = s^β t^y
+            pow_sec(big_q, alpha, hat) * pow_sec(tt, r, hat) % hat,  # T = Q^α t^r
         )
         ys, e = _challenges(t.copy(), n, w, commitments, sigma)
         # CGGMP21 Fig. 28 step 3: the responses, over the integers

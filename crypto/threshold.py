@@ -46,6 +46,7 @@ from crypto.modulus import (
     BlumProof,
     FacProof,
     ModulusProof,
+    pow_sec,
     prove_modulus,
     verify_modulus,
 )
@@ -249,15 +250,6 @@ class KeyShare:
     public_key: ThresholdPublicKey
 
 
-def _pow_sec(base: int, exponent: int, modulus: int) -> int:
-    """``base^exponent mod modulus`` for a secret exponent of either sign (gmpy2.powmod_sec needs exponent > 0)."""
-    if exponent == 0:
-        return 1
-    if exponent < 0:
-        base, exponent = int(gmpy2.invert(base, modulus)), -exponent
-    return int(gmpy2.powmod_sec(base, exponent, modulus))
-
-
 def _check_parameters(threshold: int, parties: int) -> None:
     if not 1 <= parties <= MAX_PARTIES:
         raise ValueError(f"number of trustees must be in [1, {MAX_PARTIES}]")
@@ -267,7 +259,7 @@ def _check_parameters(threshold: int, parties: int) -> None:
 
 def feldman_commitment(n: int, coefficient: int, parties: int) -> int:
     """``v^{Δ·a} mod n²`` for one coefficient ``a`` of a sharing polynomial (secret exponent)."""
-    return _pow_sec(derive_v(n), math.factorial(parties) * coefficient, n * n)
+    return pow_sec(derive_v(n), math.factorial(parties) * coefficient, n * n)
 
 
 def commitment_power(n: int, commitments: Sequence[int], index: int) -> int:
@@ -288,7 +280,7 @@ def key_from_polynomial(
     secrets_ = [_horner(coefficients, i) for i in range(1, parties + 1)]
     commitments = tuple(feldman_commitment(n, a, parties) for a in coefficients)
     delta = math.factorial(parties)
-    vks = tuple(_pow_sec(derive_v(n), delta * s, n * n) for s in secrets_)
+    vks = tuple(pow_sec(derive_v(n), delta * s, n * n) for s in secrets_)
     pk = ThresholdPublicKey(
         n=n,
         threshold=threshold,
@@ -410,12 +402,12 @@ def partial_decrypt(share: KeyShare, c: int, context: bytes) -> DecryptionShare:
     n2 = pk.n2
     validate_ciphertext(pk.paillier, c)
     exponent = pk.delta * share.secret  # Δ·s_i (either sign)
-    value = _pow_sec(c, 2 * exponent, n2)  # c_i = c^{2Δ s_i}
+    value = pow_sec(c, 2 * exponent, n2)  # c_i = c^{2Δ s_i}
     # Commit: w ← [0, 2^{|Δ s_i| + 2k}), a = (c^4)^w, b = v^w
     w = secrets.randbits(_nonce_bits(pk))
     c4 = int(gmpy2.powmod(c, 4, n2))
-    a = _pow_sec(c4, w, n2)
-    b = _pow_sec(pk.v, w, n2)  # w is secret: powmod_sec, not the (variable-time) table the verifier uses
+    a = pow_sec(c4, w, n2)
+    b = pow_sec(pk.v, w, n2)  # w is secret: powmod_sec, not the (variable-time) table the verifier uses
     e = _share_challenge(pk, c, share.index, value, a, b, context)
     z = w + e * exponent  # over the integers
     del w, exponent

@@ -50,7 +50,7 @@ from typing import Protocol
 
 import gmpy2
 
-from crypto.dkg import Incoming, Outgoing
+from crypto.dkg import Incoming, Outgoing, run_rounds
 from crypto.errors import CryptoError
 from crypto.modulus import (
     BLUM_ROUNDS,
@@ -65,6 +65,8 @@ from crypto.modulus import (
     _rhos,
     _ring_pedersen,
     _statement,
+    pow_sec,
+    signed_below,
 )
 from crypto.threshold import (
     STATISTICAL_BITS,
@@ -221,19 +223,6 @@ class _Message:
 # --- helpers -----------------------------------------------------------------------------------------------------
 
 
-def _pow_sec(base: int, exponent: int, modulus: int) -> int:
-    if exponent == 0:
-        return 1
-    if exponent < 0:
-        base, exponent = int(gmpy2.invert(base, modulus)), -exponent
-    return int(gmpy2.powmod_sec(base, exponent, modulus))
-
-
-def _signed_below(bound: int) -> int:
-    """Uniform in [−bound, bound]."""
-    return secrets.randbelow(2 * bound + 1) - bound
-
-
 def _share_integer(value: int, degree: int, parties: int, delta: int, value_bits: int) -> list[int]:
     """Integer Shamir sharing of ``Δ·value`` with degree ``degree``: coefficients uniform in ``[0, 2^R)``,
     ``R = |value| + 2|Δ| + κ`` (Rabin: any ``degree`` points are statistically independent of value)."""
@@ -372,21 +361,21 @@ class KeySession:
         bounds = fac_mask_bounds(n, l_)
         hat = RSA_2048
         self._beta = secrets.randbits(nbits + STATISTICAL_BITS)
-        self._nu_tilde = _signed_below((hat << FAC_L) // (l_ * delta**3))
+        self._nu_tilde = signed_below((hat << FAC_L) // (l_ * delta**3))
         self._nu = delta**3 * self._nu_tilde
-        self._mu = _signed_below(bounds["mu"])
-        self._alpha = _signed_below(bounds["alpha"])
-        self._beta_fac = _signed_below(bounds["alpha"])
-        self._x = _signed_below(bounds["x"])
-        self._y = _signed_below(bounds["x"])
-        self._r = _signed_below(bounds["r"])
-        self._rho = _signed_below(bounds["rho"])
+        self._mu = signed_below(bounds["mu"])
+        self._alpha = signed_below(bounds["alpha"])
+        self._beta_fac = signed_below(bounds["alpha"])
+        self._x = signed_below(bounds["x"])
+        self._y = signed_below(bounds["x"])
+        self._r = signed_below(bounds["r"])
+        self._rho = signed_below(bounds["rho"])
         s, tt = self._s, self._t
         first = {
-            "P": _pow_sec(s, self._p, hat) * _pow_sec(tt, self._mu, hat) % hat,
-            "Q": _pow_sec(s, self._q, hat) * _pow_sec(tt, self._nu, hat) % hat,
-            "A": _pow_sec(s, self._alpha, hat) * _pow_sec(tt, self._x, hat) % hat,
-            "B": _pow_sec(s, self._beta_fac, hat) * _pow_sec(tt, self._y, hat) % hat,
+            "P": pow_sec(s, self._p, hat) * pow_sec(tt, self._mu, hat) % hat,
+            "Q": pow_sec(s, self._q, hat) * pow_sec(tt, self._nu, hat) % hat,
+            "A": pow_sec(s, self._alpha, hat) * pow_sec(tt, self._x, hat) % hat,
+            "B": pow_sec(s, self._beta_fac, hat) * pow_sec(tt, self._y, hat) % hat,
         }
         nb = nbits + 8
         sharings = {
@@ -446,7 +435,7 @@ class KeySession:
         masked = (self._a + sum(self._mask_out.values()) - mask_in) % n
         q_all = self._fac_first["Q"]
         tt = self._t
-        t_part = _pow_sec(q_all, self._alpha, hat) * _pow_sec(tt, self._r, hat) % hat
+        t_part = pow_sec(q_all, self._alpha, hat) * pow_sec(tt, self._r, hat) % hat
         del self._beta, self._own_private
         self._step = 1
         return self._out({"T": t_part, "d_masked": masked, "sigma": sigma_part}, {})
@@ -474,11 +463,11 @@ class KeySession:
         # GRSB: k·a_j = n·q_j' + r_j; publish ρ_i^{−q_j'}
         k = int(gmpy2.invert(d_mod_n, n))
         quotient = k * self._a // n
-        grsb = [_pow_sec(rho, -quotient, n) for rho in self._rhos]
+        grsb = [pow_sec(rho, -quotient, n) for rho in self._rhos]
         # Blum round A: T_i' = w^{b_i}·y_i with Jacobi 1; publish T_i'^{e_j}
         self._blum_b = tuple(0 if gmpy2.jacobi(y, n) == 1 else 1 for y in ys)
         self._targets = tuple(y * (self._w if b else 1) % n for y, b in zip(ys, self._blum_b, strict=True))
-        blum_a = [_pow_sec(target, self._e, n) for target in self._targets]
+        blum_a = [pow_sec(target, self._e, n) for target in self._targets]
         # Π^fac responses (linear in the shares)
         responses = {
             "z1": self._alpha + e * self._p,
@@ -536,7 +525,7 @@ class KeySession:
         # Blum round A: x_i = ∏_j T_i'^{e_j}
         blum = zip(*(m.units("blum", BLUM_ROUNDS, n) for m in msgs), strict=True)
         self._x1 = tuple(_prod_mod(col, n) for col in blum)
-        blum_b = [_pow_sec(x1, self._e, n) for x1 in self._x1]
+        blum_b = [pow_sec(x1, self._e, n) for x1 in self._x1]
         # the key: C_k = ∏_j C_{j,k}; v_i = ∏_k C_k^{i^k}; θ
         per_party = [m.units("commitments", t_, n2) for m in msgs]
         commitments = tuple(_prod_mod(col, n2) for col in zip(*per_party, strict=True))
@@ -553,7 +542,7 @@ class KeySession:
                 point = self._own_point
             else:
                 point = _Message(incoming.private.get(j), j, {"share"}, what).integer("share", share_bits_in)
-            if _pow_sec(v, delta * point, n2) != commitment_power(n, per_party[j - 1], self.index):
+            if pow_sec(v, delta * point, n2) != commitment_power(n, per_party[j - 1], self.index):
                 raise CeremonyAbort(f"{what}: trustee {j}'s share does not match its commitments", j)
             total += point
         self._share = KeyShare(index=self.index, secret=total, public_key=pk)
@@ -615,17 +604,6 @@ def simulate(modulus_shares: Sequence[ModulusSharesLike], context: bytes) -> lis
     """LOCAL SIMULATION: run every trustee's :class:`KeySession` in this process (tests, the in-process demo,
     benchmarks) and return their results in index order."""
     sessions = sorted((KeySession(m, context) for m in modulus_shares), key=lambda s: s.index)
-    outgoing = {s.index: s.start() for s in sessions}
-    while outgoing:
-        nxt: dict[int, Outgoing] = {}
-        for s in sessions:
-            inc = Incoming(
-                round=outgoing[s.index].round,
-                broadcast={j: o.broadcast for j, o in outgoing.items() if o.broadcast is not None},
-                private={j: o.private[s.index] for j, o in outgoing.items() if s.index in o.private},
-            )
-            out = s.advance(inc)
-            if out is not None:
-                nxt[s.index] = out
-        outgoing = nxt
+    for _ in run_rounds(sessions):
+        pass
     return [s.result() for s in sessions]
