@@ -32,9 +32,10 @@ One batch of ``K`` candidate pairs (§P15.2–§P15.4), every round in lockstep 
   one revealed N. Everyone then checks N's size and residue and trial-divides it by every prime below 2^20 (a
   remainder tree over the batch).
 * **biprime-1, biprime-2** (§P15.4, the Boneh–Franklin test): for each survivor, a transcript-derived ``g`` with
-  Jacobi(g, N) = 1; trustee 1 reveals ``v_1 = g^{(N + 1 − p_1 − q_1)/4}``, the others ``v_i = g^{(p_i + q_i)/4}``
-  (mod N); N passes a base iff ``v_1 ≡ ±∏_{i>1} v_i``. One base for every survivor first (early abort), then
-  :data:`BIPRIMALITY_BASES` − 1 more for the few that pass.
+  Jacobi(g, N) = 1 and shares ``e_i = (p_i + q_i − 6·[i = 1])/4`` of ``(p + q − 6)/4``; a leader L rotating with
+  the candidate and base reveals ``v_L = g^{(N − 5)/4 − e_L}``, the others ``v_i = g^{e_i}`` (mod N), so that
+  ``v_L / ∏_{i≠L} v_i = g^{φ(N)/4}``; N passes a base iff ``v_L ≡ ±∏_{i≠L} v_i``. One base for every survivor
+  first (early abort), then :data:`BIPRIMALITY_BASES` − 1 more for the few that pass.
 * **final** (§P15.4): the first candidate (in batch order) that passes every base is kept; each trustee
   broadcasts N, its position and its own ``w_i`` in full. Otherwise the next batch starts.
 
