@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crypto import dkg
+from crypto import dkg, threshold_session
 from crypto.dkg import (
     DkgAbort,
     Incoming,
@@ -23,6 +23,7 @@ from crypto.dkg import (
     simulate,
 )
 from crypto.errors import CryptoError
+from crypto.threshold import verify_public_key
 
 BITS = 256  # 128-bit factors: fast, and the protocol is the same as at 3072 bits
 CONTEXT = bytes(range(32))
@@ -331,7 +332,17 @@ def test_equivocating_reveal_digest_names_the_sender() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("w", "flip"), ("n", "flip"), ("w", "1"), ("n", "3"), ("candidate", 999), ("batch", 999), ("w", "FF"), ("n", "")],
+    [
+        ("w", "flip"),
+        ("n", "flip"),
+        ("w", "1"),
+        ("n", "3"),
+        ("candidate", 999),
+        ("batch", 999),
+        ("w", "FF"),
+        ("n", ""),
+        ("w", "max"),  # fixed-width hex, but ≥ P
+    ],
 )
 def test_final_broadcast_contradicting_the_reveal_names_the_sender(field: str, value: object) -> None:
     def change(data: bytes) -> bytes:
@@ -339,6 +350,8 @@ def test_final_broadcast_contradicting_the_reveal_names_the_sender(field: str, v
         if value == "flip":  # well formed (fixed-width hex), but a different value
             old = obj[field]
             obj[field] = old[:-1] + ("1" if old[-1] == "0" else "0")
+        elif value == "max":
+            obj[field] = "ff" * (len(obj[field]) // 2)
         else:
             obj[field] = value
         return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
@@ -357,6 +370,58 @@ def test_final_broadcast_contradicting_the_reveal_names_the_sender(field: str, v
 )
 def test_bad_setup_broadcast_names_the_sender(change: Callable[[bytes], bytes | None]) -> None:
     assert _abort(_once("setup", 4, None, change)).culprit == 4
+
+
+@pytest.mark.parametrize("step", ["reveal", "biprime-1", "final"])
+def test_missing_broadcast_names_the_sender(step: str) -> None:
+    """No digest in a "reveal to all" round, no final broadcast: the silent trustee is named."""
+    err = _abort(_once(step, 3, None, lambda d: None))
+    assert err.culprit == 3 and "did not broadcast" in str(err)
+
+
+@pytest.mark.parametrize("where", ["private", "broadcast"])
+def test_message_from_an_unknown_trustee_aborts(where: str) -> None:
+    """A delivery from an index outside 1..n: the transport is broken or forged; nobody to name."""
+    s = ModulusSession(1, 3, 2, BITS, CONTEXT)
+    name = s.start().round
+    extra = {9: b"\x00" * 32}
+    incoming = Incoming(name, extra if where == "broadcast" else {}, extra if where == "private" else {})
+    with pytest.raises(DkgAbort, match="unknown trustee") as info:
+        s.advance(incoming)
+    assert info.value.culprit is None
+
+
+def test_biprimality_value_out_of_range_names_the_sender() -> None:
+    """A value outside (0, N), sent identically to all with a matching digest: named (§P15.4 step 2)."""
+    real_reveal = ModulusSession._reveal
+
+    def bad_reveal(self: ModulusSession, step: str, values: list[int], w: int) -> Outgoing:
+        if self.index == 2 and step.endswith("/biprime-1"):
+            values = [0 for _ in values]
+        return real_reveal(self, step, values, w)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(ModulusSession, "_reveal", bad_reveal)
+    try:
+        with pytest.raises(DkgAbort, match="biprimality value out of range") as info:
+            _drive(3, 2)
+    finally:
+        mp.undo()
+    assert info.value.culprit == 2
+
+
+def test_no_biprime_within_the_batch_limit_aborts() -> None:
+    """Every candidate fails trial division (as if the randomness were broken): after the batch limit, an abort
+    without a culprit instead of an endless ceremony (§P15.3 step 3)."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(dkg, "_coprime_to_small_primes", lambda values: [False] * len(values))
+    mp.setattr(ModulusSession, "_batch_limit", lambda self: 2)
+    try:
+        with pytest.raises(DkgAbort, match="no biprime after 2 batches") as info:
+            _drive(3, 2)
+    finally:
+        mp.undo()
+    assert info.value.culprit is None
 
 
 def test_out_of_order_round_aborts_and_the_abort_sticks() -> None:
@@ -390,3 +455,25 @@ def test_wrong_revealed_product_is_caught_without_a_culprit() -> None:
     finally:
         mp.undo()
     assert info.value.culprit is None
+
+
+# --- full size ----------------------------------------------------------------------------------------------------
+
+
+def _whole_ceremony(bits: int) -> None:
+    """crypto.dkg.simulate for 5 trustees, t = 3, then the KeySession on its output: N has ``bits`` bits, the shares
+    multiply to N, and the key verifies from public data."""
+    out = simulate(5, 3, bits, CONTEXT)
+    n = out[0].n
+    assert n.bit_length() == bits and all(s.n == n for s in out)
+    assert sum(s.p_share for s in out) * sum(s.q_share for s in out) == n
+    results = threshold_session.simulate(out, CONTEXT)
+    pk = results[0].public_key
+    assert pk.n == n and all(r.public_key == pk for r in results)
+    verify_public_key(pk, results[0].modulus_proof, results[0].test_decryption, CONTEXT, min_bits=bits)
+
+
+@pytest.mark.slow
+def test_whole_ceremony_at_full_size() -> None:
+    """3072 bits, 5 trustees, t = 3, once (minutes of CPU: the sieve, the batches and the 64-base test at size)."""
+    _whole_ceremony(3072)
