@@ -785,7 +785,7 @@ class LinliRpc:
     def _GetBoardRound(self, request: pb.BoardRoundRequest) -> pb.BoardRoundResponse:
         election = election_id(request.election_id)
         if not ROUND_NAME.fullmatch(request.round):
-            raise BadRequest("round: 1-64 characters of a-z, 0-9, '.', ':' and '-'")
+            raise BadRequest("round: 1-64 characters of a-z, 0-9 and ._:/-")
         messages = [
             pb.BoardMessage.FromString(data)
             for data in self.service.board_round(election, request.attempt, request.round)

@@ -32,7 +32,7 @@ MAX_BROADCAST_BYTES = 256 << 10
 MAX_CIPHERTEXT_BYTES = 2 << 20
 MAX_MESSAGE_BYTES = 7 << 20  # under the transports' 8 MiB request limit
 MAX_ATTEMPT = 1 << 20
-ROUND_NAME = re.compile(r"[a-z0-9][a-z0-9.:-]{0,63}")
+ROUND_NAME = re.compile(r"[a-z0-9][a-z0-9._:/-]{0,63}")
 
 _LABEL = b"linli/ceremony/board-message/v1"
 
@@ -57,7 +57,7 @@ class BoardMessage:
         if not 1 <= self.attempt <= MAX_ATTEMPT:
             raise InvalidEncoding(f"board message: attempt {self.attempt} is outside 1..{MAX_ATTEMPT}")
         if not ROUND_NAME.fullmatch(self.round):
-            raise InvalidEncoding("board message: round is 1-64 characters of a-z, 0-9, '.', ':' and '-'")
+            raise InvalidEncoding("board message: round is 1-64 characters of a-z, 0-9 and ._:/-")
         if not 1 <= self.sender <= 64:
             raise InvalidEncoding(f"board message: sender {self.sender} is outside 1..64")
         if len(self.broadcast) > MAX_BROADCAST_BYTES:

@@ -3,6 +3,7 @@ fetching by round and recipient, status, and every refusal with its code."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -10,9 +11,13 @@ import grpc
 import pytest
 
 from client.api import LinliClient
-from client.errors import ServerRejected
+from client.errors import CeremonyFailed, CeremonyTimeout, ServerRejected
+from client.key_ceremony import CeremonyConfig, run_ceremony
+from crypto import pairwise
 from crypto.ed25519 import SigningKey
 from crypto.note import NoteSigner
+from crypto.threshold import verify_public_key
+from crypto.threshold_session import KeyCeremonyResult
 from server.service import ElectionService
 from tests import factories
 from tests.factories import make_election
@@ -22,6 +27,7 @@ from voting.records import EntryKind
 from wire import linli_pb2 as pb
 
 ELECTION = "board-test"
+BITS = 256  # 128-bit factors, as tests/crypto/test_dkg.py: the protocol is the same as at 3072 bits
 
 
 @dataclass
@@ -139,3 +145,72 @@ def test_refused_after_key_published(board: Board) -> None:
     assert board.client.board_status(ELECTION).key_published is True
     assert _code(board.client.post_board_message, board.message(2)) == "FAILED_PRECONDITION"
     assert [m.sender for m in board.client.board_round(ELECTION, 1, "setup")] == [1]  # still readable
+
+
+# -- the ceremony driver (client.key_ceremony) over this board ----------------------------------------------------
+def _run_trustees(board: Board, indices: list[int], config: CeremonyConfig) -> dict[int, object]:
+    """Run the driver of each trustee in ``indices`` in its own thread; each one's result or exception."""
+    e = board.election
+    definition = e.state.require_definition()
+    outcome: dict[int, object] = {}
+
+    def one(i: int) -> None:
+        try:
+            outcome[i] = run_ceremony(board.client, definition, e.state.election_hash, i, e.trustees[i - 1], config)
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            outcome[i] = error
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in indices]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    return outcome
+
+
+def test_ceremony_over_the_board(board: Board) -> None:
+    rounds: list[str] = []
+    config = CeremonyConfig(bits=BITS, poll_interval=0.02, round_timeout=60, on_round=rounds.append)
+    outcome = _run_trustees(board, [1, 2, 3], config)
+    results = [outcome[i] for i in (1, 2, 3)]
+    assert all(isinstance(r, KeyCeremonyResult) for r in results), results
+    keys = {r.public_key for r in results}  # type: ignore[union-attr]
+    assert len(keys) == 1
+    pk = keys.pop()
+    first = results[0]
+    verify_public_key(pk, first.modulus_proof, first.test_decryption, board.election.state.election_hash, min_bits=BITS)  # type: ignore[union-attr]
+    assert [r.share.index for r in results] == [1, 2, 3]  # type: ignore[union-attr]
+    assert rounds[0] == "x25519"
+    # §P15.9: the server only saw messages: no share or X25519 secret in any stored byte
+    stored = b"".join(b for name in set(rounds) for b in board.service.board_round(ELECTION, 1, name))
+    for r in results:
+        assert r.share.secret.to_bytes(-(-r.share.secret.bit_length() // 8), "big") not in stored  # type: ignore[union-attr]
+
+
+def test_silent_trustee_times_out_named(board: Board) -> None:
+    config = CeremonyConfig(bits=BITS, poll_interval=0.02, round_timeout=1.5)
+    outcome = _run_trustees(board, [1, 2], config)
+    for i in (1, 2):
+        error = outcome[i]
+        assert isinstance(error, CeremonyTimeout), error
+        assert error.silent == (3,) and "trustee(s) 3 (t3)" in str(error) and "'x25519'" in str(error)
+
+
+def test_tampered_announcement_aborts_naming_the_sender(board: Board) -> None:
+    e = board.election
+    x = pairwise.PairwiseKey.generate().public_key
+    vouch = e.trustees[2].sign(
+        pairwise.announcement_message(ELECTION, 1, 3, pairwise.PairwiseKey.generate().public_key)
+    )
+    board.client.post_board_message(BoardMessage(ELECTION, 1, "x25519", 3, x + vouch, {}).signed(e.trustees[2]))
+    outcome = _run_trustees(board, [1, 2], CeremonyConfig(bits=BITS, poll_interval=0.02, round_timeout=30))
+    for i in (1, 2):
+        error = outcome[i]
+        assert isinstance(error, CeremonyFailed) and error.culprit == 3, error
+        assert "not vouched for" in str(error)
+
+
+def test_wrong_signing_key_refused(board: Board) -> None:
+    e = board.election
+    with pytest.raises(CeremonyFailed, match="not trustee 1's key"):
+        run_ceremony(board.client, e.state.require_definition(), e.state.election_hash, 1, e.trustees[1])
