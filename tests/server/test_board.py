@@ -157,7 +157,7 @@ def _run_trustees(board: Board, indices: list[int], config: CeremonyConfig) -> d
     def one(i: int) -> None:
         try:
             outcome[i] = run_ceremony(board.client, definition, e.state.election_hash, i, e.trustees[i - 1], config)
-        except Exception as error:  # noqa: BLE001 - reported to the test
+        except Exception as error:  # reported to the test
             outcome[i] = error
 
     threads = [threading.Thread(target=one, args=(i,)) for i in indices]
