@@ -329,6 +329,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         workers=args.workers,
         eligibility=EligibilityMode(args.eligibility),
         kind=args.kind,
+        ceremony=args.ceremony,
     )
     print(result.report.render())
     print(f"\nVotes cast by the demo's voters (the demo knows them; the server never did): {list(result.expected)}")
@@ -1322,6 +1323,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--db", default=None, help="SQLAlchemy URL (default: SQLite in a temporary folder)")
     s.add_argument("--seed", type=int, default=None, help="seed for the demo voters' choices")
     s.add_argument("--workers", type=int, default=2)
+    s.add_argument(
+        "--ceremony",
+        default="dealer",
+        choices=("dealer", "distributed"),
+        help="the key ceremony: the administrator as dealer (default) or the trustees' dealer-free one (§P15.9)",
+    )
     s.add_argument("--eligibility", default="signing", choices=("signing", "anonymous"))
     s.add_argument("--kind", default="referendum", choices=[k.value for k in ElectionKind])
     s.set_defaults(func=cmd_demo)
