@@ -214,3 +214,13 @@ def test_wrong_signing_key_refused(board: Board) -> None:
     e = board.election
     with pytest.raises(CeremonyFailed, match="not trustee 1's key"):
         run_ceremony(board.client, e.state.require_definition(), e.state.election_hash, 1, e.trustees[1])
+
+
+def test_restart_with_a_new_attempt(board: Board) -> None:
+    """A failed attempt leaves nothing to use: the trustees start again with attempt 2 (fresh keys and slots)."""
+    first = _run_trustees(board, [1, 2], CeremonyConfig(attempt=1, bits=BITS, poll_interval=0.02, round_timeout=1))
+    assert all(isinstance(first[i], CeremonyTimeout) for i in (1, 2))
+    config = CeremonyConfig(attempt=2, bits=BITS, poll_interval=0.02, round_timeout=60)
+    second = _run_trustees(board, [1, 2, 3], config)
+    assert all(isinstance(second[i], KeyCeremonyResult) for i in (1, 2, 3)), second
+    assert board.client.board_status(ELECTION).attempt == 2
