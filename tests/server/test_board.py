@@ -12,7 +12,7 @@ import pytest
 
 from client.api import LinliClient
 from client.errors import CeremonyFailed, CeremonyTimeout, ServerRejected
-from client.key_ceremony import CeremonyConfig, run_ceremony
+from client.key_ceremony import CeremonyConfig, modulus_context, run_ceremony
 from crypto import pairwise
 from crypto.ed25519 import SigningKey
 from crypto.note import NoteSigner
@@ -224,3 +224,22 @@ def test_restart_with_a_new_attempt(board: Board) -> None:
     second = _run_trustees(board, [1, 2, 3], config)
     assert all(isinstance(second[i], KeyCeremonyResult) for i in (1, 2, 3)), second
     assert board.client.board_status(ELECTION).attempt == 2
+
+
+def test_tampered_ciphertext_aborts_naming_the_sender(board: Board) -> None:
+    """Trustee 3 announces a valid X25519 key but posts garbage as its sealed setup messages: trustees 1 and 2 stop
+    the attempt and name it (§P15.9 step 2), before their sessions see anything."""
+    e = board.election
+    own = pairwise.PairwiseKey.generate()
+    vouch = e.trustees[2].sign(pairwise.announcement_message(ELECTION, 1, 3, own.public_key))
+    board.client.post_board_message(
+        BoardMessage(ELECTION, 1, "x25519", 3, own.public_key + vouch, {}).signed(e.trustees[2])
+    )
+    setup = f"modulus/{modulus_context(e.state.election_hash, 1).hex()[:16]}/setup"
+    garbage = {1: bytes(60), 2: bytes(60)}
+    board.client.post_board_message(BoardMessage(ELECTION, 1, setup, 3, b"{}", garbage).signed(e.trustees[2]))
+    outcome = _run_trustees(board, [1, 2], CeremonyConfig(bits=BITS, poll_interval=0.02, round_timeout=30))
+    for i in (1, 2):
+        error = outcome[i]
+        assert isinstance(error, CeremonyFailed) and error.culprit == 3, error
+        assert "does not authenticate" in str(error)
