@@ -31,6 +31,7 @@ from crypto import merkle
 from crypto.cosignature import open_cosigned_checkpoint
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
+from voting.board import BoardMessage
 from voting.election import ElectionContext, ElectionDefinition, fingerprint, parse_fingerprint
 from voting.encoding import parse
 from voting.errors import VotingError
@@ -319,6 +320,32 @@ class LinliClient:
         """Post a witness's cosignature line(s) on the checkpoint of ``size`` (§P17.3); the note the server holds."""
         req = pb.AddCosignatureRequest(election_id=election_id, tree_size=size, cosignature=lines)
         return bytes(_call(self._stub.AddCosignature, req, self.timeout).note)
+
+    # §P15.9, the key ceremony's board
+    def post_board_message(self, message: BoardMessage) -> bool:
+        """Post a signed board message; False when the server already held the same one."""
+        req = pb.BoardMessage(
+            election_id=message.election_id,
+            attempt=message.attempt,
+            round=message.round,
+            sender=message.sender,
+            broadcast=message.broadcast,
+            ciphertexts=dict(message.ciphertexts),
+            signature=message.signature,
+        )
+        return bool(_call(self._stub.PostBoardMessage, req, self.timeout).stored)
+
+    def board_round(self, election_id: str, attempt: int, round_name: str, recipient: int = 0) -> list[BoardMessage]:
+        """Every message of one round (only the ciphertexts for ``recipient`` when it is not 0), not yet checked:
+        the caller verifies each signature against the election definition."""
+        req = pb.BoardRoundRequest(election_id=election_id, attempt=attempt, round=round_name, recipient=recipient)
+        return [
+            BoardMessage(m.election_id, m.attempt, m.round, m.sender, m.broadcast, dict(m.ciphertexts), m.signature)
+            for m in _call(self._stub.GetBoardRound, req, self.timeout).messages
+        ]
+
+    def board_status(self, election_id: str) -> pb.BoardStatusResponse:
+        return _call(self._stub.GetBoardStatus, pb.BoardStatusRequest(election_id=election_id), self.timeout)
 
     def cosigned_checkpoint(self, election_id: str, definition: ElectionDefinition) -> tuple[Checkpoint, bytes]:
         """§P17.4: the newest checkpoint with the election's quorum of valid witness cosignatures, checked here

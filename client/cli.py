@@ -63,10 +63,11 @@ from voting.election import ElectionDefinition, ElectionKind, EligibilityMode, R
 from voting.eligibility import AnonymousEvidence
 from voting.errors import InvalidBallot, VotingError
 from voting.kinds import kind_names
-from voting.records import Entry, EntryKind
+from voting.records import Entry, EntryKind, Role
 from voting.relay import RelayIssuance, RelayRequest, parse_code, request_check
 from voting.roll import RollRow, parse_area, parse_roll_csv
 from voting.state import Phase
+from voting.statements import KeyPublished, sign
 
 __all__ = ["main"]
 
@@ -328,6 +329,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         workers=args.workers,
         eligibility=EligibilityMode(args.eligibility),
         kind=args.kind,
+        ceremony=args.ceremony,
     )
     print(result.report.render())
     print(f"\nVotes cast by the demo's voters (the demo knows them; the server never did): {list(result.expected)}")
@@ -970,6 +972,64 @@ def cmd_trustee_decrypt(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_trustee_ceremony(args: argparse.Namespace) -> int:
+    """§P15.9: this trustee's side of the dealer-free key ceremony over the server's board; saves its key share
+    and the key.published body that the administrator then publishes (`linli admin publish-key`)."""
+    from tqdm import tqdm
+
+    from client.key_ceremony import CeremonyConfig, run_ceremony
+
+    identity = load_signing_key(Path(args.key))
+    if not 1 <= args.attempt <= 1 << 20:
+        raise UsageError(f"--attempt {args.attempt}: between 1 and {1 << 20}")
+    if args.round_timeout <= 0:
+        raise UsageError("--round-timeout must be positive")
+    out = Path(args.out)
+    public_out = Path(args.public_out) if args.public_out else out.with_name(f"{args.election}.ceremony-key.json")
+    client = _client(args)
+    snap = _election(args, client)
+    _require_step(snap, "ceremony")
+    d = snap.definition
+    index = next((t.index for t in d.trustees if t.key == identity.public_key), None)
+    if index is None:
+        raise UsageError(f"{args.key} is not the key of a trustee of {args.election}")
+    bar = tqdm(desc=f"ceremony, trustee {index}", unit="round", file=sys.stderr, leave=False)
+    config = CeremonyConfig(
+        attempt=args.attempt, round_timeout=args.round_timeout, on_round=lambda _name: bar.update(1)
+    )
+    try:
+        result = run_ceremony(client, d, snap.election_hash, index, identity, config)
+    finally:
+        bar.close()
+    body = KeyPublished(
+        snap.election_hash, result.public_key, result.modulus_proof, result.test_decryption, d.modulus_bits
+    )
+    save_share(out, args.election, result.share)
+    save_json(public_out, body.to_json())
+    print(f"key share of trustee {index} written to {out}; the ceremony's public key to {public_out}")
+    print(f"next: the administrator runs `linli admin publish-key --election {args.election} --ceremony-key FILE`")
+    return EXIT_OK
+
+
+def cmd_admin_publish_key(args: argparse.Namespace) -> int:
+    """§P15.9: publish the key of the trustees' ceremony as key.published, signed by the administrator (the
+    server and every verifier check its modulus proof and test decryption, §P3.3–§P3.4)."""
+    admin = load_signing_key(Path(args.key))
+    client = _client(args)
+    snap = _election(args, client)
+    _require_step(snap, "ceremony")
+    try:
+        obj = json.loads(Path(args.ceremony_key).read_text())
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{args.ceremony_key}: not JSON ({e})") from e
+    body = KeyPublished.from_json(obj, snap.definition)
+    if body.election_hash != snap.election_hash:
+        raise UsageError(f"{args.ceremony_key} is the key of another election instance, not {args.election}")
+    receipt = client.submit(sign(body, args.election, admin, Role.ADMIN))
+    _print_receipt(receipt, "election key of the trustees' ceremony published")
+    return EXIT_OK
+
+
 # -- corrections before opening (docs/protocol.md §P2.4, §P5.3) ------------------------------------------------------
 PRESENTATION = "linli-revocation-presentation"
 
@@ -1263,6 +1323,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--db", default=None, help="SQLAlchemy URL (default: SQLite in a temporary folder)")
     s.add_argument("--seed", type=int, default=None, help="seed for the demo voters' choices")
     s.add_argument("--workers", type=int, default=2)
+    s.add_argument(
+        "--ceremony",
+        default="dealer",
+        choices=("dealer", "distributed"),
+        help="the key ceremony: the administrator as dealer (default) or the trustees' dealer-free one (§P15.9)",
+    )
     s.add_argument("--eligibility", default="signing", choices=("signing", "anonymous"))
     s.add_argument("--kind", default="referendum", choices=[k.value for k in ElectionKind])
     s.set_defaults(func=cmd_demo)
@@ -1483,6 +1549,21 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--key", required=True, help="the trustee's identity key")
     t.add_argument("--share", required=True, help="the trustee's key share file")
     t.set_defaults(func=cmd_trustee_decrypt)
+    t = tr.add_parser("ceremony", help="run this trustee's side of the dealer-free key ceremony through the server")
+    server_opts(t)
+    t.add_argument("--election", required=True)
+    t.add_argument("--key", required=True, help="the trustee's identity key")
+    t.add_argument("--out", required=True, help="where to write this trustee's key share")
+    t.add_argument("--public-out", default=None, help="where to write the public key (default: beside --out)")
+    t.add_argument("--attempt", type=int, default=1, help="the attempt number (a new one after a failed attempt)")
+    t.add_argument("--round-timeout", type=float, default=600.0, help="seconds to wait for every trustee's round")
+    t.set_defaults(func=cmd_trustee_ceremony)
+    a = admin.add_parser("publish-key", help="publish the key of the trustees' ceremony (linli trustee ceremony)")
+    server_opts(a)
+    a.add_argument("--election", required=True)
+    a.add_argument("--key", required=True, help="the administrator's key")
+    a.add_argument("--ceremony-key", required=True, help="the public key file a trustee's ceremony wrote")
+    a.set_defaults(func=cmd_admin_publish_key)
     a = admin.add_parser("booth-link", help="the phone booth's link and QR code for the notice board")
     server_opts(a)
     a.add_argument("--election", required=True)

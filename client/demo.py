@@ -8,6 +8,7 @@ import random
 import secrets
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -21,14 +22,18 @@ from tqdm import tqdm
 
 from client import actions
 from client.api import LinliClient
+from client.key_ceremony import run_ceremony
 from client.record import read_record, write_record
 from client.verifier import Report, check_record
-from crypto import bbs
+from crypto import bbs, threshold
 from crypto.ed25519 import SigningKey
 from crypto.note import NoteSigner
+from crypto.threshold_session import KeyCeremonyResult
 from voting.credentials import AnonymousCredential
 from voting.election import ElectionContext, ElectionKind, EligibilityMode
+from voting.records import Role
 from voting.setup import blind_credential
+from voting.statements import KeyPublished, sign
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -149,6 +154,38 @@ def embedded_server(db_url: str, *, min_modulus_bits: int) -> Iterator[tuple[str
         service.close()  # releases the ledger's single-writer lock and its connections
 
 
+def _distributed_ceremony(
+    client: LinliClient, admin: SigningKey, trustees: list[SigningKey], election_id: str
+) -> list[threshold.KeyShare]:
+    """§P15.9: every trustee's driver in its own thread (each its own machine in a real election), then the
+    administrator publishes the key they agree on as key.published."""
+    snap = client.election(election_id)
+    results: dict[int, KeyCeremonyResult] = {}
+    errors: list[BaseException] = []
+
+    def trustee(index: int) -> None:
+        try:
+            results[index] = run_ceremony(client, snap.definition, snap.election_hash, index, trustees[index - 1])
+        except BaseException as e:  # re-raised below, in the caller's thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=trustee, args=(i,)) for i in range(1, len(trustees) + 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    first = results[1]
+    if any(r.public_key != first.public_key for r in results.values()):
+        raise RuntimeError("the trustees' ceremonies ended with different keys")
+    body = KeyPublished(
+        snap.election_hash, first.public_key, first.modulus_proof, first.test_decryption, snap.definition.modulus_bits
+    )
+    client.submit(sign(body, election_id, admin, Role.ADMIN))
+    return [results[i].share for i in sorted(results)]
+
+
 def run_demo(
     voters: int,
     out_dir: Path,
@@ -161,7 +198,12 @@ def run_demo(
     progress: bool = True,
     eligibility: EligibilityMode = EligibilityMode.SIGNING,
     kind: str = ElectionKind.REFERENDUM,
+    ceremony: str = "dealer",
 ) -> DemoResult:
+    """``ceremony``: "dealer" (§P3, the administrator's machine) or "distributed" (§P15.9: the five trustees each
+    run their side of the dealer-free ceremony through the embedded server's board, in threads here)."""
+    if ceremony not in ("dealer", "distributed"):
+        raise ValueError(f"ceremony: dealer or distributed, not {ceremony!r}")
     if voters < 1:
         raise ValueError("at least one voter")
     kind = ElectionKind(kind)  # the demo has a scenario for each built-in kind
@@ -200,12 +242,16 @@ def run_demo(
                     eligibility=eligibility,
                     credential_key=bbs.sk_to_pk(bbs_sk) if anonymous else b"",
                 )
-            with _phase(timings, f"key ceremony ({modulus_bits}-bit safe primes, 3 of 5)", out):
-                bar = tqdm(desc="safe-prime candidates", unit="cand", disable=not progress, file=out, leave=False)
-                shares, _ = actions.key_ceremony(
-                    client, admin, election_id, progress=lambda n: bar.update(n - bar.n), workers=workers
-                )
-                bar.close()
+            if ceremony == "distributed":
+                with _phase(timings, f"dealer-free key ceremony ({modulus_bits}-bit modulus, 3 of 5)", out):
+                    shares = _distributed_ceremony(client, admin, trustees, election_id)
+            else:
+                with _phase(timings, f"key ceremony ({modulus_bits}-bit safe primes, 3 of 5)", out):
+                    bar = tqdm(desc="safe-prime candidates", unit="cand", disable=not progress, file=out, leave=False)
+                    shares, _ = actions.key_ceremony(
+                        client, admin, election_id, progress=lambda n: bar.update(n - bar.n), workers=workers
+                    )
+                    bar.close()
             roll = [f"unit-{i + 1:05d}" for i in range(voters)]
             with _phase(timings, f"roll and {eligibility.value} credential issuance", out):
 

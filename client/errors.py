@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CeremonyFailed",
+    "CeremonyTimeout",
     "ClientError",
     "ElectionInvalid",
     "ElectionMismatch",
@@ -69,6 +71,24 @@ class ReceiptPending(ClientError):
 
 class WitnessRefused(ClientError):
     """§P17.2: a witness saw a rollback or a fork and refused to cosign (its state holds the evidence)."""
+
+
+class CeremonyFailed(ClientError):
+    """A dealer-free key ceremony attempt ended without a key (§P15.9): a trustee's message was invalid or a
+    session aborted (``culprit`` when it can be named). Nothing of the attempt is kept; start a new attempt."""
+
+    def __init__(self, message: str, attempt: int, culprit: int | None = None) -> None:
+        super().__init__(message)
+        self.attempt = attempt
+        self.culprit = culprit
+
+
+class CeremonyTimeout(CeremonyFailed):
+    """Some trustees did not post a round in time (``silent`` names them)."""
+
+    def __init__(self, message: str, attempt: int, silent: tuple[int, ...]) -> None:
+        super().__init__(message, attempt, silent[0] if len(silent) == 1 else None)
+        self.silent = silent
 
 
 class UsageError(ClientError):

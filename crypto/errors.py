@@ -6,6 +6,7 @@
      ├── DkgAbort             a dealer-free key ceremony stops: a trustee's message is malformed or inconsistent
  │                        (``culprit`` names it when it can be told) — nothing half-made is returned
  ├── DecodingError        bytes or integers that do not parse (length, range, group, subgroup, canonical form)
+     ├── InvalidCiphertext    a sealed private message that does not authenticate (altered, wrong key or context)
      ├── InvalidKey           a public key or key material that is not well formed (modulus, share, verification key)
      ├── InvalidProof         a zero-knowledge proof that does not verify
      │    └── InvalidShareProof  a decryption share whose proof does not verify
@@ -22,6 +23,7 @@ __all__ = [
     "CryptoError",
     "DecodingError",
     "DkgAbort",
+    "InvalidCiphertext",
     "InvalidKey",
     "InvalidProof",
     "InvalidShareProof",
@@ -51,6 +53,10 @@ class DkgAbort(CryptoError):
     def __init__(self, message: str, *, culprit: int | None = None) -> None:
         super().__init__(message)
         self.culprit = culprit
+
+
+class InvalidCiphertext(CryptoError):
+    """A sealed private message (crypto.pairwise) that does not authenticate."""
 
 
 class InvalidKey(CryptoError):

@@ -32,6 +32,7 @@ from crypto import merkle
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, split_signed_note
 from server.batching import BallotVerifier, InlineVerifier, Material
+from server.board import BoardStatus, BoardStore
 from server.errors import (
     BadRequest,
     Exhausted,
@@ -48,6 +49,7 @@ from server.ledger import Appended, Ledger, Plan
 from server.relay import RelayStore
 from server.witnesses import CosignatureStore
 from voting.ballot import EncryptedBallot, max_ballot_bytes
+from voting.board import ROUND_NAME, BoardMessage
 from voting.election import EligibilityMode
 from voting.encoding import parse
 from voting.errors import (
@@ -124,6 +126,7 @@ class ElectionService:
         self._global = threading.Lock()
         self.relay = RelayStore(ledger.engine)
         self.cosignatures = CosignatureStore(ledger.engine)
+        self.board = BoardStore(ledger.engine)
         try:
             for election_id in ledger.election_ids():
                 self._register(election_id)
@@ -477,6 +480,26 @@ class ElectionService:
         note = self.ledger.checkpoint(election_id, size)
         return self.cosignatures.add(election_id, size, note, data, definition.witnesses)
 
+    # -- the key ceremony's board (§P15.9): signed trustee messages beside the log, until the key is published ------
+    def post_board_message(self, message: BoardMessage, encoded: bytes) -> bool:
+        """§P15.9: check a trustee's board message (its signature, the election's trustees, no key yet) and keep it;
+        False when the same message was already there."""
+        state = self.state(message.election_id)
+        definition = state.require_definition()
+        if state.key_entry:
+            raise Precondition(f"the key of {message.election_id} is published: its ceremony board is closed")
+        message.verify(definition)
+        return self.board.post(message, encoded)
+
+    def board_round(self, election_id: str, attempt: int, round_name: str) -> list[bytes]:
+        self.state(election_id).require_definition()
+        return self.board.round(election_id, attempt, round_name)
+
+    def board_status(self, election_id: str) -> tuple[BoardStatus, bool]:
+        state = self.state(election_id)
+        state.require_definition()
+        return self.board.status(election_id), bool(state.key_entry)
+
     def checkpoint_note(self, election_id: str, *, cosigned: bool = False) -> bytes:
         """§P17.3: the newest checkpoint with the cosignatures held for it, or (``cosigned``) the newest one that
         has the election's quorum (Precondition while none has; without witnesses, the newest)."""
@@ -635,6 +658,19 @@ def _log_request(method: str, request: Any, status: str, started: float) -> None
         )
 
 
+def _board_message(request: pb.BoardMessage) -> BoardMessage:
+    """The domain message of a PostBoardMessage request (InvalidEncoding -> INVALID_ARGUMENT)."""
+    return BoardMessage(
+        election_id=election_id(request.election_id),
+        attempt=request.attempt,
+        round=request.round,
+        sender=request.sender,
+        broadcast=request.broadcast,
+        ciphertexts=dict(request.ciphertexts),
+        signature=request.signature,
+    )
+
+
 def _receipt(a: Appended) -> pb.Receipt:
     return pb.Receipt(
         election_id=a.election_id,
@@ -739,6 +775,33 @@ class LinliRpc:
         size = _int64(request.tree_size, "tree_size")
         note = self.service.add_cosignature(election_id(request.election_id), size, request.cosignature)
         return pb.AddCosignatureResponse(note=note)
+
+    # §P15.9, the key ceremony's board
+    def _PostBoardMessage(self, request: pb.BoardMessage) -> pb.PostBoardMessageResponse:
+        message = _board_message(request)
+        encoded = request.SerializeToString(deterministic=True)
+        return pb.PostBoardMessageResponse(stored=self.service.post_board_message(message, encoded))
+
+    def _GetBoardRound(self, request: pb.BoardRoundRequest) -> pb.BoardRoundResponse:
+        election = election_id(request.election_id)
+        if not ROUND_NAME.fullmatch(request.round):
+            raise BadRequest("round: 1-64 characters of a-z, 0-9 and ._:/-")
+        messages = [
+            pb.BoardMessage.FromString(data)
+            for data in self.service.board_round(election, request.attempt, request.round)
+        ]
+        if request.recipient:
+            for m in messages:
+                kept = {r: c for r, c in m.ciphertexts.items() if r == request.recipient}
+                m.ClearField("ciphertexts")
+                m.ciphertexts.update(kept)
+        return pb.BoardRoundResponse(messages=messages)
+
+    def _GetBoardStatus(self, request: pb.BoardStatusRequest) -> pb.BoardStatusResponse:
+        status, published = self.service.board_status(election_id(request.election_id))
+        return pb.BoardStatusResponse(
+            attempt=status.attempt, round=status.round, senders=status.senders, key_published=published
+        )
 
     def _GetInclusionProof(self, request: pb.InclusionProofRequest) -> pb.InclusionProof:
         index = _int64(request.leaf_index, "leaf_index")

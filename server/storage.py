@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Base",
+    "BoardRow",
     "CheckpointRow",
     "CosignatureRow",
     "ElectionRow",
@@ -103,6 +104,22 @@ class CosignatureRow(Base):
     witness: Mapped[str] = mapped_column(String(420), primary_key=True)  # the witness's vkey
     line: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class BoardRow(Base):
+    """§P15.9: one trustee's signed message for one round of one attempt of the dealer-free key ceremony, checked
+    when it was posted. Beside the log, never in it; ciphertexts only (sealed end to end by crypto.pairwise)."""
+
+    __tablename__ = "board_messages"
+    __table_args__ = (UniqueConstraint("election_id", "attempt", "round", "sender"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.election_id"), nullable=False)
+    attempt: Mapped[int] = mapped_column(Integer, nullable=False)
+    round: Mapped[str] = mapped_column(String(64), nullable=False)
+    sender: Mapped[int] = mapped_column(Integer, nullable=False)
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)  # sha256 of the signing bytes
+    message: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)  # the BoardMessage, deterministic protobuf
 
 
 def make_engine(url: str) -> Engine:

@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .linli_pb2 import AddCosignatureRequest, AddCosignatureResponse, CastBallotRequest, Checkpoint, CheckpointRequest, CheckpointsResponse, ConsistencyProof, ConsistencyProofRequest, CredentialRequestResponse, ElectionInfo, ElectionRef, EntriesRequest, EntriesResponse, InclusionProof, InclusionProofRequest, IssuanceResponse, ListElectionsRequest, ListElectionsResponse, PostCredentialRequestRequest, PostCredentialRequestResponse, PostIssuanceRequest, PostIssuanceResponse, Receipt, RelayRef, ServerInfo, ServerInfoRequest, SignedStatement
+from .linli_pb2 import AddCosignatureRequest, AddCosignatureResponse, BoardMessage, BoardRoundRequest, BoardRoundResponse, BoardStatusRequest, BoardStatusResponse, CastBallotRequest, Checkpoint, CheckpointRequest, CheckpointsResponse, ConsistencyProof, ConsistencyProofRequest, CredentialRequestResponse, ElectionInfo, ElectionRef, EntriesRequest, EntriesResponse, InclusionProof, InclusionProofRequest, IssuanceResponse, ListElectionsRequest, ListElectionsResponse, PostBoardMessageResponse, PostCredentialRequestRequest, PostCredentialRequestResponse, PostIssuanceRequest, PostIssuanceResponse, Receipt, RelayRef, ServerInfo, ServerInfoRequest, SignedStatement
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -107,6 +107,18 @@ class Linli(Protocol):
         Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
         (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
         """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def post_board_message(self, request: BoardMessage, ctx: RequestContext[BoardMessage, PostBoardMessageResponse], /) -> PostBoardMessageResponse:
+        """
+        The key ceremony's board (§P15.9): signed trustee messages, refused once the key is published.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_board_round(self, request: BoardRoundRequest, ctx: RequestContext[BoardRoundRequest, BoardRoundResponse], /) -> BoardRoundResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_board_status(self, request: BoardStatusRequest, ctx: RequestContext[BoardStatusRequest, BoardStatusResponse], /) -> BoardStatusResponse:
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def post_credential_request(self, request: PostCredentialRequestRequest, ctx: RequestContext[PostCredentialRequestRequest, PostCredentialRequestResponse], /) -> PostCredentialRequestResponse:
@@ -325,6 +337,39 @@ class LinliASGIApplication(ConnectASGIApplication[Linli]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.add_cosignature,
+                ),
+                "/linli.v1.Linli/PostBoardMessage": Endpoint.unary(
+                    method=MethodInfo(
+                        name="PostBoardMessage",
+                        service_name="linli.v1.Linli",
+                        input=BoardMessage,
+                        output=PostBoardMessageResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.post_board_message,
+                ),
+                "/linli.v1.Linli/GetBoardRound": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetBoardRound",
+                        service_name="linli.v1.Linli",
+                        input=BoardRoundRequest,
+                        output=BoardRoundResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_board_round,
+                ),
+                "/linli.v1.Linli/GetBoardStatus": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetBoardStatus",
+                        service_name="linli.v1.Linli",
+                        input=BoardStatusRequest,
+                        output=BoardStatusResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_board_status,
                 ),
                 "/linli.v1.Linli/PostCredentialRequest": Endpoint.unary(
                     method=MethodInfo(
@@ -768,6 +813,69 @@ class LinliClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def post_board_message(
+        self,
+        request: BoardMessage,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> PostBoardMessageResponse:
+        """
+        The key ceremony's board (§P15.9): signed trustee messages, refused once the key is published.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="PostBoardMessage",
+                service_name="linli.v1.Linli",
+                input=BoardMessage,
+                output=PostBoardMessageResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_board_round(
+        self,
+        request: BoardRoundRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> BoardRoundResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetBoardRound",
+                service_name="linli.v1.Linli",
+                input=BoardRoundRequest,
+                output=BoardRoundResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_board_status(
+        self,
+        request: BoardStatusRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> BoardStatusResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetBoardStatus",
+                service_name="linli.v1.Linli",
+                input=BoardStatusRequest,
+                output=BoardStatusResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
     async def post_credential_request(
         self,
         request: PostCredentialRequestRequest,
@@ -923,6 +1031,18 @@ class LinliSync(Protocol):
         Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
         (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
         """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def post_board_message(self, request: BoardMessage, ctx: RequestContext[BoardMessage, PostBoardMessageResponse], /) -> PostBoardMessageResponse:
+        """
+        The key ceremony's board (§P15.9): signed trustee messages, refused once the key is published.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_board_round(self, request: BoardRoundRequest, ctx: RequestContext[BoardRoundRequest, BoardRoundResponse], /) -> BoardRoundResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_board_status(self, request: BoardStatusRequest, ctx: RequestContext[BoardStatusRequest, BoardStatusResponse], /) -> BoardStatusResponse:
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def post_credential_request(self, request: PostCredentialRequestRequest, ctx: RequestContext[PostCredentialRequestRequest, PostCredentialRequestResponse], /) -> PostCredentialRequestResponse:
@@ -1139,6 +1259,39 @@ class LinliWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.add_cosignature,
+                ),
+                "/linli.v1.Linli/PostBoardMessage": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="PostBoardMessage",
+                        service_name="linli.v1.Linli",
+                        input=BoardMessage,
+                        output=PostBoardMessageResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.post_board_message,
+                ),
+                "/linli.v1.Linli/GetBoardRound": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetBoardRound",
+                        service_name="linli.v1.Linli",
+                        input=BoardRoundRequest,
+                        output=BoardRoundResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_board_round,
+                ),
+                "/linli.v1.Linli/GetBoardStatus": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetBoardStatus",
+                        service_name="linli.v1.Linli",
+                        input=BoardStatusRequest,
+                        output=BoardStatusResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_board_status,
                 ),
                 "/linli.v1.Linli/PostCredentialRequest": EndpointSync.unary(
                     method=MethodInfo(
@@ -1576,6 +1729,69 @@ class LinliClientSync(ConnectClientSync):
                 service_name="linli.v1.Linli",
                 input=AddCosignatureRequest,
                 output=AddCosignatureResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def post_board_message(
+        self,
+        request: BoardMessage,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> PostBoardMessageResponse:
+        """
+        The key ceremony's board (§P15.9): signed trustee messages, refused once the key is published.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="PostBoardMessage",
+                service_name="linli.v1.Linli",
+                input=BoardMessage,
+                output=PostBoardMessageResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_board_round(
+        self,
+        request: BoardRoundRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> BoardRoundResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetBoardRound",
+                service_name="linli.v1.Linli",
+                input=BoardRoundRequest,
+                output=BoardRoundResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_board_status(
+        self,
+        request: BoardStatusRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> BoardStatusResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetBoardStatus",
+                service_name="linli.v1.Linli",
+                input=BoardStatusRequest,
+                output=BoardStatusResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

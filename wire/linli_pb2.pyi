@@ -1,8 +1,8 @@
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Iterable as _Iterable
-from typing import ClassVar as _ClassVar, Optional as _Optional
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -233,3 +233,70 @@ class AddCosignatureResponse(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     note: bytes
     def __init__(self, note: _Optional[bytes] = ...) -> None: ...
+
+class BoardMessage(_message.Message):
+    __slots__ = ("election_id", "attempt", "round", "sender", "broadcast", "ciphertexts", "signature")
+    class CiphertextsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: int
+        value: bytes
+        def __init__(self, key: _Optional[int] = ..., value: _Optional[bytes] = ...) -> None: ...
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    BROADCAST_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXTS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    attempt: int
+    round: str
+    sender: int
+    broadcast: bytes
+    ciphertexts: _containers.ScalarMap[int, bytes]
+    signature: bytes
+    def __init__(self, election_id: _Optional[str] = ..., attempt: _Optional[int] = ..., round: _Optional[str] = ..., sender: _Optional[int] = ..., broadcast: _Optional[bytes] = ..., ciphertexts: _Optional[_Mapping[int, bytes]] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class PostBoardMessageResponse(_message.Message):
+    __slots__ = ("stored",)
+    STORED_FIELD_NUMBER: _ClassVar[int]
+    stored: bool
+    def __init__(self, stored: _Optional[bool] = ...) -> None: ...
+
+class BoardRoundRequest(_message.Message):
+    __slots__ = ("election_id", "attempt", "round", "recipient")
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    attempt: int
+    round: str
+    recipient: int
+    def __init__(self, election_id: _Optional[str] = ..., attempt: _Optional[int] = ..., round: _Optional[str] = ..., recipient: _Optional[int] = ...) -> None: ...
+
+class BoardRoundResponse(_message.Message):
+    __slots__ = ("messages",)
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[BoardMessage]
+    def __init__(self, messages: _Optional[_Iterable[_Union[BoardMessage, _Mapping]]] = ...) -> None: ...
+
+class BoardStatusRequest(_message.Message):
+    __slots__ = ("election_id",)
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    def __init__(self, election_id: _Optional[str] = ...) -> None: ...
+
+class BoardStatusResponse(_message.Message):
+    __slots__ = ("attempt", "round", "senders", "key_published")
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    SENDERS_FIELD_NUMBER: _ClassVar[int]
+    KEY_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    round: str
+    senders: _containers.RepeatedScalarFieldContainer[int]
+    key_published: bool
+    def __init__(self, attempt: _Optional[int] = ..., round: _Optional[str] = ..., senders: _Optional[_Iterable[int]] = ..., key_published: _Optional[bool] = ...) -> None: ...

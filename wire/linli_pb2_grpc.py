@@ -119,6 +119,21 @@ class LinliStub:
                 request_serializer=wire_dot_linli__pb2.AddCosignatureRequest.SerializeToString,
                 response_deserializer=wire_dot_linli__pb2.AddCosignatureResponse.FromString,
                 _registered_method=True)
+        self.PostBoardMessage = channel.unary_unary(
+                '/linli.v1.Linli/PostBoardMessage',
+                request_serializer=wire_dot_linli__pb2.BoardMessage.SerializeToString,
+                response_deserializer=wire_dot_linli__pb2.PostBoardMessageResponse.FromString,
+                _registered_method=True)
+        self.GetBoardRound = channel.unary_unary(
+                '/linli.v1.Linli/GetBoardRound',
+                request_serializer=wire_dot_linli__pb2.BoardRoundRequest.SerializeToString,
+                response_deserializer=wire_dot_linli__pb2.BoardRoundResponse.FromString,
+                _registered_method=True)
+        self.GetBoardStatus = channel.unary_unary(
+                '/linli.v1.Linli/GetBoardStatus',
+                request_serializer=wire_dot_linli__pb2.BoardStatusRequest.SerializeToString,
+                response_deserializer=wire_dot_linli__pb2.BoardStatusResponse.FromString,
+                _registered_method=True)
         self.PostCredentialRequest = channel.unary_unary(
                 '/linli.v1.Linli/PostCredentialRequest',
                 request_serializer=wire_dot_linli__pb2.PostCredentialRequestRequest.SerializeToString,
@@ -254,6 +269,25 @@ class LinliServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PostBoardMessage(self, request, context):
+        """The key ceremony's board (§P15.9): signed trustee messages, refused once the key is published.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBoardRound(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBoardStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PostCredentialRequest(self, request, context):
         """The phone credential relay (§P13), only while credentials can be issued. NOT_FOUND for an unknown code, and
         from GetIssuance while the issuance is pending; PostIssuance: the first one wins (ALREADY_EXISTS after).
@@ -367,6 +401,21 @@ def add_LinliServicer_to_server(servicer, server):
                     servicer.AddCosignature,
                     request_deserializer=wire_dot_linli__pb2.AddCosignatureRequest.FromString,
                     response_serializer=wire_dot_linli__pb2.AddCosignatureResponse.SerializeToString,
+            ),
+            'PostBoardMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.PostBoardMessage,
+                    request_deserializer=wire_dot_linli__pb2.BoardMessage.FromString,
+                    response_serializer=wire_dot_linli__pb2.PostBoardMessageResponse.SerializeToString,
+            ),
+            'GetBoardRound': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBoardRound,
+                    request_deserializer=wire_dot_linli__pb2.BoardRoundRequest.FromString,
+                    response_serializer=wire_dot_linli__pb2.BoardRoundResponse.SerializeToString,
+            ),
+            'GetBoardStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBoardStatus,
+                    request_deserializer=wire_dot_linli__pb2.BoardStatusRequest.FromString,
+                    response_serializer=wire_dot_linli__pb2.BoardStatusResponse.SerializeToString,
             ),
             'PostCredentialRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.PostCredentialRequest,
@@ -848,6 +897,87 @@ class Linli:
             '/linli.v1.Linli/AddCosignature',
             wire_dot_linli__pb2.AddCosignatureRequest.SerializeToString,
             wire_dot_linli__pb2.AddCosignatureResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PostBoardMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.Linli/PostBoardMessage',
+            wire_dot_linli__pb2.BoardMessage.SerializeToString,
+            wire_dot_linli__pb2.PostBoardMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBoardRound(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.Linli/GetBoardRound',
+            wire_dot_linli__pb2.BoardRoundRequest.SerializeToString,
+            wire_dot_linli__pb2.BoardRoundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBoardStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.Linli/GetBoardStatus',
+            wire_dot_linli__pb2.BoardStatusRequest.SerializeToString,
+            wire_dot_linli__pb2.BoardStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

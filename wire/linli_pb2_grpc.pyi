@@ -61,6 +61,10 @@ class LinliStub:
     """Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
     (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
     """
+    PostBoardMessage: _grpc.UnaryUnaryMultiCallable[_linli_pb2.BoardMessage, _linli_pb2.PostBoardMessageResponse]
+    """The key ceremony's board (§P15.9): signed trustee messages, refused once the key is published."""
+    GetBoardRound: _grpc.UnaryUnaryMultiCallable[_linli_pb2.BoardRoundRequest, _linli_pb2.BoardRoundResponse]
+    GetBoardStatus: _grpc.UnaryUnaryMultiCallable[_linli_pb2.BoardStatusRequest, _linli_pb2.BoardStatusResponse]
     PostCredentialRequest: _grpc.UnaryUnaryMultiCallable[_linli_pb2.PostCredentialRequestRequest, _linli_pb2.PostCredentialRequestResponse]
     """The phone credential relay (§P13), only while credentials can be issued. NOT_FOUND for an unknown code, and
     from GetIssuance while the issuance is pending; PostIssuance: the first one wins (ALREADY_EXISTS after).
@@ -99,6 +103,10 @@ class LinliAsyncStub(LinliStub):
     """Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
     (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
     """
+    PostBoardMessage: _aio.UnaryUnaryMultiCallable[_linli_pb2.BoardMessage, _linli_pb2.PostBoardMessageResponse]  # type: ignore[assignment]
+    """The key ceremony's board (§P15.9): signed trustee messages, refused once the key is published."""
+    GetBoardRound: _aio.UnaryUnaryMultiCallable[_linli_pb2.BoardRoundRequest, _linli_pb2.BoardRoundResponse]  # type: ignore[assignment]
+    GetBoardStatus: _aio.UnaryUnaryMultiCallable[_linli_pb2.BoardStatusRequest, _linli_pb2.BoardStatusResponse]  # type: ignore[assignment]
     PostCredentialRequest: _aio.UnaryUnaryMultiCallable[_linli_pb2.PostCredentialRequestRequest, _linli_pb2.PostCredentialRequestResponse]  # type: ignore[assignment]
     """The phone credential relay (§P13), only while credentials can be issued. NOT_FOUND for an unknown code, and
     from GetIssuance while the issuance is pending; PostIssuance: the first one wins (ALREADY_EXISTS after).
@@ -236,6 +244,28 @@ class LinliServicer(metaclass=_abc_1.ABCMeta):
         """Witnesses (§P17): only lines by a witness the election names that verify over that checkpoint are kept
         (PERMISSION_DENIED for another key, INVALID_ARGUMENT for a bad line, FAILED_PRECONDITION without witnesses).
         """
+
+    @_abc_1.abstractmethod
+    def PostBoardMessage(
+        self,
+        request: _linli_pb2.BoardMessage,
+        context: _ServicerContext,
+    ) -> _typing.Union[_linli_pb2.PostBoardMessageResponse, _abc.Awaitable[_linli_pb2.PostBoardMessageResponse]]:
+        """The key ceremony's board (§P15.9): signed trustee messages, refused once the key is published."""
+
+    @_abc_1.abstractmethod
+    def GetBoardRound(
+        self,
+        request: _linli_pb2.BoardRoundRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_linli_pb2.BoardRoundResponse, _abc.Awaitable[_linli_pb2.BoardRoundResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetBoardStatus(
+        self,
+        request: _linli_pb2.BoardStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_linli_pb2.BoardStatusResponse, _abc.Awaitable[_linli_pb2.BoardStatusResponse]]: ...
 
     @_abc_1.abstractmethod
     def PostCredentialRequest(

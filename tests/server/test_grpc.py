@@ -253,3 +253,26 @@ def test_entries_are_paged_by_size(running: Running, monkeypatch: pytest.MonkeyP
     resp = running.client._stub.GetEntries(pb.EntriesRequest(election_id="grpc-test"))
     assert len(resp.entries) == 1
     del keys
+
+
+@pytest.mark.parametrize("eligibility", ["signing", "anonymous"])
+def test_demo_end_to_end_distributed_ceremony(db_url: str, tmp_path, eligibility: str) -> None:  # type: ignore[no-untyped-def]
+    """§P15.9: the demo with the trustees' dealer-free ceremony over the embedded server's board: the record
+    verifies and the totals match."""
+    from client.demo import run_demo
+    from voting.election import EligibilityMode
+
+    result = run_demo(
+        6,
+        tmp_path / "record",
+        modulus_bits=BITS,
+        db_url=db_url,
+        seed=7,
+        workers=1,
+        progress=False,
+        eligibility=EligibilityMode(eligibility),
+        ceremony="distributed",
+    )
+    assert result.report.passed, result.report.render()
+    assert result.totals == result.expected
+    assert any("dealer-free" in name for name in result.timings)

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linli.proto.
  */
 export const file_linli: GenFile = /*@__PURE__*/
-  fileDesc("CgtsaW5saS5wcm90bxIIbGlubGkudjEiIAoPU2lnbmVkU3RhdGVtZW50Eg0KBWVudHJ5GAEgASgMIjgKEUNhc3RCYWxsb3RSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJEg4KBmJhbGxvdBgCIAEoDCKFAQoHUmVjZWlwdBITCgtlbGVjdGlvbl9pZBgBIAEoCRISCgpsZWFmX2luZGV4GAIgASgEEhEKCWxlYWZfaGFzaBgDIAEoDBIRCgl0cmVlX3NpemUYBCABKAQSFwoPaW5jbHVzaW9uX3Byb29mGAUgAygMEhIKCmNoZWNrcG9pbnQYBiABKAwiIgoLRWxlY3Rpb25SZWYSEwoLZWxlY3Rpb25faWQYASABKAkiEwoRU2VydmVySW5mb1JlcXVlc3QiTgoKU2VydmVySW5mbxIPCgd2ZXJzaW9uGAEgASgJEhkKEWxvZ19vcmlnaW5fcHJlZml4GAIgASgJEhQKDHZlcmlmaWVyX2tleRgDIAEoCSLqAQoMRWxlY3Rpb25JbmZvEhMKC2VsZWN0aW9uX2lkGAEgASgJEg0KBXBoYXNlGAIgASgJEhIKCmRlZmluaXRpb24YAyABKAwSEgoKcHVibGljX2tleRgEIAEoDBIRCglyb2xsX3NpemUYBSABKAQSGgoSY3JlZGVudGlhbHNfaXNzdWVkGAYgASgEEhQKDGJhbGxvdHNfY2FzdBgHIAEoBBIXCg9iYWxsb3RzX2NvdW50ZWQYCCABKAQSEQoJdHJlZV9zaXplGAkgASgEEg0KBXRhbGx5GAogASgMEg4KBnJlc3VsdBgLIAEoDCIWChRMaXN0RWxlY3Rpb25zUmVxdWVzdCItChVMaXN0RWxlY3Rpb25zUmVzcG9uc2USFAoMZWxlY3Rpb25faWRzGAEgAygJIjoKEUNoZWNrcG9pbnRSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJEhAKCGNvc2lnbmVkGAIgASgIIhoKCkNoZWNrcG9pbnQSDAoEbm90ZRgBIAEoDCJTChVJbmNsdXNpb25Qcm9vZlJlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkSEgoKbGVhZl9pbmRleBgCIAEoBBIRCgl0cmVlX3NpemUYAyABKAQiWQoOSW5jbHVzaW9uUHJvb2YSEgoKbGVhZl9pbmRleBgBIAEoBBIRCgl0cmVlX3NpemUYAiABKAQSEQoJbGVhZl9oYXNoGAMgASgMEg0KBXByb29mGAQgAygMIkwKF0NvbnNpc3RlbmN5UHJvb2ZSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJEg0KBXNpemUxGAIgASgEEg0KBXNpemUyGAMgASgEIj8KEENvbnNpc3RlbmN5UHJvb2YSDQoFc2l6ZTEYASABKAQSDQoFc2l6ZTIYAiABKAQSDQoFcHJvb2YYAyADKAwiQwoORW50cmllc1JlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkSDQoFc3RhcnQYAiABKAQSDQoFbGltaXQYAyABKAQiNQoPRW50cmllc1Jlc3BvbnNlEg8KB2VudHJpZXMYASADKAwSEQoJdHJlZV9zaXplGAIgASgEIiQKE0NoZWNrcG9pbnRzUmVzcG9uc2USDQoFbm90ZXMYASADKAwiRAocUG9zdENyZWRlbnRpYWxSZXF1ZXN0UmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCRIPCgdyZXF1ZXN0GAIgASgMIi0KHVBvc3RDcmVkZW50aWFsUmVxdWVzdFJlc3BvbnNlEgwKBGNvZGUYASABKAkiLQoIUmVsYXlSZWYSEwoLZWxlY3Rpb25faWQYASABKAkSDAoEY29kZRgCIAEoCSIsChlDcmVkZW50aWFsUmVxdWVzdFJlc3BvbnNlEg8KB3JlcXVlc3QYASABKAwiPAoTUG9zdElzc3VhbmNlUmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCRIQCghpc3N1YW5jZRgCIAEoDCIWChRQb3N0SXNzdWFuY2VSZXNwb25zZSIkChBJc3N1YW5jZVJlc3BvbnNlEhAKCGlzc3VhbmNlGAEgASgMIlQKFUFkZENvc2lnbmF0dXJlUmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCRIRCgl0cmVlX3NpemUYAiABKAQSEwoLY29zaWduYXR1cmUYAyABKAwiJgoWQWRkQ29zaWduYXR1cmVSZXNwb25zZRIMCgRub3RlGAEgASgMMuoLCgVMaW5saRJCCg1HZXRTZXJ2ZXJJbmZvEhsubGlubGkudjEuU2VydmVySW5mb1JlcXVlc3QaFC5saW5saS52MS5TZXJ2ZXJJbmZvElAKDUxpc3RFbGVjdGlvbnMSHi5saW5saS52MS5MaXN0RWxlY3Rpb25zUmVxdWVzdBofLmxpbmxpLnYxLkxpc3RFbGVjdGlvbnNSZXNwb25zZRI8CgtHZXRFbGVjdGlvbhIVLmxpbmxpLnYxLkVsZWN0aW9uUmVmGhYubGlubGkudjEuRWxlY3Rpb25JbmZvEj4KDkNyZWF0ZUVsZWN0aW9uEhkubGlubGkudjEuU2lnbmVkU3RhdGVtZW50GhEubGlubGkudjEuUmVjZWlwdBI6CgpQdWJsaXNoS2V5EhkubGlubGkudjEuU2lnbmVkU3RhdGVtZW50GhEubGlubGkudjEuUmVjZWlwdBI7CgtQdWJsaXNoUm9sbBIZLmxpbmxpLnYxLlNpZ25lZFN0YXRlbWVudBoRLmxpbmxpLnYxLlJlY2VpcHQSPwoPSXNzdWVDcmVkZW50aWFsEhkubGlubGkudjEuU2lnbmVkU3RhdGVtZW50GhEubGlubGkudjEuUmVjZWlwdBI8CgxPcGVuRWxlY3Rpb24SGS5saW5saS52MS5TaWduZWRTdGF0ZW1lbnQaES5saW5saS52MS5SZWNlaXB0Ej0KDUNsb3NlRWxlY3Rpb24SGS5saW5saS52MS5TaWduZWRTdGF0ZW1lbnQaES5saW5saS52MS5SZWNlaXB0EkUKFVN1Ym1pdERlY3J5cHRpb25TaGFyZRIZLmxpbmxpLnYxLlNpZ25lZFN0YXRlbWVudBoRLmxpbmxpLnYxLlJlY2VpcHQSPAoKQ2FzdEJhbGxvdBIbLmxpbmxpLnYxLkNhc3RCYWxsb3RSZXF1ZXN0GhEubGlubGkudjEuUmVjZWlwdBJCCg1HZXRDaGVja3BvaW50EhsubGlubGkudjEuQ2hlY2twb2ludFJlcXVlc3QaFC5saW5saS52MS5DaGVja3BvaW50EkYKDkdldENoZWNrcG9pbnRzEhUubGlubGkudjEuRWxlY3Rpb25SZWYaHS5saW5saS52MS5DaGVja3BvaW50c1Jlc3BvbnNlEk4KEUdldEluY2x1c2lvblByb29mEh8ubGlubGkudjEuSW5jbHVzaW9uUHJvb2ZSZXF1ZXN0GhgubGlubGkudjEuSW5jbHVzaW9uUHJvb2YSVAoTR2V0Q29uc2lzdGVuY3lQcm9vZhIhLmxpbmxpLnYxLkNvbnNpc3RlbmN5UHJvb2ZSZXF1ZXN0GhoubGlubGkudjEuQ29uc2lzdGVuY3lQcm9vZhJBCgpHZXRFbnRyaWVzEhgubGlubGkudjEuRW50cmllc1JlcXVlc3QaGS5saW5saS52MS5FbnRyaWVzUmVzcG9uc2USUwoOQWRkQ29zaWduYXR1cmUSHy5saW5saS52MS5BZGRDb3NpZ25hdHVyZVJlcXVlc3QaIC5saW5saS52MS5BZGRDb3NpZ25hdHVyZVJlc3BvbnNlEmgKFVBvc3RDcmVkZW50aWFsUmVxdWVzdBImLmxpbmxpLnYxLlBvc3RDcmVkZW50aWFsUmVxdWVzdFJlcXVlc3QaJy5saW5saS52MS5Qb3N0Q3JlZGVudGlhbFJlcXVlc3RSZXNwb25zZRJPChRHZXRDcmVkZW50aWFsUmVxdWVzdBISLmxpbmxpLnYxLlJlbGF5UmVmGiMubGlubGkudjEuQ3JlZGVudGlhbFJlcXVlc3RSZXNwb25zZRJNCgxQb3N0SXNzdWFuY2USHS5saW5saS52MS5Qb3N0SXNzdWFuY2VSZXF1ZXN0Gh4ubGlubGkudjEuUG9zdElzc3VhbmNlUmVzcG9uc2USPQoLR2V0SXNzdWFuY2USEi5saW5saS52MS5SZWxheVJlZhoaLmxpbmxpLnYxLklzc3VhbmNlUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("CgtsaW5saS5wcm90bxIIbGlubGkudjEiIAoPU2lnbmVkU3RhdGVtZW50Eg0KBWVudHJ5GAEgASgMIjgKEUNhc3RCYWxsb3RSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJEg4KBmJhbGxvdBgCIAEoDCKFAQoHUmVjZWlwdBITCgtlbGVjdGlvbl9pZBgBIAEoCRISCgpsZWFmX2luZGV4GAIgASgEEhEKCWxlYWZfaGFzaBgDIAEoDBIRCgl0cmVlX3NpemUYBCABKAQSFwoPaW5jbHVzaW9uX3Byb29mGAUgAygMEhIKCmNoZWNrcG9pbnQYBiABKAwiIgoLRWxlY3Rpb25SZWYSEwoLZWxlY3Rpb25faWQYASABKAkiEwoRU2VydmVySW5mb1JlcXVlc3QiTgoKU2VydmVySW5mbxIPCgd2ZXJzaW9uGAEgASgJEhkKEWxvZ19vcmlnaW5fcHJlZml4GAIgASgJEhQKDHZlcmlmaWVyX2tleRgDIAEoCSLqAQoMRWxlY3Rpb25JbmZvEhMKC2VsZWN0aW9uX2lkGAEgASgJEg0KBXBoYXNlGAIgASgJEhIKCmRlZmluaXRpb24YAyABKAwSEgoKcHVibGljX2tleRgEIAEoDBIRCglyb2xsX3NpemUYBSABKAQSGgoSY3JlZGVudGlhbHNfaXNzdWVkGAYgASgEEhQKDGJhbGxvdHNfY2FzdBgHIAEoBBIXCg9iYWxsb3RzX2NvdW50ZWQYCCABKAQSEQoJdHJlZV9zaXplGAkgASgEEg0KBXRhbGx5GAogASgMEg4KBnJlc3VsdBgLIAEoDCIWChRMaXN0RWxlY3Rpb25zUmVxdWVzdCItChVMaXN0RWxlY3Rpb25zUmVzcG9uc2USFAoMZWxlY3Rpb25faWRzGAEgAygJIjoKEUNoZWNrcG9pbnRSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJEhAKCGNvc2lnbmVkGAIgASgIIhoKCkNoZWNrcG9pbnQSDAoEbm90ZRgBIAEoDCJTChVJbmNsdXNpb25Qcm9vZlJlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkSEgoKbGVhZl9pbmRleBgCIAEoBBIRCgl0cmVlX3NpemUYAyABKAQiWQoOSW5jbHVzaW9uUHJvb2YSEgoKbGVhZl9pbmRleBgBIAEoBBIRCgl0cmVlX3NpemUYAiABKAQSEQoJbGVhZl9oYXNoGAMgASgMEg0KBXByb29mGAQgAygMIkwKF0NvbnNpc3RlbmN5UHJvb2ZSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJEg0KBXNpemUxGAIgASgEEg0KBXNpemUyGAMgASgEIj8KEENvbnNpc3RlbmN5UHJvb2YSDQoFc2l6ZTEYASABKAQSDQoFc2l6ZTIYAiABKAQSDQoFcHJvb2YYAyADKAwiQwoORW50cmllc1JlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkSDQoFc3RhcnQYAiABKAQSDQoFbGltaXQYAyABKAQiNQoPRW50cmllc1Jlc3BvbnNlEg8KB2VudHJpZXMYASADKAwSEQoJdHJlZV9zaXplGAIgASgEIiQKE0NoZWNrcG9pbnRzUmVzcG9uc2USDQoFbm90ZXMYASADKAwiRAocUG9zdENyZWRlbnRpYWxSZXF1ZXN0UmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCRIPCgdyZXF1ZXN0GAIgASgMIi0KHVBvc3RDcmVkZW50aWFsUmVxdWVzdFJlc3BvbnNlEgwKBGNvZGUYASABKAkiLQoIUmVsYXlSZWYSEwoLZWxlY3Rpb25faWQYASABKAkSDAoEY29kZRgCIAEoCSIsChlDcmVkZW50aWFsUmVxdWVzdFJlc3BvbnNlEg8KB3JlcXVlc3QYASABKAwiPAoTUG9zdElzc3VhbmNlUmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCRIQCghpc3N1YW5jZRgCIAEoDCIWChRQb3N0SXNzdWFuY2VSZXNwb25zZSIkChBJc3N1YW5jZVJlc3BvbnNlEhAKCGlzc3VhbmNlGAEgASgMIlQKFUFkZENvc2lnbmF0dXJlUmVxdWVzdBITCgtlbGVjdGlvbl9pZBgBIAEoCRIRCgl0cmVlX3NpemUYAiABKAQSEwoLY29zaWduYXR1cmUYAyABKAwiJgoWQWRkQ29zaWduYXR1cmVSZXNwb25zZRIMCgRub3RlGAEgASgMIusBCgxCb2FyZE1lc3NhZ2USEwoLZWxlY3Rpb25faWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDRINCgVyb3VuZBgDIAEoCRIOCgZzZW5kZXIYBCABKA0SEQoJYnJvYWRjYXN0GAUgASgMEjwKC2NpcGhlcnRleHRzGAYgAygLMicubGlubGkudjEuQm9hcmRNZXNzYWdlLkNpcGhlcnRleHRzRW50cnkSEQoJc2lnbmF0dXJlGAcgASgMGjIKEENpcGhlcnRleHRzRW50cnkSCwoDa2V5GAEgASgNEg0KBXZhbHVlGAIgASgMOgI4ASIqChhQb3N0Qm9hcmRNZXNzYWdlUmVzcG9uc2USDgoGc3RvcmVkGAEgASgIIlsKEUJvYXJkUm91bmRSZXF1ZXN0EhMKC2VsZWN0aW9uX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0SDQoFcm91bmQYAyABKAkSEQoJcmVjaXBpZW50GAQgASgNIj4KEkJvYXJkUm91bmRSZXNwb25zZRIoCghtZXNzYWdlcxgBIAMoCzIWLmxpbmxpLnYxLkJvYXJkTWVzc2FnZSIpChJCb2FyZFN0YXR1c1JlcXVlc3QSEwoLZWxlY3Rpb25faWQYASABKAkiXQoTQm9hcmRTdGF0dXNSZXNwb25zZRIPCgdhdHRlbXB0GAEgASgNEg0KBXJvdW5kGAIgASgJEg8KB3NlbmRlcnMYAyADKA0SFQoNa2V5X3B1Ymxpc2hlZBgEIAEoCDLVDQoFTGlubGkSQgoNR2V0U2VydmVySW5mbxIbLmxpbmxpLnYxLlNlcnZlckluZm9SZXF1ZXN0GhQubGlubGkudjEuU2VydmVySW5mbxJQCg1MaXN0RWxlY3Rpb25zEh4ubGlubGkudjEuTGlzdEVsZWN0aW9uc1JlcXVlc3QaHy5saW5saS52MS5MaXN0RWxlY3Rpb25zUmVzcG9uc2USPAoLR2V0RWxlY3Rpb24SFS5saW5saS52MS5FbGVjdGlvblJlZhoWLmxpbmxpLnYxLkVsZWN0aW9uSW5mbxI+Cg5DcmVhdGVFbGVjdGlvbhIZLmxpbmxpLnYxLlNpZ25lZFN0YXRlbWVudBoRLmxpbmxpLnYxLlJlY2VpcHQSOgoKUHVibGlzaEtleRIZLmxpbmxpLnYxLlNpZ25lZFN0YXRlbWVudBoRLmxpbmxpLnYxLlJlY2VpcHQSOwoLUHVibGlzaFJvbGwSGS5saW5saS52MS5TaWduZWRTdGF0ZW1lbnQaES5saW5saS52MS5SZWNlaXB0Ej8KD0lzc3VlQ3JlZGVudGlhbBIZLmxpbmxpLnYxLlNpZ25lZFN0YXRlbWVudBoRLmxpbmxpLnYxLlJlY2VpcHQSPAoMT3BlbkVsZWN0aW9uEhkubGlubGkudjEuU2lnbmVkU3RhdGVtZW50GhEubGlubGkudjEuUmVjZWlwdBI9Cg1DbG9zZUVsZWN0aW9uEhkubGlubGkudjEuU2lnbmVkU3RhdGVtZW50GhEubGlubGkudjEuUmVjZWlwdBJFChVTdWJtaXREZWNyeXB0aW9uU2hhcmUSGS5saW5saS52MS5TaWduZWRTdGF0ZW1lbnQaES5saW5saS52MS5SZWNlaXB0EjwKCkNhc3RCYWxsb3QSGy5saW5saS52MS5DYXN0QmFsbG90UmVxdWVzdBoRLmxpbmxpLnYxLlJlY2VpcHQSQgoNR2V0Q2hlY2twb2ludBIbLmxpbmxpLnYxLkNoZWNrcG9pbnRSZXF1ZXN0GhQubGlubGkudjEuQ2hlY2twb2ludBJGCg5HZXRDaGVja3BvaW50cxIVLmxpbmxpLnYxLkVsZWN0aW9uUmVmGh0ubGlubGkudjEuQ2hlY2twb2ludHNSZXNwb25zZRJOChFHZXRJbmNsdXNpb25Qcm9vZhIfLmxpbmxpLnYxLkluY2x1c2lvblByb29mUmVxdWVzdBoYLmxpbmxpLnYxLkluY2x1c2lvblByb29mElQKE0dldENvbnNpc3RlbmN5UHJvb2YSIS5saW5saS52MS5Db25zaXN0ZW5jeVByb29mUmVxdWVzdBoaLmxpbmxpLnYxLkNvbnNpc3RlbmN5UHJvb2YSQQoKR2V0RW50cmllcxIYLmxpbmxpLnYxLkVudHJpZXNSZXF1ZXN0GhkubGlubGkudjEuRW50cmllc1Jlc3BvbnNlElMKDkFkZENvc2lnbmF0dXJlEh8ubGlubGkudjEuQWRkQ29zaWduYXR1cmVSZXF1ZXN0GiAubGlubGkudjEuQWRkQ29zaWduYXR1cmVSZXNwb25zZRJOChBQb3N0Qm9hcmRNZXNzYWdlEhYubGlubGkudjEuQm9hcmRNZXNzYWdlGiIubGlubGkudjEuUG9zdEJvYXJkTWVzc2FnZVJlc3BvbnNlEkoKDUdldEJvYXJkUm91bmQSGy5saW5saS52MS5Cb2FyZFJvdW5kUmVxdWVzdBocLmxpbmxpLnYxLkJvYXJkUm91bmRSZXNwb25zZRJNCg5HZXRCb2FyZFN0YXR1cxIcLmxpbmxpLnYxLkJvYXJkU3RhdHVzUmVxdWVzdBodLmxpbmxpLnYxLkJvYXJkU3RhdHVzUmVzcG9uc2USaAoVUG9zdENyZWRlbnRpYWxSZXF1ZXN0EiYubGlubGkudjEuUG9zdENyZWRlbnRpYWxSZXF1ZXN0UmVxdWVzdBonLmxpbmxpLnYxLlBvc3RDcmVkZW50aWFsUmVxdWVzdFJlc3BvbnNlEk8KFEdldENyZWRlbnRpYWxSZXF1ZXN0EhIubGlubGkudjEuUmVsYXlSZWYaIy5saW5saS52MS5DcmVkZW50aWFsUmVxdWVzdFJlc3BvbnNlEk0KDFBvc3RJc3N1YW5jZRIdLmxpbmxpLnYxLlBvc3RJc3N1YW5jZVJlcXVlc3QaHi5saW5saS52MS5Qb3N0SXNzdWFuY2VSZXNwb25zZRI9CgtHZXRJc3N1YW5jZRISLmxpbmxpLnYxLlJlbGF5UmVmGhoubGlubGkudjEuSXNzdWFuY2VSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * An administrative statement (admin, registrar or trustee): canonical JSON of the entry, with the author's
@@ -698,6 +698,186 @@ export const AddCosignatureResponseSchema: GenMessage<AddCosignatureResponse> = 
   messageDesc(file_linli, 26);
 
 /**
+ * The key ceremony's board (docs/protocol.md §P15.9, ADR 0015): one trustee's message for one round of one attempt
+ * of the dealer-free ceremony, signed with its Ed25519 key (voting.board.BoardMessage.signing_bytes). Private parts
+ * are sealed end to end (crypto.pairwise): the server stores and serves ciphertexts only. Not part of the record.
+ *
+ * @generated from message linli.v1.BoardMessage
+ */
+export type BoardMessage = Message<"linli.v1.BoardMessage"> & {
+  /**
+   * @generated from field: string election_id = 1;
+   */
+  electionId: string;
+
+  /**
+   * @generated from field: uint32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: string round = 3;
+   */
+  round: string;
+
+  /**
+   * @generated from field: uint32 sender = 4;
+   */
+  sender: number;
+
+  /**
+   * @generated from field: bytes broadcast = 5;
+   */
+  broadcast: Uint8Array;
+
+  /**
+   * recipient index -> sealed private message
+   *
+   * @generated from field: map<uint32, bytes> ciphertexts = 6;
+   */
+  ciphertexts: { [key: number]: Uint8Array };
+
+  /**
+   * @generated from field: bytes signature = 7;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message linli.v1.BoardMessage.
+ * Use `create(BoardMessageSchema)` to create a new message.
+ */
+export const BoardMessageSchema: GenMessage<BoardMessage> = /*@__PURE__*/
+  messageDesc(file_linli, 27);
+
+/**
+ * @generated from message linli.v1.PostBoardMessageResponse
+ */
+export type PostBoardMessageResponse = Message<"linli.v1.PostBoardMessageResponse"> & {
+  /**
+   * false: the same message was already there (idempotent repost)
+   *
+   * @generated from field: bool stored = 1;
+   */
+  stored: boolean;
+};
+
+/**
+ * Describes the message linli.v1.PostBoardMessageResponse.
+ * Use `create(PostBoardMessageResponseSchema)` to create a new message.
+ */
+export const PostBoardMessageResponseSchema: GenMessage<PostBoardMessageResponse> = /*@__PURE__*/
+  messageDesc(file_linli, 28);
+
+/**
+ * @generated from message linli.v1.BoardRoundRequest
+ */
+export type BoardRoundRequest = Message<"linli.v1.BoardRoundRequest"> & {
+  /**
+   * @generated from field: string election_id = 1;
+   */
+  electionId: string;
+
+  /**
+   * @generated from field: uint32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: string round = 3;
+   */
+  round: string;
+
+  /**
+   * 0: every ciphertext; else only those addressed to this trustee
+   *
+   * @generated from field: uint32 recipient = 4;
+   */
+  recipient: number;
+};
+
+/**
+ * Describes the message linli.v1.BoardRoundRequest.
+ * Use `create(BoardRoundRequestSchema)` to create a new message.
+ */
+export const BoardRoundRequestSchema: GenMessage<BoardRoundRequest> = /*@__PURE__*/
+  messageDesc(file_linli, 29);
+
+/**
+ * @generated from message linli.v1.BoardRoundResponse
+ */
+export type BoardRoundResponse = Message<"linli.v1.BoardRoundResponse"> & {
+  /**
+   * by sender
+   *
+   * @generated from field: repeated linli.v1.BoardMessage messages = 1;
+   */
+  messages: BoardMessage[];
+};
+
+/**
+ * Describes the message linli.v1.BoardRoundResponse.
+ * Use `create(BoardRoundResponseSchema)` to create a new message.
+ */
+export const BoardRoundResponseSchema: GenMessage<BoardRoundResponse> = /*@__PURE__*/
+  messageDesc(file_linli, 30);
+
+/**
+ * @generated from message linli.v1.BoardStatusRequest
+ */
+export type BoardStatusRequest = Message<"linli.v1.BoardStatusRequest"> & {
+  /**
+   * @generated from field: string election_id = 1;
+   */
+  electionId: string;
+};
+
+/**
+ * Describes the message linli.v1.BoardStatusRequest.
+ * Use `create(BoardStatusRequestSchema)` to create a new message.
+ */
+export const BoardStatusRequestSchema: GenMessage<BoardStatusRequest> = /*@__PURE__*/
+  messageDesc(file_linli, 31);
+
+/**
+ * @generated from message linli.v1.BoardStatusResponse
+ */
+export type BoardStatusResponse = Message<"linli.v1.BoardStatusResponse"> & {
+  /**
+   * the highest attempt with a message (0: none)
+   *
+   * @generated from field: uint32 attempt = 1;
+   */
+  attempt: number;
+
+  /**
+   * the newest round of that attempt
+   *
+   * @generated from field: string round = 2;
+   */
+  round: string;
+
+  /**
+   * who posted that round
+   *
+   * @generated from field: repeated uint32 senders = 3;
+   */
+  senders: number[];
+
+  /**
+   * @generated from field: bool key_published = 4;
+   */
+  keyPublished: boolean;
+};
+
+/**
+ * Describes the message linli.v1.BoardStatusResponse.
+ * Use `create(BoardStatusResponseSchema)` to create a new message.
+ */
+export const BoardStatusResponseSchema: GenMessage<BoardStatusResponse> = /*@__PURE__*/
+  messageDesc(file_linli, 32);
+
+/**
  * @generated from service linli.v1.Linli
  */
 export const Linli: GenService<{
@@ -850,6 +1030,32 @@ export const Linli: GenService<{
     methodKind: "unary";
     input: typeof AddCosignatureRequestSchema;
     output: typeof AddCosignatureResponseSchema;
+  },
+  /**
+   * The key ceremony's board (§P15.9): signed trustee messages, refused once the key is published.
+   *
+   * @generated from rpc linli.v1.Linli.PostBoardMessage
+   */
+  postBoardMessage: {
+    methodKind: "unary";
+    input: typeof BoardMessageSchema;
+    output: typeof PostBoardMessageResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.v1.Linli.GetBoardRound
+   */
+  getBoardRound: {
+    methodKind: "unary";
+    input: typeof BoardRoundRequestSchema;
+    output: typeof BoardRoundResponseSchema;
+  },
+  /**
+   * @generated from rpc linli.v1.Linli.GetBoardStatus
+   */
+  getBoardStatus: {
+    methodKind: "unary";
+    input: typeof BoardStatusRequestSchema;
+    output: typeof BoardStatusResponseSchema;
   },
   /**
    * The phone credential relay (§P13), only while credentials can be issued. NOT_FOUND for an unknown code, and
