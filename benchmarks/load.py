@@ -1,26 +1,34 @@
-"""Intake load driver: ballots per second at the real gRPC service under concurrent clients.
+"""Intake load driver: ballots per second at the real gRPC service under concurrent clients (issue 12, item 4).
 
-    python -m benchmarks.load [--ballots N] [--clients 50] [--modulus-bits 3072] [--eligibility signing|anonymous]
-                              [--max-seconds S] [--workers W] [--out FILE.json]
-    python -m benchmarks.load --smoke          # 20 ballots, 10 clients, 2048 bits; under a minute
+    python -m benchmarks.load [--ballots N] [--clients 50] [--db sqlite|postgresql|URL] [--workers N] [--replicas K]
+                              [--eligibility signing|anonymous] [--modulus-bits 3072] [--variants verified,raw]
+                              [--scaling] [--verify] [--max-seconds S] [--build-workers W] [--json FILE]
+    python -m benchmarks.load --smoke          # 20 ballots, 10 clients, 2048 bits; about 15 s
 
-The product brief's target: at least 100 ballots/s at intake under 50 concurrent clients.
+Targets (issue 12): at least 100 ballots/s with p99 under 1 s in the signing mode, 50/s in the anonymous mode, under
+50 concurrent clients, 0 errors, on SQLite and on PostgreSQL.
 
-The service is the real one (``client.demo.embedded_server``: SQLite file in a temporary folder, the gRPC server on a
-free port), started in a child process of its own so that its CPU time is measured apart from the clients' and the
-clients do not share its interpreter lock (real voters' devices are other machines). The election is set up over
-gRPC with ``client.actions`` as the demo does (create, key ceremony, roll, credentials, open), and 2N ballots are
-built before any timing, on every core (``multiprocessing`` spawn pool). Then two variants, N ballots each, cast
-from ``--clients`` threads, each with its own channel:
+Each run gets a database of its own: a SQLite file in a temporary folder, or on PostgreSQL ``CREATE DATABASE
+linli_load_<random>`` through the given connection (``--db postgresql``: ``LINLI_TEST_POSTGRES_URL``, default the
+local ``test`` database), dropped afterwards. The servers are the real service (``server.service.ElectionService`` on
+grpcio's ``create_server``, the ledger with one shared log key, a ``PoolVerifier`` of ``--workers`` processes, 0 =
+verify in the server's process), each in a spawned child process so that its CPU time is measured apart from the
+clients'; ``--replicas K`` (PostgreSQL only) starts K of them on the one database and spreads the clients over them
+(client k on server k mod K). The election is set up over gRPC with ``client.actions`` (create, key ceremony, roll,
+credentials, open) and every ballot is built before any timing, on every core. Then each variant casts N ballots from
+``--clients`` threads, each with its own channel:
 
 * ``verified``: ``client.api.LinliClient.cast_ballot``, which checks every receipt (signed checkpoint + inclusion
   proof) on the client side, as a voter's device does;
 * ``raw``: the bare ``CastBallot`` stub, no receipt check: the server's cost alone.
 
 Each variant reports ballots/s (accepted ballots over the wall time from the start barrier to the last reply),
-latency p50 / p95 / max, the server process's CPU time (user + system, all its threads) and the client process's.
-After each variant the driver reads the log back and checks it holds exactly the ballots accepted so far. Bounded:
-N ballots per variant and a wall-clock cap per variant (``--max-seconds``; clients stop taking new ballots then).
+latency p50 / p95 / p99 / max, the servers' CPU time and their pools' apart, the client process's. After each variant
+the driver reads the log back and checks it holds exactly the ballots accepted so far; with replicas (or
+``--verify``) it then fetches the record and runs the independent verifier (client/verifier.py, steps 1-6: the
+tally steps need a closed election) and requires every replica to end on the same checkpoint. ``--scaling`` runs
+workers 1 and 2 (and replicas 1 and 2 on PostgreSQL) on one election and prints a table. The top-level fields
+``ballots_per_s``, ``p50_ms``, ``p99_ms`` (first variant), ``errors`` (all), ``db`` and ``mode`` are the issue's.
 See benchmarks/README.md.
 """
 
