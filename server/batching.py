@@ -15,8 +15,10 @@ Two verifiers run it for :class:`server.service.ElectionService`:
   verification material (its definition and key entries, :class:`Material`) travels once per worker, which
   rebuilds the :class:`~voting.election.ElectionContext` and its fixed-base tables and caches them. Ballots that
   arrive while every worker is busy wait and go together as the next chunk (natural batching: no timer at low
-  load, large batches under load). A worker that dies (killed, out of memory) breaks the executor: it is rebuilt
-  and the ballots it held are tried once more, then refused :class:`~server.errors.Unavailable`; the server goes on.
+  load, large batches under load); while a chunk is in flight, a free worker takes the next one only once it holds
+  ``min_batch`` ballots (8), so that two workers under load do not split the queue into chunks of one or two. A
+  worker that dies (killed, out of memory) breaks the executor: it is rebuilt and the ballots it held are tried
+  once more, then refused :class:`~server.errors.Unavailable`; the server goes on.
 * :class:`InlineVerifier`: the same checks in the calling threads, concurrent callers batched by a
   :class:`Batcher` (the tests, the demo and the in-process grpcio server).
 """
@@ -225,18 +227,20 @@ class _Ballot:
 
 class PoolVerifier:
     """:func:`verify_ballots` in ``workers`` spawned processes; see the module docstring. ``max_batch`` bounds a
-    chunk (the tests vary it: the verdicts do not change)."""
+    chunk; while a chunk is in flight, the next one waits for ``min_batch`` ballots or for the pool to drain (the
+    tests vary both: the verdicts do not change)."""
 
     ATTEMPTS = 2  # a ballot is tried at most twice when workers die under it
     _task = staticmethod(_verify_chunk)  # what a worker runs on a chunk (the tests replace it with a crash)
 
-    def __init__(self, workers: int, *, max_batch: int = 64) -> None:
+    def __init__(self, workers: int, *, max_batch: int = 64, min_batch: int = 8) -> None:
         if not isinstance(workers, int) or workers < 1:
             raise ValueError("a verification pool needs at least one worker process")
-        if max_batch < 1:
-            raise ValueError("max_batch must be positive")
+        if max_batch < 1 or not 1 <= min_batch <= max_batch:
+            raise ValueError("max_batch must be positive and min_batch in 1..max_batch")
         self.workers = workers
         self.max_batch = max_batch
+        self.min_batch = min_batch  # while a chunk is in flight, the next one waits for this many ballots
         self._lock = threading.RLock()  # a done callback may run in the submitting thread
         self._pending: OrderedDict[bytes, list[_Ballot]] = OrderedDict()
         self._retry: list[_Ballot] = []  # ballots a dead worker held: tried again one per chunk
@@ -294,8 +298,12 @@ class PoolVerifier:
             self._submit([self._retry.pop(0)], with_material=False)
         while self._pending and self._in_flight < self.workers:
             key, items = next(iter(self._pending.items()))
+            if self._in_flight and len(items) < self.min_batch:
+                # §P11.5: under load, a free worker waits for min_batch ballots (or for the pool to drain) rather
+                # than take one or two: small chunks lose the batched proofs' saving and the cores are shared
+                break
             free = self.workers - self._in_flight
-            size = min(self.max_batch, math.ceil(len(items) / free))
+            size = min(self.max_batch, max(self.min_batch, math.ceil(len(items) / free)))
             chunk, rest = items[:size], items[size:]
             if rest:
                 self._pending[key] = rest

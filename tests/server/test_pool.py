@@ -107,6 +107,7 @@ def test_verdicts_do_not_depend_on_workers_or_batches(
     """The same ballots, in any order, any batch size, arriving together: each gets its reference verdict."""
     order = data.draw(st.permutations(range(len(cases))))
     pool.max_batch = data.draw(st.sampled_from([1, 2, 3, 64]))
+    pool.min_batch = data.draw(st.sampled_from([1, 2, 8]))  # how long a free worker waits for a fuller chunk
     with ThreadPoolExecutor(max_workers=len(cases)) as threads:
         got = list(threads.map(lambda i: _outcome(pool, *cases[i][:3]), order))
     assert got == [cases[i][3] for i in order]
@@ -253,3 +254,10 @@ def test_serve_refuses_a_bad_worker_count(value: str, capsys: pytest.CaptureFixt
         main(["serve", "--workers", value])
     assert exit_.value.code == 2
     assert "--workers" in capsys.readouterr().err
+
+
+def test_min_batch_out_of_range_refused() -> None:
+    with pytest.raises(ValueError, match="min_batch"):
+        PoolVerifier(1, max_batch=4, min_batch=5)
+    with pytest.raises(ValueError, match="min_batch"):
+        PoolVerifier(1, min_batch=0)
