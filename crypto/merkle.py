@@ -484,6 +484,18 @@ class MerkleTree:
             levels[h].append(node)
         return index
 
+    def subtree(self, level: int, index: int) -> bytes:
+        """The root of the perfect subtree over leaves ``[index * 2**level, (index + 1) * 2**level)``."""
+        if not (_is_size(level) and _is_size(index) and level < len(self._levels) and index < len(self._levels[level])):
+            raise MerkleProofError(f"no complete subtree ({level}, {index}) in a tree of size {self.size}")
+        return self._levels[level][index]
+
+    def subtrees(self) -> Iterator[tuple[int, int, bytes]]:
+        """Every perfect subtree ``(level, index, hash)``, level by level."""
+        for h, level in enumerate(self._levels):
+            for i, value in enumerate(level):
+                yield h, i, value
+
     def _range_hash(self, start: int, end: int) -> bytes:
         """MTH(D[start:end]) for a range that RFC 9162's recursion can produce (``start`` aligned).
 
