@@ -24,7 +24,7 @@ All indices are 0-based, as in RFC 9162.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import overload
 
 from crypto.errors import DecodingError, MerkleProofError
@@ -33,11 +33,17 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "MerkleTree",
+    "SubtreeGetter",
+    "completed_subtrees",
     "consistency_proof",
+    "consistency_proof_from_subtrees",
     "inclusion_proof",
+    "inclusion_proof_from_subtrees",
     "leaf_hash",
     "node_hash",
     "root_from_leaf_hashes",
+    "root_from_subtrees",
+    "subtrees_for_proofs",
     "verify_consistency",
     "verify_inclusion",
 ]
@@ -144,6 +150,120 @@ def consistency_proof(leaf_hashes: Sequence[bytes], size1: int, size2: int) -> l
     if not (_is_size(size1) and 0 < size1 <= size2):
         raise MerkleProofError(f"no consistency proof from size {size1} to size {size2}")
     return _subproof(leaf_hashes, size1, 0, size2, True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Proofs from stored perfect subtrees (for a log kept on disk: the ledger's node rows, ADR 0019)
+# ---------------------------------------------------------------------------------------------------------
+
+#: ``get(level, index)``: the root of the perfect subtree over leaves ``[index * 2**level, (index + 1) * 2**level)``
+#: (level 0 is the leaf hash). Only subtrees inside the tree asked about are requested.
+SubtreeGetter = Callable[[int, int], bytes]
+
+
+def completed_subtrees(index: int, leaf_hash: bytes, left: SubtreeGetter) -> list[tuple[int, int, bytes]]:
+    """The perfect subtrees ``(level, index, hash)`` that appending leaf ``index`` completes, bottom-up.
+
+    Level 0 is the leaf itself; each time the new node is a right child, its parent is complete too, and its left
+    sibling (``left(level, i - 1)``, a subtree of the right frontier) is read. O(log n), hashes never change.
+    """
+    out = [(0, index, leaf_hash)]
+    h, i, node = 0, index, leaf_hash
+    while i & 1:
+        node = node_hash(left(h, i - 1), node)
+        h, i = h + 1, i >> 1
+        out.append((h, i, node))
+    return out
+
+
+def _decompose(start: int, end: int) -> list[tuple[int, int]]:
+    # D[start:end] for a range RFC 9162's recursion produces (start aligned): the perfect subtrees given by the
+    # binary digits of end - start, largest first (§2.1.1 splits off the largest power of two below n first).
+    parts: list[tuple[int, int]] = []
+    pos = start
+    while pos < end:
+        h = (end - pos).bit_length() - 1
+        parts.append((h, pos >> h))
+        pos += 1 << h
+    return parts
+
+
+def _range_from(get: SubtreeGetter, start: int, end: int) -> bytes:
+    if start == end:
+        return EMPTY_ROOT
+    parts = [get(h, i) for h, i in _decompose(start, end)]
+    r = parts[-1]
+    for left in reversed(parts[:-1]):
+        r = node_hash(left, r)
+    return r
+
+
+def root_from_subtrees(get: SubtreeGetter, size: int) -> bytes:
+    """RFC 9162 §2.1.1 MTH(D[0:size]) from at most log2(size) + 1 perfect subtrees (its binary digits)."""
+    if not _is_size(size):
+        raise MerkleProofError(f"tree size {size} is out of range")
+    return _range_from(get, 0, size)
+
+
+def inclusion_proof_from_subtrees(get: SubtreeGetter, index: int, size: int) -> list[bytes]:
+    """RFC 9162 §2.1.3.1 PATH(index, D[0:size]), bottom-up, from O(log² size) perfect-subtree look-ups."""
+    if not (_is_size(size) and _is_size(index) and index < size):
+        raise MerkleProofError(f"leaf index {index} is not in a tree of size {size}")
+    # Walk the §2.1.3.1 recursion from the top, collecting the sibling subtree at each split.
+    siblings: list[bytes] = []
+    start, end, m = 0, size, index
+    while end - start > 1:
+        k = _split(end - start)
+        if m < k:
+            siblings.append(_range_from(get, start + k, end))
+            end = start + k
+        else:
+            siblings.append(_range_from(get, start, start + k))
+            start += k
+            m -= k
+    siblings.reverse()
+    return siblings
+
+
+def consistency_proof_from_subtrees(get: SubtreeGetter, size1: int, size2: int) -> list[bytes]:
+    """RFC 9162 §2.1.4.1 PROOF(size1, D[0:size2]) from O(log² size2) perfect-subtree look-ups; ``0 < size1``."""
+    if not (_is_size(size2) and _is_size(size1) and 0 < size1 <= size2):
+        raise MerkleProofError(f"no consistency proof from size {size1} to size {size2}")
+    # Walk the §2.1.4.1 SUBPROOF recursion from the top.
+    out: list[bytes] = []
+    start, end, m, complete = 0, size2, size1, True
+    while m != end - start:
+        k = _split(end - start)
+        if m <= k:
+            out.append(_range_from(get, start + k, end))
+            end = start + k
+        else:
+            out.append(_range_from(get, start, start + k))
+            start += k
+            m -= k
+            complete = False
+    # SUBPROOF(m, D[m], b): nothing if b is true, else MTH(D[m]).
+    if not complete:
+        out.append(_range_from(get, start, end))
+    out.reverse()
+    return out
+
+
+def subtrees_for_proofs(size: int, index: int | None = None, size1: int | None = None) -> set[tuple[int, int]]:
+    """The perfect subtrees ``(level, index)`` that the root of ``size`` and the inclusion proof of ``index`` (or
+    the consistency proof from ``size1``) read: what a storage layer fetches in one query before computing."""
+    wanted: set[tuple[int, int]] = set()
+
+    def record(h: int, i: int) -> bytes:
+        wanted.add((h, i))
+        return EMPTY_ROOT
+
+    root_from_subtrees(record, size)
+    if index is not None:
+        inclusion_proof_from_subtrees(record, index, size)
+    if size1 is not None:
+        consistency_proof_from_subtrees(record, size1, size)
+    return wanted
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -363,6 +483,18 @@ class MerkleTree:
                 levels.append([])
             levels[h].append(node)
         return index
+
+    def subtree(self, level: int, index: int) -> bytes:
+        """The root of the perfect subtree over leaves ``[index * 2**level, (index + 1) * 2**level)``."""
+        if not (_is_size(level) and _is_size(index) and level < len(self._levels) and index < len(self._levels[level])):
+            raise MerkleProofError(f"no complete subtree ({level}, {index}) in a tree of size {self.size}")
+        return self._levels[level][index]
+
+    def subtrees(self) -> Iterator[tuple[int, int, bytes]]:
+        """Every perfect subtree ``(level, index, hash)``, level by level."""
+        for h, level in enumerate(self._levels):
+            for i, value in enumerate(level):
+                yield h, i, value
 
     def _range_hash(self, start: int, end: int) -> bytes:
         """MTH(D[start:end]) for a range that RFC 9162's recursion can produce (``start`` aligned).

@@ -27,7 +27,7 @@ from server.errors import (
     StorageError,
     WriterLocked,
 )
-from server.storage import CheckpointRow, ElectionRow, EntryRow, LogSignerRow
+from server.storage import CheckpointRow, ElectionRow, EntryRow, LogSignerRow, NodeRow
 
 __all__ = ["Appended", "Ledger", "Plan"]
 
@@ -327,7 +327,39 @@ class Ledger:
             )
         if note is not None:
             self._check_note(election_id, tree, tree.size, bytes(note), "last checkpoint")
+        self._check_nodes(election_id, tree)
         return tree
+
+    def _check_nodes(self, election_id: str, tree: merkle.MerkleTree) -> None:
+        """ADR 0019, §P11.3: the stored perfect subtrees must be exactly the verified tree's (rows beyond its size
+        are not trusted and ignored). An election with none (records of older versions) gets them written now."""
+        size = tree.size
+        if size == 0:
+            return
+        try:
+            with Session(self._engine) as s:
+                stored = {
+                    (level, idx): bytes(h)
+                    for level, idx, h in s.execute(
+                        select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(NodeRow.election_id == election_id)
+                    )
+                }
+            if not stored:
+                with Session(self._engine) as s, s.begin():
+                    if self.shared:
+                        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self._append_key(election_id)})
+                    if s.scalar(select(func.count()).select_from(NodeRow).where(NodeRow.election_id == election_id)):
+                        return  # another replica wrote them meanwhile; the next load checks them
+                    s.add_all(NodeRow(election_id=election_id, level=h, idx=i, hash=v) for h, i, v in tree.subtrees())
+                return
+        except SQLAlchemyError as e:
+            raise StorageError(f"could not read the tree nodes of {election_id}") from e
+        for level, idx, value in tree.subtrees():
+            if stored.get((level, idx)) != value:
+                raise LedgerInconsistency(
+                    f"the stored tree node ({level}, {idx}) of {election_id} does not match its entries:"
+                    " this election is not served"
+                )
 
     def _check_note(self, election_id: str, tree: merkle.MerkleTree, size: int, note: bytes, what: str = "") -> None:
         """A stored checkpoint is trusted only if this server's key signed it, for this election, over this tree."""
@@ -482,6 +514,11 @@ class Ledger:
                 s.flush()
             s.add(EntryRow(election_id=election_id, idx=index, kind=kind, data=data, leaf_hash=leaf))
             s.add(CheckpointRow(election_id=election_id, size=size, note=note, milestone=milestone))
+            # ADR 0019: the perfect subtrees this leaf completes, in the same transaction as the entry.
+            s.add_all(
+                NodeRow(election_id=election_id, level=h, idx=i, hash=v)
+                for h, i, v in merkle.completed_subtrees(index, leaf, tree.subtree)
+            )
             s.commit()
         except BaseException:
             self._trees.pop(election_id, None)  # the tree holds a leaf the database may not: reload what it holds

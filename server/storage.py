@@ -1,7 +1,8 @@
 """SQLAlchemy storage: the append-only ledger tables (docs/protocol.md §P10).
 
 Two tables hold the log: ``ledger_entries`` (one canonical entry per row, with its RFC 9162 leaf hash) and
-``checkpoints`` (the signed tree head after every append). An append writes one row of each in one transaction,
+``checkpoints`` (the signed tree head after every append), and ``ledger_nodes`` (the root of every perfect subtree
+of the tree, ADR 0019). An append writes its entry, its checkpoint and the subtrees it completes in one transaction,
 so a crash leaves either the whole entry with its tree state or nothing. Election state is not stored: it is
 rebuilt by replaying the log (voting.state). ``log_signer`` (PostgreSQL, §P16.1) holds the one log key and origin
 prefix that every replica on the database signs with. A fourth, ``relay_requests``, holds the phone credential relay
@@ -32,6 +33,7 @@ __all__ = [
     "ElectionRow",
     "EntryRow",
     "LogSignerRow",
+    "NodeRow",
     "RelayRow",
     "make_engine",
 ]
@@ -65,6 +67,18 @@ class CheckpointRow(Base):
     size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     note: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     milestone: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class NodeRow(Base):
+    """ADR 0019: the root of every perfect subtree of an election's log (``level`` 0: the leaf hashes), written in the
+    append's transaction with its entry and checkpoint, so the rows never hold half an append."""
+
+    __tablename__ = "ledger_nodes"
+
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.election_id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
 
 
 class LogSignerRow(Base):

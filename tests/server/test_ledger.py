@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from crypto import merkle
 from crypto.errors import MerkleProofError
 from crypto.note import NoteSigner, open_checkpoint, verify_checkpoint_extends
-from server.errors import StorageError
+from server.errors import LedgerInconsistency, StorageError
 from server.ledger import Ledger
-from server.storage import CheckpointRow, EntryRow, make_engine
+from server.storage import CheckpointRow, EntryRow, NodeRow, make_engine
 
 
 @pytest.fixture
@@ -102,3 +102,65 @@ def test_rewritten_entry_breaks_the_receipts_signed_before(ledger: Ledger) -> No
     _, proof = ledger.inclusion_proof("e1", 2, 5)
     with pytest.raises(MerkleProofError):
         merkle.verify_inclusion(merkle.leaf_hash(tampered[2]), 2, 5, proof, cp.root_hash)
+
+
+def _nodes(ledger: Ledger, election_id: str) -> dict[tuple[int, int], bytes]:
+    with Session(ledger._engine) as s:
+        rows = s.execute(select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(NodeRow.election_id == election_id))
+        return {(h, i): bytes(v) for h, i, v in rows}
+
+
+def test_stored_nodes_give_the_trees_proofs(ledger: Ledger) -> None:
+    """ADR 0019: every append stores the perfect subtrees it completes; proofs from them equal the tree's."""
+    for i in range(13):
+        ledger.append("e1", "x", f"entry {i}".encode(), extends=i)
+    nodes = _nodes(ledger, "e1")
+    assert len(nodes) == 2 * 13 - (13).bit_count()
+    get = lambda h, i: nodes[h, i]  # noqa: E731
+    for n in range(1, 14):
+        for i in range(n):
+            assert merkle.inclusion_proof_from_subtrees(get, i, n) == ledger.inclusion_proof("e1", i, n)[1]
+        for m in range(1, n + 1):
+            assert merkle.consistency_proof_from_subtrees(get, m, n) == list(ledger.consistency_proof("e1", m, n))
+
+
+def test_a_corrupted_node_row_is_refused_at_load(ledger: Ledger) -> None:
+    for i in range(6):
+        ledger.append("e1", "x", f"entry {i}".encode(), extends=i)
+    with Session(ledger._engine) as s, s.begin():
+        s.execute(update(NodeRow).where(NodeRow.level == 1, NodeRow.idx == 1).values(hash=b"\x00" * 32))
+    ledger._trees.clear()
+    with pytest.raises(LedgerInconsistency, match=r"node \(1, 1\) of e1 does not match"):
+        ledger.size("e1")
+    with pytest.raises(LedgerInconsistency):  # and stays refused: no wrong proof is served
+        ledger.inclusion_proof("e1", 2, 6)
+
+
+def test_older_records_get_their_nodes_at_load(ledger: Ledger) -> None:
+    """A database written by an older version has entries but no node rows: they are built from the entries."""
+    for i in range(7):
+        ledger.append("e1", "x", f"entry {i}".encode(), extends=i)
+    before = _nodes(ledger, "e1")
+    with Session(ledger._engine) as s, s.begin():
+        s.execute(delete(NodeRow))
+    ledger._trees.clear()
+    assert ledger.size("e1") == 7
+    assert _nodes(ledger, "e1") == before
+    assert ledger.append("e1", "x", b"entry 7", extends=7).size == 8
+    assert len(_nodes(ledger, "e1")) == 2 * 8 - 1
+
+
+def test_a_crash_writes_no_node(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nodes are written in the append's transaction: a failure before the commit leaves none."""
+    ledger.append("e1", "x", b"first", extends=0)
+
+    def boom(self):  # type: ignore[no-untyped-def]
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(Session, "commit", boom)
+    with pytest.raises(RuntimeError):
+        ledger.append("e1", "x", b"lost", extends=1)
+    monkeypatch.undo()
+    assert set(_nodes(ledger, "e1")) == {(0, 0)}
+    assert ledger.append("e1", "x", b"second", extends=1).size == 2
+    assert set(_nodes(ledger, "e1")) == {(0, 0), (0, 1), (1, 0)}

@@ -1,0 +1,97 @@
+"""Proofs from stored perfect subtrees (ADR 0019) equal the RFC 9162 reference proofs for every size and index."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crypto.errors import MerkleProofError
+from crypto.merkle import (
+    EMPTY_ROOT,
+    MerkleTree,
+    completed_subtrees,
+    consistency_proof,
+    consistency_proof_from_subtrees,
+    inclusion_proof,
+    inclusion_proof_from_subtrees,
+    leaf_hash,
+    root_from_leaf_hashes,
+    root_from_subtrees,
+    subtrees_for_proofs,
+)
+
+
+def _store(n: int) -> tuple[list[bytes], dict[tuple[int, int], bytes]]:
+    leaves = [leaf_hash(hashlib.sha256(str(i).encode()).digest()) for i in range(n)]
+    nodes: dict[tuple[int, int], bytes] = {}
+    for i, leaf in enumerate(leaves):
+        for h, j, value in completed_subtrees(i, leaf, lambda h, j: nodes[h, j]):
+            assert (h, j) not in nodes  # a perfect subtree is written once and never changes
+            nodes[h, j] = value
+    return leaves, nodes
+
+
+def test_every_size_and_index_up_to_40() -> None:
+    leaves, nodes = _store(40)
+    tree = MerkleTree.from_leaf_hashes(leaves)
+    get = lambda h, j: nodes[h, j]  # noqa: E731
+    assert root_from_subtrees(get, 0) == EMPTY_ROOT
+    for n in range(1, 41):
+        assert root_from_subtrees(get, n) == root_from_leaf_hashes(leaves[:n]) == tree.root(n)
+        for i in range(n):
+            assert inclusion_proof_from_subtrees(get, i, n) == inclusion_proof(leaves, i, n)
+        for m in range(1, n + 1):
+            assert consistency_proof_from_subtrees(get, m, n) == consistency_proof(leaves, m, n)
+
+
+def test_every_subtree_is_perfect() -> None:
+    leaves, nodes = _store(37)
+    for (h, j), value in nodes.items():
+        assert value == root_from_leaf_hashes(leaves[j << h : (j + 1) << h])
+    # exactly the complete subtrees: n - popcount(n) interior nodes plus the n leaves
+    assert len(nodes) == 2 * 37 - (37).bit_count()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 300), st.data())
+def test_proofs_equal_the_in_memory_tree(n: int, data: st.DataObject) -> None:
+    leaves, nodes = _store(n)
+    tree = MerkleTree.from_leaf_hashes(leaves)
+    i = data.draw(st.integers(0, n - 1))
+    m = data.draw(st.integers(1, n))
+    read: list[tuple[int, int]] = []
+
+    def get(h: int, j: int) -> bytes:
+        read.append((h, j))
+        return nodes[h, j]
+
+    assert inclusion_proof_from_subtrees(get, i, n) == tree.inclusion_proof(i, n)
+    assert consistency_proof_from_subtrees(get, m, n) == tree.consistency_proof(m, n)
+    assert root_from_subtrees(get, n) == tree.root(n)
+    # one query fetches everything the computation reads
+    assert set(read) == subtrees_for_proofs(n, i, m) | subtrees_for_proofs(n)
+
+
+def test_bad_ranges_are_refused() -> None:
+    _, nodes = _store(4)
+    get = lambda h, j: nodes[h, j]  # noqa: E731
+    with pytest.raises(MerkleProofError):
+        inclusion_proof_from_subtrees(get, 4, 4)
+    with pytest.raises(MerkleProofError):
+        inclusion_proof_from_subtrees(get, -1, 4)
+    with pytest.raises(MerkleProofError):
+        consistency_proof_from_subtrees(get, 0, 4)
+    with pytest.raises(MerkleProofError):
+        consistency_proof_from_subtrees(get, 5, 4)
+    with pytest.raises(MerkleProofError):
+        root_from_subtrees(get, -1)
+
+
+def test_a_missing_subtree_is_not_invented() -> None:
+    _, nodes = _store(6)
+    del nodes[1, 2]  # leaves 4..5
+    with pytest.raises(KeyError):
+        root_from_subtrees(lambda h, j: nodes[h, j], 6)
