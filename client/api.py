@@ -40,9 +40,13 @@ from voting.state import ElectionState
 from wire import linli_pb2 as pb
 from wire import linli_pb2_grpc as pb_grpc
 
-__all__ = ["ElectionSnapshot", "LinliClient", "Receipt", "receipt_code"]
+__all__ = ["CHANNEL_OPTIONS", "ElectionSnapshot", "LinliClient", "Receipt", "receipt_code"]
 
 T = TypeVar("T")
+
+# The server sends up to 64 MiB (server.grpc_service): a whole ceremony round at 3072 bits is several MiB
+# (§P15.9), above grpcio's 4 MiB default. Every channel a client opens uses these options.
+CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 64 << 20)]
 
 RECEIPT_CODE_CHARS = 10
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import grpc
 
 from client import actions
-from client.api import ElectionSnapshot, LinliClient, Receipt
+from client.api import CHANNEL_OPTIONS, ElectionSnapshot, LinliClient, Receipt
 from client.catalogue import LANGS, text
 from client.describe import LogView, election_lines, next_step, outcome_words, totals_words
 from client.errors import (
@@ -120,7 +120,9 @@ def _base_url(value: str) -> str:
 
 def _channel(value: str) -> grpc.Channel:
     address, tls = _server_target(value)
-    return grpc.secure_channel(address, grpc.ssl_channel_credentials()) if tls else grpc.insecure_channel(address)
+    if tls:
+        return grpc.secure_channel(address, grpc.ssl_channel_credentials(), options=CHANNEL_OPTIONS)
+    return grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
 
 
 def _client(args: argparse.Namespace) -> LinliClient:
@@ -1325,9 +1327,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=2)
     s.add_argument(
         "--ceremony",
-        default="dealer",
-        choices=("dealer", "distributed"),
-        help="the key ceremony: the administrator as dealer (default) or the trustees' dealer-free one (§P15.9)",
+        default="distributed",
+        choices=("distributed", "dealer"),
+        help="the key ceremony: the trustees' dealer-free one (default, §P15.9) or, weaker, the administrator as "
+        "dealer, who sees the factors (ADR 0002)",
     )
     s.add_argument("--eligibility", default="signing", choices=("signing", "anonymous"))
     s.add_argument("--kind", default="referendum", choices=[k.value for k in ElectionKind])

@@ -21,7 +21,7 @@ import grpc
 from tqdm import tqdm
 
 from client import actions
-from client.api import LinliClient
+from client.api import CHANNEL_OPTIONS, LinliClient
 from client.key_ceremony import run_ceremony
 from client.record import read_record, write_record
 from client.verifier import Report, check_record
@@ -198,7 +198,7 @@ def run_demo(
     progress: bool = True,
     eligibility: EligibilityMode = EligibilityMode.SIGNING,
     kind: str = ElectionKind.REFERENDUM,
-    ceremony: str = "dealer",
+    ceremony: str = "distributed",
 ) -> DemoResult:
     """``ceremony``: "dealer" (§P3, the administrator's machine) or "distributed" (§P15.9: the five trustees each
     run their side of the dealer-free ceremony through the embedded server's board, in threads here)."""
@@ -218,7 +218,7 @@ def run_demo(
     with tempfile.TemporaryDirectory(prefix="linli-demo-") as tmp:
         url = db_url or f"sqlite:///{Path(tmp) / 'linli.db'}"
         with embedded_server(url, min_modulus_bits=min(modulus_bits, 3072)) as (address, _service):
-            channel = grpc.insecure_channel(address)
+            channel = grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
             client = LinliClient(channel, min_modulus_bits=min(modulus_bits, 2048))
             admin, registrar = SigningKey.generate(), SigningKey.generate()
             trustees = [SigningKey.generate() for _ in range(5)]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import grpc
 import pytest
 
-from client.api import LinliClient
+from client.api import CHANNEL_OPTIONS, LinliClient
 from client.errors import CeremonyFailed, CeremonyTimeout, ServerRejected
 from client.key_ceremony import CeremonyConfig, modulus_context, run_ceremony
 from crypto import pairwise
@@ -61,7 +61,7 @@ def election(safe_primes_1024: tuple[int, int]) -> factories.TestElection:
 def board(db_url: str, election: factories.TestElection) -> Iterator[Board]:
     service, server, port = start_service(db_url, NoteSigner.generate("linli-test"))
     submit(service, election.entries[0])  # election.created only: no key yet
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=CHANNEL_OPTIONS)  # as every client channel
     yield Board(service, LinliClient(channel, timeout=30), election)
     channel.close()
     server.stop(None)
@@ -89,6 +89,19 @@ def test_post_fetch_status(board: Board) -> None:
     assert [dict(m.ciphertexts) for m in mine] == [{2: b"c1->2"}, {}, {2: b"c3->2"}]
     assert board.client.board_round(ELECTION, 2, "setup") == []
     assert board.client.board_round(ELECTION, 1, "sieve-1") == []
+
+
+def test_a_round_larger_than_grpc_default_is_fetched(board: Board) -> None:
+    # At 3072 bits one ceremony round is several MiB (the demo failed at 4.67 MB with grpcio's 4 MiB default):
+    # three senders with full-size ciphertexts to both others make a 12 MiB round.
+    big = MAX_CIPHERTEXT_BYTES - 64
+    for sender in (1, 2, 3):
+        cts = {r: bytes([sender, r]) * (big // 2) for r in range(1, 4) if r != sender}
+        board.client.post_board_message(board.message(sender, ciphertexts=cts))
+    fetched = board.client.board_round(ELECTION, 1, "setup")
+    assert sum(len(c) for m in fetched for c in m.ciphertexts.values()) > 2 * (4 << 20)
+    for m in fetched:
+        m.verify(board.election.state.require_definition())
 
 
 def test_same_message_is_idempotent_a_different_one_conflicts(board: Board) -> None:
