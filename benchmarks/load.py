@@ -57,7 +57,7 @@ from typing import Any
 import grpc
 
 from client import actions
-from client.api import LinliClient
+from client.api import CHANNEL_OPTIONS, LinliClient
 from client.verifier import check_record
 from crypto import bbs
 from crypto.ed25519 import SigningKey
@@ -385,8 +385,7 @@ def cast_all(
 
 
 def _channel(address: str) -> grpc.Channel:
-    # The server sends up to 64 MiB per GetEntries page; grpc's client default accepts only 4 MiB.
-    return grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 64 << 20)])
+    return grpc.insecure_channel(address, options=CHANNEL_OPTIONS)  # the clients' receive limit (client.api)
 
 
 def count_ballots(address: str, election_id: str) -> int:
