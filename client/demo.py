@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from client import actions
 from client.api import CHANNEL_OPTIONS, LinliClient
-from client.key_ceremony import run_ceremony
+from client.key_ceremony import CeremonyConfig, run_ceremony
 from client.record import read_record, write_record
 from client.verifier import Report, check_record
 from crypto import bbs, threshold
@@ -155,7 +155,11 @@ def embedded_server(db_url: str, *, min_modulus_bits: int) -> Iterator[tuple[str
 
 
 def _distributed_ceremony(
-    client: LinliClient, admin: SigningKey, trustees: list[SigningKey], election_id: str
+    client: LinliClient,
+    admin: SigningKey,
+    trustees: list[SigningKey],
+    election_id: str,
+    on_round: Callable[[str], None] | None = None,
 ) -> list[threshold.KeyShare]:
     """§P15.9: every trustee's driver in its own thread (each its own machine in a real election), then the
     administrator publishes the key they agree on as key.published."""
@@ -164,8 +168,11 @@ def _distributed_ceremony(
     errors: list[BaseException] = []
 
     def trustee(index: int) -> None:
+        config = CeremonyConfig(on_round=on_round if index == 1 else None)  # one bar: the trustees go in lockstep
         try:
-            results[index] = run_ceremony(client, snap.definition, snap.election_hash, index, trustees[index - 1])
+            results[index] = run_ceremony(
+                client, snap.definition, snap.election_hash, index, trustees[index - 1], config
+            )
         except BaseException as e:  # re-raised below, in the caller's thread
             errors.append(e)
 
@@ -244,7 +251,11 @@ def run_demo(
                 )
             if ceremony == "distributed":
                 with _phase(timings, f"dealer-free key ceremony ({modulus_bits}-bit modulus, 3 of 5)", out):
-                    shares = _distributed_ceremony(client, admin, trustees, election_id)
+                    bar = tqdm(desc="ceremony rounds", unit="round", disable=not progress, file=out, leave=False)
+                    shares = _distributed_ceremony(
+                        client, admin, trustees, election_id, on_round=lambda _name: bar.update(1)
+                    )
+                    bar.close()
             else:
                 with _phase(timings, f"key ceremony ({modulus_bits}-bit safe primes, 3 of 5)", out):
                     bar = tqdm(desc="safe-prime candidates", unit="cand", disable=not progress, file=out, leave=False)
