@@ -31,8 +31,9 @@ from voting.election import (
     fingerprint,
 )
 from voting.eligibility import AnonymousEvidence, present_for_revocation
+from voting.errors import VotingError
 from voting.kinds import kind_of
-from voting.records import Entry, LogHead, Role
+from voting.records import Entry, EntryKind, LogHead, Role
 from voting.state import Phase
 from voting.statements import (
     CredentialIssued,
@@ -482,10 +483,24 @@ def export_record(client: LinliClient, election_id: str) -> Record:
     if not notes:
         raise UsageError(f"election {election_id} has no checkpoint")
     size = open_checkpoint(notes[-1], verifier).size
+    entries = tuple(client.entries(election_id)[:size])
     return Record(
         election_id=election_id,
         origin=client.origin(election_id),
         log_key=verifier.to_vkey(),
         checkpoints=tuple(notes),
-        entries=tuple(client.entries(election_id)[:size]),
+        entries=entries,
+        ceremony=client.ceremony_transcript(election_id) if _keyed_by_ceremony(entries) else (),
     )
+
+
+def _keyed_by_ceremony(entries: Sequence[bytes]) -> bool:
+    """Whether the log's key.published names a ceremony (§P15.10), whose transcript then belongs in the record."""
+    for data in entries:
+        try:
+            entry = Entry.from_bytes(data)
+        except VotingError:
+            continue  # the verifier reports it
+        if entry.kind is EntryKind.KEY_PUBLISHED:
+            return isinstance(entry.body, dict) and "ceremony" in entry.body
+    return False

@@ -348,6 +348,11 @@ class LinliClient:
             for m in _call(self._stub.GetBoardRound, req, self.timeout).messages
         ]
 
+    def ceremony_transcript(self, election_id: str) -> tuple[bytes, ...]:
+        """§P15.10: the lines of ``ceremony.jsonl`` for the record, not yet checked (the verifier checks them)."""
+        req = pb.CeremonyTranscriptRequest(election_id=election_id)
+        return tuple(bytes(m) for m in _call(self._stub.GetCeremonyTranscript, req, self.timeout).messages)
+
     def board_status(self, election_id: str) -> pb.BoardStatusResponse:
         return _call(self._stub.GetBoardStatus, pb.BoardStatusRequest(election_id=election_id), self.timeout)
 

@@ -188,7 +188,13 @@ _TEXT: dict[str, dict[str, str]] = {
         "v.fp_mismatch": "选举指纹是 {actual}，不是预期的 {expected}：这不是公告栏上的那次选举",
         "v.not_reached": "未执行（前面的检查未通过）",
         "v.ends_before": "记录在结果公布之前就结束了（选举进度：{phase}）",
-        "v.setup": "受托人 {t} / {n}，密钥 {bits} 位，名册 {roll} 人，凭证 {credentials} 份",
+        "v.setup": "受托人 {t} / {n}，密钥 {bits} 位（由发牌方生成），名册 {roll} 人，凭证 {credentials} 份",
+        "v.setup_ceremony": (
+            "受托人 {t} / {n}，密钥 {bits} 位（由受托人共同生成，{n} 位全部背书，仪式记录 {messages} 条消息已核对），"
+            "名册 {roll} 人，凭证 {credentials} 份"
+        ),
+        "v.ceremony_error": "密钥仪式记录（ceremony.jsonl）未通过核对",
+        "v.ceremony_unexpected": "记录中有 ceremony.jsonl，但公布的密钥没有记载密钥仪式",
         "v.ballots": "投出选票 {cast} 张，计入 {counted} 张",
         "v.tally": "{count} 个汇总密文，覆盖 {counted} 张选票",
         "v.shares": "受托人 {trustees} 的解密份额",
@@ -427,7 +433,13 @@ _TEXT: dict[str, dict[str, str]] = {
         "election on the notice board",
         "v.not_reached": "not reached",
         "v.ends_before": "the record ends before the result (election is {phase_value})",
-        "v.setup": "{t} of {n} trustees, {bits}-bit key, roll of {roll}, {credentials} credentials",
+        "v.setup": "{t} of {n} trustees, {bits}-bit key made by a dealer, roll of {roll}, {credentials} credentials",
+        "v.setup_ceremony": (
+            "{t} of {n} trustees, {bits}-bit key made by the trustees (endorsed by all {n}, a transcript of "
+            "{messages} messages checked), roll of {roll}, {credentials} credentials"
+        ),
+        "v.ceremony_error": "the key ceremony's transcript (ceremony.jsonl): {error}",
+        "v.ceremony_unexpected": "the record has ceremony.jsonl, but key.published names no ceremony",
         "v.ballots": "{cast} ballots cast, {counted} counted",
         "v.tally": "{count} tally ciphertext(s) over {counted} ballots",
         "v.shares": "shares of trustees {trustees}",

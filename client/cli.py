@@ -1000,14 +1000,11 @@ def cmd_trustee_ceremony(args: argparse.Namespace) -> int:
         attempt=args.attempt, round_timeout=args.round_timeout, on_round=lambda _name: bar.update(1)
     )
     try:
-        result = run_ceremony(client, d, snap.election_hash, index, identity, config)
+        outcome = run_ceremony(client, d, snap.election_hash, index, identity, config)
     finally:
         bar.close()
-    body = KeyPublished(
-        snap.election_hash, result.public_key, result.modulus_proof, result.test_decryption, d.modulus_bits
-    )
-    save_share(out, args.election, result.share)
-    save_json(public_out, body.to_json())
+    save_share(out, args.election, outcome.share)
+    save_json(public_out, outcome.key.to_json())
     print(f"key share of trustee {index} written to {out}; the ceremony's public key to {public_out}")
     print(f"next: the administrator runs `linli admin publish-key --election {args.election} --ceremony-key FILE`")
     return EXIT_OK
@@ -1027,6 +1024,11 @@ def cmd_admin_publish_key(args: argparse.Namespace) -> int:
     body = KeyPublished.from_json(obj, snap.definition)
     if body.election_hash != snap.election_hash:
         raise UsageError(f"{args.ceremony_key} is the key of another election instance, not {args.election}")
+    if body.ceremony is None:
+        raise UsageError(
+            f"{args.ceremony_key} carries no ceremony (transcript hash and the trustees' endorsements): it is not "
+            "the output of `linli trustee ceremony`"
+        )
     receipt = client.submit(sign(body, args.election, admin, Role.ADMIN))
     _print_receipt(receipt, "election key of the trustees' ceremony published")
     return EXIT_OK

@@ -22,18 +22,17 @@ from tqdm import tqdm
 
 from client import actions
 from client.api import CHANNEL_OPTIONS, LinliClient
-from client.key_ceremony import CeremonyConfig, run_ceremony
+from client.key_ceremony import CeremonyConfig, CeremonyOutcome, run_ceremony
 from client.record import read_record, write_record
 from client.verifier import Report, check_record
 from crypto import bbs, threshold
 from crypto.ed25519 import SigningKey
 from crypto.note import NoteSigner
-from crypto.threshold_session import KeyCeremonyResult
 from voting.credentials import AnonymousCredential
 from voting.election import ElectionContext, ElectionKind, EligibilityMode
 from voting.records import Role
 from voting.setup import blind_credential
-from voting.statements import KeyPublished, sign
+from voting.statements import sign
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -164,7 +163,7 @@ def _distributed_ceremony(
     """§P15.9: every trustee's driver in its own thread (each its own machine in a real election), then the
     administrator publishes the key they agree on as key.published."""
     snap = client.election(election_id)
-    results: dict[int, KeyCeremonyResult] = {}
+    results: dict[int, CeremonyOutcome] = {}
     errors: list[BaseException] = []
 
     def trustee(index: int) -> None:
@@ -183,13 +182,10 @@ def _distributed_ceremony(
         t.join()
     if errors:
         raise errors[0]
-    first = results[1]
-    if any(r.public_key != first.public_key for r in results.values()):
+    first = results[1].key
+    if any(r.key != first for r in results.values()):
         raise RuntimeError("the trustees' ceremonies ended with different keys")
-    body = KeyPublished(
-        snap.election_hash, first.public_key, first.modulus_proof, first.test_decryption, snap.definition.modulus_bits
-    )
-    client.submit(sign(body, election_id, admin, Role.ADMIN))
+    client.submit(sign(first, election_id, admin, Role.ADMIN))
     return [results[i].share for i in sorted(results)]
 
 

@@ -11,6 +11,11 @@ The driver runs :class:`crypto.dkg.ModulusSession` (the modulus N = p·q, §P15.
    poll the round until all n trustees posted it, check every signature against the election's trustee keys,
    open the ciphertexts addressed to this trustee, and advance the session.
 
+3. **endorse** (§P15.10): every message of steps 1–2 (each round by sender) is chained into the transcript hash;
+   the trustee signs the endorsement of (election hash, attempt, transcript hash, the key's digest), posts it,
+   checks every other trustee's, and returns the ``key.published`` body with the ``ceremony`` object — so the key
+   the administrator publishes is the one all n trustees vouch for, and the record's transcript is the one they ran.
+
 An **attempt** is one run from step 1: a :class:`~crypto.errors.DkgAbort` or
 :class:`~crypto.threshold_session.CeremonyAbort`, an invalid message or a timeout ends it
 (:class:`~client.errors.CeremonyFailed`, :class:`~client.errors.CeremonyTimeout` naming the silent trustees) and
@@ -20,30 +25,31 @@ slots). Only messages reach the server: the X25519 secret and every share stay i
 
 from __future__ import annotations
 
-import hashlib
-import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from client.api import LinliClient
 from client.errors import CeremonyFailed, CeremonyTimeout
-from crypto import dkg, pairwise
+from crypto import dkg, ed25519, pairwise
 from crypto.ed25519 import SigningKey
 from crypto.errors import CryptoError, DkgAbort
-from crypto.threshold_session import CeremonyAbort, KeyCeremonyResult, KeySession
+from crypto.threshold import KeyShare
+from crypto.threshold_session import CeremonyAbort, KeySession
 from voting.board import BoardMessage
+from voting.ceremony import (
+    ANNOUNCE_ROUND,
+    ENDORSE_ROUND,
+    CeremonyRecord,
+    endorsement_message,
+    modulus_context,
+    transcript_hash,
+)
 from voting.election import ElectionDefinition
 from voting.errors import VotingError
+from voting.statements import KeyPublished
 
-__all__ = ["ANNOUNCE_ROUND", "CeremonyConfig", "modulus_context", "run_ceremony"]
-
-ANNOUNCE_ROUND = "x25519"
-
-
-def modulus_context(election_hash: bytes, attempt: int) -> bytes:
-    """The 32-byte context of the modulus session of one attempt (§P15.9): distinct per election and attempt."""
-    return hashlib.sha256(b"linli/ceremony/modulus/v1" + election_hash + struct.pack(">I", attempt)).digest()
+__all__ = ["CeremonyConfig", "CeremonyOutcome", "run_ceremony"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,15 @@ class CeremonyConfig:
     round_timeout: float = 600.0
     poll_interval: float = 0.1
     on_round: Callable[[str], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CeremonyOutcome:
+    """A trustee's result: the ``key.published`` body (the key, its proofs, the ceremony's transcript hash and every
+    trustee's endorsement), for the administrator to publish, and this trustee's own share (secret)."""
+
+    key: KeyPublished
+    share: KeyShare = field(repr=False)
 
 
 class _Board:
@@ -76,6 +91,7 @@ class _Board:
         self.n = len(definition.trustees)
         self.pairwise = pairwise.PairwiseKey.generate()
         self.peers: dict[int, bytes] = {}
+        self.transcript: list[bytes] = []  # §P15.10 step 1: every message's digest, round after round, by sender
 
     def fail(self, message: str, culprit: int | None = None) -> CeremonyFailed:
         return CeremonyFailed(f"attempt {self.config.attempt}: {message}", self.config.attempt, culprit)
@@ -106,11 +122,13 @@ class _Board:
                     silent,
                 )
             time.sleep(self.config.poll_interval)
-        for sender, m in got.items():
+        for sender, m in sorted(got.items()):
             try:
                 m.verify(self.definition)
             except VotingError as e:
                 raise self.fail(str(e), sender) from e
+            if round_name != ENDORSE_ROUND:
+                self.transcript.append(m.digest())
         if self.config.on_round is not None:
             self.config.on_round(round_name)
         return got
@@ -173,6 +191,23 @@ class _Board:
         while out is not None:
             out = session.advance(self.exchange(out))
 
+    def endorse(self, election_hash: bytes, key: KeyPublished) -> CeremonyRecord:
+        """§P15.10 step 2: sign (election hash, attempt, transcript hash, key digest), post it, check everyone's."""
+        transcript = transcript_hash(self.transcript)
+        message = endorsement_message(election_hash, self.config.attempt, transcript, key.key_digest())
+        self.post(ENDORSE_ROUND, self.key.sign(message), {})
+        endorsements = []
+        for sender, m in sorted(self.collect(ENDORSE_ROUND).items()):
+            try:
+                ed25519.verify(self.definition.trustee(sender).key, message, m.broadcast)
+            except CryptoError as e:
+                raise self.fail(
+                    f"trustee {sender} endorsed another transcript or key (the board showed us different rounds?)",
+                    sender,
+                ) from e
+            endorsements.append(m.broadcast)
+        return CeremonyRecord(self.config.attempt, transcript, tuple(endorsements))
+
 
 def run_ceremony(
     client: LinliClient,
@@ -181,9 +216,9 @@ def run_ceremony(
     index: int,
     signing_key: SigningKey,
     config: CeremonyConfig | None = None,
-) -> KeyCeremonyResult:
-    """Trustee ``index``'s dealer-free key ceremony over the board; its result (public key, modulus proof, test
-    decryption and its own share), or CeremonyFailed / CeremonyTimeout with nothing kept."""
+) -> CeremonyOutcome:
+    """Trustee ``index``'s dealer-free key ceremony over the board; its outcome (the endorsed key.published body and
+    its own share), or CeremonyFailed / CeremonyTimeout with nothing kept."""
     config = config or CeremonyConfig()
     if definition.trustee(index).key != signing_key.public_key:
         raise CeremonyFailed(f"this key is not trustee {index}'s key in the election definition", config.attempt, None)
@@ -201,7 +236,11 @@ def run_ceremony(
         board.drive(modulus)
         key = KeySession(modulus.result(), election_hash, min_bits=bits)
         board.drive(key)
-        return key.result()
+        result = key.result()
+        body = KeyPublished(
+            election_hash, result.public_key, result.modulus_proof, result.test_decryption, definition.modulus_bits
+        )
+        return CeremonyOutcome(replace(body, ceremony=board.endorse(election_hash, body)), result.share)
     except (DkgAbort, CeremonyAbort) as e:
         culprit = getattr(e, "culprit", None)
         raise board.fail(f"the ceremony aborted: {e}", culprit) from e

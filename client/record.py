@@ -5,6 +5,8 @@ A record is a directory with two files:
 * ``record.json`` — ``{"checkpoints": [signed notes...], "election": id, "format": "linli-record/1",
   "log_key": "<signed-note verifier key>", "origin": "<log origin>"}``
 * ``entries.jsonl`` — every log entry, one per line, exactly its canonical bytes (the RFC 9162 leaf input).
+* ``ceremony.jsonl`` — only when the key was made by the trustees' ceremony: its transcript, one board message per
+  line (:class:`voting.ceremony.RecordedMessage`, docs/protocol.md §P15.10).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from client.errors import UsageError
 from voting.encoding import parse_untrusted
 from voting.errors import InvalidEncoding
 
-__all__ = ["FORMAT", "Record", "read_record", "write_record"]
+__all__ = ["CEREMONY_FILE", "FORMAT", "Record", "read_record", "write_record"]
 
 FORMAT = "linli-record/1"
+CEREMONY_FILE = "ceremony.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,26 @@ class Record:
     log_key: str
     checkpoints: tuple[bytes, ...]
     entries: tuple[bytes, ...]
+    ceremony: tuple[bytes, ...] = ()  # the key ceremony's transcript lines; () for a dealer's key
+
+
+def _write_lines(path: Path, lines: tuple[bytes, ...]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as f:  # line by line: a large record is not copied into one buffer first
+        for line in lines:
+            f.write(line)
+            f.write(b"\n")
+    os.replace(tmp, path)
+
+
+def _read_lines(path: Path) -> tuple[bytes, ...]:
+    lines: list[bytes] = []
+    with path.open("rb") as f:  # line by line: the file is never held twice (whole, then split)
+        for line in f:
+            if not line.endswith(b"\n"):
+                raise UsageError(f"{path.name} must end with a newline")
+            lines.append(line[:-1])
+    return tuple(lines)
 
 
 def write_record(path: Path, record: Record) -> None:
@@ -42,12 +65,11 @@ def write_record(path: Path, record: Record) -> None:
         "log_key": record.log_key,
         "origin": record.origin,
     }
-    tmp = path / "entries.jsonl.tmp"
-    with tmp.open("wb") as f:  # entry by entry: a large record is not copied into one buffer first
-        for entry in record.entries:
-            f.write(entry)
-            f.write(b"\n")
-    os.replace(tmp, path / "entries.jsonl")
+    _write_lines(path / "entries.jsonl", record.entries)
+    if record.ceremony:
+        _write_lines(path / CEREMONY_FILE, record.ceremony)
+    elif (path / CEREMONY_FILE).exists():
+        (path / CEREMONY_FILE).unlink()  # another election's, from an earlier export into this directory
     tmp = path / "record.json.tmp"
     tmp.write_bytes(json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n")
     os.replace(tmp, path / "record.json")
@@ -73,16 +95,12 @@ def read_record(path: Path) -> Record:
         raise UsageError("record.json has fields of the wrong type")
     if not all(isinstance(n, str) for n in meta["checkpoints"]):
         raise UsageError("record.json: checkpoints must be strings")
-    entries: list[bytes] = []
-    with entries_path.open("rb") as f:  # line by line: the file is never held twice (whole, then split)
-        for line in f:
-            if not line.endswith(b"\n"):
-                raise UsageError("entries.jsonl must end with a newline")
-            entries.append(line[:-1])
+    ceremony_path = path / CEREMONY_FILE
     return Record(
         election_id=meta["election"],
         origin=meta["origin"],
         log_key=meta["log_key"],
         checkpoints=tuple(n.encode() for n in meta["checkpoints"]),
-        entries=tuple(entries),
+        entries=_read_lines(entries_path),
+        ceremony=_read_lines(ceremony_path) if ceremony_path.is_file() else (),
     )

@@ -37,6 +37,7 @@ from crypto.cosignature import Cosignature, cosignatures
 from crypto.errors import CryptoError
 from crypto.note import Checkpoint, NoteVerifier, open_checkpoint, verify_checkpoint_extends
 from voting.ballot import EncryptedBallot, check_ballots
+from voting.ceremony import RecordedMessage, verify_transcript
 from voting.election import ElectionContext, ElectionDefinition, fingerprint, parse_fingerprint
 from voting.errors import OutcomeMismatch, VotingError
 from voting.records import Entry, EntryKind
@@ -427,6 +428,7 @@ def check_record(
                 checker.look_ahead(record.entries, i + 1)
         _finish_record_format(s1, record)
         _check_fingerprint(replayed, expected_fingerprint)
+        _check_ceremony(replayed, record)
         s6 = _ballot_step(checker, replayed.state)
     if s2.passed and replayed.state.definition is not None:
         check_witnesses(s2, record, replayed.state.definition, checkpoints)
@@ -580,6 +582,7 @@ class Replayed:
     failures: dict[int, list[Note]] = field(default_factory=dict)
     checked: dict[int, int] = field(default_factory=dict)  # entries applied, by step
     stopped: EntryKind | None = None  # the kind of the entry the replay refused
+    transcript_messages: int = 0  # the key ceremony's transcript, checked (§P15.10)
 
 
 def replay(entries: Sequence[Entry], min_modulus_bits: int, expected_fingerprint: str | None = None) -> Replayed:
@@ -633,6 +636,31 @@ def _check_fingerprint(result: Replayed, expected_fingerprint: str | None) -> No
                 result.failed_at = 4 if result.failed_at is None else min(result.failed_at, 4)
 
 
+def _check_ceremony(result: Replayed, record: Record) -> None:
+    """Step 4, §P15.10 step 3: a key made by the trustees' ceremony comes with its transcript (``ceremony.jsonl``):
+    every message parses, is signed by its trustee, the rounds are the ceremony's, the final one names the key's
+    modulus, and the whole hashes to what every trustee endorsed in key.published. A dealer's key has none."""
+    state = result.state
+    if state.definition is None or state.context is None:
+        return  # no key: nothing to check (step 4 says so)
+    problem: Note | None = None
+    if state.ceremony is None:
+        if record.ceremony:
+            problem = note("v.ceremony_unexpected")
+    else:
+        try:
+            messages = [RecordedMessage.from_bytes(line) for line in record.ceremony]
+            verify_transcript(
+                state.definition, state.election_hash, state.ceremony, messages, state.context.public_key.n
+            )
+            result.transcript_messages = len(messages)
+        except VotingError as e:
+            problem = note("v.ceremony_error", str(e))
+    if problem:
+        result.failures.setdefault(4, []).append(problem)
+        result.failed_at = 4 if result.failed_at is None else min(result.failed_at, 4)
+
+
 def step_replayed(number: int, replayed: Replayed) -> Step:
     """Steps 4, 5, 7, 8, 9, 10 from the replay: failed where the replay failed, unavailable after that, and
     unavailable where the record ends before the evidence (a tallied record still shows its aggregation: what a
@@ -657,16 +685,12 @@ def step_replayed(number: int, replayed: Replayed) -> Step:
             step.passed = True
     if number == 4 and state.definition is not None:
         d = state.definition
-        step.describe(
-            note(
-                "v.setup",
-                t=d.threshold,
-                n=len(d.trustees),
-                bits=d.modulus_bits,
-                roll=len(state.roll),
-                credentials=len(state.issued),
-            )
-        )
+        fields: dict[str, object] = {"t": d.threshold, "n": len(d.trustees), "bits": d.modulus_bits}
+        fields |= {"roll": len(state.roll), "credentials": len(state.issued)}
+        if state.ceremony is not None:
+            step.describe(note("v.setup_ceremony", "", messages=replayed.transcript_messages, **fields))
+        else:
+            step.describe(note("v.setup", "", **fields))
     elif number == 5 and state.definition is not None:
         step.describe(note("v.ballots", cast=state.ballots_cast, counted=len(state.counted)))
     elif number == 7 and state.tally:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from server.errors import Exhausted, StorageError
 from server.storage import BoardRow
 from voting.board import BoardMessage
+from voting.ceremony import ENDORSE_ROUND
 from voting.errors import Conflict
 
 __all__ = ["MAX_BOARD_MESSAGES", "BoardStatus", "BoardStore"]
@@ -92,6 +93,27 @@ class BoardStore:
                 return list(rows)
         except SQLAlchemyError as e:
             raise StorageError(f"could not read the board of {election_id}") from e
+
+    def transcript(self, election_id: str, attempt: int) -> list[bytes]:
+        """§P15.10 step 1: every stored message of one attempt in the order the ceremony ran (rounds by their first
+        post; in a round by sender), without the endorsements that follow it."""
+        try:
+            with Session(self._engine) as s:
+                rows = s.execute(
+                    select(BoardRow.round, BoardRow.sender, BoardRow.message)
+                    .where(
+                        BoardRow.election_id == election_id,
+                        BoardRow.attempt == attempt,
+                        BoardRow.round != ENDORSE_ROUND,
+                    )
+                    .order_by(BoardRow.id)
+                ).all()
+        except SQLAlchemyError as e:
+            raise StorageError(f"could not read the board of {election_id}") from e
+        rounds: dict[str, list[tuple[int, bytes]]] = {}  # insertion order: a round's first post
+        for round_name, sender, message in rows:
+            rounds.setdefault(round_name, []).append((sender, message))
+        return [message for posts in rounds.values() for _, message in sorted(posts)]
 
     def status(self, election_id: str) -> BoardStatus:
         """The highest attempt, its newest round and who posted it (attempt 0 when the board is empty)."""

@@ -50,6 +50,7 @@ from server.relay import RelayStore
 from server.witnesses import CosignatureStore
 from voting.ballot import EncryptedBallot, max_ballot_bytes
 from voting.board import ROUND_NAME, BoardMessage
+from voting.ceremony import RecordedMessage, verify_transcript
 from voting.election import EligibilityMode
 from voting.encoding import parse
 from voting.errors import (
@@ -70,6 +71,7 @@ from voting.errors import (
 from voting.records import Entry, EntryKind
 from voting.relay import RelayIssuance, RelayRequest, parse_code
 from voting.state import ElectionState, Phase
+from voting.statements import KeyPublished
 from wire import linli_pb2 as pb
 
 __all__ = [
@@ -312,6 +314,8 @@ class ElectionService:
             return self._create(entry)
         self.state(entry.election_id)
         election_id = entry.election_id
+        if entry.kind is EntryKind.KEY_PUBLISHED:
+            self._check_ceremony(self._states[election_id], entry)
         with self._locks[election_id]:
             state = self._states[election_id]
             self._complete(election_id, state)
@@ -495,6 +499,34 @@ class ElectionService:
         self.state(election_id).require_definition()
         return self.board.round(election_id, attempt, round_name)
 
+    def ceremony_transcript(self, election_id: str) -> tuple[int, list[RecordedMessage]]:
+        """§P15.10: the attempt that made the published key and its transcript as the record keeps it
+        (Precondition before the key, or for a dealer's key, which has none)."""
+        state = self.state(election_id)
+        state.require_definition()
+        if not state.key_entry:
+            raise Precondition(f"the key of {election_id} is not published yet")
+        if state.ceremony is None:
+            raise Precondition(f"the key of {election_id} was made by a dealer: it has no ceremony transcript")
+        attempt = state.ceremony.attempt
+        return attempt, [_recorded(data) for data in self.board.transcript(election_id, attempt)]
+
+    def _check_ceremony(self, state: ElectionState, entry: Entry) -> None:
+        """§P15.10 step 3, before a ceremony's key is logged: the transcript on this board is the one its trustees
+        endorsed and it verifies, so the record that `linli export` writes will (Precondition otherwise)."""
+        definition = state.require_definition()
+        key = KeyPublished.from_json(entry.body, definition)
+        if key.ceremony is None:
+            return
+        messages = [_recorded(data) for data in self.board.transcript(entry.election_id, key.ceremony.attempt)]
+        try:
+            verify_transcript(definition, state.election_hash, key.ceremony, messages, key.public_key.n)
+        except InvalidStatement as e:
+            raise Precondition(
+                f"this server's board does not hold the transcript the trustees endorsed for attempt "
+                f"{key.ceremony.attempt}: {e}"
+            ) from e
+
     def board_status(self, election_id: str) -> tuple[BoardStatus, bool]:
         state = self.state(election_id)
         state.require_definition()
@@ -671,6 +703,11 @@ def _board_message(request: pb.BoardMessage) -> BoardMessage:
     )
 
 
+def _recorded(data: bytes) -> RecordedMessage:
+    """A stored board message (its own deterministic protobuf, checked when posted) as the record keeps it."""
+    return _board_message(pb.BoardMessage.FromString(data)).recorded()
+
+
 def _receipt(a: Appended) -> pb.Receipt:
     return pb.Receipt(
         election_id=a.election_id,
@@ -796,6 +833,10 @@ class LinliRpc:
                 m.ClearField("ciphertexts")
                 m.ciphertexts.update(kept)
         return pb.BoardRoundResponse(messages=messages)
+
+    def _GetCeremonyTranscript(self, request: pb.CeremonyTranscriptRequest) -> pb.CeremonyTranscript:
+        attempt, messages = self.service.ceremony_transcript(election_id(request.election_id))
+        return pb.CeremonyTranscript(attempt=attempt, messages=[m.to_bytes() for m in messages])
 
     def _GetBoardStatus(self, request: pb.BoardStatusRequest) -> pb.BoardStatusResponse:
         status, published = self.service.board_status(election_id(request.election_id))

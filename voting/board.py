@@ -3,22 +3,22 @@ one round of one attempt of the dealer-free ceremony, and the one canonical enco
 
 A message carries the round's broadcast (public) and the private messages already sealed end to end by
 :mod:`crypto.pairwise` (the board and the server only ever see ciphertexts). The signature binds the election id,
-the attempt, the round, the sender, the broadcast and every (recipient, ciphertext) pair, so the board can neither
-alter nor re-address a message; a trustee's signature is checked against the key the election definition names.
+the attempt, the round, the sender, the broadcast and every (recipient, SHA-256 of the ciphertext) pair, so the board
+can neither alter nor re-address a message, and the record's transcript (:mod:`voting.ceremony`) can carry the
+signature without the ciphertexts; a trustee's signature is checked against the key the election definition names.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from crypto import ed25519
-from crypto.errors import CryptoError
+from voting.ceremony import RecordedMessage
 from voting.election import ElectionDefinition
-from voting.errors import InvalidEncoding, InvalidStatement
+from voting.errors import InvalidEncoding
 
 __all__ = [
     "MAX_BROADCAST_BYTES",
@@ -33,12 +33,6 @@ MAX_CIPHERTEXT_BYTES = 2 << 20
 MAX_MESSAGE_BYTES = 7 << 20  # under the transports' 8 MiB request limit
 MAX_ATTEMPT = 1 << 20
 ROUND_NAME = re.compile(r"[a-z0-9][a-z0-9._:/-]{0,63}")
-
-_LABEL = b"linli/ceremony/board-message/v1"
-
-
-def _field(data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + data
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,20 +68,21 @@ class BoardMessage:
         object.__setattr__(self, "ciphertexts", dict(sorted(self.ciphertexts.items())))
 
     def signing_bytes(self) -> bytes:
-        """The canonical bytes the sender signs: label, election, attempt, round, sender, broadcast, and each
-        (recipient, ciphertext) in recipient order, every variable field length-prefixed."""
-        out = [
-            _LABEL,
-            _field(self.election_id.encode()),
-            struct.pack(">I", self.attempt),
-            _field(self.round.encode()),
-            struct.pack(">H", self.sender),
-            _field(self.broadcast),
-            struct.pack(">H", len(self.ciphertexts)),
-        ]
-        for recipient, ciphertext in self.ciphertexts.items():
-            out.append(struct.pack(">H", recipient) + _field(ciphertext))
-        return b"".join(out)
+        """The canonical bytes the sender signs (:func:`voting.ceremony.message_signing_bytes`): label, election,
+        attempt, round, sender, broadcast, and each (recipient, SHA-256 of its ciphertext) in recipient order."""
+        return self.recorded().signing_bytes()
+
+    def recorded(self) -> RecordedMessage:
+        """The message as the record's transcript keeps it: each ciphertext by its SHA-256 (§P15.10)."""
+        return RecordedMessage(
+            self.election_id,
+            self.attempt,
+            self.round,
+            self.sender,
+            self.broadcast,
+            {r: hashlib.sha256(c).digest() for r, c in self.ciphertexts.items()},
+            self.signature,
+        )
 
     def digest(self) -> bytes:
         return hashlib.sha256(self.signing_bytes()).digest()
@@ -104,16 +99,6 @@ class BoardMessage:
         )
 
     def verify(self, definition: ElectionDefinition) -> None:
-        """Raise InvalidStatement unless the sender is a trustee of ``definition``, every recipient is one, and the
-        signature is the sender's."""
-        if definition.election_id != self.election_id:
-            raise InvalidStatement(f"board message for {self.election_id}, not {definition.election_id}")
-        n = len(definition.trustees)
-        if not 1 <= self.sender <= n:
-            raise InvalidStatement(f"board message from {self.sender}: the election has trustees 1..{n}")
-        if any(r > n for r in self.ciphertexts):
-            raise InvalidStatement(f"board message addressed beyond trustee {n}")
-        try:
-            ed25519.verify(definition.trustee(self.sender).key, self.signing_bytes(), self.signature)
-        except CryptoError as e:
-            raise InvalidStatement(f"board message is not signed by trustee {self.sender}: {e}") from e
+        """Raise InvalidStatement unless the sender is a trustee of ``definition``, every recipient is another one,
+        and the signature is the sender's (the same check as the record's, :meth:`RecordedMessage.verify`)."""
+        self.recorded().verify(definition)

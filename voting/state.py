@@ -19,6 +19,7 @@ from crypto import bbs, ed25519, merkle, threshold
 from crypto.errors import CryptoError
 from voting.area_disclosure import check_roll_disclosure
 from voting.ballot import EncryptedBallot
+from voting.ceremony import CeremonyRecord
 from voting.election import (
     ElectionContext,
     ElectionDefinition,
@@ -115,6 +116,7 @@ class ElectionState:
     result_entry: bytes = b""
     _counted_weights: Counter[int] = field(default_factory=Counter)
     key_entry: bytes = b""
+    ceremony: CeremonyRecord | None = None  # the key's ceremony (§P15.10); None: a dealer's key, or no key yet
     definition_entry: bytes = b""
     roll_area: int = 0  # assembly: the roll's total exclusive area (0.01 m²)
     tally_index: int = -1  # leaf index of the tally entry
@@ -297,11 +299,14 @@ class ElectionState:
             raise InvalidElection(
                 f"the modulus has {pk.n.bit_length()} bits, the election asks for {definition.modulus_bits}"
             )
+        if key.ceremony is not None:  # §P15.10 step 3: every trustee endorsed this key (its transcript: the record's)
+            key.ceremony.verify(definition, self.election_hash, key.key_digest())
         key_entry = entry.to_bytes()
         context = ElectionContext(definition, pk, self.election_hash, hashlib.sha256(key_entry).digest())
 
         def commit() -> None:
             self.key_entry = key_entry
+            self.ceremony = key.ceremony
             self.context = context
             self.phase = Phase.KEYED
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
 from crypto import ed25519, threshold
+from voting.ceremony import CeremonyRecord, key_digest
 from voting.election import ElectionContext, ElectionDefinition, RollEntry, key_from_json, key_to_json
 from voting.eligibility import AnonymousEvidence
 from voting.encoding import JSON, exact_keys, get, hex_bytes, hex_int, parse_hex_bytes, parse_hex_int
@@ -129,7 +130,8 @@ class RollCorrected:
 @dataclass(frozen=True, slots=True)
 class KeyPublished:
     """``key.published`` (admin): the threshold public key, its modulus proof and its test decryption by two quorums
-    (§P3.3–§P3.4), from the dealer or from the trustees' ceremony (§P15) — one format."""
+    (§P3.3–§P3.4), from the dealer or from the trustees' ceremony (§P15) — one format; a ceremony's key also carries
+    the transcript hash and every trustee's endorsement (``ceremony``, §P15.10), a dealer's key does not."""
 
     KIND: ClassVar[EntryKind] = EntryKind.KEY_PUBLISHED
     election_hash: bytes
@@ -137,11 +139,11 @@ class KeyPublished:
     modulus_proof: threshold.ModulusProof = field(repr=False)
     test_decryption: threshold.TestDecryption = field(repr=False)
     modulus_bits: int  # the definition's: fixes every width
+    ceremony: CeremonyRecord | None = None  # None: a dealer's key
 
-    def to_json(self) -> JSON:
+    def _key_json(self) -> dict[str, JSON]:
         pk = self.public_key
         return {
-            **_bound_json(self.election_hash),
             "modulus_proof": modulus_proof_to_json(self.modulus_proof, self.modulus_bits),
             "public_key": key_to_json(pk, self.modulus_bits),
             "test_decryption": [
@@ -149,10 +151,20 @@ class KeyPublished:
             ],
         }
 
+    def to_json(self) -> JSON:
+        body: dict[str, JSON] = {**_bound_json(self.election_hash), **self._key_json()}
+        if self.ceremony is not None:
+            body["ceremony"] = self.ceremony.to_json()
+        return body
+
+    def key_digest(self) -> bytes:
+        """What the trustees endorse (§P15.10): the key itself, without its election hash and ceremony."""
+        return key_digest(self._key_json())
+
     @classmethod
     def from_json(cls, obj: JSON, definition: ElectionDefinition) -> KeyPublished:
         election_hash, _, body = _bound(obj, "key.published", head=False)
-        exact_keys(body, {"modulus_proof", "public_key", "test_decryption"}, "key.published")
+        exact_keys(body, {"modulus_proof", "public_key", "test_decryption"}, "key.published", optional={"ceremony"})
         pk = key_from_json(body["public_key"], definition)
         proof = modulus_proof_from_json(body["modulus_proof"], definition.modulus_bits)
         items = get(body, "test_decryption", list, "key.published")
@@ -164,7 +176,10 @@ class KeyPublished:
                 for i, item in enumerate(items, start=1)
             )
         )
-        return cls(election_hash, pk, proof, test, definition.modulus_bits)
+        ceremony = None
+        if "ceremony" in body:
+            ceremony = CeremonyRecord.from_json(body["ceremony"], len(definition.trustees))
+        return cls(election_hash, pk, proof, test, definition.modulus_bits, ceremony)
 
 
 @dataclass(frozen=True, slots=True)

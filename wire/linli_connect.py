@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .linli_pb2 import AddCosignatureRequest, AddCosignatureResponse, BoardMessage, BoardRoundRequest, BoardRoundResponse, BoardStatusRequest, BoardStatusResponse, CastBallotRequest, Checkpoint, CheckpointRequest, CheckpointsResponse, ConsistencyProof, ConsistencyProofRequest, CredentialRequestResponse, ElectionInfo, ElectionRef, EntriesRequest, EntriesResponse, InclusionProof, InclusionProofRequest, IssuanceResponse, ListElectionsRequest, ListElectionsResponse, PostBoardMessageResponse, PostCredentialRequestRequest, PostCredentialRequestResponse, PostIssuanceRequest, PostIssuanceResponse, Receipt, RelayRef, ServerInfo, ServerInfoRequest, SignedStatement
+from .linli_pb2 import AddCosignatureRequest, AddCosignatureResponse, BoardMessage, BoardRoundRequest, BoardRoundResponse, BoardStatusRequest, BoardStatusResponse, CastBallotRequest, CeremonyTranscript, CeremonyTranscriptRequest, Checkpoint, CheckpointRequest, CheckpointsResponse, ConsistencyProof, ConsistencyProofRequest, CredentialRequestResponse, ElectionInfo, ElectionRef, EntriesRequest, EntriesResponse, InclusionProof, InclusionProofRequest, IssuanceResponse, ListElectionsRequest, ListElectionsResponse, PostBoardMessageResponse, PostCredentialRequestRequest, PostCredentialRequestResponse, PostIssuanceRequest, PostIssuanceResponse, Receipt, RelayRef, ServerInfo, ServerInfoRequest, SignedStatement
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -119,6 +119,9 @@ class Linli(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def get_board_status(self, request: BoardStatusRequest, ctx: RequestContext[BoardStatusRequest, BoardStatusResponse], /) -> BoardStatusResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_ceremony_transcript(self, request: CeremonyTranscriptRequest, ctx: RequestContext[CeremonyTranscriptRequest, CeremonyTranscript], /) -> CeremonyTranscript:
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def post_credential_request(self, request: PostCredentialRequestRequest, ctx: RequestContext[PostCredentialRequestRequest, PostCredentialRequestResponse], /) -> PostCredentialRequestResponse:
@@ -370,6 +373,17 @@ class LinliASGIApplication(ConnectASGIApplication[Linli]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.get_board_status,
+                ),
+                "/linli.v1.Linli/GetCeremonyTranscript": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetCeremonyTranscript",
+                        service_name="linli.v1.Linli",
+                        input=CeremonyTranscriptRequest,
+                        output=CeremonyTranscript,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_ceremony_transcript,
                 ),
                 "/linli.v1.Linli/PostCredentialRequest": Endpoint.unary(
                     method=MethodInfo(
@@ -876,6 +890,26 @@ class LinliClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def get_ceremony_transcript(
+        self,
+        request: CeremonyTranscriptRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CeremonyTranscript:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetCeremonyTranscript",
+                service_name="linli.v1.Linli",
+                input=CeremonyTranscriptRequest,
+                output=CeremonyTranscript,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
     async def post_credential_request(
         self,
         request: PostCredentialRequestRequest,
@@ -1043,6 +1077,9 @@ class LinliSync(Protocol):
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def get_board_status(self, request: BoardStatusRequest, ctx: RequestContext[BoardStatusRequest, BoardStatusResponse], /) -> BoardStatusResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_ceremony_transcript(self, request: CeremonyTranscriptRequest, ctx: RequestContext[CeremonyTranscriptRequest, CeremonyTranscript], /) -> CeremonyTranscript:
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def post_credential_request(self, request: PostCredentialRequestRequest, ctx: RequestContext[PostCredentialRequestRequest, PostCredentialRequestResponse], /) -> PostCredentialRequestResponse:
@@ -1292,6 +1329,17 @@ class LinliWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.get_board_status,
+                ),
+                "/linli.v1.Linli/GetCeremonyTranscript": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetCeremonyTranscript",
+                        service_name="linli.v1.Linli",
+                        input=CeremonyTranscriptRequest,
+                        output=CeremonyTranscript,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_ceremony_transcript,
                 ),
                 "/linli.v1.Linli/PostCredentialRequest": EndpointSync.unary(
                     method=MethodInfo(
@@ -1792,6 +1840,26 @@ class LinliClientSync(ConnectClientSync):
                 service_name="linli.v1.Linli",
                 input=BoardStatusRequest,
                 output=BoardStatusResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_ceremony_transcript(
+        self,
+        request: CeremonyTranscriptRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CeremonyTranscript:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetCeremonyTranscript",
+                service_name="linli.v1.Linli",
+                input=CeremonyTranscriptRequest,
+                output=CeremonyTranscript,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

@@ -300,3 +300,17 @@ class BoardStatusResponse(_message.Message):
     senders: _containers.RepeatedScalarFieldContainer[int]
     key_published: bool
     def __init__(self, attempt: _Optional[int] = ..., round: _Optional[str] = ..., senders: _Optional[_Iterable[int]] = ..., key_published: _Optional[bool] = ...) -> None: ...
+
+class CeremonyTranscriptRequest(_message.Message):
+    __slots__ = ("election_id",)
+    ELECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    election_id: str
+    def __init__(self, election_id: _Optional[str] = ...) -> None: ...
+
+class CeremonyTranscript(_message.Message):
+    __slots__ = ("attempt", "messages")
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    messages: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, attempt: _Optional[int] = ..., messages: _Optional[_Iterable[bytes]] = ...) -> None: ...

@@ -134,6 +134,11 @@ class LinliStub:
                 request_serializer=wire_dot_linli__pb2.BoardStatusRequest.SerializeToString,
                 response_deserializer=wire_dot_linli__pb2.BoardStatusResponse.FromString,
                 _registered_method=True)
+        self.GetCeremonyTranscript = channel.unary_unary(
+                '/linli.v1.Linli/GetCeremonyTranscript',
+                request_serializer=wire_dot_linli__pb2.CeremonyTranscriptRequest.SerializeToString,
+                response_deserializer=wire_dot_linli__pb2.CeremonyTranscript.FromString,
+                _registered_method=True)
         self.PostCredentialRequest = channel.unary_unary(
                 '/linli.v1.Linli/PostCredentialRequest',
                 request_serializer=wire_dot_linli__pb2.PostCredentialRequestRequest.SerializeToString,
@@ -288,6 +293,12 @@ class LinliServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCeremonyTranscript(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PostCredentialRequest(self, request, context):
         """The phone credential relay (§P13), only while credentials can be issued. NOT_FOUND for an unknown code, and
         from GetIssuance while the issuance is pending; PostIssuance: the first one wins (ALREADY_EXISTS after).
@@ -416,6 +427,11 @@ def add_LinliServicer_to_server(servicer, server):
                     servicer.GetBoardStatus,
                     request_deserializer=wire_dot_linli__pb2.BoardStatusRequest.FromString,
                     response_serializer=wire_dot_linli__pb2.BoardStatusResponse.SerializeToString,
+            ),
+            'GetCeremonyTranscript': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCeremonyTranscript,
+                    request_deserializer=wire_dot_linli__pb2.CeremonyTranscriptRequest.FromString,
+                    response_serializer=wire_dot_linli__pb2.CeremonyTranscript.SerializeToString,
             ),
             'PostCredentialRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.PostCredentialRequest,
@@ -978,6 +994,33 @@ class Linli:
             '/linli.v1.Linli/GetBoardStatus',
             wire_dot_linli__pb2.BoardStatusRequest.SerializeToString,
             wire_dot_linli__pb2.BoardStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCeremonyTranscript(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.v1.Linli/GetCeremonyTranscript',
+            wire_dot_linli__pb2.CeremonyTranscriptRequest.SerializeToString,
+            wire_dot_linli__pb2.CeremonyTranscript.FromString,
             options,
             channel_credentials,
             insecure,

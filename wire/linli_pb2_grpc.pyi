@@ -65,6 +65,7 @@ class LinliStub:
     """The key ceremony's board (§P15.9): signed trustee messages, refused once the key is published."""
     GetBoardRound: _grpc.UnaryUnaryMultiCallable[_linli_pb2.BoardRoundRequest, _linli_pb2.BoardRoundResponse]
     GetBoardStatus: _grpc.UnaryUnaryMultiCallable[_linli_pb2.BoardStatusRequest, _linli_pb2.BoardStatusResponse]
+    GetCeremonyTranscript: _grpc.UnaryUnaryMultiCallable[_linli_pb2.CeremonyTranscriptRequest, _linli_pb2.CeremonyTranscript]
     PostCredentialRequest: _grpc.UnaryUnaryMultiCallable[_linli_pb2.PostCredentialRequestRequest, _linli_pb2.PostCredentialRequestResponse]
     """The phone credential relay (§P13), only while credentials can be issued. NOT_FOUND for an unknown code, and
     from GetIssuance while the issuance is pending; PostIssuance: the first one wins (ALREADY_EXISTS after).
@@ -107,6 +108,7 @@ class LinliAsyncStub(LinliStub):
     """The key ceremony's board (§P15.9): signed trustee messages, refused once the key is published."""
     GetBoardRound: _aio.UnaryUnaryMultiCallable[_linli_pb2.BoardRoundRequest, _linli_pb2.BoardRoundResponse]  # type: ignore[assignment]
     GetBoardStatus: _aio.UnaryUnaryMultiCallable[_linli_pb2.BoardStatusRequest, _linli_pb2.BoardStatusResponse]  # type: ignore[assignment]
+    GetCeremonyTranscript: _aio.UnaryUnaryMultiCallable[_linli_pb2.CeremonyTranscriptRequest, _linli_pb2.CeremonyTranscript]  # type: ignore[assignment]
     PostCredentialRequest: _aio.UnaryUnaryMultiCallable[_linli_pb2.PostCredentialRequestRequest, _linli_pb2.PostCredentialRequestResponse]  # type: ignore[assignment]
     """The phone credential relay (§P13), only while credentials can be issued. NOT_FOUND for an unknown code, and
     from GetIssuance while the issuance is pending; PostIssuance: the first one wins (ALREADY_EXISTS after).
@@ -266,6 +268,13 @@ class LinliServicer(metaclass=_abc_1.ABCMeta):
         request: _linli_pb2.BoardStatusRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_linli_pb2.BoardStatusResponse, _abc.Awaitable[_linli_pb2.BoardStatusResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetCeremonyTranscript(
+        self,
+        request: _linli_pb2.CeremonyTranscriptRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_linli_pb2.CeremonyTranscript, _abc.Awaitable[_linli_pb2.CeremonyTranscript]]: ...
 
     @_abc_1.abstractmethod
     def PostCredentialRequest(

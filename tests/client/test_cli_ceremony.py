@@ -104,6 +104,13 @@ def test_ceremony_by_hand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
             capsys, "admin", "publish-key", *srv, *e, *admin, "--ceremony-key", str(tmp_path / "altered.json")
         )
         assert code == 2 and "test_decryption" in err
+        bare = json.loads((tmp_path / "t1.key.json").read_text())
+        del bare["ceremony"]  # a key without the trustees' endorsements is not a ceremony's output (§P15.10)
+        (tmp_path / "bare.json").write_text(json.dumps(bare))
+        code, _, err = run(
+            capsys, "admin", "publish-key", *srv, *e, *admin, "--ceremony-key", str(tmp_path / "bare.json")
+        )
+        assert code == 2 and "carries no ceremony" in err
 
         code, out, err = run(
             capsys, "admin", "publish-key", *srv, *e, *admin, "--ceremony-key", str(tmp_path / "t1.key.json")

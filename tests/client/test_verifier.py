@@ -68,7 +68,7 @@ def test_honest_record_passes(honest) -> None:  # type: ignore[no-untyped-def]
     assert report.steps[1].detail == f"4 checkpoints signed by {signer}; no witnesses (the election names none)"
     assert report.state is not None and report.state.phase is Phase.PUBLISHED  # what clients act on (§P12)
     assert [s.detail for s in report.steps[3:]] == [
-        "3 of 5 trustees, 1024-bit key, roll of 6, 6 credentials",
+        "3 of 5 trustees, 1024-bit key made by a dealer, roll of 6, 6 credentials",
         "6 ballots cast, 5 counted",
         "6 of 6 ballots verified",
         "1 tally ciphertext(s) over 5 ballots",

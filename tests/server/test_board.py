@@ -12,17 +12,17 @@ import pytest
 
 from client.api import CHANNEL_OPTIONS, LinliClient
 from client.errors import CeremonyFailed, CeremonyTimeout, ServerRejected
-from client.key_ceremony import CeremonyConfig, modulus_context, run_ceremony
+from client.key_ceremony import CeremonyConfig, CeremonyOutcome, run_ceremony
 from crypto import pairwise
 from crypto.ed25519 import SigningKey
 from crypto.note import NoteSigner
 from crypto.threshold import verify_public_key
-from crypto.threshold_session import KeyCeremonyResult
-from server.service import ElectionService
+from server.service import ElectionService, _recorded
 from tests import factories
 from tests.factories import make_election
 from tests.server.conftest import start_service, submit
 from voting.board import MAX_CIPHERTEXT_BYTES, BoardMessage
+from voting.ceremony import modulus_context, transcript_hash
 from voting.records import EntryKind
 from wire import linli_pb2 as pb
 
@@ -186,12 +186,17 @@ def test_ceremony_over_the_board(board: Board) -> None:
     config = CeremonyConfig(bits=BITS, poll_interval=0.02, round_timeout=60, on_round=rounds.append)
     outcome = _run_trustees(board, [1, 2, 3], config)
     results = [outcome[i] for i in (1, 2, 3)]
-    assert all(isinstance(r, KeyCeremonyResult) for r in results), results
-    keys = {r.public_key for r in results}  # type: ignore[union-attr]
+    assert all(isinstance(r, CeremonyOutcome) for r in results), results
+    keys = {r.key.public_key for r in results}  # type: ignore[union-attr]
     assert len(keys) == 1
     pk = keys.pop()
-    first = results[0]
-    verify_public_key(pk, first.modulus_proof, first.test_decryption, board.election.state.election_hash, min_bits=BITS)  # type: ignore[union-attr]
+    first = results[0].key  # type: ignore[union-attr]
+    verify_public_key(pk, first.modulus_proof, first.test_decryption, board.election.state.election_hash, min_bits=BITS)
+    # §P15.10: every trustee ends with the same endorsed body, the transcript hash of what the board holds
+    assert len({r.key for r in results}) == 1 and first.ceremony is not None  # type: ignore[union-attr]
+    transcript = [_recorded(data) for data in board.service.board.transcript(ELECTION, 1)]
+    assert first.ceremony.transcript == transcript_hash([m.digest() for m in transcript])
+    assert transcript[0].round == "x25519" and transcript[-1].round == "key/4-finish"  # not the endorsements
     assert [r.share.index for r in results] == [1, 2, 3]  # type: ignore[union-attr]
     assert rounds[0] == "x25519"
     # §P15.9: the server only saw messages: no share or X25519 secret in any stored byte
@@ -235,7 +240,7 @@ def test_restart_with_a_new_attempt(board: Board) -> None:
     assert all(isinstance(first[i], CeremonyTimeout) for i in (1, 2))
     config = CeremonyConfig(attempt=2, bits=BITS, poll_interval=0.02, round_timeout=60)
     second = _run_trustees(board, [1, 2, 3], config)
-    assert all(isinstance(second[i], KeyCeremonyResult) for i in (1, 2, 3)), second
+    assert all(isinstance(second[i], CeremonyOutcome) for i in (1, 2, 3)), second
     assert board.client.board_status(ELECTION).attempt == 2
 
 

@@ -276,3 +276,6 @@ def test_demo_end_to_end_distributed_ceremony(db_url: str, tmp_path, eligibility
     assert result.report.passed, result.report.render()
     assert result.totals == result.expected
     assert any("dealer-free" in name for name in result.timings)
+    # §P15.10: the record carries the ceremony's transcript, and the verifier checked it
+    assert (tmp_path / "record" / "ceremony.jsonl").stat().st_size > 0
+    assert "made by the trustees (endorsed by all 5" in result.report.steps[3].detail
