@@ -1,7 +1,7 @@
 // The booth's service worker: it caches the app shell ONLY (the files listed below, fixed at build time), so the
 // booth opens without a network and installs as an app. It never caches an API response: RPCs are POSTs to
 // /linli.v1.*/…, which pass straight through, and anything not in the shell goes to the network untouched.
-const VERSION = "bb4f117d0e3cdd9e";
+const VERSION = "596c9362b22fd673";
 const SHELL = ["app.js","icons/icon-192.png","icons/icon-512.png","icons/icon.svg","icons/maskable-512.png","index.html","manifest.webmanifest","styles.css","worker.js"];
 const CACHE = `linli-booth-${VERSION}`;
 

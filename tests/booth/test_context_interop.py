@@ -19,6 +19,7 @@ from tests import factories
 from tests.booth.context_support import ServedLog, python_verdict, ts_expected, ts_fetched
 from tests.booth.node import requires_node, run_ts
 from tests.factories import make_election
+from voting.ceremony import endorsement_message, key_digest
 from voting.election import EligibilityMode, fingerprint
 from voting.eligibility import present_for_revocation
 from voting.records import Author, Entry, EntryKind, Role
@@ -152,6 +153,24 @@ def _cases(
         return signing.state.raw_statement(kind, body, key, role).to_bytes()
 
     lower = hashlib.sha256(b"another election").digest()
+
+    def endorsed(  # type: ignore[no-untyped-def]
+        keys: list[SigningKey],
+        count: int | None = None,
+        digest: bytes | None = None,
+        e: factories.TestElection = signing,
+    ):
+        """A key.published body change adding a ceremony (§P15.10) endorsed by ``keys`` (trustee i's at i − 1)."""
+        transcript = hashlib.sha256(b"a transcript").digest()
+
+        def change(b: dict[str, Any]) -> None:
+            message = endorsement_message(e.state.election_hash, 1, transcript, digest or key_digest(b))
+            ends = [k.sign(message).hex() for k in keys][:count]
+            b["ceremony"] = {"attempt": 1, "endorsements": ends, "transcript": transcript.hex()}
+
+        return change
+
+    trustees = signing.trustees
     return {
         # accepted
         "honest": Case(honest, fp),
@@ -162,6 +181,25 @@ def _cases(
             ServedLog(signing.election_id, LOG, entries, checkpoint=honest.sign(len(entries) - 1)), fp
         ),
         "anonymous_with_revocation": Case(anon_log, _fp(anon)),
+        "key_endorsed_by_every_trustee": Case(  # before opening: no tree head names the dealer's key entry
+            ServedLog(
+                unopened.election_id,
+                LOG,
+                [
+                    _signed(d, unopened.admin, body=endorsed(unopened.trustees, e=unopened))
+                    if Entry.from_bytes(d).kind is EntryKind.KEY_PUBLISHED
+                    else d
+                    for d in other_entries
+                ],
+            ),
+            _fp(unopened),
+        ),
+        # the key ceremony's endorsements (§P15.10)
+        "key_endorsement_by_another_trustee": Case(
+            key_body(endorsed([trustees[0], trustees[0], *trustees[2:]])), fp, "setup-entry"
+        ),
+        "key_endorsement_missing": Case(key_body(endorsed(trustees, count=len(trustees) - 1)), fp, "setup-entry"),
+        "key_endorsement_of_another_key": Case(key_body(endorsed(trustees, digest=bytes(32))), fp, "setup-entry"),
         # the log key and the checkpoint
         "log_key_malformed": Case(
             ServedLog(signing.election_id, LOG, entries, vkey="not+a+key"), fp, "log-key-malformed"
@@ -381,6 +419,10 @@ CASE_NAMES = [
     "honest_fingerprint_typed_by_people",
     "more_entries_than_the_checkpoint",
     "anonymous_with_revocation",
+    "key_endorsed_by_every_trustee",
+    "key_endorsement_by_another_trustee",
+    "key_endorsement_missing",
+    "key_endorsement_of_another_key",
     "log_key_malformed",
     "log_key_not_the_pinned_one",
     "checkpoint_signed_by_another_key",

@@ -528,7 +528,9 @@ export function electionContext(createdEntry: Uint8Array, keyEntry: Uint8Array):
   if (keyed.electionId !== definition.electionId) {
     throw new InvalidElection(`entry for election ${JSON.stringify(keyed.electionId)} in the log of another election`);
   }
-  const body = exactKeys(keyed.body, ["election_hash", "modulus_proof", "public_key", "test_decryption"], "key.published");
+  const body = exactKeys(keyed.body, ["election_hash", "modulus_proof", "public_key", "test_decryption"], "key.published", [
+    "ceremony", // a ceremony's key (§P15.10): checked by log.ts with the endorsements
+  ]);
   const bound = hexBytes(body["election_hash"], "key.published.election_hash", 32);
   if (toHex(bound) !== toHex(electionHash)) {
     throw new InvalidElection("key.published is signed for another election instance (election hash differs)");

@@ -14,6 +14,7 @@
 // EncodingError (bytes.ts) for InvalidEncoding.
 import { AnonymousEvidence, verifyRevocation } from "./anonymous.ts";
 import { BbsError, octetsToPubkey } from "./bbs.ts";
+import { ceremonyFromJson, keyDigest, verifyEndorsements, type KeyCeremony } from "./ceremony.ts";
 import { EncodingError, equalBytes, hash, toHex } from "./bytes.ts";
 import {
   counterBits,
@@ -107,6 +108,8 @@ export class SetupState {
   context: ElectionContext | null = null;
   definitionEntry: Uint8Array = new Uint8Array(0);
   keyEntry: Uint8Array = new Uint8Array(0);
+  /** The key's ceremony, its endorsements checked (§P15.10); null: a dealer's key, or no key yet. */
+  keyCeremony: KeyCeremony | null = null;
   readonly roll = new Map<string, RollEntry>(); // roll id -> entry, in roll order
   rollArea = 0;
   readonly issued = new Map<string, string>(); // roll id -> credential (hex; "" in anonymous mode), live issuances
@@ -283,6 +286,7 @@ export class SetupState {
     this.checkBound(entry.kind, boundElectionHash(entry.body, "key.published"));
     // the definition, the key's structure and sizes, the proof's widths (election.ts), then the proof (§P3.4)
     const context = electionContext(this.definitionEntry, data);
+    const ceremony = "ceremony" in entry.body ? ceremonyFromJson(entry.body["ceremony"], d.trustees.length) : null;
     const proof = modulusProofFromJson(entry.body["modulus_proof"], d.modulusBits);
     try {
       verifyModulus(context.publicKey.n, proof, this.electionHash, d.modulusBits);
@@ -290,8 +294,11 @@ export class SetupState {
       if (!(e instanceof ModulusError)) throw e;
       throw new InvalidElection(`the published key is not well formed: ${e.message}`);
     }
+    // §P15.10 step 3: every trustee endorsed this key (its transcript is the auditor's: the record's ceremony.jsonl)
+    if (ceremony) verifyEndorsements(ceremony, d, this.electionHash, keyDigest(entry.body));
     return () => {
       this.keyEntry = data;
+      this.keyCeremony = ceremony;
       this.context = context;
       this.phase = "keyed";
     };
