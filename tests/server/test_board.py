@@ -173,7 +173,7 @@ def _run_trustees(board: Board, indices: list[int], config: CeremonyConfig) -> d
         except Exception as error:  # reported to the test
             outcome[i] = error
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in indices]
+    threads = [threading.Thread(target=one, args=(i,), name=f"trustee-{i}") for i in indices]
     for t in threads:
         t.start()
     for t in threads:
@@ -261,3 +261,23 @@ def test_tampered_ciphertext_aborts_naming_the_sender(board: Board) -> None:
         error = outcome[i]
         assert isinstance(error, CeremonyFailed) and error.culprit == 3, error
         assert "does not authenticate" in str(error)
+
+
+def test_a_trustee_endorsing_another_transcript_is_named(board: Board, monkeypatch: pytest.MonkeyPatch) -> None:
+    """§P15.10 step 2: trustee 3 endorses another transcript hash (as if the board had shown it other rounds): the
+    others refuse to end the attempt with a key, naming trustee 3; nothing is returned."""
+    import client.key_ceremony as kc
+
+    honest = kc.endorsement_message
+
+    def skewed(election_hash: bytes, attempt: int, transcript: bytes, key: bytes) -> bytes:
+        if threading.current_thread().name == "trustee-3":
+            transcript = bytes(32)
+        return honest(election_hash, attempt, transcript, key)
+
+    monkeypatch.setattr(kc, "endorsement_message", skewed)
+    outcome = _run_trustees(board, [1, 2, 3], CeremonyConfig(bits=BITS, poll_interval=0.02, round_timeout=60))
+    for i in (1, 2):
+        error = outcome[i]
+        assert isinstance(error, CeremonyFailed) and error.culprit == 3, error
+        assert "endorsed another transcript or key" in str(error)
