@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import pytest
@@ -21,12 +22,14 @@ from client import actions
 from client.api import LinliClient
 from client.verifier import check_record
 from crypto import merkle, paillier
+from crypto.cosignature import CosignerVerifier
 from crypto.note import Checkpoint, NoteSigner, open_checkpoint, sign_checkpoint, verify_checkpoint_extends
 from server.errors import LedgerInconsistency, ReplicaMismatch, StaleAppend, WriterLocked
 from server.ledger import Ledger, _pg_key
 from server.service import ElectionService, ServiceConfig
 from server.storage import CheckpointRow, ElectionRow, EntryRow, make_engine
 from tests import factories
+from tests.client.cli_support import run as cli
 from tests.factories import MODULUS_BITS, make_election
 from tests.server.conftest import start_service, submit
 from voting.ballot import build_ballot
@@ -59,6 +62,7 @@ class Replica:
     server: grpc.Server
     client: LinliClient
     channel: grpc.Channel
+    address: str
 
     def stop(self) -> None:
         self.channel.close()
@@ -86,6 +90,7 @@ def replicas(pg_url: str) -> Iterator[tuple[Replica, Replica]]:
                 server,
                 LinliClient(channel, timeout=60, min_modulus_bits=MODULUS_BITS),
                 channel,
+                f"127.0.0.1:{port}",
             )
         )
     yield started[0], started[1]
@@ -523,3 +528,58 @@ def test_single_writer_of_an_older_version_and_replicas_exclude_each_other(pg_ur
                 replica.close()
     finally:
         engine.dispose()
+
+
+def test_two_replicas_make_one_log_that_verifies_with_the_witnesses_cosignatures(
+    replicas: tuple[Replica, Replica],
+    safe_primes_1024: tuple[int, int],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 12's "done when": ballots raced on two replicas, the election closed on one and decrypted on the other;
+    one witness watches replica A, the other replica B (each checks consistency with what it cosigned before); the
+    record exported from B passes `linli verify` only once the final checkpoint carries both cosignatures."""
+    a, b = replicas
+    keys = []
+    for i in (1, 2):
+        path = tmp_path / f"w{i}.json"
+        code, out, _ = cli(capsys, "keygen", "--role", "witness", "--name", f"witness.test/w{i}", "--out", str(path))
+        assert code == 0
+        keys.append((path, out.strip()))
+    witnesses = tuple(CosignerVerifier.from_vkey(vkey) for _, vkey in keys)
+    e = _election(safe_primes_1024, witnesses=witnesses, witness_quorum=2)
+    _set_up(a.service, e)
+
+    def witness(i: int, replica: Replica) -> None:
+        argv = ["witness", "--server", replica.address, "--election", ELECTION, "--key", str(keys[i][0])]
+        code, _, err = cli(capsys, *argv, "--state", str(tmp_path / f"w{i}.state"), "--once")
+        assert code == 0, err
+
+    witness(0, a)  # cosigns the set-up's checkpoint: later ones must extend it
+    witness(1, b)
+    ballots = [_ballot(e, v % 8, v % 3) for v in range(12)]
+    results = _race(*[lambda i=i: (a, b)[i % 2].service.cast_ballot(ELECTION, ballots[i]) for i in range(12)])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    witness(0, a)
+    witness(1, b)
+    state = _replayed(a.client.entries(ELECTION))
+    a.client.submit(state.raw_statement(EntryKind.ELECTION_CLOSED, {}, e.admin, Role.ADMIN))
+    for t in range(1, state.require_definition().threshold + 1):
+        state = _replayed(b.client.entries(ELECTION))
+        body = make_trustee_shares(state.require_context(), e.shares[t - 1], state.tally).to_json(
+            state.require_context()
+        )
+        b.client.submit(state.raw_statement(EntryKind.DECRYPTION_SHARE, body, e.trustees[t - 1], Role.TRUSTEE, t))
+    out_dir = tmp_path / "record"
+    witness(0, a)  # only one witness has seen the result's checkpoint yet
+    code, _, err = cli(capsys, "export", "--server", b.address, "--election", ELECTION, "--out", str(out_dir))
+    assert code == 0 and "1 of the 2 witness cosignatures" in err, err
+    code, out, err = cli(capsys, "verify", str(out_dir), "--min-modulus-bits", str(MODULUS_BITS))
+    assert code == 1, out + err
+    witness(1, b)
+    code, _, err = cli(capsys, "export", "--server", b.address, "--election", ELECTION, "--out", str(out_dir))
+    assert code == 0 and "warning" not in err, err
+    code, out, err = cli(capsys, "verify", str(out_dir), "--min-modulus-bits", str(MODULUS_BITS))
+    assert code == 0, out + err
+    assert "cosigned by 2 witnesses (quorum 2 of 2)" in out and "RESULT: every check passed" in out
+    assert _replayed(_log(a.service)).phase is Phase.PUBLISHED and _log(a.service) == _log(b.service)
