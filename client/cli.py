@@ -21,6 +21,8 @@ from client.api import CHANNEL_OPTIONS, ElectionSnapshot, LinliClient, Receipt
 from client.catalogue import LANGS, text
 from client.describe import LogView, election_lines, next_step, outcome_words, totals_words
 from client.errors import (
+    CeremonyFailed,
+    CeremonyTimeout,
     ClientError,
     ElectionInvalid,
     ElectionMismatch,
@@ -974,9 +976,35 @@ def cmd_trustee_decrypt(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def ceremony_round_label(round_name: str) -> str:
+    """A board round's name (§P15.9) as a trustee reads it: ``modulus/<tag>/3/sieve-2`` is "modulus batch 4:
+    sieve-2", ``key/2-multiply`` is "key: 2-multiply", ``x25519`` is "x25519 keys"."""
+    parts = round_name.split("/")
+    if parts[0] == "modulus" and len(parts) == 4 and parts[2].isdigit():
+        return f"modulus batch {int(parts[2]) + 1}: {parts[3]}"
+    if parts[0] == "modulus" and len(parts) == 3:
+        return f"modulus: {parts[2]}"
+    if parts[0] == "key" and len(parts) == 2:
+        return f"key: {parts[1]}"
+    return "x25519 keys" if round_name == "x25519" else round_name
+
+
+def _trustee_words(d: ElectionDefinition, index: int) -> str:
+    name = d.trustee(index).name
+    return f"trustee {index}" if name == f"trustee {index}" else f"trustee {index} ({name})"
+
+
+def ceremony_batches(round_names: Sequence[str]) -> int:
+    """How many modulus batches (§P15.2) the rounds went through: the highest batch number in their names, plus 1."""
+    numbers = [int(p[2]) for p in (r.split("/") for r in round_names) if p[0] == "modulus" and len(p) == 4]
+    return max(numbers, default=-1) + 1
+
+
 def cmd_trustee_ceremony(args: argparse.Namespace) -> int:
     """§P15.9: this trustee's side of the dealer-free key ceremony over the server's board; saves its key share
     and the key.published body that the administrator then publishes (`linli admin publish-key`)."""
+    import time
+
     from tqdm import tqdm
 
     from client.key_ceremony import CeremonyConfig, run_ceremony
@@ -995,19 +1023,51 @@ def cmd_trustee_ceremony(args: argparse.Namespace) -> int:
     index = next((t.index for t in d.trustees if t.key == identity.public_key), None)
     if index is None:
         raise UsageError(f"{args.key} is not the key of a trustee of {args.election}")
-    bar = tqdm(desc=f"ceremony, trustee {index}", unit="round", file=sys.stderr, leave=False)
-    config = CeremonyConfig(
-        attempt=args.attempt, round_timeout=args.round_timeout, on_round=lambda _name: bar.update(1)
+    rounds: list[str] = []
+    bar = tqdm(
+        desc=_trustee_words(d, index),
+        unit="round",
+        file=sys.stderr,
+        leave=False,
+        disable=args.no_progress,
     )
+
+    def on_round(name: str) -> None:
+        rounds.append(name)
+        bar.set_postfix_str(ceremony_round_label(name), refresh=False)
+        bar.update(1)
+
+    config = CeremonyConfig(attempt=args.attempt, round_timeout=args.round_timeout, on_round=on_round)
+    start = time.monotonic()
     try:
         result = run_ceremony(client, d, snap.election_hash, index, identity, config)
+    except CeremonyFailed as e:
+        # §P15.9 step 4: the attempt is over and nothing of it is kept; one line says who and how to go on
+        bar.close()
+        if isinstance(e, CeremonyTimeout):
+            who = ", ".join(_trustee_words(d, j) for j in e.silent)
+            after = ceremony_round_label(rounds[-1]) if rounds else "the start"
+            what = f"{who} dropped out: no message for {args.round_timeout:g} s after {after}"
+        else:
+            what = str(e).removeprefix(f"attempt {args.attempt}: ")
+        print(
+            f"error: attempt {args.attempt} failed, nothing was saved: {what}. To restart, every trustee runs "
+            f"`linli trustee ceremony --election {args.election} ... --attempt {args.attempt + 1}`",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     finally:
         bar.close()
+    elapsed = time.monotonic() - start
     body = KeyPublished(
         snap.election_hash, result.public_key, result.modulus_proof, result.test_decryption, d.modulus_bits
     )
     save_share(out, args.election, result.share)
     save_json(public_out, body.to_json())
+    print(
+        f"ceremony done in {elapsed:.1f} s: {len(rounds)} rounds, {ceremony_batches(rounds)} modulus batch(es), "
+        f"{d.modulus_bits}-bit key"
+    )
     print(f"key share of trustee {index} written to {out}; the ceremony's public key to {public_out}")
     print(f"next: the administrator runs `linli admin publish-key --election {args.election} --ceremony-key FILE`")
     return EXIT_OK
@@ -1560,6 +1620,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--public-out", default=None, help="where to write the public key (default: beside --out)")
     t.add_argument("--attempt", type=int, default=1, help="the attempt number (a new one after a failed attempt)")
     t.add_argument("--round-timeout", type=float, default=600.0, help="seconds to wait for every trustee's round")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. when several run in one terminal)")
     t.set_defaults(func=cmd_trustee_ceremony)
     a = admin.add_parser("publish-key", help="publish the key of the trustees' ceremony (linli trustee ceremony)")
     server_opts(a)
