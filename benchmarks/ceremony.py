@@ -35,7 +35,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import grpc
 from tqdm import tqdm
@@ -217,7 +217,8 @@ def _show(bar: Any, client: LinliClient, election_id: str, seen: str, done: dict
     return seen
 
 
-def run(args: argparse.Namespace, out: Any = sys.stdout) -> Report:
+def run(args: argparse.Namespace, out: TextIO | None = None) -> Report:
+    out = out or sys.stdout  # looked up per call: a default bound at import would outlive a replaced stdout
     report = Report(args.bits, args.trustees, args.threshold)
     with tempfile.TemporaryDirectory(prefix="linli-ceremony-") as tmp:
         folder = Path(tmp)
