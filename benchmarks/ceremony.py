@@ -64,6 +64,8 @@ class RunResult:
     rounds: int
     batches: int
     published: bool
+    board_requests: dict[str, int]  # the server's log: requests of this election's board, by method
+    load_before_after: tuple[float, float]  # 1-minute load average at the start and the end of the run
 
 
 @dataclass
@@ -88,7 +90,8 @@ class LinliServe:
     """``linli serve`` in its own process, on a free port, SQLite in ``folder``; stopped by :meth:`stop`."""
 
     def __init__(self, folder: Path, min_modulus_bits: int, admin_key: bytes) -> None:
-        self._log = (folder / "serve.log").open("w")
+        self.log_path = folder / "serve.log"
+        self._log = self.log_path.open("w")
         cmd = _cli("serve", "--listen", "127.0.0.1:0", "--db", f"sqlite:///{folder / 'linli.db'}")
         cmd += ["--key", str(folder / "server.key.json"), "--workers", "1", "--min-modulus-bits", str(min_modulus_bits)]
         cmd += ["--admin-key", admin_key.hex()]
@@ -157,6 +160,7 @@ def run_once(
         common = ["--server", serve.address, "--election", election_id, "--min-modulus-bits", str(min_bits)]
         procs: dict[int, subprocess.Popen[bytes]] = {}
         logs = {i: (here / f"t{i}.log").open("wb") for i in range(1, args.trustees + 1)}
+        load_before = os.getloadavg()[0]
         start = time.perf_counter()
         for i in range(1, args.trustees + 1):
             cmd = _cli("trustee", "ceremony", *common, "--key", str(here / f"t{i}.json"))
@@ -177,8 +181,8 @@ def run_once(
                     done[i] = time.perf_counter() - start
             if args.progress:
                 seen = _show(bar, client, election_id, seen, done, args.trustees)
-            time.sleep(0.5)
-        seconds = time.perf_counter() - start
+            time.sleep(0.1)
+        seconds = max(done.values())  # the last trustee's exit
         bar.close()
         for log in logs.values():
             log.close()
@@ -197,9 +201,24 @@ def run_once(
         )
         if published.returncode != 0 or client.election(election_id).context is None:
             raise CeremonyRunFailed(f"run {number}: the key was not accepted: {published.stderr.strip()}")
-        return RunResult(number, election_id, seconds, dict(sorted(done.items())), rounds, batches, True)
+        requests = _board_requests(serve.log_path, election_id)
+        load = (load_before, os.getloadavg()[0])
+        return RunResult(
+            number, election_id, seconds, dict(sorted(done.items())), rounds, batches, True, requests, load
+        )
     finally:
         channel.close()
+
+
+def _board_requests(log: Path, election_id: str) -> dict[str, int]:
+    """How many board requests of the election the server logged (``method=… election=…``, server.service)."""
+    counts = dict.fromkeys(("PostBoardMessage", "GetBoardRound", "GetBoardStatus"), 0)
+    for line in log.read_text(errors="replace").splitlines():
+        if f"election={election_id} " in line:
+            for method in counts:
+                if f"method={method} " in line:
+                    counts[method] += 1
+    return counts
 
 
 def _show(bar: Any, client: LinliClient, election_id: str, seen: str, done: dict[int, float], n: int) -> str:

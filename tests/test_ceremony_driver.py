@@ -56,6 +56,8 @@ def test_smoke_run_makes_and_publishes_a_key(tmp_path: Path, capsys: pytest.Capt
     assert only["published"] is True and set(only["trustee_seconds"]) == {"1", "2", "3", "4", "5"}
     assert 0 < max(only["trustee_seconds"].values()) <= only["seconds"] == report["median_s"]
     assert only["batches"] >= 1 and only["rounds"] > only["batches"]  # from the trustees' own summary line
+    requests = only["board_requests"]  # from the server's log: every trustee posted every round
+    assert requests["PostBoardMessage"] == 5 * only["rounds"] and requests["GetBoardRound"] >= 5 * only["rounds"]
     assert "key published" in capsys.readouterr().out
 
 
