@@ -144,6 +144,7 @@ def run_once(
     election_id = f"ceremony-bench-{number}-{secrets.token_hex(3)}"
     min_bits = server_key_size(args.bits)
     channel = grpc.insecure_channel(serve.address, options=CHANNEL_OPTIONS)
+    procs: dict[int, subprocess.Popen[bytes]] = {}
     client = LinliClient(channel, min_modulus_bits=min_bits)
     try:
         actions.create_election(
@@ -158,7 +159,6 @@ def run_once(
             modulus_bits=args.bits,
         )
         common = ["--server", serve.address, "--election", election_id, "--min-modulus-bits", str(min_bits)]
-        procs: dict[int, subprocess.Popen[bytes]] = {}
         logs = {i: (here / f"t{i}.log").open("wb") for i in range(1, args.trustees + 1)}
         load_before = os.getloadavg()[0]
         start = time.perf_counter()
@@ -170,17 +170,18 @@ def run_once(
         done: dict[int, float] = {}
         bar = tqdm(
             desc=f"run {number}/{args.runs}",
-            bar_format="{desc} {elapsed} {postfix}",  # the rounds are sampled: no count, no rate
+            bar_format="{desc} {elapsed}{postfix}",  # the rounds are sampled: no count, no rate
             disable=not args.progress,
             leave=False,
         )
-        seen = ""
+        seen, ticks = "", 0
         while len(done) < len(procs):
             for i, p in procs.items():
                 if i not in done and p.poll() is not None:
                     done[i] = time.perf_counter() - start
-            if args.progress:
+            if args.progress and ticks % 5 == 0:  # the board's status twice a second, the exits ten times
                 seen = _show(bar, client, election_id, seen, done, args.trustees)
+            ticks += 1
             time.sleep(0.1)
         seconds = max(done.values())  # the last trustee's exit
         bar.close()
@@ -207,6 +208,10 @@ def run_once(
             number, election_id, seconds, dict(sorted(done.items())), rounds, batches, True, requests, load
         )
     finally:
+        for p in procs.values():  # an interrupted run leaves no trustee behind
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         channel.close()
 
 
@@ -248,9 +253,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> Report:
             for number in range(1, args.runs + 1):
                 result = run_once(serve, admin, folder, number, args, env)
                 report.runs.append(result)
+                before, after = result.load_before_after
                 print(
                     f"run {number}: {result.seconds:.1f} s ({result.rounds} rounds, {result.batches} modulus "
-                    f"batch(es)); key published",
+                    f"batch(es), {result.board_requests['GetBoardRound']} round fetches; load {before:.2f} → "
+                    f"{after:.2f}); key published",
                     file=out,
                     flush=True,
                 )

@@ -71,7 +71,7 @@ from voting.roll import RollRow, parse_area, parse_roll_csv
 from voting.state import Phase
 from voting.statements import KeyPublished, sign
 
-__all__ = ["main"]
+__all__ = ["ceremony_batches", "ceremony_round_label", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 ANON_CREDENTIAL = "linli-anonymous-credential"
