@@ -71,7 +71,7 @@ from voting.roll import RollRow, parse_area, parse_roll_csv
 from voting.state import Phase
 from voting.statements import KeyPublished, sign
 
-__all__ = ["ceremony_batches", "ceremony_round_label", "main"]
+__all__ = ["ceremony_batches", "ceremony_round_label", "main", "waiting_words"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 ANON_CREDENTIAL = "linli-anonymous-credential"
@@ -1000,9 +1000,20 @@ def ceremony_batches(round_names: Sequence[str]) -> int:
     return max(numbers, default=-1) + 1
 
 
+_WATCH_SECONDS = 2.0  # how often a waiting trustee's bar reads the board's status
+_NOTICE_SECONDS = 10.0  # a round incomplete for this long: the bar names whom it waits for
+
+
+def waiting_words(trustees: int, round_name: str, senders: Sequence[int], seconds: float) -> str:
+    """The bar's postfix while a round is incomplete: its label and the trustees that have not posted it yet."""
+    missing = ", ".join(str(j) for j in range(1, trustees + 1) if j not in set(senders))
+    return f"{ceremony_round_label(round_name)}: waiting for trustee(s) {missing} ({seconds:.0f} s)"
+
+
 def cmd_trustee_ceremony(args: argparse.Namespace) -> int:
     """§P15.9: this trustee's side of the dealer-free key ceremony over the server's board; saves its key share
     and the key.published body that the administrator then publishes (`linli admin publish-key`)."""
+    import threading
     import time
 
     from tqdm import tqdm
@@ -1037,13 +1048,39 @@ def cmd_trustee_ceremony(args: argparse.Namespace) -> int:
         bar.set_postfix_str(ceremony_round_label(name), refresh=False)
         bar.update(1)
 
+    stop = threading.Event()
+
+    def watch() -> None:
+        """While the trustees wait on each other: whom the newest round of this attempt still lacks (§P15.9)."""
+        newest, since = "", time.monotonic()
+        while not stop.wait(_WATCH_SECONDS):
+            with contextlib.suppress(ClientError):  # only a display: the ceremony itself reports failures
+                status = client.board_status(args.election)
+                if status.attempt != args.attempt or not status.round:
+                    continue
+                if status.round != newest:
+                    newest, since = status.round, time.monotonic()
+                waited = time.monotonic() - since
+                if len(status.senders) < len(d.trustees) and waited >= _NOTICE_SECONDS:
+                    bar.set_postfix_str(waiting_words(len(d.trustees), newest, status.senders, waited))
+
+    watcher = threading.Thread(target=watch, name="ceremony-watch", daemon=True)
+    if not args.no_progress:
+        watcher.start()
+
+    def end_display() -> None:
+        stop.set()
+        if watcher.is_alive():
+            watcher.join()
+        bar.close()
+
     config = CeremonyConfig(attempt=args.attempt, round_timeout=args.round_timeout, on_round=on_round)
     start = time.monotonic()
     try:
         result = run_ceremony(client, d, snap.election_hash, index, identity, config)
     except CeremonyFailed as e:
         # §P15.9 step 4: the attempt is over and nothing of it is kept; one line says who and how to go on
-        bar.close()
+        end_display()  # before the error line: no bar after it
         if isinstance(e, CeremonyTimeout):
             who = ", ".join(_trustee_words(d, j) for j in e.silent)
             after = ceremony_round_label(rounds[-1]) if rounds else "the start"
@@ -1057,7 +1094,7 @@ def cmd_trustee_ceremony(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILED
     finally:
-        bar.close()
+        end_display()
     elapsed = time.monotonic() - start
     body = KeyPublished(
         snap.election_hash, result.public_key, result.modulus_proof, result.test_decryption, d.modulus_bits

@@ -12,8 +12,9 @@ from pathlib import Path
 import grpc
 import pytest
 
+from client import cli
 from client.api import CHANNEL_OPTIONS, LinliClient
-from client.cli import ceremony_batches, ceremony_round_label, main
+from client.cli import ceremony_batches, ceremony_round_label, main, waiting_words
 from client.errors import CeremonyFailed
 from client.key_ceremony import CeremonyConfig, run_ceremony
 from client.keystore import load_share, load_signing_key
@@ -213,7 +214,7 @@ def test_a_trustee_that_drops_out_is_named_nothing_is_saved_and_the_next_attempt
         _create(capsys, srv, tmp_path)
         crash = threading.Thread(target=_crashing_trustee, args=(address, tmp_path, 3))
         crash.start()
-        codes = _run_attempt(srv, tmp_path, (1, 2), "--round-timeout", "4", "--no-progress")
+        codes = _run_attempt(srv, tmp_path, (1, 2), "--round-timeout", "6", "--no-progress")
         crash.join(timeout=60)
         out, err = capsys.readouterr()
         assert codes == {1: 1, 2: 1}
@@ -221,9 +222,8 @@ def test_a_trustee_that_drops_out_is_named_nothing_is_saved_and_the_next_attempt
         assert len(lines) == 2  # one line from each of the two trustees left waiting
         for line in lines:
             assert line.startswith("error: attempt 1 failed, nothing was saved: trustee 3 dropped out: no message")
-            assert (
-                "for 4 s after modulus batch 1: sieve-1. To restart" in line
-            )  # its last round: x25519, setup, sieve-1
+            # the last round trustees 1 and 2 saw complete, the third: x25519, setup, sieve-1
+            assert "for 6 s after modulus batch 1: sieve-1. To restart" in line
             assert "every trustee runs `linli trustee ceremony --election dkg-by-hand ... --attempt 2`" in line
         assert "Traceback" not in err and "written" not in out
         assert not list(tmp_path.glob("t*.share.json")) and not list(tmp_path.glob("t*.key.json"))
@@ -256,3 +256,33 @@ def test_a_session_abort_names_the_culprit_and_the_restart(tmp_path: Path, capsy
         )
         assert err.count(line) == 2
         assert not list(tmp_path.glob("t*.share.json"))
+
+
+def test_a_waiting_bar_names_the_trustees_not_yet_posted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a round is incomplete for long, the bar says whom it waits for (read from the board's status), well
+    before the round timeout names the trustee that dropped out."""
+    monkeypatch.setattr(cli, "_WATCH_SECONDS", 0.2)
+    monkeypatch.setattr(cli, "_NOTICE_SECONDS", 1.0)
+    with serving(f"sqlite:///{tmp_path / 'cli.db'}", 1024) as address:
+        srv = ["--server", address, "--min-modulus-bits", "1024"]
+        _create(capsys, srv, tmp_path)
+        crash = threading.Thread(target=_crashing_trustee, args=(address, tmp_path, 3))
+        crash.start()
+        codes: dict[int, int] = {}
+        quiet_argv = _trustee_argv(srv, tmp_path, 2, "--round-timeout", "6", "--no-progress")
+        quiet = threading.Thread(target=lambda: codes.update({2: main(quiet_argv)}))
+        quiet.start()
+        codes[1] = main(_trustee_argv(srv, tmp_path, 1, "--round-timeout", "6"))
+        quiet.join(timeout=60)
+        crash.join(timeout=60)
+        _, err = capsys.readouterr()
+        assert codes == {1: 1, 2: 1}
+        assert "trustee 1: " in err and "modulus batch 1: sieve-2: waiting for trustee(s) 3 (" in err
+        assert err.index("waiting for trustee(s) 3") < err.index("error: attempt 1 failed")
+
+
+def test_waiting_words_list_the_missing_trustees() -> None:
+    assert waiting_words(5, "key/2-multiply", [1, 2, 4], 12.4) == "key: 2-multiply: waiting for trustee(s) 3, 5 (12 s)"
+    assert waiting_words(3, "x25519", [], 30) == "x25519 keys: waiting for trustee(s) 1, 2, 3 (30 s)"
