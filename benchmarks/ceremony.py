@@ -130,9 +130,7 @@ def _tail(path: Path) -> str:
     return " | ".join(lines[-3:])[-1500:]
 
 
-def run_once(
-    serve: LinliServe, admin: SigningKey, folder: Path, number: int, args: argparse.Namespace, env: dict[str, str]
-) -> RunResult:
+def run_once(serve: LinliServe, admin: SigningKey, folder: Path, number: int, args: argparse.Namespace) -> RunResult:
     """One fresh election and its ceremony by ``args.trustees`` separate ``linli trustee ceremony`` processes."""
     here = folder / f"run{number}"
     here.mkdir()
@@ -166,7 +164,7 @@ def run_once(
             cmd = _cli("trustee", "ceremony", *common, "--key", str(here / f"t{i}.json"))
             cmd += ["--out", str(here / f"t{i}.share.json"), "--public-out", str(here / f"t{i}.key.json")]
             cmd += ["--round-timeout", f"{args.round_timeout:g}", "--no-progress"]
-            procs[i] = subprocess.Popen(cmd, stdout=logs[i], stderr=subprocess.STDOUT, env=env)
+            procs[i] = subprocess.Popen(cmd, stdout=logs[i], stderr=subprocess.STDOUT, env=_pins(here, f"t{i}"))
         done: dict[int, float] = {}
         bar = tqdm(
             desc=f"run {number}/{args.runs}",
@@ -198,7 +196,11 @@ def run_once(
         rounds, batches = (int(summary[1]), int(summary[2])) if summary else (0, 0)
         publish = ["--key", str(here / "admin.json"), "--ceremony-key", str(here / "t1.key.json")]
         published = subprocess.run(
-            _cli("admin", "publish-key", *common, *publish), capture_output=True, text=True, env=env, check=False
+            _cli("admin", "publish-key", *common, *publish),
+            capture_output=True,
+            text=True,
+            env=_pins(here, "admin"),
+            check=False,
         )
         if published.returncode != 0 or client.election(election_id).context is None:
             raise CeremonyRunFailed(f"run {number}: the key was not accepted: {published.stderr.strip()}")
@@ -213,6 +215,12 @@ def run_once(
                 p.kill()
                 p.wait()
         channel.close()
+
+
+def _pins(folder: Path, who: str) -> dict[str, str]:
+    """Each process its own pins file (every trustee pins the election on first use, as on its own machine; one
+    shared file would be written by five processes at once), never the user's own."""
+    return {**os.environ, "LINLI_PINS": str(folder / f"{who}.pins.json")}
 
 
 def _board_requests(log: Path, election_id: str) -> dict[str, int]:
@@ -246,12 +254,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> Report:
     report = Report(args.bits, args.trustees, args.threshold)
     with tempfile.TemporaryDirectory(prefix="linli-ceremony-") as tmp:
         folder = Path(tmp)
-        env = {**os.environ, "LINLI_PINS": str(folder / "pins.json")}  # never the user's own pins
         admin = SigningKey.generate()  # the server lets only this administrator create elections
         serve = LinliServe(folder, server_key_size(args.bits), admin.public_key)
         try:
             for number in range(1, args.runs + 1):
-                result = run_once(serve, admin, folder, number, args, env)
+                result = run_once(serve, admin, folder, number, args)
                 report.runs.append(result)
                 before, after = result.load_before_after
                 print(

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import grpc
@@ -120,16 +121,17 @@ def _base_url(value: str) -> str:
     return f"{'https' if tls else 'http'}://{address}"
 
 
-def _channel(value: str) -> grpc.Channel:
+def _channel(value: str, extra_options: Sequence[tuple[str, Any]] = ()) -> grpc.Channel:
     address, tls = _server_target(value)
+    options = [*CHANNEL_OPTIONS, *extra_options]
     if tls:
-        return grpc.secure_channel(address, grpc.ssl_channel_credentials(), options=CHANNEL_OPTIONS)
-    return grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+        return grpc.secure_channel(address, grpc.ssl_channel_credentials(), options=options)
+    return grpc.insecure_channel(address, options=options)
 
 
-def _client(args: argparse.Namespace) -> LinliClient:
+def _client(args: argparse.Namespace, extra_options: Sequence[tuple[str, Any]] = ()) -> LinliClient:
     return LinliClient(
-        _channel(args.server),
+        _channel(args.server, extra_options),
         timeout=args.timeout,
         log_key=args.log_key,
         pins=PinStore(_pins_path(args)),
@@ -1000,6 +1002,35 @@ def ceremony_batches(round_names: Sequence[str]) -> int:
     return max(numbers, default=-1) + 1
 
 
+# `linli serve` (hypercorn, keep_alive_max_requests) ends an HTTP/2 connection after 1000 requests and the call in
+# flight fails UNAVAILABLE. A trustee polls the board for as long as the others take (10 polls a second), so its
+# board calls are retried on a new connection: each is idempotent (a read, or a post the server takes again
+# unchanged, §P15.9 step 3).
+_BOARD_METHODS = ("GetBoardRound", "GetBoardStatus", "PostBoardMessage")
+_BOARD_RETRY: tuple[tuple[str, Any], ...] = (
+    ("grpc.enable_retries", 1),
+    ("grpc.per_rpc_retry_buffer_size", 16 << 20),  # a 3072-bit round's post is a few MB
+    ("grpc.retry_buffer_size", 32 << 20),
+    (
+        "grpc.service_config",
+        json.dumps(
+            {
+                "methodConfig": [
+                    {
+                        "name": [{"service": "linli.v1.Linli", "method": m} for m in _BOARD_METHODS],
+                        "retryPolicy": {
+                            "maxAttempts": 4,
+                            "initialBackoff": "0.1s",
+                            "maxBackoff": "1s",
+                            "backoffMultiplier": 2,
+                            "retryableStatusCodes": ["UNAVAILABLE"],
+                        },
+                    }
+                ]
+            }
+        ),
+    ),
+)
 _WATCH_SECONDS = 2.0  # how often a waiting trustee's bar reads the board's status
 _NOTICE_SECONDS = 10.0  # a round incomplete for this long: the bar names whom it waits for
 
@@ -1027,7 +1058,7 @@ def cmd_trustee_ceremony(args: argparse.Namespace) -> int:
         raise UsageError("--round-timeout must be positive")
     out = Path(args.out)
     public_out = Path(args.public_out) if args.public_out else out.with_name(f"{args.election}.ceremony-key.json")
-    client = _client(args)
+    client = _client(args, _BOARD_RETRY)
     snap = _election(args, client)
     _require_step(snap, "ceremony")
     d = snap.definition

@@ -12,12 +12,14 @@ from pathlib import Path
 import grpc
 import pytest
 
+from benchmarks.ceremony import LinliServe
 from client import cli
 from client.api import CHANNEL_OPTIONS, LinliClient
 from client.cli import ceremony_batches, ceremony_round_label, main, waiting_words
-from client.errors import CeremonyFailed
+from client.errors import CeremonyFailed, ServerRejected
 from client.key_ceremony import CeremonyConfig, run_ceremony
 from client.keystore import load_share, load_signing_key
+from crypto.ed25519 import SigningKey
 from tests.client.cli_support import run, serving
 
 ELECTION = "dkg-by-hand"
@@ -286,3 +288,29 @@ def test_a_waiting_bar_names_the_trustees_not_yet_posted(
 def test_waiting_words_list_the_missing_trustees() -> None:
     assert waiting_words(5, "key/2-multiply", [1, 2, 4], 12.4) == "key: 2-multiply: waiting for trustee(s) 3, 5 (12 s)"
     assert waiting_words(3, "x25519", [], 30) == "x25519 keys: waiting for trustee(s) 1, 2, 3 (30 s)"
+
+
+def _statuses(channel: grpc.Channel, calls: int) -> list[str]:
+    """``calls`` board status reads on one channel; the codes of those that fail other than NOT_FOUND."""
+    client = LinliClient(channel, min_modulus_bits=1024)
+    failed = []
+    for _ in range(calls):
+        try:
+            client.board_status("no-such-election")
+        except ServerRejected as e:
+            if e.code != "NOT_FOUND":
+                failed.append(e.code)
+    return failed
+
+
+def test_a_trustee_polling_linli_serve_past_1000_requests_keeps_going(tmp_path: Path) -> None:
+    """`linli serve` (hypercorn) ends an HTTP/2 connection after 1000 requests, and the call in flight fails: about
+    100 s of a trustee waiting for the others. The ceremony command's channel retries its board calls."""
+    serve = LinliServe(tmp_path, 1024, SigningKey.generate().public_key)
+    try:
+        with grpc.insecure_channel(serve.address, options=CHANNEL_OPTIONS) as plain:
+            assert _statuses(plain, 1001) == ["UNAVAILABLE"]  # the server's limit, as it is today
+        with cli._channel(serve.address, cli._BOARD_RETRY) as retrying:
+            assert _statuses(retrying, 1001) == []
+    finally:
+        serve.stop()
