@@ -1,6 +1,6 @@
 """benchmarks/ceremony.py (issue 11 item 4): its flags are checked before any work; the smoke run starts
 ``linli serve`` and five ``linli trustee ceremony`` processes, and ends with every trustee's share and the key
-published and accepted (about 15 s)."""
+published and accepted (6–24 s on the shared machine)."""
 
 from __future__ import annotations
 
