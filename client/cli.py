@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import grpc
@@ -21,6 +22,8 @@ from client.api import CHANNEL_OPTIONS, ElectionSnapshot, LinliClient, Receipt
 from client.catalogue import LANGS, text
 from client.describe import LogView, election_lines, next_step, outcome_words, totals_words
 from client.errors import (
+    CeremonyFailed,
+    CeremonyTimeout,
     ClientError,
     ElectionInvalid,
     ElectionMismatch,
@@ -69,7 +72,7 @@ from voting.roll import RollRow, parse_area, parse_roll_csv
 from voting.state import Phase
 from voting.statements import KeyPublished, sign
 
-__all__ = ["main"]
+__all__ = ["ceremony_batches", "ceremony_round_label", "main", "waiting_words"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 ANON_CREDENTIAL = "linli-anonymous-credential"
@@ -118,16 +121,17 @@ def _base_url(value: str) -> str:
     return f"{'https' if tls else 'http'}://{address}"
 
 
-def _channel(value: str) -> grpc.Channel:
+def _channel(value: str, extra_options: Sequence[tuple[str, Any]] = ()) -> grpc.Channel:
     address, tls = _server_target(value)
+    options = [*CHANNEL_OPTIONS, *extra_options]
     if tls:
-        return grpc.secure_channel(address, grpc.ssl_channel_credentials(), options=CHANNEL_OPTIONS)
-    return grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+        return grpc.secure_channel(address, grpc.ssl_channel_credentials(), options=options)
+    return grpc.insecure_channel(address, options=options)
 
 
-def _client(args: argparse.Namespace) -> LinliClient:
+def _client(args: argparse.Namespace, extra_options: Sequence[tuple[str, Any]] = ()) -> LinliClient:
     return LinliClient(
-        _channel(args.server),
+        _channel(args.server, extra_options),
         timeout=args.timeout,
         log_key=args.log_key,
         pins=PinStore(_pins_path(args)),
@@ -974,9 +978,75 @@ def cmd_trustee_decrypt(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def ceremony_round_label(round_name: str) -> str:
+    """A board round's name (§P15.9) as a trustee reads it: ``modulus/<tag>/3/sieve-2`` is "modulus batch 4:
+    sieve-2", ``key/2-multiply`` is "key: 2-multiply", ``x25519`` is "x25519 keys"."""
+    parts = round_name.split("/")
+    if parts[0] == "modulus" and len(parts) == 4 and parts[2].isdigit():
+        return f"modulus batch {int(parts[2]) + 1}: {parts[3]}"
+    if parts[0] == "modulus" and len(parts) == 3:
+        return f"modulus: {parts[2]}"
+    if parts[0] == "key" and len(parts) == 2:
+        return f"key: {parts[1]}"
+    return "x25519 keys" if round_name == "x25519" else round_name
+
+
+def _trustee_words(d: ElectionDefinition, index: int) -> str:
+    name = d.trustee(index).name
+    return f"trustee {index}" if name == f"trustee {index}" else f"trustee {index} ({name})"
+
+
+def ceremony_batches(round_names: Sequence[str]) -> int:
+    """How many modulus batches (§P15.2) the rounds went through: the highest batch number in their names, plus 1."""
+    numbers = [int(p[2]) for p in (r.split("/") for r in round_names) if p[0] == "modulus" and len(p) == 4]
+    return max(numbers, default=-1) + 1
+
+
+# `linli serve` (hypercorn, keep_alive_max_requests) ends an HTTP/2 connection after 1000 requests and the call in
+# flight fails UNAVAILABLE. A trustee polls the board for as long as the others take (10 polls a second), so its
+# board calls are retried on a new connection: each is idempotent (a read, or a post the server takes again
+# unchanged, §P15.9 step 3).
+_BOARD_METHODS = ("GetBoardRound", "GetBoardStatus", "PostBoardMessage")
+_BOARD_RETRY: tuple[tuple[str, Any], ...] = (
+    ("grpc.enable_retries", 1),
+    ("grpc.per_rpc_retry_buffer_size", 16 << 20),  # a 3072-bit round's post is a few MB
+    ("grpc.retry_buffer_size", 32 << 20),
+    (
+        "grpc.service_config",
+        json.dumps(
+            {
+                "methodConfig": [
+                    {
+                        "name": [{"service": "linli.v1.Linli", "method": m} for m in _BOARD_METHODS],
+                        "retryPolicy": {
+                            "maxAttempts": 4,
+                            "initialBackoff": "0.1s",
+                            "maxBackoff": "1s",
+                            "backoffMultiplier": 2,
+                            "retryableStatusCodes": ["UNAVAILABLE"],
+                        },
+                    }
+                ]
+            }
+        ),
+    ),
+)
+_WATCH_SECONDS = 2.0  # how often a waiting trustee's bar reads the board's status
+_NOTICE_SECONDS = 10.0  # a round incomplete for this long: the bar names whom it waits for
+
+
+def waiting_words(trustees: int, round_name: str, senders: Sequence[int], seconds: float) -> str:
+    """The bar's postfix while a round is incomplete: its label and the trustees that have not posted it yet."""
+    missing = ", ".join(str(j) for j in range(1, trustees + 1) if j not in set(senders))
+    return f"{ceremony_round_label(round_name)}: waiting for trustee(s) {missing} ({seconds:.0f} s)"
+
+
 def cmd_trustee_ceremony(args: argparse.Namespace) -> int:
     """§P15.9: this trustee's side of the dealer-free key ceremony over the server's board; saves its key share
     and the key.published body that the administrator then publishes (`linli admin publish-key`)."""
+    import threading
+    import time
+
     from tqdm import tqdm
 
     from client.key_ceremony import CeremonyConfig, run_ceremony
@@ -988,23 +1058,81 @@ def cmd_trustee_ceremony(args: argparse.Namespace) -> int:
         raise UsageError("--round-timeout must be positive")
     out = Path(args.out)
     public_out = Path(args.public_out) if args.public_out else out.with_name(f"{args.election}.ceremony-key.json")
-    client = _client(args)
+    client = _client(args, _BOARD_RETRY)
     snap = _election(args, client)
     _require_step(snap, "ceremony")
     d = snap.definition
     index = next((t.index for t in d.trustees if t.key == identity.public_key), None)
     if index is None:
         raise UsageError(f"{args.key} is not the key of a trustee of {args.election}")
-    bar = tqdm(desc=f"ceremony, trustee {index}", unit="round", file=sys.stderr, leave=False)
-    config = CeremonyConfig(
-        attempt=args.attempt, round_timeout=args.round_timeout, on_round=lambda _name: bar.update(1)
+    rounds: list[str] = []
+    bar = tqdm(
+        desc=_trustee_words(d, index),
+        unit="round",
+        file=sys.stderr,
+        leave=False,
+        disable=args.no_progress,
     )
+
+    def on_round(name: str) -> None:
+        rounds.append(name)
+        bar.set_postfix_str(ceremony_round_label(name), refresh=False)
+        bar.update(1)
+
+    stop = threading.Event()
+
+    def watch() -> None:
+        """While the trustees wait on each other: whom the newest round of this attempt still lacks (§P15.9)."""
+        newest, since = "", time.monotonic()
+        while not stop.wait(_WATCH_SECONDS):
+            with contextlib.suppress(ClientError):  # only a display: the ceremony itself reports failures
+                status = client.board_status(args.election)
+                if status.attempt != args.attempt or not status.round:
+                    continue
+                if status.round != newest:
+                    newest, since = status.round, time.monotonic()
+                waited = time.monotonic() - since
+                if len(status.senders) < len(d.trustees) and waited >= _NOTICE_SECONDS:
+                    bar.set_postfix_str(waiting_words(len(d.trustees), newest, status.senders, waited))
+
+    watcher = threading.Thread(target=watch, name="ceremony-watch", daemon=True)
+    if not args.no_progress:
+        watcher.start()
+
+    def end_display() -> None:
+        stop.set()
+        if watcher.is_alive():
+            watcher.join()
+        bar.close()
+
+    config = CeremonyConfig(attempt=args.attempt, round_timeout=args.round_timeout, on_round=on_round)
+    start = time.monotonic()
     try:
         outcome = run_ceremony(client, d, snap.election_hash, index, identity, config)
+    except CeremonyFailed as e:
+        # §P15.9 step 4: the attempt is over and nothing of it is kept; one line says who and how to go on
+        end_display()  # before the error line: no bar after it
+        if isinstance(e, CeremonyTimeout):
+            who = ", ".join(_trustee_words(d, j) for j in e.silent)
+            after = ceremony_round_label(rounds[-1]) if rounds else "the start"
+            what = f"{who} dropped out: no message for {args.round_timeout:g} s after {after}"
+        else:
+            what = str(e).removeprefix(f"attempt {args.attempt}: ")
+        print(
+            f"error: attempt {args.attempt} failed, nothing was saved: {what}. To restart, every trustee runs "
+            f"`linli trustee ceremony --election {args.election} ... --attempt {args.attempt + 1}`",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     finally:
-        bar.close()
+        end_display()
+    elapsed = time.monotonic() - start
     save_share(out, args.election, outcome.share)
     save_json(public_out, outcome.key.to_json())
+    print(
+        f"ceremony done in {elapsed:.1f} s: {len(rounds)} rounds, {ceremony_batches(rounds)} modulus batch(es), "
+        f"{d.modulus_bits}-bit key"
+    )
     print(f"key share of trustee {index} written to {out}; the ceremony's public key to {public_out}")
     print(f"next: the administrator runs `linli admin publish-key --election {args.election} --ceremony-key FILE`")
     return EXIT_OK
@@ -1562,6 +1690,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--public-out", default=None, help="where to write the public key (default: beside --out)")
     t.add_argument("--attempt", type=int, default=1, help="the attempt number (a new one after a failed attempt)")
     t.add_argument("--round-timeout", type=float, default=600.0, help="seconds to wait for every trustee's round")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. when several run in one terminal)")
     t.set_defaults(func=cmd_trustee_ceremony)
     a = admin.add_parser("publish-key", help="publish the key of the trustees' ceremony (linli trustee ceremony)")
     server_opts(a)
