@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import overload
 
 from crypto.errors import DecodingError, MerkleProofError
@@ -32,11 +33,13 @@ from crypto.errors import DecodingError, MerkleProofError
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "Frontier",
     "MerkleTree",
     "SubtreeGetter",
     "completed_subtrees",
     "consistency_proof",
     "consistency_proof_from_subtrees",
+    "frontier_subtrees",
     "inclusion_proof",
     "inclusion_proof_from_subtrees",
     "leaf_hash",
@@ -247,6 +250,63 @@ def consistency_proof_from_subtrees(get: SubtreeGetter, size1: int, size2: int) 
         out.append(_range_from(get, start, end))
     out.reverse()
     return out
+
+
+def frontier_subtrees(size: int) -> list[tuple[int, int]]:
+    """The perfect subtrees ``(level, index)`` that make up D[0:size], largest first (its binary digits): the right
+    frontier of the tree, whose hashes give its root (RFC 9162 §2.1.1) and the left siblings of the next leaf."""
+    if not _is_size(size):
+        raise MerkleProofError(f"tree size {size} is out of range")
+    return _decompose(0, size)
+
+
+@dataclass(frozen=True, slots=True)
+class Frontier:
+    """The right frontier of a tree of ``size`` leaves: the hashes of the perfect subtrees of D[0:size], largest
+    first (``frontier_subtrees(size)``), at most log2(size) + 1 of them. Enough to compute the root, to append a leaf
+    (yielding the subtrees it completes) and to give the appended leaf's inclusion proof; everything else is read
+    from stored subtrees. Immutable: :meth:`append` returns the next frontier."""
+
+    size: int = 0
+    hashes: tuple[bytes, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _is_size(self.size) or len(self.hashes) != self.size.bit_count():
+            raise MerkleProofError(f"a frontier of size {self.size} has {self.size.bit_count()} subtree hashes")
+        for h in self.hashes:
+            _check_hash(h, "frontier hash")
+
+    @classmethod
+    def from_subtrees(cls, get: SubtreeGetter, size: int) -> Frontier:
+        return cls(size, tuple(get(h, i) for h, i in frontier_subtrees(size)))
+
+    def subtrees(self) -> list[tuple[int, int, bytes]]:
+        """``(level, index, hash)`` of every subtree of the frontier, largest first."""
+        return [(h, i, v) for (h, i), v in zip(frontier_subtrees(self.size), self.hashes, strict=True)]
+
+    def root(self) -> bytes:
+        """RFC 9162 §2.1.1 MTH(D[0:size])."""
+        if not self.hashes:
+            return EMPTY_ROOT
+        r = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            r = node_hash(left, r)
+        return r
+
+    def next_leaf_path(self) -> list[bytes]:
+        """PATH(size, D[0:size + 1]) (§2.1.3.1), the inclusion proof of the leaf appended next in the tree it makes:
+        every split puts that leaf in the right part, so its siblings are this frontier, bottom-up."""
+        return list(reversed(self.hashes))
+
+    def append(self, leaf_hash: bytes) -> tuple[Frontier, list[tuple[int, int, bytes]]]:
+        """The frontier of size + 1, and the perfect subtrees the new leaf completes (:func:`completed_subtrees`)."""
+        _check_hash(leaf_hash, "leaf hash")
+        mine = {(h, i): v for h, i, v in self.subtrees()}
+        done = completed_subtrees(self.size, leaf_hash, lambda h, i: mine[h, i])
+        top = done[-1][0]
+        # the subtrees below the new top were merged into it; the larger ones stay
+        kept = tuple(v for (h, _), v in zip(frontier_subtrees(self.size), self.hashes, strict=True) if h > top)
+        return Frontier(self.size + 1, (*kept, done[-1][2])), done
 
 
 def subtrees_for_proofs(size: int, index: int | None = None, size1: int | None = None) -> set[tuple[int, int]]:
