@@ -271,8 +271,12 @@ class Frontier:
     hashes: tuple[bytes, ...] = ()
 
     def __post_init__(self) -> None:
-        if not _is_size(self.size) or len(self.hashes) != self.size.bit_count():
-            raise MerkleProofError(f"a frontier of size {self.size} has {self.size.bit_count()} subtree hashes")
+        if not _is_size(self.size):
+            raise MerkleProofError(f"tree size {self.size} is out of range")
+        if len(self.hashes) != self.size.bit_count():
+            raise MerkleProofError(
+                f"a frontier of size {self.size} needs {self.size.bit_count()} subtree hashes, not {len(self.hashes)}"
+            )
         for h in self.hashes:
             _check_hash(h, "frontier hash")
 
