@@ -6,7 +6,7 @@
    append writes (entries, their ``ledger_nodes`` rows, the last signed checkpoint) directly, not through appends.
 2. For each size, a fresh process (``python -m benchmarks.ledger --open ...``) opens a ``Ledger``, loads the
    election (§P11.3: the last checkpoint against the stored frontier nodes), serves a receipt and two proofs, and
-   reports its RSS before and after (``/proc/self/status`` VmRSS, ``resource.getrusage`` peak): flat if the ledger
+   reports its RSS before and after and its peak (``/proc/self/status`` VmRSS, VmHWM): flat if the ledger
    keeps O(log n) per election.
 3. Times, through a ``Ledger`` on the largest log, ``inclusion_proof`` (at the current size and at random older
    sizes), ``consistency_proof`` and ``receipt`` at random indices (each: one node query plus the check against
@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -76,9 +75,11 @@ def build(engine: Engine, signer: NoteSigner, election_id: str, n: int) -> bytes
     return root
 
 
-def _rss_kb() -> int:
+def _status_kb(field: str) -> int:
+    """``VmRSS`` (now) or ``VmHWM`` (this process's peak) from /proc/self/status, in KiB. Not ``getrusage``: its
+    ``ru_maxrss`` carries the parent's peak across fork and exec (the builder's, here)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 
@@ -87,7 +88,7 @@ def open_and_measure(url: str, election_id: str, key_hex: str) -> dict[str, floa
     """Child process: the RSS of a server process before and after its Ledger loads an election and serves."""
     engine = make_engine(url)
     signer = NoteSigner.from_private_bytes("linli-bench", bytes.fromhex(key_hex))
-    before = _rss_kb()
+    before = _status_kb("VmRSS")
     t0 = time.perf_counter()
     ledger = Ledger(engine, signer, PREFIX)
     try:
@@ -96,10 +97,10 @@ def open_and_measure(url: str, election_id: str, key_hex: str) -> dict[str, floa
         ledger.receipt(election_id, n // 3)
         ledger.inclusion_proof(election_id, n - 1, n)
         ledger.consistency_proof(election_id, max(1, n // 2), n)
-        after = _rss_kb()
+        after = _status_kb("VmRSS")
     finally:
         ledger.close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    peak = _status_kb("VmHWM")
     return {"entries": n, "load_ms": load_s * 1e3, "rss_before_kb": before, "rss_after_kb": after, "peak_kb": peak}
 
 
