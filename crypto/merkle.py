@@ -5,10 +5,13 @@ Two layers live here:
 * the **reference** functions :func:`root_from_leaf_hashes`, :func:`inclusion_proof` and
   :func:`consistency_proof`, written as the literal recursive definitions of RFC 9162 §2.1.1, §2.1.3.1 and
   §2.1.4.1 over a list of leaf hashes (simple and obviously right, but O(n) per call);
-* :class:`MerkleTree`, an incremental in-memory tree for the ledger server. It keeps the hash of every
+* :class:`MerkleTree`, an incremental in-memory tree (clients, the election state). It keeps the hash of every
   complete (perfect, aligned) subtree, so ``append`` is O(1) amortized and every root of a prefix and every
   proof costs O(log² n) hash look-ups and O(log n) hash computations. The test suite checks it against the
-  reference functions.
+  reference functions;
+* proofs from **stored** perfect subtrees (:func:`inclusion_proof_from_subtrees` and the rest, over a
+  ``get(level, index)`` accessor) and :class:`Frontier`, the O(log n) right frontier the ledger server keeps in
+  memory instead of a tree (ADR 0019).
 
 The verifiers :func:`verify_inclusion` and :func:`verify_consistency` follow RFC 9162 §2.1.3.2 and §2.1.4.2
 step by step, after a strict check of every input (hash lengths, ranges, the exact proof length). They

@@ -280,3 +280,25 @@ def test_a_crash_writes_no_node(ledger: Ledger, monkeypatch: pytest.MonkeyPatch)
     assert set(_nodes(ledger, "e1")) == {(0, 0)}
     assert ledger.append("e1", "x", b"second", extends=1).size == 2
     assert set(_nodes(ledger, "e1")) == {(0, 0), (0, 1), (1, 0)}
+
+
+def test_load_reads_the_frontier_not_every_entry(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """§P11.3 (ADR 0019): a load hashes one entry (the last) and keeps O(log n) hashes, whatever the size."""
+    for i in range(50):
+        ledger.append("e1", "x", f"entry {i}".encode(), extends=i)
+    ledger._views.clear()
+    calls: list[bytes] = []
+    real = merkle.leaf_hash
+
+    def counting(entry: bytes) -> bytes:
+        calls.append(entry)
+        return real(entry)
+
+    monkeypatch.setattr(merkle, "leaf_hash", counting)
+    assert ledger.size("e1") == 50
+    assert calls == [b"entry 49"]
+    assert len(ledger._views["e1"].hashes) == (50).bit_count()
+    ledger._check_log = True  # the full check hashes every entry
+    ledger._views.clear()
+    calls.clear()
+    assert ledger.size("e1") == 50 and len(calls) == 50
