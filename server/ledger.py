@@ -9,9 +9,9 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, and_, case, func, insert, null, select, text
+from sqlalchemy import Connection, Engine, Integer, Select, case, func, insert, literal, null, select, text, union_all
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -454,18 +454,22 @@ class Ledger:
         where = [EntryRow.election_id == election_id, EntryRow.idx >= lo]
         if not locked:
             where.append(EntryRow.idx < upto)
-        leaf0 = and_(NodeRow.election_id == EntryRow.election_id, NodeRow.level == 0, NodeRow.idx == EntryRow.idx)
-        rows = s.execute(
-            select(
-                EntryRow.idx,
-                EntryRow.leaf_hash,
-                case((EntryRow.idx >= since, EntryRow.data), else_=null()),
-                NodeRow.hash,
+        # ADR 0019: with the entries, their level-0 node rows; two index ranges in one statement (a join's plan,
+        # on a table PostgreSQL has not analysed yet, scanned every level-0 row of the election)
+        found = s.execute(
+            union_all(
+                select(
+                    EntryRow.idx,
+                    EntryRow.leaf_hash,
+                    case((EntryRow.idx >= since, EntryRow.data), else_=null()),
+                    literal(0, Integer),
+                ).where(*where),
+                _leaf_nodes(election_id, lo, None if locked else upto),
             )
-            .outerjoin(NodeRow, leaf0)
-            .where(*where)
-            .order_by(EntryRow.idx)
         ).all()
+        leaf_nodes = {int(idx): bytes(v) for idx, v, _, is_node in found if is_node}
+        entry_rows = sorted((r[:3] for r in found if not r[3]), key=lambda r: int(r[0]))
+        rows = [(idx, stored, data, leaf_nodes.get(int(idx))) for idx, stored, data in entry_rows]
         last_leaf = front.hashes[-1] if old % 2 else None  # the frontier's last subtree is leaf old - 1 itself
         for i, (idx, stored, _, node) in enumerate(rows):
             if idx != lo + i:
@@ -496,7 +500,7 @@ class Ledger:
                     continue
                 entry = bytes(data)
                 leaf = merkle.leaf_hash(entry)
-                if leaf != bytes(stored) or (idx < old and leaf != bytes(node)):
+                if leaf != bytes(stored) or (idx < old and leaf != node):
                     raise LedgerInconsistency(
                         f"entry {idx} of the log of {election_id} was edited: its bytes do not hash to its leaf"
                     )
@@ -691,18 +695,22 @@ class Ledger:
             raise OutOfRange("limit must be in 1..1000")
         if start == size:
             return []
-        leaf0 = and_(NodeRow.election_id == EntryRow.election_id, NodeRow.level == 0, NodeRow.idx == EntryRow.idx)
+        end = min(size, start + limit)
         try:
             with Session(self._engine) as s:
-                rows = s.execute(
-                    select(EntryRow.idx, EntryRow.data, EntryRow.leaf_hash, NodeRow.hash)
-                    .outerjoin(NodeRow, leaf0)
-                    .where(EntryRow.election_id == election_id, EntryRow.idx >= start, EntryRow.idx < size)
-                    .order_by(EntryRow.idx)
-                    .limit(limit)
+                found = s.execute(
+                    union_all(
+                        select(EntryRow.idx, EntryRow.data, EntryRow.leaf_hash, literal(0, Integer)).where(
+                            EntryRow.election_id == election_id, EntryRow.idx >= start, EntryRow.idx < end
+                        ),
+                        _leaf_nodes(election_id, start, end, data_first=True),
+                    )
                 ).all()
         except SQLAlchemyError as e:
             raise _storage_error(e, f"could not read the log of {election_id}") from e
+        leaf_nodes = {int(idx): bytes(v) for idx, _, v, is_node in found if is_node}
+        entry_rows = sorted((r[:3] for r in found if not r[3]), key=lambda r: int(r[0]))
+        rows = [(idx, data, stored, leaf_nodes.get(int(idx))) for idx, data, stored in entry_rows]
         out: list[bytes] = []
         for i, (idx, data, stored, node) in enumerate(rows):
             if idx != start + i:
@@ -786,12 +794,25 @@ class Ledger:
 _CHUNK = 4096
 
 
+#: PostgreSQL: the wanted (level, idx) pairs as two arrays joined to the primary key, one index probe each. A nested
+#: loop whatever the statistics say (an IN-list plan, on a bulk-loaded table not yet analysed, scanned the election).
+_PG_NODES = text(
+    "SELECT n.level, n.idx, n.hash FROM ledger_nodes n"  # NodeRow
+    " JOIN unnest(CAST(:levels AS integer[]), CAST(:idxs AS integer[])) AS w(level, idx)"
+    " ON n.level = w.level AND n.idx = w.idx WHERE n.election_id = :election_id"
+)
+
+
 def _fetch_nodes(s: Session, election_id: str, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The node rows ``wanted`` (a proof's: O(log² n)) in one query. SQLite seeks neither row values nor an OR of
-    per-level terms (it scans the election), but it does seek ``level IN (..) AND idx IN (..)`` on the primary key:
-    a superset (every level times every index, most of them absent), filtered here."""
+    """The node rows ``wanted`` (a proof's: O(log² n)) in one query. PostgreSQL: :data:`_PG_NODES`. SQLite seeks
+    neither row values nor an OR of per-level terms (it scans the election), but it does seek ``level IN (..) AND
+    idx IN (..)`` on the primary key: a superset (every level times every index, most of them absent), filtered."""
     if not wanted:
         return {}
+    if s.get_bind().dialect.name == "postgresql":
+        pairs = sorted(wanted)
+        params = {"levels": [h for h, _ in pairs], "idxs": [i for _, i in pairs], "election_id": election_id}
+        return {(h, i): bytes(v) for h, i, v in s.execute(_PG_NODES, params)}
     levels, idxs = sorted({h for h, _ in wanted}), sorted({i for _, i in wanted})
     rows = s.execute(
         select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(
@@ -818,6 +839,17 @@ def _fetch_node_ranges(
         )
         out.update(((h, i), bytes(v)) for i, v in rows if (h, i) in done)
     return out
+
+
+def _leaf_nodes(election_id: str, lo: int, hi: int | None, *, data_first: bool = False) -> Select[Any, Any, Any, Any]:
+    """The level-0 node rows of ``[lo, hi)`` (``hi`` None: to the end) as the second branch of a UNION ALL with
+    entry rows: ``(idx, hash, NULL, 1)``, or ``(idx, NULL, hash, 1)`` with ``data_first``."""
+    where = [NodeRow.election_id == election_id, NodeRow.level == 0, NodeRow.idx >= lo]
+    if hi is not None:
+        where.append(NodeRow.idx < hi)
+    if data_first:
+        return select(NodeRow.idx, null(), NodeRow.hash, literal(1, Integer)).where(*where)
+    return select(NodeRow.idx, NodeRow.hash, null(), literal(1, Integer)).where(*where)
 
 
 def _getter(nodes: dict[tuple[int, int], bytes], election_id: str) -> merkle.SubtreeGetter:
