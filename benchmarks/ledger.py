@@ -10,7 +10,8 @@
    keeps O(log n) per election.
 3. Times, through a ``Ledger`` on the largest log, ``inclusion_proof`` (at the current size and at random older
    sizes), ``consistency_proof`` and ``receipt`` at random indices (each: one node query plus the check against
-   the verified root), and checks every proof with ``crypto.merkle``'s verifiers outside the timing.
+   the verified root), and checks every proof with ``crypto.merkle``'s verifiers outside the timing; then times
+   ``append`` on it (up to 200).
 
 ``--db sqlite`` (default): a file in a temporary directory. ``--db postgresql``: ``$LINLI_TEST_POSTGRES_URL`` (or
 ``--db postgresql://...``), in a schema of its own that is dropped afterwards. ``--smoke``: 2,000 and 20,000 entries,
@@ -156,6 +157,17 @@ def time_proofs(ledger: Ledger, election_id: str, root: bytes, count: int, rnd: 
     }
 
 
+def time_appends(ledger: Ledger, election_id: str, count: int) -> dict[str, float]:
+    """``append`` on the large log (catch-up, entry, checkpoint, node rows, commit; the receipt from the frontier)."""
+    xs: list[float] = []
+    for _ in range(count):
+        n = ledger.size(election_id)
+        t = time.perf_counter()
+        ledger.append(election_id, "bench", _entry(n), extends=n)
+        xs.append(time.perf_counter() - t)
+    return {"appends": count, **_stats(xs)}
+
+
 @contextmanager
 def database(db: str) -> Iterator[str]:
     """A fresh database URL for ``--db``: a SQLite file in a temp dir, or a PostgreSQL schema dropped afterwards."""
@@ -227,6 +239,7 @@ def main(argv: list[str] | None = None) -> None:
         ledger = Ledger(make_engine(url), signer, PREFIX)
         try:
             out.update(time_proofs(ledger, f"e{size}", roots[size], count, rnd))
+            out["append"] = time_appends(ledger, f"e{size}", min(count, 200))
         finally:
             ledger.close()
     print(json.dumps(out, indent=2))
