@@ -302,3 +302,27 @@ def test_load_reads_the_frontier_not_every_entry(ledger: Ledger, monkeypatch: py
     ledger._views.clear()
     calls.clear()
     assert ledger.size("e1") == 50 and len(calls) == 50
+
+
+def test_an_older_record_with_an_edited_entry_gets_no_nodes(ledger: Ledger) -> None:
+    """The migration rebuilds the nodes from every entry and checks them against the last signed checkpoint before
+    it commits: an older record with an edited entry (leaf hash recomputed) is refused and left without nodes."""
+    for i in range(7):
+        ledger.append("e1", "x", f"entry {i}".encode(), extends=i)
+    with Session(ledger._engine) as s, s.begin():
+        s.execute(delete(NodeRow))
+        s.execute(
+            update(EntryRow).where(EntryRow.idx == 3).values(data=b"entry X", leaf_hash=merkle.leaf_hash(b"entry X"))
+        )
+    ledger._views.clear()
+    with pytest.raises(LedgerInconsistency, match="root of its last signed checkpoint"):
+        ledger.size("e1")
+    assert _nodes(ledger, "e1") == {}
+
+
+def test_a_full_check_refuses_a_missing_inner_node(ledger: Ledger) -> None:
+    _six(ledger)
+    _set_node(ledger, 1, 0, None)
+    ledger._check_log = True
+    with pytest.raises(LedgerInconsistency, match=r"node \(1, 0\) of e1 is missing"):
+        ledger.size("e1")
