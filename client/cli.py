@@ -278,7 +278,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     admin_keys = frozenset(_hex_key(k, "--admin-key") for k in args.admin_key)
     engine = make_engine(args.db)
     try:
-        ledger = Ledger(engine, signer, args.origin)
+        ledger = Ledger(engine, signer, args.origin, check_log=args.check_log)
     except StorageError as e:  # §P11.2, §P16.1: a second writer on a SQLite file, a replica with another key
         engine.dispose()
         print(f"error: {e}", file=sys.stderr)
@@ -1432,6 +1432,12 @@ def _parser() -> argparse.ArgumentParser:
         help="ballot verification worker processes (default: one per core)",
     )
     s.add_argument("--origin", default="linli.local/elections", help="log origin prefix")
+    s.add_argument(
+        "--check-log",
+        action="store_true",
+        help="at start, re-verify every entry and stored tree node of every log against its last signed checkpoint"
+        " (O(n); by default only the checkpoint against the stored frontier nodes, ADR 0019)",
+    )
     s.add_argument("--admin-key", action="append", default=[], help="hex admin key allowed to create elections")
     s.add_argument(
         "--min-modulus-bits", type=int, default=3072, choices=(1024, 2048, 3072, 4096), help="1024: test keys only"

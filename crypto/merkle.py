@@ -5,10 +5,13 @@ Two layers live here:
 * the **reference** functions :func:`root_from_leaf_hashes`, :func:`inclusion_proof` and
   :func:`consistency_proof`, written as the literal recursive definitions of RFC 9162 §2.1.1, §2.1.3.1 and
   §2.1.4.1 over a list of leaf hashes (simple and obviously right, but O(n) per call);
-* :class:`MerkleTree`, an incremental in-memory tree for the ledger server. It keeps the hash of every
+* :class:`MerkleTree`, an incremental in-memory tree (clients, the election state). It keeps the hash of every
   complete (perfect, aligned) subtree, so ``append`` is O(1) amortized and every root of a prefix and every
   proof costs O(log² n) hash look-ups and O(log n) hash computations. The test suite checks it against the
-  reference functions.
+  reference functions;
+* proofs from **stored** perfect subtrees (:func:`inclusion_proof_from_subtrees` and the rest, over a
+  ``get(level, index)`` accessor) and :class:`Frontier`, the O(log n) right frontier the ledger server keeps in
+  memory instead of a tree (ADR 0019).
 
 The verifiers :func:`verify_inclusion` and :func:`verify_consistency` follow RFC 9162 §2.1.3.2 and §2.1.4.2
 step by step, after a strict check of every input (hash lengths, ranges, the exact proof length). They
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import overload
 
 from crypto.errors import DecodingError, MerkleProofError
@@ -32,11 +36,13 @@ from crypto.errors import DecodingError, MerkleProofError
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "Frontier",
     "MerkleTree",
     "SubtreeGetter",
     "completed_subtrees",
     "consistency_proof",
     "consistency_proof_from_subtrees",
+    "frontier_subtrees",
     "inclusion_proof",
     "inclusion_proof_from_subtrees",
     "leaf_hash",
@@ -247,6 +253,67 @@ def consistency_proof_from_subtrees(get: SubtreeGetter, size1: int, size2: int) 
         out.append(_range_from(get, start, end))
     out.reverse()
     return out
+
+
+def frontier_subtrees(size: int) -> list[tuple[int, int]]:
+    """The perfect subtrees ``(level, index)`` that make up D[0:size], largest first (its binary digits): the right
+    frontier of the tree, whose hashes give its root (RFC 9162 §2.1.1) and the left siblings of the next leaf."""
+    if not _is_size(size):
+        raise MerkleProofError(f"tree size {size} is out of range")
+    return _decompose(0, size)
+
+
+@dataclass(frozen=True, slots=True)
+class Frontier:
+    """The right frontier of a tree of ``size`` leaves: the hashes of the perfect subtrees of D[0:size], largest
+    first (``frontier_subtrees(size)``), at most log2(size) + 1 of them. Enough to compute the root, to append a leaf
+    (yielding the subtrees it completes) and to give the appended leaf's inclusion proof; everything else is read
+    from stored subtrees. Immutable: :meth:`append` returns the next frontier."""
+
+    size: int = 0
+    hashes: tuple[bytes, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _is_size(self.size):
+            raise MerkleProofError(f"tree size {self.size} is out of range")
+        if len(self.hashes) != self.size.bit_count():
+            raise MerkleProofError(
+                f"a frontier of size {self.size} needs {self.size.bit_count()} subtree hashes, not {len(self.hashes)}"
+            )
+        for h in self.hashes:
+            _check_hash(h, "frontier hash")
+
+    @classmethod
+    def from_subtrees(cls, get: SubtreeGetter, size: int) -> Frontier:
+        return cls(size, tuple(get(h, i) for h, i in frontier_subtrees(size)))
+
+    def subtrees(self) -> list[tuple[int, int, bytes]]:
+        """``(level, index, hash)`` of every subtree of the frontier, largest first."""
+        return [(h, i, v) for (h, i), v in zip(frontier_subtrees(self.size), self.hashes, strict=True)]
+
+    def root(self) -> bytes:
+        """RFC 9162 §2.1.1 MTH(D[0:size])."""
+        if not self.hashes:
+            return EMPTY_ROOT
+        r = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            r = node_hash(left, r)
+        return r
+
+    def next_leaf_path(self) -> list[bytes]:
+        """PATH(size, D[0:size + 1]) (§2.1.3.1), the inclusion proof of the leaf appended next in the tree it makes:
+        every split puts that leaf in the right part, so its siblings are this frontier, bottom-up."""
+        return list(reversed(self.hashes))
+
+    def append(self, leaf_hash: bytes) -> tuple[Frontier, list[tuple[int, int, bytes]]]:
+        """The frontier of size + 1, and the perfect subtrees the new leaf completes (:func:`completed_subtrees`)."""
+        _check_hash(leaf_hash, "leaf hash")
+        mine = {(h, i): v for h, i, v in self.subtrees()}
+        done = completed_subtrees(self.size, leaf_hash, lambda h, i: mine[h, i])
+        top = done[-1][0]
+        # the subtrees below the new top were merged into it; the larger ones stay
+        kept = tuple(v for (h, _), v in zip(frontier_subtrees(self.size), self.hashes, strict=True) if h > top)
+        return Frontier(self.size + 1, (*kept, done[-1][2])), done
 
 
 def subtrees_for_proofs(size: int, index: int | None = None, size1: int | None = None) -> set[tuple[int, int]]:

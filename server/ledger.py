@@ -9,14 +9,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, case, func, null, select, text
+from sqlalchemy import Connection, Engine, Integer, Select, case, func, insert, literal, null, select, text, union_all
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from crypto import merkle
-from crypto.errors import CryptoError
+from crypto.errors import CryptoError, MerkleProofError
 from crypto.note import Checkpoint, NoteSigner, open_checkpoint, sign_checkpoint
 from server.errors import (
     Interrupted,
@@ -150,25 +150,28 @@ Plan = Callable[[Sequence[bytes]], "tuple[str, bytes, bool] | None"]
 
 # -- the ledger ----------------------------------------------------------------------------------------------------
 class Ledger:
-    """Append-only logs over SQLAlchemy; Merkle trees are kept in memory, rebuilt from the stored entries and caught
-    up with what other replicas append.
+    """Append-only logs over SQLAlchemy. In memory, per election, only the right frontier (ADR 0019: the O(log n)
+    perfect subtrees of the current size, whose root the last signed checkpoint holds); proofs and receipts are
+    computed from the stored node rows (one query each) and verified against that root before they are served.
 
     §P11.2, §P16: on SQLite a Ledger is the only writer of its database (``WriterLocked`` otherwise). On PostgreSQL
     any number of Ledgers — replicas, in one process or many — share it: every append takes the election's
     transaction-scoped advisory lock, reads and verifies what the others appended since this ledger last looked
     (every leaf hash recomputed, every new checkpoint's signature and root checked), lets the caller decide against
     the caught-up log, and writes the entry with its signed checkpoint in the same transaction. ``(election, idx)``
-    stays the primary key: the last line of defence. A tree is loaded only if every stored entry hashes to its
-    stored leaf hash and the root matches the last signed checkpoint (§P11.3).
+    stays the primary key: the last line of defence. A frontier is loaded only if the stored frontier nodes give the
+    root of the last signed checkpoint and the last entry hashes to its leaf (§P11.3); ``check_log`` re-verifies
+    every entry and node at load instead (``linli serve --check-log``).
     """
 
-    def __init__(self, engine: Engine, signer: NoteSigner, origin_prefix: str) -> None:
+    def __init__(self, engine: Engine, signer: NoteSigner, origin_prefix: str, *, check_log: bool = False) -> None:
         self._engine = engine
         self._signer = signer
         self._verifier = signer.verifier()
         self._prefix = origin_prefix
-        self._trees: dict[str, merkle.MerkleTree] = {}
-        self._locks: dict[str, threading.RLock] = {}  # per election: its tree, in this process
+        self._check_log = check_log
+        self._views: dict[str, merkle.Frontier] = {}  # per election: its verified right frontier (ADR 0019)
+        self._locks: dict[str, threading.RLock] = {}  # per election: its frontier, in this process
         self._lock = threading.Lock()  # guards the two dicts
         self._writer: _WriterLock | None = None
         self._names: tuple[str, str] = ("", "")
@@ -271,108 +274,151 @@ class Ledger:
                 lock = self._locks[election_id] = threading.RLock()
             return lock
 
-    def _tree(self, election_id: str) -> merkle.MerkleTree:
-        """The election's tree (the caller holds its lock)."""
-        tree = self._trees.get(election_id)
-        if tree is None:
-            tree = self._load(election_id)
-            self._trees[election_id] = tree
-        return tree
+    def _view(self, election_id: str) -> merkle.Frontier:
+        """The election's verified right frontier (the caller holds its lock)."""
+        front = self._views.get(election_id)
+        if front is None:
+            front = self._load(election_id)
+            self._views[election_id] = front
+        return front
 
-    def _load(self, election_id: str) -> merkle.MerkleTree:
-        """§P11.3: rebuild a tree from the stored entry bytes, refusing a log that disagrees with itself. One snapshot
-        (REPEATABLE READ on PostgreSQL), so that replicas appending meanwhile are not mistaken for a gap."""
-        tree = merkle.MerkleTree()
-        problem = ""
-        engine = self._engine.execution_options(isolation_level="REPEATABLE READ") if self.shared else self._engine
+    def _load(self, election_id: str) -> merkle.Frontier:
+        """§P11.3 (ADR 0019): the latest signed checkpoint must be the root of the stored frontier nodes, and the
+        last entry must hash to its leaf and its level-0 node; O(log n) rows, one snapshot (REPEATABLE READ on
+        PostgreSQL, so that replicas appending meanwhile are not mistaken for a gap). Older entries are checked when
+        they are read (:meth:`entries`, :meth:`updates`) and every proof against the verified root before it is
+        served; ``check_log`` re-verifies every entry and node instead (:meth:`_replay_nodes`). An election with
+        entries but no node row (an older version's record) gets its nodes rebuilt from every entry."""
+        engine = self._snapshot_engine()
         try:
             with Session(engine) as s:
-                rows = s.execute(
-                    select(EntryRow.idx, EntryRow.data, EntryRow.leaf_hash)
-                    .where(EntryRow.election_id == election_id)
-                    .order_by(EntryRow.idx)
-                    .execution_options(yield_per=256)
-                )
-                try:
-                    for idx, data, stored in rows:
-                        if idx != tree.size:
-                            problem = f"the log of {election_id} has no entry {tree.size} (next is {idx})"
-                            break
-                        leaf = merkle.leaf_hash(bytes(data))
-                        if leaf != bytes(stored):
-                            problem = (
-                                f"entry {idx} of the log of {election_id} was edited: its bytes do not hash to its leaf"
-                            )
-                            break
-                        tree.append(leaf)
-                finally:
-                    rows.close()
-                last = s.scalar(select(func.max(CheckpointRow.size)).where(CheckpointRow.election_id == election_id))
-                note = (
-                    None
-                    if last is None
-                    else s.scalar(
-                        select(CheckpointRow.note).where(
-                            CheckpointRow.election_id == election_id, CheckpointRow.size == last
-                        )
+                last, note = self._last_checkpoint(s, election_id)
+                top = s.scalar(select(func.max(EntryRow.idx)).where(EntryRow.election_id == election_id))
+                held = 0 if top is None else top + 1
+                if held != last:
+                    raise LedgerInconsistency(
+                        f"the log of {election_id} holds {held} entries but its last checkpoint has size {last}"
                     )
-                )
+                if last == 0:
+                    return merkle.Frontier()
+                has_nodes = s.scalar(select(NodeRow.idx).where(NodeRow.election_id == election_id).limit(1))
+                if self._check_log or has_nodes is None:
+                    return self._replay_nodes(s, election_id, write=has_nodes is None)
+                nodes = _fetch_nodes(s, election_id, {*merkle.frontier_subtrees(last), (0, last - 1)})
+                data, stored = s.execute(
+                    select(EntryRow.data, EntryRow.leaf_hash).where(
+                        EntryRow.election_id == election_id, EntryRow.idx == last - 1
+                    )
+                ).one()
         except SQLAlchemyError as e:
             raise StorageError(f"could not read the log of {election_id}") from e
-        if problem:
-            raise LedgerInconsistency(problem)
-        if (last or 0) != tree.size:
+        assert note is not None
+        get = _getter(nodes, election_id)
+        leaf = merkle.leaf_hash(bytes(data))
+        if leaf != bytes(stored):
             raise LedgerInconsistency(
-                f"the log of {election_id} holds {tree.size} entries but its last checkpoint has size {last or 0}"
+                f"entry {last - 1} of the log of {election_id} was edited: its bytes do not hash to its leaf"
+            )
+        if get(0, last - 1) != leaf:
+            raise LedgerInconsistency(
+                f"the stored tree node (0, {last - 1}) of {election_id} does not match its entries:"
+                " this election is not served"
+            )
+        front = merkle.Frontier.from_subtrees(get, last)
+        self._check_note(election_id, front.root(), last, note, "last checkpoint")
+        return front
+
+    def _snapshot_engine(self) -> Engine:
+        return self._engine.execution_options(isolation_level="REPEATABLE READ") if self.shared else self._engine
+
+    @staticmethod
+    def _last_checkpoint(s: Session, election_id: str) -> tuple[int, bytes | None]:
+        row = s.execute(
+            select(CheckpointRow.size, CheckpointRow.note)
+            .where(CheckpointRow.election_id == election_id)
+            .order_by(CheckpointRow.size.desc())
+            .limit(1)
+        ).first()
+        return (0, None) if row is None else (int(row[0]), bytes(row[1]))
+
+    def _replay_nodes(self, s: Session, election_id: str, *, write: bool) -> merkle.Frontier:
+        """§P11.3 in full (``linli serve --check-log``, and the migration of an older version's record): every entry
+        hashed to its stored leaf, the tree rebuilt from them and checked against the last signed checkpoint, and
+        every stored perfect subtree within its size compared with the rebuilt one. O(n) time, O(log n + chunk)
+        memory: entries are read in chunks. ``write``: the election has no node row yet; they are written, under the
+        election's append advisory lock on PostgreSQL, in one transaction, re-checked inside it (two replicas do not
+        both write them). Rows beyond the verified size are not trusted and ignored."""
+        if write:
+            s.rollback()  # leave the snapshot; write in a transaction of its own
+            with Session(self._engine) as w, w.begin():
+                if self.shared:
+                    w.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self._append_key(election_id)})
+                has_nodes = w.scalar(select(NodeRow.idx).where(NodeRow.election_id == election_id).limit(1))
+                return self._replay_nodes_in(w, election_id, write=has_nodes is None)
+        return self._replay_nodes_in(s, election_id, write=False)
+
+    def _replay_nodes_in(self, s: Session, election_id: str, *, write: bool) -> merkle.Frontier:
+        last, note = self._last_checkpoint(s, election_id)
+        front = merkle.Frontier()
+        count = 0  # entries read (more than ``last`` is refused below)
+        bad_node = ""
+        while True:
+            rows = s.execute(
+                select(EntryRow.idx, EntryRow.data, EntryRow.leaf_hash)
+                .where(EntryRow.election_id == election_id, EntryRow.idx >= count)
+                .order_by(EntryRow.idx)
+                .limit(_CHUNK)
+            ).all()
+            done: dict[tuple[int, int], bytes] = {}
+            for idx, data, stored in rows:
+                if idx != count:
+                    raise LedgerInconsistency(f"the log of {election_id} has no entry {count} (next is {idx})")
+                leaf = merkle.leaf_hash(bytes(data))
+                if leaf != bytes(stored):
+                    raise LedgerInconsistency(
+                        f"entry {idx} of the log of {election_id} was edited: its bytes do not hash to its leaf"
+                    )
+                count += 1
+                if front.size < last:
+                    front, completed = front.append(leaf)
+                    done.update(((h, i), v) for h, i, v in completed)
+            if done:
+                stored_nodes = _fetch_node_ranges(s, election_id, done)
+                missing = [(h, i, v) for (h, i), v in done.items() if (h, i) not in stored_nodes]
+                if write and missing:
+                    s.execute(
+                        insert(NodeRow),
+                        [{"election_id": election_id, "level": h, "idx": i, "hash": v} for h, i, v in missing],
+                    )
+                elif missing and not bad_node:
+                    h, i, _ = missing[0]
+                    bad_node = f"the stored tree node ({h}, {i}) of {election_id} is missing"
+                for key, value in done.items():
+                    if key in stored_nodes and stored_nodes[key] != value and not bad_node:
+                        bad_node = (
+                            f"the stored tree node ({key[0]}, {key[1]}) of {election_id} does not match its entries:"
+                            " this election is not served"
+                        )
+            if len(rows) < _CHUNK:
+                break
+        if count != last:
+            raise LedgerInconsistency(
+                f"the log of {election_id} holds {count} entries but its last checkpoint has size {last}"
             )
         if note is not None:
-            self._check_note(election_id, tree, tree.size, bytes(note), "last checkpoint")
-        self._check_nodes(election_id, tree)
-        return tree
+            self._check_note(election_id, front.root(), last, note, "last checkpoint")
+        if bad_node:
+            raise LedgerInconsistency(bad_node)
+        return front
 
-    def _check_nodes(self, election_id: str, tree: merkle.MerkleTree) -> None:
-        """ADR 0019, §P11.3: the stored perfect subtrees must be exactly the verified tree's (rows beyond its size
-        are not trusted and ignored). An election with none (records of older versions) gets them written now."""
-        size = tree.size
-        if size == 0:
-            return
-        try:
-            with Session(self._engine) as s:
-                stored = {
-                    (level, idx): bytes(h)
-                    for level, idx, h in s.execute(
-                        select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(NodeRow.election_id == election_id)
-                    )
-                }
-            if not stored:
-                with Session(self._engine) as s, s.begin():
-                    if self.shared:
-                        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self._append_key(election_id)})
-                    if s.scalar(select(func.count()).select_from(NodeRow).where(NodeRow.election_id == election_id)):
-                        return  # another replica wrote them meanwhile; the next load checks them
-                    s.add_all(NodeRow(election_id=election_id, level=h, idx=i, hash=v) for h, i, v in tree.subtrees())
-                return
-        except SQLAlchemyError as e:
-            raise StorageError(f"could not read the tree nodes of {election_id}") from e
-        for level, idx, value in tree.subtrees():
-            if stored.get((level, idx)) != value:
-                raise LedgerInconsistency(
-                    f"the stored tree node ({level}, {idx}) of {election_id} does not match its entries:"
-                    " this election is not served"
-                )
-
-    def _check_note(self, election_id: str, tree: merkle.MerkleTree, size: int, note: bytes, what: str = "") -> None:
-        """A stored checkpoint is trusted only if this server's key signed it, for this election, over this tree."""
+    def _check_note(self, election_id: str, root: bytes, size: int, note: bytes, what: str = "") -> None:
+        """A stored checkpoint is trusted only if this server's key signed it, for this election, over this root."""
         what = what or f"checkpoint of size {size}"
         try:
             checkpoint = open_checkpoint(note, self._verifier)
         except CryptoError as e:
             raise LedgerInconsistency(f"the {what} of {election_id} is not signed by this server's key ({e})") from e
-        if (
-            checkpoint.origin != self.origin(election_id)
-            or checkpoint.size != size
-            or checkpoint.root_hash != (tree.root(size))
-        ):
+        if checkpoint.origin != self.origin(election_id) or checkpoint.size != size or checkpoint.root_hash != root:
             raise LedgerInconsistency(
                 f"the stored entries of {election_id} do not match the root of its "
                 + what.replace("checkpoint", "signed checkpoint")
@@ -380,17 +426,19 @@ class Ledger:
 
     # -- §P16.2 catching up with the other replicas ----------------------------------------------------------------
     def _catch_up(
-        self, s: Session, election_id: str, tree: merkle.MerkleTree, since: int, *, locked: bool
-    ) -> list[bytes]:
-        """Extend ``tree`` with what the database holds beyond it and return the entries from ``since`` on.
+        self, s: Session, election_id: str, front: merkle.Frontier, since: int, *, locked: bool
+    ) -> tuple[merkle.Frontier, list[bytes]]:
+        """Extend ``front`` with what the database holds beyond it; return it and the entries from ``since`` on.
 
-        Trusted only once checked: each new row's bytes must hash to its stored leaf hash, the rows the tree
-        already holds (and the parent of the first new one) must carry the tree's leaf hashes, and every new
-        checkpoint must be signed by the log key over this election's origin with the root of the caught-up tree at
-        its size. ``locked``: inside an append, under the election's lock, where the database's entries and
-        checkpoints must also agree in number (a row without its checkpoint is a foreign writer: StaleAppend).
+        Trusted only once checked: each new row's bytes must hash to its stored leaf hash and its level-0 node, the
+        rows the frontier already covers (and the parent of the first new one) must carry their level-0 nodes' leaf
+        hashes (ADR 0019), and every new checkpoint must be signed by the log key over this election's origin with
+        the root of the extended frontier at its size. ``locked``: inside an append, under the election's lock,
+        where the database's entries and checkpoints must also agree in number (a row without its checkpoint is a
+        foreign writer: StaleAppend). If the frontier took leaves a checkpoint refutes, the view is dropped (the
+        next call reloads).
         """
-        old = tree.size
+        old = front.size
         if not 0 <= since <= old:
             raise StaleAppend(f"the state of {election_id} has {since} entries, beyond this server's log ({old})")
         mine_cp = CheckpointRow.election_id == election_id
@@ -401,20 +449,36 @@ class Ledger:
         ).all()
         upto = notes[-1][0] if notes else old
         if not locked and upto == old and since == old:
-            return []
+            return front, []
         lo = max(min(since, old - 1), 0)
         where = [EntryRow.election_id == election_id, EntryRow.idx >= lo]
         if not locked:
             where.append(EntryRow.idx < upto)
-        rows = s.execute(
-            select(EntryRow.idx, EntryRow.leaf_hash, case((EntryRow.idx >= since, EntryRow.data), else_=null()))
-            .where(*where)
-            .order_by(EntryRow.idx)
+        # ADR 0019: with the entries, their level-0 node rows; two index ranges in one statement (a join's plan,
+        # on a table PostgreSQL has not analysed yet, scanned every level-0 row of the election)
+        found = s.execute(
+            union_all(
+                select(
+                    EntryRow.idx,
+                    EntryRow.leaf_hash,
+                    case((EntryRow.idx >= since, EntryRow.data), else_=null()),
+                    literal(0, Integer),
+                ).where(*where),
+                _leaf_nodes(election_id, lo, None if locked else upto),
+            )
         ).all()
-        for i, (idx, stored, _) in enumerate(rows):
+        leaf_nodes = {int(idx): bytes(v) for idx, v, _, is_node in found if is_node}
+        entry_rows = sorted((r[:3] for r in found if not r[3]), key=lambda r: int(r[0]))
+        rows = [(idx, stored, data, leaf_nodes.get(int(idx))) for idx, stored, data in entry_rows]
+        last_leaf = front.hashes[-1] if old % 2 else None  # the frontier's last subtree is leaf old - 1 itself
+        for i, (idx, stored, _, node) in enumerate(rows):
             if idx != lo + i:
                 raise LedgerInconsistency(f"the log of {election_id} has no entry {lo + i} (next is {idx})")
-            if idx < old and bytes(stored) != tree.leaf_hashes[idx]:
+            if idx < old and (
+                node is None
+                or bytes(stored) != bytes(node)
+                or (idx == old - 1 and last_leaf is not None and bytes(stored) != last_leaf)
+            ):
                 raise StaleAppend(f"entry {idx} of {election_id} in the database is not the one this tree holds")
         stored_size = lo + len(rows)
         if old and stored_size < old:
@@ -429,43 +493,60 @@ class Ledger:
                 f"the log of {election_id} holds {stored_size} entries but its last checkpoint has size {upto}"
             )
         out: list[bytes] = []
+        pending = list(notes)
         try:
-            for idx, stored, data in rows:
+            for idx, stored, data, node in rows:
                 if idx < since:
                     continue
                 entry = bytes(data)
                 leaf = merkle.leaf_hash(entry)
-                if leaf != bytes(stored) or (idx < old and leaf != tree.leaf_hashes[idx]):
+                if leaf != bytes(stored) or (idx < old and leaf != node):
                     raise LedgerInconsistency(
                         f"entry {idx} of the log of {election_id} was edited: its bytes do not hash to its leaf"
                     )
                 if idx >= old:
-                    tree.append(leaf)
+                    front, _ = front.append(leaf)
+                    while pending and pending[0][0] == front.size:
+                        size, note = pending.pop(0)
+                        self._check_note(election_id, front.root(), size, bytes(note))
                 out.append(entry)
-            for size, note in notes:
-                self._check_note(election_id, tree, size, bytes(note))
+            for idx, stored, _, node in rows:
+                if idx < old:
+                    continue
+                if node is None:  # ADR 0019: a server of an older version appends no node rows
+                    raise LedgerInconsistency(
+                        f"entry {idx} of the log of {election_id} has no stored tree node (appended by a server of an"
+                        " older version?): this election is not served"
+                    )
+                if bytes(node) != bytes(stored):
+                    raise LedgerInconsistency(
+                        f"the stored tree node (0, {idx}) of {election_id} does not match its entries:"
+                        " this election is not served"
+                    )
         except BaseException:
-            if tree.size != old:
-                self._trees.pop(election_id, None)  # the tree took leaves it could not trust: reload from scratch
+            if front.size != old:
+                self._views.pop(election_id, None)  # the frontier took leaves it could not trust: reload from scratch
             raise
-        return out
+        return front, out
 
     def updates(self, election_id: str, since: int) -> list[bytes]:
         """§P16.3: the entries from ``since`` on, after catching up with what other replicas appended (verified as
         in an append, without its lock). On SQLite, with one writer, only what this ledger holds beyond ``since``."""
         with self._election_lock(election_id):
-            tree = self._tree(election_id)
-            if not self.shared and since == tree.size:
+            front = self._view(election_id)
+            if not self.shared and since == front.size:
                 return []
             try:
                 with Session(self._engine) as s:
-                    return self._catch_up(s, election_id, tree, since, locked=False)
+                    front, out = self._catch_up(s, election_id, front, since, locked=False)
             except SQLAlchemyError as e:
                 raise _storage_error(e, f"could not read the log of {election_id}") from e
+            self._views[election_id] = front
+            return out
 
     def size(self, election_id: str) -> int:
         with self._election_lock(election_id):
-            return self._tree(election_id).size
+            return self._view(election_id).size
 
     # -- §P16.2 the append ---------------------------------------------------------------------------------------
     def append_planned(self, election_id: str, since: int, plan: Plan) -> Appended | None:
@@ -478,6 +559,8 @@ class Ledger:
         was lost: the append may have landed; the next one catches up), StorageError, or whatever ``plan`` raises.
         """
         lock = self._election_lock(election_id)
+        with lock:  # loaded before the advisory lock: a migration (_replay_nodes) takes it on its own connection
+            self._view(election_id)
         with Session(self._engine) as s:
             try:
                 s.begin()
@@ -494,36 +577,35 @@ class Ledger:
         return _pg_key("linli/ledger-append/v1", *self._names, election_id)
 
     def _append_locked(self, s: Session, election_id: str, since: int, plan: Plan) -> Appended | None:
-        tree = self._tree(election_id)
-        new = self._catch_up(s, election_id, tree, since, locked=True)
-        if tree.size == 0 and s.get(ElectionRow, election_id) is not None:
+        front, new = self._catch_up(s, election_id, self._view(election_id), since, locked=True)
+        self._views[election_id] = front
+        if front.size == 0 and s.get(ElectionRow, election_id) is not None:
             raise StaleAppend(f"election {election_id} already exists in the database")
         planned = plan(new)
         if planned is None:
             s.rollback()
             return None
         kind, data, milestone = planned
-        index = tree.size
+        index = front.size
         leaf = merkle.leaf_hash(data)
-        tree.append(leaf)
+        after, completed = front.append(leaf)
         try:
-            size = tree.size
-            note = sign_checkpoint(Checkpoint(self.origin(election_id), size, tree.root()), self._signer)
+            size = after.size
+            note = sign_checkpoint(Checkpoint(self.origin(election_id), size, after.root()), self._signer)
             if index == 0:
                 s.add(ElectionRow(election_id=election_id, origin=self.origin(election_id)))
                 s.flush()
             s.add(EntryRow(election_id=election_id, idx=index, kind=kind, data=data, leaf_hash=leaf))
             s.add(CheckpointRow(election_id=election_id, size=size, note=note, milestone=milestone))
             # ADR 0019: the perfect subtrees this leaf completes, in the same transaction as the entry.
-            s.add_all(
-                NodeRow(election_id=election_id, level=h, idx=i, hash=v)
-                for h, i, v in merkle.completed_subtrees(index, leaf, tree.subtree)
-            )
+            s.add_all(NodeRow(election_id=election_id, level=h, idx=i, hash=v) for h, i, v in completed)
             s.commit()
         except BaseException:
-            self._trees.pop(election_id, None)  # the tree holds a leaf the database may not: reload what it holds
+            self._views.pop(election_id, None)  # the database may hold the leaf or not: reload what it holds
             raise
-        return Appended(election_id, index, leaf, size, tuple(tree.inclusion_proof(index, size)), note)
+        self._views[election_id] = after
+        # §P11.4: the new leaf's siblings are the frontier it extended (merkle.Frontier.next_leaf_path)
+        return Appended(election_id, index, leaf, size, tuple(front.next_leaf_path()), note)
 
     def append(self, election_id: str, kind: str, data: bytes, *, extends: int, milestone: bool = False) -> Appended:
         """Append one entry and its signed checkpoint atomically, as leaf ``extends`` of a tree of that size.
@@ -543,21 +625,69 @@ class Ledger:
         assert appended is not None  # the plan always appends
         return appended
 
-    # -- reads: from this ledger's verified tree -----------------------------------------------------------------
+    # -- reads: from this ledger's verified frontier and the stored nodes (ADR 0019) -------------------------------
+    def _proof_nodes(
+        self, election_id: str, front: merkle.Frontier, size: int, *, index: int | None = None, size1: int | None = None
+    ) -> merkle.SubtreeGetter:
+        """One query for every node a proof at ``size`` reads, checked before anything is served: the root of
+        ``size`` computed from them must be the verified root (``size`` is the frontier's) or be proven consistent
+        with it (a consistency proof to the frontier's size from the same rows, verified against its root). A row
+        that breaks this is LedgerInconsistency (DATA_LOSS), never a wrong proof."""
+        wanted = merkle.subtrees_for_proofs(size, index=index, size1=size1)
+        if index is not None:
+            wanted.add((0, index))
+        if size1 is not None:
+            wanted |= set(merkle.frontier_subtrees(size1))
+        if size < front.size:
+            wanted |= merkle.subtrees_for_proofs(front.size, size1=size)
+        try:
+            with Session(self._engine) as s:
+                nodes = _fetch_nodes(s, election_id, wanted)
+        except SQLAlchemyError as e:
+            raise _storage_error(e, f"could not read the tree nodes of {election_id}") from e
+        get = _getter(nodes, election_id)
+        if size < front.size:
+            try:
+                merkle.verify_consistency(
+                    size,
+                    front.size,
+                    merkle.consistency_proof_from_subtrees(get, size, front.size),
+                    merkle.root_from_subtrees(get, size),
+                    front.root(),
+                )
+            except MerkleProofError as e:
+                raise _edited_nodes(election_id, front.size) from e
+        return get
+
+    def _root(self, get: merkle.SubtreeGetter, front: merkle.Frontier, size: int) -> bytes:
+        # the root of ``size``: the verified one, or (after _proof_nodes proved it consistent) from the nodes
+        return front.root() if size == front.size else merkle.root_from_subtrees(get, size)
+
+    def _inclusion(self, election_id: str, front: merkle.Frontier, index: int, size: int) -> tuple[bytes, list[bytes]]:
+        get = self._proof_nodes(election_id, front, size, index=index)
+        leaf, proof = get(0, index), merkle.inclusion_proof_from_subtrees(get, index, size)
+        try:
+            merkle.verify_inclusion(leaf, index, size, proof, self._root(get, front, size))
+        except MerkleProofError as e:
+            raise _edited_nodes(election_id, front.size) from e
+        return leaf, proof
+
     def receipt(self, election_id: str, index: int) -> Appended:
         """The receipt of an entry already in the log, against the current signed checkpoint (§P11.4)."""
         with self._election_lock(election_id):
-            tree = self._tree(election_id)
-            size = tree.size
+            front = self._view(election_id)
+            size = front.size
             if not 0 <= index < size:
                 raise OutOfRange(f"no entry {index} in the log of {election_id} (size {size})")
+            leaf, proof = self._inclusion(election_id, front, index, size)
             note = self.checkpoint(election_id, size)
-            return Appended(
-                election_id, index, tree.leaf_hashes[index], size, tuple(tree.inclusion_proof(index, size)), note
-            )
+            return Appended(election_id, index, leaf, size, tuple(proof), note)
 
     def entries(self, election_id: str, start: int = 0, limit: int = 1000) -> list[bytes]:
-        """Up to ``limit`` entries from ``start``, within this ledger's tree; the range is checked before any SQL."""
+        """Up to ``limit`` entries from ``start``, within this ledger's tree; the range is checked before any SQL.
+
+        §P11.3 (ADR 0019): each entry is served only if it is there (no gap), hashes to its stored leaf hash and to
+        its level-0 node (the node rows the proofs are computed from), otherwise LedgerInconsistency."""
         size = self.size(election_id)
         if not 0 <= start <= size:
             raise OutOfRange(f"start {start} is beyond the log of {election_id} (size {size})")
@@ -565,17 +695,36 @@ class Ledger:
             raise OutOfRange("limit must be in 1..1000")
         if start == size:
             return []
+        end = min(size, start + limit)
         try:
             with Session(self._engine) as s:
-                rows = s.scalars(
-                    select(EntryRow.data)
-                    .where(EntryRow.election_id == election_id, EntryRow.idx >= start, EntryRow.idx < size)
-                    .order_by(EntryRow.idx)
-                    .limit(limit)
-                )
-                return [bytes(r) for r in rows]
+                found = s.execute(
+                    union_all(
+                        select(EntryRow.idx, EntryRow.data, EntryRow.leaf_hash, literal(0, Integer)).where(
+                            EntryRow.election_id == election_id, EntryRow.idx >= start, EntryRow.idx < end
+                        ),
+                        _leaf_nodes(election_id, start, end, data_first=True),
+                    )
+                ).all()
         except SQLAlchemyError as e:
             raise _storage_error(e, f"could not read the log of {election_id}") from e
+        leaf_nodes = {int(idx): bytes(v) for idx, _, v, is_node in found if is_node}
+        entry_rows = sorted((r[:3] for r in found if not r[3]), key=lambda r: int(r[0]))
+        rows = [(idx, data, stored, leaf_nodes.get(int(idx))) for idx, data, stored in entry_rows]
+        out: list[bytes] = []
+        for i, (idx, data, stored, node) in enumerate(rows):
+            if idx != start + i:
+                raise LedgerInconsistency(f"the log of {election_id} has no entry {start + i} (next is {idx})")
+            entry = bytes(data)
+            leaf = merkle.leaf_hash(entry)
+            if leaf != bytes(stored) or node is None or leaf != bytes(node):
+                raise LedgerInconsistency(
+                    f"entry {idx} of the log of {election_id} was edited: its bytes do not hash to its leaf"
+                )
+            out.append(entry)
+        if len(out) < min(limit, size - start):
+            raise LedgerInconsistency(f"the log of {election_id} has no entry {start + len(out)}")
+        return out
 
     def checkpoint(self, election_id: str, size: int | None = None) -> bytes:
         """The signed checkpoint of ``size`` (default: this ledger's tree size, never a size it has not verified)."""
@@ -619,17 +768,107 @@ class Ledger:
 
     def inclusion_proof(self, election_id: str, index: int, size: int) -> tuple[bytes, list[bytes]]:
         with self._election_lock(election_id):
-            tree = self._tree(election_id)
-            if not 0 <= index < size <= tree.size:
-                raise OutOfRange(f"need 0 <= leaf_index < tree_size <= {tree.size}")
-            return tree.leaf_hashes[index], tree.inclusion_proof(index, size)
+            front = self._view(election_id)
+            if not 0 <= index < size <= front.size:
+                raise OutOfRange(f"need 0 <= leaf_index < tree_size <= {front.size}")
+            return self._inclusion(election_id, front, index, size)
 
     def consistency_proof(self, election_id: str, size1: int, size2: int) -> Sequence[bytes]:
         with self._election_lock(election_id):
-            tree = self._tree(election_id)
-            if not 0 < size1 <= size2 <= tree.size:
-                raise OutOfRange(f"need 0 < size1 <= size2 <= {tree.size}")
-            return tree.consistency_proof(size1, size2)
+            front = self._view(election_id)
+            if not 0 < size1 <= size2 <= front.size:
+                raise OutOfRange(f"need 0 < size1 <= size2 <= {front.size}")
+            if size1 == size2:
+                return []
+            get = self._proof_nodes(election_id, front, size2, size1=size1)
+            proof = merkle.consistency_proof_from_subtrees(get, size1, size2)
+            try:
+                root2 = self._root(get, front, size2)
+                merkle.verify_consistency(size1, size2, proof, merkle.root_from_subtrees(get, size1), root2)
+            except MerkleProofError as e:
+                raise _edited_nodes(election_id, front.size) from e
+            return proof
+
+
+#: Entries read per query when every entry is re-verified (``check_log``, the migration of an older record).
+_CHUNK = 4096
+
+
+#: PostgreSQL: the wanted (level, idx) pairs as two arrays joined to the primary key, one index probe each. A nested
+#: loop whatever the statistics say (an IN-list plan, on a bulk-loaded table not yet analysed, scanned the election).
+_PG_NODES = text(
+    "SELECT n.level, n.idx, n.hash FROM ledger_nodes n"  # NodeRow
+    " JOIN unnest(CAST(:levels AS integer[]), CAST(:idxs AS integer[])) AS w(level, idx)"
+    " ON n.level = w.level AND n.idx = w.idx WHERE n.election_id = :election_id"
+)
+
+
+def _fetch_nodes(s: Session, election_id: str, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The node rows ``wanted`` (a proof's: O(log² n)) in one query. PostgreSQL: :data:`_PG_NODES`. SQLite seeks
+    neither row values nor an OR of per-level terms (it scans the election), but it does seek ``level IN (..) AND
+    idx IN (..)`` on the primary key: a superset (every level times every index, most of them absent), filtered."""
+    if not wanted:
+        return {}
+    if s.get_bind().dialect.name == "postgresql":
+        pairs = sorted(wanted)
+        params = {"levels": [h for h, _ in pairs], "idxs": [i for _, i in pairs], "election_id": election_id}
+        return {(h, i): bytes(v) for h, i, v in s.execute(_PG_NODES, params)}
+    levels, idxs = sorted({h for h, _ in wanted}), sorted({i for _, i in wanted})
+    rows = s.execute(
+        select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(
+            NodeRow.election_id == election_id, NodeRow.level.in_(levels), NodeRow.idx.in_(idxs)
+        )
+    )
+    return {(h, i): bytes(v) for h, i, v in rows if (h, i) in wanted}
+
+
+def _fetch_node_ranges(
+    s: Session, election_id: str, done: dict[tuple[int, int], bytes]
+) -> dict[tuple[int, int], bytes]:
+    """The stored rows at the positions of ``done`` (a chunk's completed subtrees), level by level."""
+    bounds: dict[int, tuple[int, int]] = {}
+    for h, i in done:
+        lo, hi = bounds.get(h, (i, i))
+        bounds[h] = (min(lo, i), max(hi, i))
+    out: dict[tuple[int, int], bytes] = {}
+    for h, (lo, hi) in sorted(bounds.items()):  # one index range per query (SQLite scans an OR of them)
+        rows = s.execute(
+            select(NodeRow.idx, NodeRow.hash).where(
+                NodeRow.election_id == election_id, NodeRow.level == h, NodeRow.idx.between(lo, hi)
+            )
+        )
+        out.update(((h, i), bytes(v)) for i, v in rows if (h, i) in done)
+    return out
+
+
+def _leaf_nodes(election_id: str, lo: int, hi: int | None, *, data_first: bool = False) -> Select[Any, Any, Any, Any]:
+    """The level-0 node rows of ``[lo, hi)`` (``hi`` None: to the end) as the second branch of a UNION ALL with
+    entry rows: ``(idx, hash, NULL, 1)``, or ``(idx, NULL, hash, 1)`` with ``data_first``."""
+    where = [NodeRow.election_id == election_id, NodeRow.level == 0, NodeRow.idx >= lo]
+    if hi is not None:
+        where.append(NodeRow.idx < hi)
+    if data_first:
+        return select(NodeRow.idx, null(), NodeRow.hash, literal(1, Integer)).where(*where)
+    return select(NodeRow.idx, NodeRow.hash, null(), literal(1, Integer)).where(*where)
+
+
+def _getter(nodes: dict[tuple[int, int], bytes], election_id: str) -> merkle.SubtreeGetter:
+    def get(level: int, idx: int) -> bytes:
+        value = nodes.get((level, idx))
+        if value is None:
+            raise LedgerInconsistency(
+                f"the stored tree node ({level}, {idx}) of {election_id} is missing: this election is not served"
+            )
+        return value
+
+    return get
+
+
+def _edited_nodes(election_id: str, size: int) -> LedgerInconsistency:
+    return LedgerInconsistency(
+        f"the stored tree nodes of {election_id} do not match its signed checkpoint of size {size}: a node row was"
+        " edited, no proof from them is served"
+    )
 
 
 def _storage_error(e: SQLAlchemyError, message: str) -> StorageError:

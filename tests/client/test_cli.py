@@ -496,3 +496,29 @@ def test_roll_role_and_group_columns_are_used(
     assert code == 2 and "owners only" in err and "1-102" in err
     assert run(capsys, "admin", "roll", *srv, *e, *admin, "--csv", str(csv), "--group", "east")[0] == 0
     assert "roll 2;" in run(capsys, "status", *srv, *e)[1]
+
+
+def test_serve_check_log_refuses_a_log_with_an_edited_inner_node(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ADR 0019: node (1, 0) is not on the frontier of 4 entries, so only ``--check-log`` looks at it at start."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from client.keystore import save_signing_key
+    from crypto.ed25519 import SigningKey
+    from server.ledger import Ledger
+    from server.storage import NodeRow, make_engine
+
+    key = SigningKey.generate()
+    save_signing_key(tmp_path / "server.key.json", key, "server")
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    ledger = Ledger(make_engine(url), NoteSigner.from_private_bytes("linli", key.secret), "linli.local/elections")
+    for i in range(4):
+        ledger.append("e1", "x", f"entry {i}".encode(), extends=i)
+    with Session(ledger.engine) as s, s.begin():
+        s.execute(update(NodeRow).where(NodeRow.level == 1, NodeRow.idx == 0).values(hash=b"\x00" * 32))
+    ledger.close()
+    args = ("serve", "--listen", "127.0.0.1:0", "--db", url, "--key", str(tmp_path / "server.key.json"))
+    code, _, err = run(capsys, *args, "--check-log")
+    assert code == 1 and "stored tree node (1, 0) of e1 does not match its entries" in err

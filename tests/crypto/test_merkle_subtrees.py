@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from crypto.errors import MerkleProofError
 from crypto.merkle import (
     EMPTY_ROOT,
+    Frontier,
     MerkleTree,
     completed_subtrees,
     consistency_proof,
     consistency_proof_from_subtrees,
+    frontier_subtrees,
     inclusion_proof,
     inclusion_proof_from_subtrees,
     leaf_hash,
@@ -95,3 +97,43 @@ def test_a_missing_subtree_is_not_invented() -> None:
     del nodes[1, 2]  # leaves 4..5
     with pytest.raises(KeyError):
         root_from_subtrees(lambda h, j: nodes[h, j], 6)
+
+
+# -- the right frontier (what the ledger keeps in memory, ADR 0019) ----------------------------------------------
+def test_frontier_grows_as_the_tree_for_every_size_up_to_70() -> None:
+    """Frontier.append yields exactly the subtrees completed_subtrees does, its root is MTH(D[0:n]), the path it
+    gives the next leaf is the reference PATH(n, D[0:n+1]), and from_subtrees reads it back from stored nodes."""
+    leaves, nodes = _store(70)
+    front = Frontier()
+    assert front.root() == EMPTY_ROOT and front.subtrees() == []
+    for n, leaf in enumerate(leaves):
+        path = front.next_leaf_path()
+        front, done = front.append(leaf)
+        assert path == inclusion_proof(leaves, n, n + 1)
+        assert done == [(h, j, nodes[h, j]) for h, j, _ in done] and done[0] == (0, n, leaf)
+        assert front.size == n + 1 and front.root() == root_from_leaf_hashes(leaves[: n + 1])
+        assert [(h, j) for h, j, _ in front.subtrees()] == frontier_subtrees(n + 1)
+        assert Frontier.from_subtrees(lambda h, j: nodes[h, j], n + 1) == front
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(max_size=8), min_size=1, max_size=300))
+def test_frontier_root_equals_the_tree(entries: list[bytes]) -> None:
+    front, tree = Frontier(), MerkleTree()
+    for e in entries:
+        front, _ = front.append(leaf_hash(e))
+        tree.append(leaf_hash(e))
+    assert front.root() == tree.root() and len(front.hashes) == len(entries).bit_count()
+
+
+def test_frontier_rejects_a_wrong_shape() -> None:
+    with pytest.raises(MerkleProofError, match="needs 2 subtree hashes, not 1"):
+        Frontier(3, (EMPTY_ROOT,))  # 3 = 0b11: two subtrees
+    with pytest.raises(MerkleProofError, match="frontier hash must be 32 bytes"):
+        Frontier(1, (b"short",))
+    with pytest.raises(MerkleProofError, match="out of range"):
+        frontier_subtrees(-1)
+    with pytest.raises(MerkleProofError, match="out of range"):
+        Frontier(-1, ())
+    with pytest.raises(MerkleProofError, match="leaf hash must be 32 bytes"):
+        Frontier().append(b"short")

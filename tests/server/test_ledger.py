@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from crypto import merkle
 from crypto.errors import MerkleProofError
-from crypto.note import NoteSigner, open_checkpoint, verify_checkpoint_extends
+from crypto.note import Checkpoint, NoteSigner, open_checkpoint, sign_checkpoint, verify_checkpoint_extends
 from server.errors import LedgerInconsistency, StorageError
 from server.ledger import Ledger
 from server.storage import CheckpointRow, EntryRow, NodeRow, make_engine
@@ -83,7 +83,7 @@ def test_checkpoint_rollback_detected(ledger: Ledger) -> None:
     with Session(ledger._engine) as s, s.begin():
         s.execute(delete(CheckpointRow).where(CheckpointRow.size > 4))
         s.execute(delete(EntryRow).where(EntryRow.idx >= 4))
-    ledger._trees.clear()
+    ledger._views.clear()
     new = open_checkpoint(ledger.checkpoint("e1"), verifier)
     with pytest.raises(MerkleProofError, match="rolls back"):
         verify_checkpoint_extends(old, new, [])
@@ -95,7 +95,10 @@ def test_rewritten_entry_breaks_the_receipts_signed_before(ledger: Ledger) -> No
     receipts = [ledger.append("e1", "x", f"entry {i}".encode(), extends=i) for i in range(5)]
     with Session(ledger._engine) as s, s.begin():
         s.execute(update(EntryRow).where(EntryRow.idx == 2).values(data=b"entry X"))
-    tampered = ledger.entries("e1")
+    with pytest.raises(LedgerInconsistency, match="entry 2 of the log of e1 was edited"):
+        ledger.entries("e1")  # ADR 0019: an entry is served only if it hashes to its level-0 node
+    with Session(ledger._engine) as s:
+        tampered = [bytes(d) for d in s.scalars(select(EntryRow.data).order_by(EntryRow.idx))]
     tree = merkle.MerkleTree.from_leaf_hashes([merkle.leaf_hash(e) for e in tampered])
     cp = open_checkpoint(receipts[-1].checkpoint, ledger.signer.verifier())
     assert tree.root(5) != cp.root_hash
@@ -124,16 +127,129 @@ def test_stored_nodes_give_the_trees_proofs(ledger: Ledger) -> None:
             assert merkle.consistency_proof_from_subtrees(get, m, n) == list(ledger.consistency_proof("e1", m, n))
 
 
-def test_a_corrupted_node_row_is_refused_at_load(ledger: Ledger) -> None:
+def _six(ledger: Ledger) -> None:
     for i in range(6):
         ledger.append("e1", "x", f"entry {i}".encode(), extends=i)
+
+
+def _set_node(ledger: Ledger, level: int, idx: int, value: bytes | None) -> None:
+    """Overwrite (or, with None, delete) one node row, and make the ledger reload."""
+    where = (NodeRow.election_id == "e1", NodeRow.level == level, NodeRow.idx == idx)
     with Session(ledger._engine) as s, s.begin():
-        s.execute(update(NodeRow).where(NodeRow.level == 1, NodeRow.idx == 1).values(hash=b"\x00" * 32))
-    ledger._trees.clear()
+        if value is None:
+            s.execute(delete(NodeRow).where(*where))
+        else:
+            s.execute(update(NodeRow).where(*where).values(hash=value))
+    ledger._views.clear()
+
+
+def test_a_corrupted_inner_node_row_serves_no_proof(ledger: Ledger) -> None:
+    """(1, 1) is not on the frontier of 6 ((2, 0), (1, 2)): the load's check passes, but every proof that reads it
+    fails its check against the verified root before it is served (DATA_LOSS), and a full check refuses the log."""
+    _six(ledger)
+    _set_node(ledger, 1, 1, b"\x00" * 32)
+    assert ledger.size("e1") == 6
+    with pytest.raises(LedgerInconsistency, match="do not match its signed checkpoint of size 6"):
+        ledger.inclusion_proof("e1", 0, 6)
+    with pytest.raises(LedgerInconsistency, match="do not match its signed checkpoint of size 6"):
+        ledger.receipt("e1", 1)
+    with pytest.raises(LedgerInconsistency, match="do not match its signed checkpoint of size 6"):
+        ledger.consistency_proof("e1", 2, 6)
+    with pytest.raises(LedgerInconsistency, match="do not match its signed checkpoint of size 6"):
+        ledger.inclusion_proof("e1", 0, 5)  # an older size: its root is tied to the verified one
+    leaf, proof = ledger.inclusion_proof("e1", 4, 6)  # a proof that does not read it is right
+    root = open_checkpoint(ledger.checkpoint("e1"), ledger.signer.verifier()).root_hash
+    merkle.verify_inclusion(leaf, 4, 6, proof, root)
+    ledger._check_log = True  # as linli serve --check-log
+    ledger._views.clear()
     with pytest.raises(LedgerInconsistency, match=r"node \(1, 1\) of e1 does not match"):
+        ledger.size("e1")
+
+
+def test_a_corrupted_frontier_node_row_is_refused_at_load(ledger: Ledger) -> None:
+    _six(ledger)
+    _set_node(ledger, 2, 0, b"\x00" * 32)
+    with pytest.raises(LedgerInconsistency, match="do not match the root of its last signed checkpoint"):
         ledger.size("e1")
     with pytest.raises(LedgerInconsistency):  # and stays refused: no wrong proof is served
         ledger.inclusion_proof("e1", 2, 6)
+
+
+def test_a_corrupted_last_leaf_node_is_refused_at_load(ledger: Ledger) -> None:
+    _six(ledger)
+    _set_node(ledger, 0, 5, merkle.leaf_hash(b"entry X"))
+    with pytest.raises(LedgerInconsistency, match=r"node \(0, 5\) of e1 does not match its entries"):
+        ledger.size("e1")
+
+
+def test_a_missing_frontier_node_row_is_refused_at_load(ledger: Ledger) -> None:
+    _six(ledger)
+    _set_node(ledger, 1, 2, None)
+    with pytest.raises(LedgerInconsistency, match=r"node \(1, 2\) of e1 is missing"):
+        ledger.size("e1")
+
+
+def test_a_missing_inner_node_row_serves_no_proof(ledger: Ledger) -> None:
+    _six(ledger)
+    _set_node(ledger, 0, 0, None)
+    assert ledger.size("e1") == 6
+    with pytest.raises(LedgerInconsistency, match=r"node \(0, 0\) of e1 is missing"):
+        ledger.inclusion_proof("e1", 1, 6)
+    with pytest.raises(LedgerInconsistency, match="entry 0 of the log of e1 was edited"):
+        ledger.entries("e1")  # an entry without its level-0 node is not served either
+
+
+def test_a_checkpoint_not_matching_the_nodes_is_refused_at_load(ledger: Ledger) -> None:
+    """A correctly signed last checkpoint over another root (a key holder rewrote it): the nodes refute it."""
+    _six(ledger)
+    forged = sign_checkpoint(Checkpoint("linli.test/e1", 6, merkle.leaf_hash(b"other")), ledger.signer)
+    with Session(ledger._engine) as s, s.begin():
+        s.execute(update(CheckpointRow).where(CheckpointRow.size == 6).values(note=forged))
+    ledger._views.clear()
+    with pytest.raises(LedgerInconsistency, match="do not match the root of its last signed checkpoint"):
+        ledger.size("e1")
+
+
+def test_proofs_equal_the_reference_ones_for_every_size(db_url: str) -> None:
+    """Ledger's proofs (from node rows, verified against its frontier) equal crypto.merkle's reference proofs for
+    every index and pair of sizes up to 17, before and after a reload (a fresh Ledger on the same rows)."""
+    signer = NoteSigner.generate("linli-test")
+    ledger = Ledger(make_engine(db_url), signer, "linli.test")
+    leaves: list[bytes] = []
+    try:
+        for n in range(1, 18):
+            r = ledger.append("e1", "x", f"entry {n}".encode(), extends=n - 1)
+            leaves.append(merkle.leaf_hash(f"entry {n}".encode()))
+            assert list(r.inclusion_proof) == merkle.inclusion_proof(leaves, n - 1, n)
+            for i in range(n):
+                assert ledger.receipt("e1", i).inclusion_proof == tuple(merkle.inclusion_proof(leaves, i, n))
+            for m in range(1, n + 1):
+                assert list(ledger.consistency_proof("e1", m, n)) == merkle.consistency_proof(leaves, m, n)
+        for size in range(1, 18):
+            for i in range(size):
+                assert ledger.inclusion_proof("e1", i, size) == (leaves[i], merkle.inclusion_proof(leaves, i, size))
+            for m in range(1, size + 1):
+                assert list(ledger.consistency_proof("e1", m, size)) == merkle.consistency_proof(leaves, m, size)
+        ledger._views.clear()
+        assert ledger.size("e1") == 17
+        assert ledger.receipt("e1", 16).inclusion_proof == tuple(merkle.inclusion_proof(leaves, 16, 17))
+        assert list(ledger.consistency_proof("e1", 5, 13)) == merkle.consistency_proof(leaves, 5, 13)
+    finally:
+        ledger.close()
+
+
+def test_a_full_check_accepts_an_intact_log(db_url: str) -> None:
+    signer = NoteSigner.generate("linli-test")
+    ledger = Ledger(make_engine(db_url), signer, "linli.test")
+    try:
+        for i in range(9):
+            ledger.append("e1", "x", f"entry {i}".encode(), extends=i)
+        front = ledger._views["e1"]
+        ledger._check_log = True
+        ledger._views.clear()
+        assert ledger.size("e1") == 9 and ledger._views["e1"] == front
+    finally:
+        ledger.close()
 
 
 def test_older_records_get_their_nodes_at_load(ledger: Ledger) -> None:
@@ -143,7 +259,7 @@ def test_older_records_get_their_nodes_at_load(ledger: Ledger) -> None:
     before = _nodes(ledger, "e1")
     with Session(ledger._engine) as s, s.begin():
         s.execute(delete(NodeRow))
-    ledger._trees.clear()
+    ledger._views.clear()
     assert ledger.size("e1") == 7
     assert _nodes(ledger, "e1") == before
     assert ledger.append("e1", "x", b"entry 7", extends=7).size == 8
@@ -164,3 +280,49 @@ def test_a_crash_writes_no_node(ledger: Ledger, monkeypatch: pytest.MonkeyPatch)
     assert set(_nodes(ledger, "e1")) == {(0, 0)}
     assert ledger.append("e1", "x", b"second", extends=1).size == 2
     assert set(_nodes(ledger, "e1")) == {(0, 0), (0, 1), (1, 0)}
+
+
+def test_load_reads_the_frontier_not_every_entry(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """§P11.3 (ADR 0019): a load hashes one entry (the last) and keeps O(log n) hashes, whatever the size."""
+    for i in range(50):
+        ledger.append("e1", "x", f"entry {i}".encode(), extends=i)
+    ledger._views.clear()
+    calls: list[bytes] = []
+    real = merkle.leaf_hash
+
+    def counting(entry: bytes) -> bytes:
+        calls.append(entry)
+        return real(entry)
+
+    monkeypatch.setattr(merkle, "leaf_hash", counting)
+    assert ledger.size("e1") == 50
+    assert calls == [b"entry 49"]
+    assert len(ledger._views["e1"].hashes) == (50).bit_count()
+    ledger._check_log = True  # the full check hashes every entry
+    ledger._views.clear()
+    calls.clear()
+    assert ledger.size("e1") == 50 and len(calls) == 50
+
+
+def test_an_older_record_with_an_edited_entry_gets_no_nodes(ledger: Ledger) -> None:
+    """The migration rebuilds the nodes from every entry and checks them against the last signed checkpoint before
+    it commits: an older record with an edited entry (leaf hash recomputed) is refused and left without nodes."""
+    for i in range(7):
+        ledger.append("e1", "x", f"entry {i}".encode(), extends=i)
+    with Session(ledger._engine) as s, s.begin():
+        s.execute(delete(NodeRow))
+        s.execute(
+            update(EntryRow).where(EntryRow.idx == 3).values(data=b"entry X", leaf_hash=merkle.leaf_hash(b"entry X"))
+        )
+    ledger._views.clear()
+    with pytest.raises(LedgerInconsistency, match="root of its last signed checkpoint"):
+        ledger.size("e1")
+    assert _nodes(ledger, "e1") == {}
+
+
+def test_a_full_check_refuses_a_missing_inner_node(ledger: Ledger) -> None:
+    _six(ledger)
+    _set_node(ledger, 1, 0, None)
+    ledger._check_log = True
+    with pytest.raises(LedgerInconsistency, match=r"node \(1, 0\) of e1 is missing"):
+        ledger.size("e1")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from crypto.note import Checkpoint, NoteSigner, open_checkpoint, sign_checkpoint
 from server.errors import LedgerInconsistency, ReplicaMismatch, StaleAppend, WriterLocked
 from server.ledger import Ledger, _pg_key
 from server.service import ElectionService, ServiceConfig
-from server.storage import CheckpointRow, ElectionRow, EntryRow, make_engine
+from server.storage import CheckpointRow, ElectionRow, EntryRow, NodeRow, make_engine
 from tests import factories
 from tests.client.cli_support import run as cli
 from tests.factories import MODULUS_BITS, make_election
@@ -447,13 +447,67 @@ def test_tampered_row_refused_by_the_replica_catching_up(pg_url: str, leaf: str)
         match = "was edited" if leaf == "kept" else "do not match the root of its (last )?signed checkpoint"
         with pytest.raises(LedgerInconsistency, match=match):
             b.updates("e1", 1)
-        with pytest.raises(LedgerInconsistency, match=match):
-            b.append("e1", "x", b"two", extends=2)
+        with pytest.raises(
+            LedgerInconsistency, match=match if leaf == "kept" else r"node \(0, 1\) of e1 does not match"
+        ):
+            b.append("e1", "x", b"two", extends=2)  # recomputed: the view was dropped, the reload refuses the log
         if leaf == "kept":  # refused before the tree took the row: it keeps serving the entry it verified
             assert b.size("e1") == 1
         else:  # the tree took a leaf the checkpoint refutes: dropped, and the reload refuses the log
             with pytest.raises(LedgerInconsistency):
                 b.size("e1")
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.mark.parametrize("how", ["missing", "edited"])
+def test_new_entry_without_its_node_row_refused_on_catch_up(pg_url: str, how: str) -> None:
+    """ADR 0019: an entry appended without its level-0 node (a replica of an older version writes none), or with
+    another one, is refused by the replica catching up (DATA_LOSS) rather than served with proofs that cannot exist."""
+    a, b = _two_ledgers(pg_url)
+    try:
+        a.append("e1", "x", b"zero", extends=0)
+        assert b.size("e1") == 1
+        a.append("e1", "x", b"one", extends=1)
+        where = (NodeRow.election_id == "e1", NodeRow.level == 0, NodeRow.idx == 1)
+        with Session(a.engine) as s, s.begin():
+            if how == "missing":
+                s.execute(delete(NodeRow).where(*where))
+            else:
+                s.execute(update(NodeRow).where(*where).values(hash=merkle.leaf_hash(b"other")))
+        match = "has no stored tree node" if how == "missing" else r"node \(0, 1\) of e1 does not match its entries"
+        with pytest.raises(LedgerInconsistency, match=match):
+            b.updates("e1", 1)
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.mark.parametrize("old", [2, 3])
+def test_rewritten_old_leaf_refused_on_catch_up(pg_url: str, old: int) -> None:
+    """§P16.2: the rows this replica already verified are compared with their level-0 nodes (and the frontier's
+    last leaf, for an odd size); a foreign writer that rewrote the parent of the next entry is a StaleAppend."""
+    a, b = _two_ledgers(pg_url)
+    try:
+        for i in range(old):
+            a.append("e1", "x", f"entry {i}".encode(), extends=i)
+        assert b.size("e1") == old
+        other = merkle.leaf_hash(b"other")
+        with Session(a.engine) as s, s.begin():
+            s.execute(
+                update(NodeRow)
+                .where(NodeRow.election_id == "e1", NodeRow.level == 0, NodeRow.idx == old - 1)
+                .values(hash=other)
+            )
+            if old % 2:  # both rows agree: only the frontier in memory knows
+                s.execute(
+                    update(EntryRow)
+                    .where(EntryRow.election_id == "e1", EntryRow.idx == old - 1)
+                    .values(leaf_hash=other)
+                )
+        with pytest.raises(StaleAppend, match=f"entry {old - 1} of e1 in the database is not the one this tree holds"):
+            b.append("e1", "x", b"next", extends=old)
     finally:
         a.close()
         b.close()

@@ -30,8 +30,8 @@ from voting.records import EntryKind, Role
 SIGNER = NoteSigner.generate("linli-test")
 
 
-def _ledger(url: str, signer: NoteSigner = SIGNER) -> Ledger:
-    return Ledger(make_engine(url), signer, "linli.test")
+def _ledger(url: str, signer: NoteSigner = SIGNER, *, check_log: bool = False) -> Ledger:
+    return Ledger(make_engine(url), signer, "linli.test", check_log=check_log)
 
 
 # -- §P11.2 the single writer (SQLite; PostgreSQL takes replicas, tests/server/test_replicas.py) --------------------
@@ -153,8 +153,8 @@ def test_recreating_an_existing_election_row_refused(db_url: str) -> None:
     ledger = _ledger(db_url)
     try:
         ledger.append("e1", "x", b"zero", extends=0)
-        ledger._trees.clear()
-        ledger._trees["e1"] = merkle.MerkleTree()  # a stale view that believes the log is empty
+        ledger._views.clear()
+        ledger._views["e1"] = merkle.Frontier()  # a stale view that believes the log is empty
         with pytest.raises(StaleAppend):
             ledger.append("e1", "x", b"again", extends=0)
     finally:
@@ -172,9 +172,19 @@ def _edited(url: str, **values: object) -> None:
     ledger.close()
 
 
-def test_edited_row_refused_at_load(db_url: str) -> None:
+def test_edited_row_refused_when_read_and_at_a_full_check(db_url: str) -> None:
+    """ADR 0019: the load checks the last checkpoint against the stored nodes, not every entry; an edited old entry
+    is refused when it is read (the service replays every log at start) and by ``check_log`` at load."""
     _edited(db_url, data=b"entry X")
     ledger = _ledger(db_url)
+    try:
+        assert ledger.size("e1") == 4
+        with pytest.raises(LedgerInconsistency, match="entry 2 of the log of e1 was edited"):
+            ledger.entries("e1")
+        assert ledger.entries("e1", 3) == [b"entry 3"]  # the entries it can check are still served
+    finally:
+        ledger.close()
+    ledger = _ledger(db_url, check_log=True)
     try:
         with pytest.raises(LedgerInconsistency, match="entry 2 of the log of e1 was edited"):
             ledger.size("e1")
@@ -184,9 +194,29 @@ def test_edited_row_refused_at_load(db_url: str) -> None:
         ledger.close()
 
 
-def test_edited_row_with_recomputed_leaf_hash_refused_at_load(db_url: str) -> None:
+def test_edited_last_row_refused_at_load(db_url: str) -> None:
+    _edited(db_url)
+    ledger = _ledger(db_url)
+    with Session(ledger._engine) as s, s.begin():
+        s.execute(update(EntryRow).where(EntryRow.election_id == "e1", EntryRow.idx == 3).values(data=b"entry X"))
+    ledger.close()
+    ledger = _ledger(db_url)
+    try:
+        with pytest.raises(LedgerInconsistency, match="entry 3 of the log of e1 was edited"):
+            ledger.size("e1")
+    finally:
+        ledger.close()
+
+
+def test_edited_row_with_recomputed_leaf_hash_refused(db_url: str) -> None:
     _edited(db_url, data=b"entry X", leaf_hash=merkle.leaf_hash(b"entry X"))
     ledger = _ledger(db_url)
+    try:
+        with pytest.raises(LedgerInconsistency, match="entry 2 of the log of e1 was edited"):
+            ledger.entries("e1")  # its bytes no longer hash to its level-0 node
+    finally:
+        ledger.close()
+    ledger = _ledger(db_url, check_log=True)
     try:
         with pytest.raises(LedgerInconsistency, match="root of its last signed checkpoint"):
             ledger.size("e1")
@@ -194,14 +224,20 @@ def test_edited_row_with_recomputed_leaf_hash_refused_at_load(db_url: str) -> No
         ledger.close()
 
 
-def test_log_with_a_deleted_row_refused_at_load(db_url: str) -> None:
+@pytest.mark.parametrize("check_log", [False, True])
+def test_log_with_a_deleted_row_refused(db_url: str, check_log: bool) -> None:
     _edited(db_url)
-    ledger = _ledger(db_url)
+    ledger = _ledger(db_url, check_log=check_log)
     with Session(ledger._engine) as s, s.begin():
         s.execute(delete(EntryRow).where(EntryRow.idx == 1))
     try:
-        with pytest.raises(LedgerInconsistency, match="no entry 1"):
-            ledger.size("e1")
+        if check_log:  # at load
+            with pytest.raises(LedgerInconsistency, match="no entry 1"):
+                ledger.size("e1")
+        else:  # when read: the last entry and the nodes are intact
+            assert ledger.size("e1") == 4
+            with pytest.raises(LedgerInconsistency, match="no entry 1"):
+                ledger.entries("e1")
     finally:
         ledger.close()
 
