@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, case, func, null, select, text
+from sqlalchemy import Connection, Engine, case, func, insert, null, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -393,6 +393,8 @@ class Ledger:
         old = tree.size
         if not 0 <= since <= old:
             raise StaleAppend(f"the state of {election_id} has {since} entries, beyond this server's log ({old})")
+        if locked and since == old and self._unchanged(s, election_id, tree):
+            return []
         mine_cp = CheckpointRow.election_id == election_id
         notes = s.execute(
             select(CheckpointRow.size, CheckpointRow.note)
@@ -449,6 +451,32 @@ class Ledger:
                 self._trees.pop(election_id, None)  # the tree took leaves it could not trust: reload from scratch
             raise
         return out
+
+    @staticmethod
+    def _unchanged(s: Session, election_id: str, tree: merkle.MerkleTree) -> bool:
+        """The append's fast path (§P16.2.2), one query: whether the database holds exactly this tree's log — no
+        checkpoint beyond its size, no entry beyond its last leaf, and that leaf's stored hash is the tree's. The
+        same checks as the full catch-up when nothing is new; on any other answer the full catch-up runs (and
+        raises what it finds)."""
+        old = tree.size
+        lo = max(old - 1, 0)
+        checkpoints = (
+            select(func.count())
+            .select_from(CheckpointRow)
+            .where(CheckpointRow.election_id == election_id, CheckpointRow.size > old)
+            .scalar_subquery()
+        )
+        entries = (
+            select(func.count())
+            .select_from(EntryRow)
+            .where(EntryRow.election_id == election_id, EntryRow.idx >= lo)
+            .scalar_subquery()
+        )
+        last = select(EntryRow.leaf_hash).where(EntryRow.election_id == election_id, EntryRow.idx == lo)
+        beyond, held, leaf = s.execute(select(checkpoints, entries, last.scalar_subquery())).one()
+        if beyond or held != old - lo:
+            return False
+        return old == 0 or (leaf is not None and bytes(leaf) == tree.leaf_hashes[lo])
 
     def updates(self, election_id: str, since: int) -> list[bytes]:
         """§P16.3: the entries from ``since`` on, after catching up with what other replicas appended (verified as
@@ -510,15 +538,23 @@ class Ledger:
             size = tree.size
             note = sign_checkpoint(Checkpoint(self.origin(election_id), size, tree.root()), self._signer)
             if index == 0:
-                s.add(ElectionRow(election_id=election_id, origin=self.origin(election_id)))
-                s.flush()
-            s.add(EntryRow(election_id=election_id, idx=index, kind=kind, data=data, leaf_hash=leaf))
-            s.add(CheckpointRow(election_id=election_id, size=size, note=note, milestone=milestone))
-            # ADR 0019: the perfect subtrees this leaf completes, in the same transaction as the entry.
-            s.add_all(
-                NodeRow(election_id=election_id, level=h, idx=i, hash=v)
-                for h, i, v in merkle.completed_subtrees(index, leaf, tree.subtree)
+                s.execute(insert(ElectionRow).values(election_id=election_id, origin=self.origin(election_id)))
+            entry = insert(EntryRow).values(election_id=election_id, idx=index, kind=kind, data=data, leaf_hash=leaf)
+            checkpoint = insert(CheckpointRow).values(
+                election_id=election_id, size=size, note=note, milestone=milestone
             )
+            # ADR 0019: the perfect subtrees this leaf completes, in the same transaction as the entry.
+            nodes = insert(NodeRow).values(
+                [
+                    {"election_id": election_id, "level": h, "idx": i, "hash": v}
+                    for h, i, v in merkle.completed_subtrees(index, leaf, tree.subtree)
+                ]
+            )
+            if self.shared:  # PostgreSQL: the three inserts in one statement (one round trip under the lock)
+                s.execute(nodes.add_cte(entry.cte("entry"), checkpoint.cte("checkpoint")))
+            else:
+                for statement in (entry, checkpoint, nodes):
+                    s.execute(statement)
             s.commit()
         except BaseException:
             self._trees.pop(election_id, None)  # the tree holds a leaf the database may not: reload what it holds
