@@ -29,7 +29,7 @@ from server.errors import (
 )
 from server.storage import CheckpointRow, ElectionRow, EntryRow, LogSignerRow, NodeRow
 
-__all__ = ["Appended", "Ledger", "Plan"]
+__all__ = ["Appended", "GroupPlan", "Ledger", "Plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +146,9 @@ def _acquire_writer_lock(engine: Engine) -> _WriterLock:
 #: What the service answers for the entries a caught-up append brings in and the entry it then wants appended:
 #: ``(kind, canonical bytes, milestone)``, or None to append nothing (the transaction is rolled back).
 Plan = Callable[[Sequence[bytes]], "tuple[str, bytes, bool] | None"]
+#: The same for a group commit (§P11.5.4): the entries to append in this order, each with its own signed checkpoint
+#: (empty: append nothing, the transaction is rolled back).
+GroupPlan = Callable[[Sequence[bytes]], "Sequence[tuple[str, bytes, bool]]"]
 
 
 # -- the ledger ----------------------------------------------------------------------------------------------------
@@ -505,6 +508,18 @@ class Ledger:
         Errors: StaleAppend (the log moved in a way no lock allows: a foreign writer), Interrupted (the connection
         was lost: the append may have landed; the next one catches up), StorageError, or whatever ``plan`` raises.
         """
+
+        def group(new: Sequence[bytes]) -> Sequence[tuple[str, bytes, bool]]:
+            planned = plan(new)
+            return () if planned is None else (planned,)
+
+        appended = self.append_group(election_id, since, group)
+        return appended[0] if appended else None
+
+    def append_group(self, election_id: str, since: int, plan: GroupPlan) -> list[Appended]:
+        """:meth:`append_planned` for several entries in one transaction (group commit, §P11.5.4): each entry gets
+        the checkpoint signed at its own size, all are written with one statement and one commit, and the receipts
+        are returned only once the commit is durable; if anything fails, none of them is in the log."""
         lock = self._election_lock(election_id)
         with Session(self._engine) as s:
             try:
@@ -521,45 +536,58 @@ class Ledger:
     def _append_key(self, election_id: str) -> int:
         return _pg_key("linli/ledger-append/v1", *self._names, election_id)
 
-    def _append_locked(self, s: Session, election_id: str, since: int, plan: Plan) -> Appended | None:
+    def _append_locked(self, s: Session, election_id: str, since: int, plan: GroupPlan) -> list[Appended]:
         tree = self._tree(election_id)
         new = self._catch_up(s, election_id, tree, since, locked=True)
         if tree.size == 0 and s.get(ElectionRow, election_id) is not None:
             raise StaleAppend(f"election {election_id} already exists in the database")
         planned = plan(new)
-        if planned is None:
+        if not planned:
             s.rollback()
-            return None
-        kind, data, milestone = planned
-        index = tree.size
-        leaf = merkle.leaf_hash(data)
-        tree.append(leaf)
+            return []
+        origin = self.origin(election_id)
+        first = tree.size
+        signed: list[tuple[int, bytes, bytes]] = []  # (index, leaf hash, checkpoint note) per entry
+        nodes: list[dict[str, object]] = []
         try:
-            size = tree.size
-            note = sign_checkpoint(Checkpoint(self.origin(election_id), size, tree.root()), self._signer)
-            if index == 0:
-                s.execute(insert(ElectionRow).values(election_id=election_id, origin=self.origin(election_id)))
-            entry = insert(EntryRow).values(election_id=election_id, idx=index, kind=kind, data=data, leaf_hash=leaf)
-            checkpoint = insert(CheckpointRow).values(
-                election_id=election_id, size=size, note=note, milestone=milestone
-            )
-            # ADR 0019: the perfect subtrees this leaf completes, in the same transaction as the entry.
-            nodes = insert(NodeRow).values(
-                [
+            for _, data, _ in planned:
+                index = tree.size
+                leaf = merkle.leaf_hash(data)
+                tree.append(leaf)
+                signed.append((index, leaf, sign_checkpoint(Checkpoint(origin, tree.size, tree.root()), self._signer)))
+                # ADR 0019: the perfect subtrees this leaf completes, in the same transaction as the entry.
+                nodes.extend(
                     {"election_id": election_id, "level": h, "idx": i, "hash": v}
                     for h, i, v in merkle.completed_subtrees(index, leaf, tree.subtree)
+                )
+            rows = list(zip(planned, signed, strict=True))
+            entries = insert(EntryRow).values(
+                [
+                    {"election_id": election_id, "idx": index, "kind": kind, "data": data, "leaf_hash": leaf}
+                    for (kind, data, _), (index, leaf, _) in rows
                 ]
             )
-            if self.shared:  # PostgreSQL: the three inserts in one statement (one round trip under the lock)
-                s.execute(nodes.add_cte(entry.cte("entry"), checkpoint.cte("checkpoint")))
+            checkpoints = insert(CheckpointRow).values(
+                [
+                    {"election_id": election_id, "size": index + 1, "note": note, "milestone": milestone}
+                    for (_, _, milestone), (index, _, note) in rows
+                ]
+            )
+            if first == 0:
+                s.execute(insert(ElectionRow).values(election_id=election_id, origin=origin))
+            if self.shared:  # PostgreSQL: every row of the group in one statement (one round trip under the lock)
+                s.execute(insert(NodeRow).values(nodes).add_cte(entries.cte("e"), checkpoints.cte("c")))
             else:
-                for statement in (entry, checkpoint, nodes):
+                for statement in (entries, checkpoints, insert(NodeRow).values(nodes)):
                     s.execute(statement)
             s.commit()
         except BaseException:
-            self._trees.pop(election_id, None)  # the tree holds a leaf the database may not: reload what it holds
+            self._trees.pop(election_id, None)  # the tree holds leaves the database may not: reload what it holds
             raise
-        return Appended(election_id, index, leaf, size, tuple(tree.inclusion_proof(index, size)), note)
+        return [
+            Appended(election_id, index, leaf, index + 1, tuple(tree.inclusion_proof(index, index + 1)), note)
+            for index, leaf, note in signed
+        ]
 
     def append(self, election_id: str, kind: str, data: bytes, *, extends: int, milestone: bool = False) -> Appended:
         """Append one entry and its signed checkpoint atomically, as leaf ``extends`` of a tree of that size.
