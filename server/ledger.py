@@ -561,25 +561,21 @@ class Ledger:
                     for h, i, v in merkle.completed_subtrees(index, leaf, tree.subtree)
                 )
             rows = list(zip(planned, signed, strict=True))
-            entries = insert(EntryRow).values(
-                [
-                    {"election_id": election_id, "idx": index, "kind": kind, "data": data, "leaf_hash": leaf}
-                    for (kind, data, _), (index, leaf, _) in rows
-                ]
-            )
-            checkpoints = insert(CheckpointRow).values(
-                [
-                    {"election_id": election_id, "size": index + 1, "note": note, "milestone": milestone}
-                    for (_, _, milestone), (index, _, note) in rows
-                ]
-            )
+            entries = [
+                {"election_id": election_id, "idx": index, "kind": kind, "data": data, "leaf_hash": leaf}
+                for (kind, data, _), (index, leaf, _) in rows
+            ]
+            checkpoints = [
+                {"election_id": election_id, "size": index + 1, "note": note, "milestone": milestone}
+                for (_, _, milestone), (index, _, note) in rows
+            ]
             if first == 0:
                 s.execute(insert(ElectionRow).values(election_id=election_id, origin=origin))
-            if self.shared:  # PostgreSQL: every row of the group in one statement (one round trip under the lock)
-                s.execute(insert(NodeRow).values(nodes).add_cte(entries.cte("e"), checkpoints.cte("c")))
+            if self.shared:  # PostgreSQL: every row of the group in one prepared statement, one round trip
+                s.execute(_PG_GROUP_INSERT, _columns(election_id, entries, checkpoints, nodes))
             else:
-                for statement in (entries, checkpoints, insert(NodeRow).values(nodes)):
-                    s.execute(statement)
+                for table, values in ((EntryRow, entries), (CheckpointRow, checkpoints), (NodeRow, nodes)):
+                    s.execute(insert(table), values)
             s.commit()
         except BaseException:
             self._trees.pop(election_id, None)  # the tree holds leaves the database may not: reload what it holds
@@ -694,6 +690,42 @@ class Ledger:
             if not 0 < size1 <= size2 <= tree.size:
                 raise OutOfRange(f"need 0 < size1 <= size2 <= {tree.size}")
             return tree.consistency_proof(size1, size2)
+
+
+#: §P11.5.4: a group's entry, checkpoint and node rows in one statement (arrays of columns, so that the statement's
+#: text is the same for every group and PostgreSQL prepares it once). The table names are server.storage's.
+_PG_GROUP_INSERT = text(
+    "WITH e AS (INSERT INTO ledger_entries (election_id, idx, kind, data, leaf_hash)"
+    " SELECT :election, * FROM unnest(CAST(:e_idx AS integer[]), CAST(:e_kind AS varchar[]),"
+    " CAST(:e_data AS bytea[]), CAST(:e_leaf AS bytea[]))),"
+    " c AS (INSERT INTO checkpoints (election_id, size, note, milestone)"
+    " SELECT :election, * FROM unnest(CAST(:c_size AS integer[]), CAST(:c_note AS bytea[]),"
+    " CAST(:c_milestone AS boolean[])))"
+    " INSERT INTO ledger_nodes (election_id, level, idx, hash)"
+    " SELECT :election, * FROM unnest(CAST(:n_level AS integer[]), CAST(:n_idx AS integer[]), CAST(:n_hash AS bytea[]))"
+)
+
+
+def _columns(
+    election_id: str,
+    entries: list[dict[str, object]],
+    checkpoints: list[dict[str, object]],
+    nodes: list[dict[str, object]],
+) -> dict[str, object]:
+    """The parameters of :data:`_PG_GROUP_INSERT`: one array per column."""
+    return {
+        "election": election_id,
+        "e_idx": [r["idx"] for r in entries],
+        "e_kind": [r["kind"] for r in entries],
+        "e_data": [r["data"] for r in entries],
+        "e_leaf": [r["leaf_hash"] for r in entries],
+        "c_size": [r["size"] for r in checkpoints],
+        "c_note": [r["note"] for r in checkpoints],
+        "c_milestone": [r["milestone"] for r in checkpoints],
+        "n_level": [r["level"] for r in nodes],
+        "n_idx": [r["idx"] for r in nodes],
+        "n_hash": [r["hash"] for r in nodes],
+    }
 
 
 def _storage_error(e: SQLAlchemyError, message: str) -> StorageError:
