@@ -124,11 +124,13 @@ class _Pending:
     """§P11.5.4: a verified ballot waiting for its group commit, and what became of it (set by whichever caller's
     thread wrote the group, before it released the election's lock)."""
 
-    __slots__ = ("appended", "ballot", "done", "entry", "error")
+    __slots__ = ("appended", "ballot", "data", "done", "entry", "error", "leaf")
 
     def __init__(self, entry: Entry, ballot: EncryptedBallot) -> None:
         self.entry = entry
         self.ballot = ballot
+        self.data = entry.to_bytes()  # canonical bytes and leaf hash, computed before the lock
+        self.leaf = merkle.leaf_hash(self.data)
         self.done = False
         self.appended: Appended | None = None
         self.error: BaseException | None = None
@@ -365,12 +367,11 @@ class ElectionService:
             planned: list[tuple[str, bytes, bool]] = []
             first: dict[bytes, int] = {}
             for k, p in enumerate(group):
-                data = p.entry.to_bytes()
-                leaf = merkle.leaf_hash(data)
+                data, leaf = p.data, p.leaf
                 if leaf in first:  # the same bytes twice in one group: one entry, one receipt (§P11.4)
                     tried.same[k] = first[leaf]
                     continue
-                retried = self._retried(election_id, p.entry)
+                retried = self._retried_leaf(election_id, leaf)
                 if retried is not None:
                     tried.answers[k] = retried
                     continue
@@ -555,7 +556,10 @@ class ElectionService:
         return pending.result()
 
     def _retried(self, election_id: str, entry: Entry) -> Appended | None:
-        index = self._ballots[election_id].get(merkle.leaf_hash(entry.to_bytes()))
+        return self._retried_leaf(election_id, merkle.leaf_hash(entry.to_bytes()))
+
+    def _retried_leaf(self, election_id: str, leaf: bytes) -> Appended | None:
+        index = self._ballots[election_id].get(leaf)
         return None if index is None else self.ledger.receipt(election_id, index)
 
     # -- the phone credential relay (§P13): beside the log, never in it ----------------------------------------
