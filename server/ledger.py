@@ -29,7 +29,7 @@ from server.errors import (
 )
 from server.storage import CheckpointRow, ElectionRow, EntryRow, LogSignerRow, NodeRow
 
-__all__ = ["Appended", "Ledger", "Plan"]
+__all__ = ["Appended", "GroupPlan", "Ledger", "Plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +146,9 @@ def _acquire_writer_lock(engine: Engine) -> _WriterLock:
 #: What the service answers for the entries a caught-up append brings in and the entry it then wants appended:
 #: ``(kind, canonical bytes, milestone)``, or None to append nothing (the transaction is rolled back).
 Plan = Callable[[Sequence[bytes]], "tuple[str, bytes, bool] | None"]
+#: The same for a group commit (§P11.5.4): the entries to append in this order, each with its own signed checkpoint
+#: (empty: append nothing, the transaction is rolled back).
+GroupPlan = Callable[[Sequence[bytes]], "Sequence[tuple[str, bytes, bool]]"]
 
 
 # -- the ledger ----------------------------------------------------------------------------------------------------
@@ -441,6 +444,8 @@ class Ledger:
         old = front.size
         if not 0 <= since <= old:
             raise StaleAppend(f"the state of {election_id} has {since} entries, beyond this server's log ({old})")
+        if locked and since == old and self._unchanged(s, election_id, front):
+            return front, []
         mine_cp = CheckpointRow.election_id == election_id
         notes = s.execute(
             select(CheckpointRow.size, CheckpointRow.note)
@@ -529,6 +534,39 @@ class Ledger:
             raise
         return front, out
 
+    @staticmethod
+    def _unchanged(s: Session, election_id: str, front: merkle.Frontier) -> bool:
+        """The append's fast path (§P16.2.2), one query: whether the database holds exactly this frontier's log — no
+        checkpoint beyond its size, no entry beyond its last leaf, and that leaf's stored hash is its level-0 node's
+        (and, at an odd size, the frontier's last subtree, which is that leaf). The same checks as the full catch-up
+        when nothing is new; on any other answer the full catch-up runs (and raises what it finds)."""
+        old = front.size
+        lo = max(old - 1, 0)
+        checkpoints = (
+            select(func.count())
+            .select_from(CheckpointRow)
+            .where(CheckpointRow.election_id == election_id, CheckpointRow.size > old)
+            .scalar_subquery()
+        )
+        entries = (
+            select(func.count())
+            .select_from(EntryRow)
+            .where(EntryRow.election_id == election_id, EntryRow.idx >= lo)
+            .scalar_subquery()
+        )
+        last = select(EntryRow.leaf_hash).where(EntryRow.election_id == election_id, EntryRow.idx == lo)
+        node = select(NodeRow.hash).where(NodeRow.election_id == election_id, NodeRow.level == 0, NodeRow.idx == lo)
+        beyond, held, leaf, level0 = s.execute(
+            select(checkpoints, entries, last.scalar_subquery(), node.scalar_subquery())
+        ).one()
+        if beyond or held != old - lo:
+            return False
+        if old == 0:
+            return True
+        if leaf is None or level0 is None or bytes(leaf) != bytes(level0):
+            return False
+        return old % 2 == 0 or bytes(leaf) == front.hashes[-1]
+
     def updates(self, election_id: str, since: int) -> list[bytes]:
         """§P16.3: the entries from ``since`` on, after catching up with what other replicas appended (verified as
         in an append, without its lock). On SQLite, with one writer, only what this ledger holds beyond ``since``."""
@@ -558,6 +596,18 @@ class Ledger:
         Errors: StaleAppend (the log moved in a way no lock allows: a foreign writer), Interrupted (the connection
         was lost: the append may have landed; the next one catches up), StorageError, or whatever ``plan`` raises.
         """
+
+        def group(new: Sequence[bytes]) -> Sequence[tuple[str, bytes, bool]]:
+            planned = plan(new)
+            return () if planned is None else (planned,)
+
+        appended = self.append_group(election_id, since, group)
+        return appended[0] if appended else None
+
+    def append_group(self, election_id: str, since: int, plan: GroupPlan) -> list[Appended]:
+        """:meth:`append_planned` for several entries in one transaction (group commit, §P11.5.4): each entry gets
+        the checkpoint signed at its own size, all are written with one statement and one commit, and the receipts
+        are returned only once the commit is durable; if anything fails, none of them is in the log."""
         lock = self._election_lock(election_id)
         with lock:  # loaded before the advisory lock: a migration (_replay_nodes) takes it on its own connection
             self._view(election_id)
@@ -576,36 +626,52 @@ class Ledger:
     def _append_key(self, election_id: str) -> int:
         return _pg_key("linli/ledger-append/v1", *self._names, election_id)
 
-    def _append_locked(self, s: Session, election_id: str, since: int, plan: Plan) -> Appended | None:
+    def _append_locked(self, s: Session, election_id: str, since: int, plan: GroupPlan) -> list[Appended]:
         front, new = self._catch_up(s, election_id, self._view(election_id), since, locked=True)
         self._views[election_id] = front
         if front.size == 0 and s.get(ElectionRow, election_id) is not None:
             raise StaleAppend(f"election {election_id} already exists in the database")
         planned = plan(new)
-        if planned is None:
+        if not planned:
             s.rollback()
-            return None
-        kind, data, milestone = planned
-        index = front.size
-        leaf = merkle.leaf_hash(data)
-        after, completed = front.append(leaf)
+            return []
+        origin = self.origin(election_id)
+        first = front.size
+        after = front
+        signed: list[tuple[int, bytes, bytes, tuple[bytes, ...]]] = []  # (index, leaf, note, inclusion proof)
+        nodes: list[dict[str, object]] = []
         try:
-            size = after.size
-            note = sign_checkpoint(Checkpoint(self.origin(election_id), size, after.root()), self._signer)
-            if index == 0:
-                s.add(ElectionRow(election_id=election_id, origin=self.origin(election_id)))
-                s.flush()
-            s.add(EntryRow(election_id=election_id, idx=index, kind=kind, data=data, leaf_hash=leaf))
-            s.add(CheckpointRow(election_id=election_id, size=size, note=note, milestone=milestone))
-            # ADR 0019: the perfect subtrees this leaf completes, in the same transaction as the entry.
-            s.add_all(NodeRow(election_id=election_id, level=h, idx=i, hash=v) for h, i, v in completed)
+            for _, data, _ in planned:
+                index = after.size
+                leaf = merkle.leaf_hash(data)
+                path = tuple(after.next_leaf_path())  # §P11.4: the new leaf's siblings are the frontier it extends
+                after, completed = after.append(leaf)
+                note = sign_checkpoint(Checkpoint(origin, after.size, after.root()), self._signer)
+                signed.append((index, leaf, note, path))
+                # ADR 0019: the perfect subtrees this leaf completes, in the same transaction as the entry.
+                nodes.extend({"election_id": election_id, "level": h, "idx": i, "hash": v} for h, i, v in completed)
+            rows = list(zip(planned, signed, strict=True))
+            entries = [
+                {"election_id": election_id, "idx": index, "kind": kind, "data": data, "leaf_hash": leaf}
+                for (kind, data, _), (index, leaf, _, _) in rows
+            ]
+            checkpoints = [
+                {"election_id": election_id, "size": index + 1, "note": note, "milestone": milestone}
+                for (_, _, milestone), (index, _, note, _) in rows
+            ]
+            if first == 0:
+                s.execute(insert(ElectionRow).values(election_id=election_id, origin=origin))
+            if self.shared:  # PostgreSQL: every row of the group in one prepared statement, one round trip
+                s.execute(_PG_GROUP_INSERT, _columns(election_id, entries, checkpoints, nodes))
+            else:
+                for table, values in ((EntryRow, entries), (CheckpointRow, checkpoints), (NodeRow, nodes)):
+                    s.execute(insert(table), values)
             s.commit()
         except BaseException:
-            self._views.pop(election_id, None)  # the database may hold the leaf or not: reload what it holds
+            self._views.pop(election_id, None)  # the database may hold the group or not: reload what it holds
             raise
         self._views[election_id] = after
-        # §P11.4: the new leaf's siblings are the frontier it extended (merkle.Frontier.next_leaf_path)
-        return Appended(election_id, index, leaf, size, tuple(front.next_leaf_path()), note)
+        return [Appended(election_id, index, leaf, index + 1, path, note) for index, leaf, note, path in signed]
 
     def append(self, election_id: str, kind: str, data: bytes, *, extends: int, milestone: bool = False) -> Appended:
         """Append one entry and its signed checkpoint atomically, as leaf ``extends`` of a tree of that size.
@@ -869,6 +935,42 @@ def _edited_nodes(election_id: str, size: int) -> LedgerInconsistency:
         f"the stored tree nodes of {election_id} do not match its signed checkpoint of size {size}: a node row was"
         " edited, no proof from them is served"
     )
+
+
+#: §P11.5.4: a group's entry, checkpoint and node rows in one statement (arrays of columns, so that the statement's
+#: text is the same for every group and PostgreSQL prepares it once). The table names are server.storage's.
+_PG_GROUP_INSERT = text(
+    "WITH e AS (INSERT INTO ledger_entries (election_id, idx, kind, data, leaf_hash)"
+    " SELECT :election, * FROM unnest(CAST(:e_idx AS integer[]), CAST(:e_kind AS varchar[]),"
+    " CAST(:e_data AS bytea[]), CAST(:e_leaf AS bytea[]))),"
+    " c AS (INSERT INTO checkpoints (election_id, size, note, milestone)"
+    " SELECT :election, * FROM unnest(CAST(:c_size AS integer[]), CAST(:c_note AS bytea[]),"
+    " CAST(:c_milestone AS boolean[])))"
+    " INSERT INTO ledger_nodes (election_id, level, idx, hash)"
+    " SELECT :election, * FROM unnest(CAST(:n_level AS integer[]), CAST(:n_idx AS integer[]), CAST(:n_hash AS bytea[]))"
+)
+
+
+def _columns(
+    election_id: str,
+    entries: list[dict[str, object]],
+    checkpoints: list[dict[str, object]],
+    nodes: list[dict[str, object]],
+) -> dict[str, object]:
+    """The parameters of :data:`_PG_GROUP_INSERT`: one array per column."""
+    return {
+        "election": election_id,
+        "e_idx": [r["idx"] for r in entries],
+        "e_kind": [r["kind"] for r in entries],
+        "e_data": [r["data"] for r in entries],
+        "e_leaf": [r["leaf_hash"] for r in entries],
+        "c_size": [r["size"] for r in checkpoints],
+        "c_note": [r["note"] for r in checkpoints],
+        "c_milestone": [r["milestone"] for r in checkpoints],
+        "n_level": [r["level"] for r in nodes],
+        "n_idx": [r["idx"] for r in nodes],
+        "n_hash": [r["hash"] for r in nodes],
+    }
 
 
 def _storage_error(e: SQLAlchemyError, message: str) -> StorageError:

@@ -23,7 +23,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
 from google.protobuf.message import DecodeError, Message
@@ -45,7 +45,7 @@ from server.errors import (
     Unavailable,
     WriterLocked,
 )
-from server.ledger import Appended, Ledger, Plan
+from server.ledger import Appended, GroupPlan, Ledger, Plan
 from server.relay import RelayStore
 from server.witnesses import CosignatureStore
 from voting.ballot import EncryptedBallot, max_ballot_bytes
@@ -90,6 +90,7 @@ __all__ = [
 
 MAX_ENTRY_BYTES = 4 << 20
 APPEND_ATTEMPTS = 6  # §P16.2: a lost connection or a foreign writer is retried this often, transparently
+MAX_GROUP = 64  # §P11.5.4: at most this many ballots in one group commit
 
 # A correction travels on the RPC of the statement it corrects (docs/protocol.md §P2.4, §P5.3; wire/linli.proto).
 CORRECTIONS = {
@@ -110,6 +111,42 @@ class ServiceConfig:
 _Outcome = Appended | tuple[Entry, Callable[[], None]] | None
 
 
+@dataclass(slots=True)
+class _GroupAttempt:
+    """What one attempt of a group commit decided: answers without an append (a retried ballot's receipt, a
+    refusal) by group position, the positions appended in log order, identical ballots, whether the state moved."""
+
+    answers: dict[int, Appended | BaseException] = field(default_factory=dict)
+    appended: list[int] = field(default_factory=list)
+    same: dict[int, int] = field(default_factory=dict)
+    advanced: bool = False
+
+
+class _Pending:
+    """§P11.5.4: a verified ballot waiting for its group commit, and what became of it (set by whichever caller's
+    thread wrote the group, before it released the election's lock)."""
+
+    __slots__ = ("appended", "ballot", "data", "done", "entry", "error", "leaf")
+
+    def __init__(self, entry: Entry, ballot: EncryptedBallot) -> None:
+        self.entry = entry
+        self.ballot = ballot
+        self.data = entry.to_bytes()  # canonical bytes and leaf hash, computed before the lock
+        self.leaf = merkle.leaf_hash(self.data)
+        self.done = False
+        self.appended: Appended | None = None
+        self.error: BaseException | None = None
+
+    def settle(self, appended: Appended | None = None, error: BaseException | None = None) -> None:
+        self.appended, self.error, self.done = appended, error, True
+
+    def result(self) -> Appended:
+        if self.error is not None:
+            raise self.error
+        assert self.appended is not None
+        return self.appended
+
+
 class ElectionService:
     """``verifier`` runs every ballot's stateless checks (§P11.5): :class:`server.batching.PoolVerifier` in
     ``linli serve``, :class:`server.batching.InlineVerifier` (the callers' threads) by default. The service owns it
@@ -126,6 +163,9 @@ class ElectionService:
         self._ballots: dict[str, dict[bytes, int]] = {}  # §P11.4: leaf hash of each ballot entry -> its index
         self._locks: dict[str, threading.Lock] = {}
         self._global = threading.Lock()
+        self._pending: dict[str, list[_Pending]] = {}  # §P11.5.4: verified ballots waiting for a group commit
+        self._queue = threading.Lock()  # guards _pending
+        self._stale: set[str] = set()  # elections whose state a failed group commit left ahead of the log
         self.relay = RelayStore(ledger.engine)
         self.cosignatures = CosignatureStore(ledger.engine)
         self.board = BoardStore(ledger.engine)
@@ -205,8 +245,9 @@ class ElectionService:
     def _refresh(self, election_id: str) -> ElectionState:
         """The election's state after catching up with the database (a no-op on SQLite: one writer)."""
         state = self._states[election_id]
-        if self.ledger.shared:
-            with self._locks[election_id]:
+        with self._locks[election_id]:  # never in the middle of a group commit (§P11.5.4)
+            self._current(election_id, state)
+            if self.ledger.shared:
                 self._apply_new(election_id, state, self.ledger.updates(election_id, state.size))
         return state
 
@@ -243,6 +284,7 @@ class ElectionService:
         A StaleAppend (a foreign writer) or an Interrupted append (a lost connection: it may have landed) is retried
         transparently: the next attempt catches up first, and an entry of ours found in the log gets its receipt.
         """
+        self._current(election_id, state)
         first = state.size
         for attempt in range(APPEND_ATTEMPTS):
             outcome: list[_Outcome] = []
@@ -265,6 +307,104 @@ class ElectionService:
                 self._ballots[election_id][appended.leaf_hash] = appended.index
             return appended
         raise AssertionError("unreachable")
+
+    def _write_ballots(self, election_id: str, state: ElectionState, group: list[_Pending]) -> None:
+        """§P11.5.4: append a group of verified ballots in one transaction (each with its own signed checkpoint) and
+        settle every one: its receipt once the commit is durable, or its error. Under the database lock each ballot
+        is checked against the caught-up state *and the group's earlier ballots*: a retried ballot (§P11.4) gets
+        its receipt, one that fails a rule check gets that error alone, the others are appended. Their changes are
+        applied to the state as they are staged (the election's lock is held throughout); if the transaction
+        fails, none of the group is acknowledged and the state is rebuilt from the durable log. A StaleAppend or an
+        Interrupted append is retried as in :meth:`_write`. The caller holds the election's lock."""
+        try:
+            self._current(election_id, state)
+            self._write_group(election_id, state, group)
+        finally:
+            for p in group:
+                if not p.done:  # whatever went wrong, no caller waits for ever and none is acknowledged
+                    p.settle(error=Unavailable(f"the ballot was not appended to {election_id}: retry"))
+
+    def _write_group(self, election_id: str, state: ElectionState, group: list[_Pending]) -> None:
+        for attempt in range(APPEND_ATTEMPTS):
+            tried = _GroupAttempt()
+            plan = self._group_planner(election_id, state, group, tried)
+            try:
+                receipts = self.ledger.append_group(election_id, state.size, plan)
+            except Exception as e:
+                if tried.advanced:
+                    try:
+                        self._rebuild(election_id, state)
+                    except Exception:
+                        log.exception("could not rebuild the state of %s after a failed group commit", election_id)
+                        for p in group:
+                            p.settle(error=e)
+                        return
+                if isinstance(e, StaleAppend | Interrupted) and attempt + 1 < APPEND_ATTEMPTS:
+                    log.warning("group append to %s failed (%s); retrying (attempt %d)", election_id, e, attempt + 2)
+                    time.sleep(0.01 * 2**attempt)
+                    continue
+                for p in group:
+                    p.settle(error=e)  # none of the group is acknowledged
+                return
+            ballots = self._ballots[election_id]
+            for k, appended in zip(tried.appended, receipts, strict=True):
+                ballots[appended.leaf_hash] = appended.index
+                tried.answers[k] = appended
+            for k, p in enumerate(group):
+                answer = tried.answers[tried.same.get(k, k)]
+                if isinstance(answer, BaseException):
+                    p.settle(error=answer)
+                else:
+                    p.settle(appended=answer)
+            return
+        raise AssertionError("unreachable")
+
+    def _group_planner(
+        self, election_id: str, state: ElectionState, group: list[_Pending], tried: _GroupAttempt
+    ) -> GroupPlan:
+        """The plan of one attempt of :meth:`_write_ballots`, run by the ledger under the database lock."""
+
+        def plan(new: Sequence[bytes]) -> Sequence[tuple[str, bytes, bool]]:
+            self._apply_new(election_id, state, new)
+            planned: list[tuple[str, bytes, bool]] = []
+            first: dict[bytes, int] = {}
+            for k, p in enumerate(group):
+                data, leaf = p.data, p.leaf
+                if leaf in first:  # the same bytes twice in one group: one entry, one receipt (§P11.4)
+                    tried.same[k] = first[leaf]
+                    continue
+                retried = self._retried_leaf(election_id, leaf)
+                if retried is not None:
+                    tried.answers[k] = retried
+                    continue
+                try:
+                    record = state.stage(p.entry, p.ballot)
+                except (VotingError, CryptoError) as e:  # this ballot alone is refused
+                    tried.answers[k] = e
+                    continue
+                record()  # the group's next ballots are checked against this one (re-votes, duplicate ciphertexts)
+                tried.advanced = True
+                first[leaf] = k
+                tried.appended.append(k)
+                planned.append((EntryKind.BALLOT.value, data, False))
+            return planned
+
+        return plan
+
+    def _rebuild(self, election_id: str, state: ElectionState) -> None:
+        """After a failed group commit: the election's state (in place: callers hold it) and ballot index, replayed
+        from the durable log, so that none of the group's ballots stays counted (§P2.2)."""
+        self._stale.add(election_id)  # until the replay succeeds: every reader and writer retries it first
+        fresh, ballots = self._replay(election_id)
+        for f in fields(ElectionState):
+            setattr(state, f.name, getattr(fresh, f.name))
+        self._ballots[election_id] = ballots
+        self._stale.discard(election_id)
+
+    def _current(self, election_id: str, state: ElectionState) -> None:
+        """Rebuild the state first if a failed group commit left it ahead of the log (the caller holds its lock)."""
+        if election_id in self._stale:
+            self._rebuild(election_id, state)
 
     def _planner(
         self,
@@ -406,14 +546,24 @@ class ElectionService:
             raise InvalidEncoding("ballot is not in canonical form")
         # §P6.6, §P11.5: the well-formed ballot's proofs, batched with concurrent ballots (in the worker processes)
         self.verifier.verify(context, self.material(state), data, ballot)
+        # §P11.5.4 group commit: queue the ballot, then take the election's lock; whoever holds it writes every
+        # ballot queued so far (this one included, unless an earlier holder already did) in one transaction.
+        pending = _Pending(entry, ballot)
+        with self._queue:
+            self._pending.setdefault(election_id, []).append(pending)
         with self._locks[election_id]:
-            # the first attempt may have landed meanwhile, here or on another replica (checked after catching up)
-            appended = self._write(election_id, state, lambda _: self._retried(election_id, entry) or entry, ballot)
-            assert appended is not None
-            return appended
+            while not pending.done:
+                with self._queue:
+                    queue = self._pending[election_id]
+                    group, self._pending[election_id] = queue[:MAX_GROUP], queue[MAX_GROUP:]
+                self._write_ballots(election_id, state, group)
+        return pending.result()
 
     def _retried(self, election_id: str, entry: Entry) -> Appended | None:
-        index = self._ballots[election_id].get(merkle.leaf_hash(entry.to_bytes()))
+        return self._retried_leaf(election_id, merkle.leaf_hash(entry.to_bytes()))
+
+    def _retried_leaf(self, election_id: str, leaf: bytes) -> Appended | None:
+        index = self._ballots[election_id].get(leaf)
         return None if index is None else self.ledger.receipt(election_id, index)
 
     # -- the phone credential relay (§P13): beside the log, never in it ----------------------------------------

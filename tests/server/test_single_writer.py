@@ -18,7 +18,7 @@ from client.api import LinliClient
 from crypto import merkle
 from crypto.note import NoteSigner
 from server.errors import LedgerInconsistency, ReplicaMismatch, StaleAppend, StorageError, WriterLocked
-from server.ledger import Ledger, Plan
+from server.ledger import GroupPlan, Ledger, Plan
 from server.service import ElectionService, ServiceConfig
 from server.storage import EntryRow, LogSignerRow, make_engine
 from tests.factories import MODULUS_BITS, make_election
@@ -287,6 +287,11 @@ class _FailingAppends:
         if self.fail:
             raise StorageError("injected: the database is unavailable")
         return self._ledger.append_planned(election_id, since, plan)
+
+    def append_group(self, election_id: str, since: int, plan: GroupPlan) -> object:
+        if self.fail:
+            raise StorageError("injected: the database is unavailable")
+        return self._ledger.append_group(election_id, since, plan)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._ledger, name)
