@@ -1002,9 +1002,9 @@ def ceremony_batches(round_names: Sequence[str]) -> int:
     return max(numbers, default=-1) + 1
 
 
-# `linli serve` (hypercorn, keep_alive_max_requests) ends an HTTP/2 connection after 1000 requests and the call in
-# flight fails UNAVAILABLE. A trustee polls the board for as long as the others take (10 polls a second), so its
-# board calls are retried on a new connection: each is idempotent (a read, or a post the server takes again
+# A server whose HTTP/2 layer ends connections after N requests (hypercorn's default is 1000; `linli serve` lifts it,
+# server/web.py) fails the call in flight UNAVAILABLE. A trustee polls the board for as long as the others take (10
+# polls a second), so its board calls are retried on a new connection: each is idempotent (a read, or a post the server takes again
 # unchanged, §P15.9 step 3).
 _BOARD_METHODS = ("GetBoardRound", "GetBoardStatus", "PostBoardMessage")
 _BOARD_RETRY: tuple[tuple[str, Any], ...] = (

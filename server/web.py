@@ -284,6 +284,10 @@ async def serve_async(
     config.errorlog = logging.getLogger("linli.server.http")
     config.accesslog = None  # the service logs one line per request (server.service)
     config.include_server_header = False
+    # hypercorn ends an HTTP/2 connection after keep_alive_max_requests (default 1000) and fails the call in flight
+    # with UNAVAILABLE: a trustee polling the ceremony board 10 times a second met it after 100 s, a witness or a
+    # booth left open would too. Connections stay bounded by keep_alive_timeout and the clients' own lifetimes.
+    config.keep_alive_max_requests = 1 << 30
     sockets = config.create_sockets()
     bound = [*sockets.secure_sockets, *sockets.insecure_sockets]
     for sock in bound:
