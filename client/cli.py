@@ -1004,8 +1004,8 @@ def ceremony_batches(round_names: Sequence[str]) -> int:
 
 # A server whose HTTP/2 layer ends connections after N requests (hypercorn's default is 1000; `linli serve` lifts it,
 # server/web.py) fails the call in flight UNAVAILABLE. A trustee polls the board for as long as the others take (10
-# polls a second), so its board calls are retried on a new connection: each is idempotent (a read, or a post the server takes again
-# unchanged, §P15.9 step 3).
+# polls a second), so its board calls are retried on a new connection: each is idempotent (a read, or a post the
+# server takes again unchanged, §P15.9 step 3).
 _BOARD_METHODS = ("GetBoardRound", "GetBoardStatus", "PostBoardMessage")
 _BOARD_RETRY: tuple[tuple[str, Any], ...] = (
     ("grpc.enable_retries", 1),

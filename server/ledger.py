@@ -738,6 +738,19 @@ class Ledger:
             raise _edited_nodes(election_id, front.size) from e
         return leaf, proof
 
+    def root_at(self, election_id: str, size: int) -> bytes:
+        """The root of the log at ``size`` (up to this ledger's verified size), from the stored nodes, proven
+        consistent with the verified root before it is returned (:meth:`_proof_nodes`; DATA_LOSS otherwise)."""
+        with self._election_lock(election_id):
+            front = self._view(election_id)
+            if not 0 <= size <= front.size:
+                raise OutOfRange(f"no tree of size {size} in the log of {election_id} (size {front.size})")
+            if size == front.size:
+                return front.root()
+            if size == 0:
+                return merkle.EMPTY_ROOT
+            return self._root(self._proof_nodes(election_id, front, size), front, size)
+
     def receipt(self, election_id: str, index: int) -> Appended:
         """The receipt of an entry already in the log, against the current signed checkpoint (§P11.4)."""
         with self._election_lock(election_id):
@@ -979,3 +992,30 @@ def _storage_error(e: SQLAlchemyError, message: str) -> StorageError:
     if isinstance(e, OperationalError | InterfaceError) or (isinstance(e, DBAPIError) and e.connection_invalidated):
         return Interrupted(f"{message}: the database connection was lost ({type(e.orig or e).__name__})")
     return StorageError(message)
+
+
+class StoredTree:
+    """The server's :class:`voting.state.LogTree` of one election (ADR 0019): the right frontier of the state's own
+    size in memory (the current root, O(log n) hashes), and the root of any earlier size from the ledger's stored
+    nodes (:meth:`Ledger.root_at`, checked against its verified root). The state appends a leaf only once the ledger
+    holds it (or, in a group commit, holds every size the state is asked about: statements are appended alone)."""
+
+    def __init__(self, ledger: Ledger, election_id: str) -> None:
+        self._ledger = ledger
+        self._election_id = election_id
+        self._front = merkle.Frontier()
+
+    @property
+    def size(self) -> int:
+        return self._front.size
+
+    def append(self, leaf_hash: bytes) -> int:
+        self._front, _ = self._front.append(leaf_hash)
+        return self._front.size - 1
+
+    def root(self, size: int | None = None) -> bytes:
+        if size is None or size == self._front.size:
+            return self._front.root()
+        if not 0 <= size < self._front.size:
+            raise MerkleProofError(f"tree size {size} is out of range (the state's log has {self._front.size})")
+        return self._ledger.root_at(self._election_id, size)

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from crypto import bbs, ed25519, merkle, threshold
 from crypto.errors import CryptoError
@@ -81,6 +82,20 @@ class Phase(StrEnum):
     PUBLISHED = "published"
 
 
+class LogTree(Protocol):
+    """The log's Merkle tree as the state needs it (§P2.3): its size, appending a leaf hash, and the root at the
+    current or any earlier size. :class:`crypto.merkle.MerkleTree` (every leaf in memory) for clients and the
+    verifier; the server's is ``server.ledger.StoredTree`` (the frontier in memory, older roots from the stored nodes,
+    ADR 0019), so its memory does not grow with the log."""
+
+    @property
+    def size(self) -> int: ...
+
+    def append(self, leaf_hash: bytes) -> object: ...
+
+    def root(self, size: int | None = None) -> bytes: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CastRecord:
     index: int  # leaf index of the ballot entry
@@ -120,7 +135,7 @@ class ElectionState:
     definition_entry: bytes = b""
     roll_area: int = 0  # assembly: the roll's total exclusive area (0.01 m²)
     tally_index: int = -1  # leaf index of the tally entry
-    tree: merkle.MerkleTree = field(default_factory=merkle.MerkleTree)  # the log so far (§P2.3 tree heads)
+    tree: LogTree = field(default_factory=merkle.MerkleTree)  # the log so far (§P2.3 tree heads)
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def _require(self, *phases: Phase) -> None:

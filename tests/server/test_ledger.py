@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from crypto import merkle
 from crypto.errors import MerkleProofError
 from crypto.note import Checkpoint, NoteSigner, open_checkpoint, sign_checkpoint, verify_checkpoint_extends
-from server.errors import LedgerInconsistency, StorageError
-from server.ledger import Ledger
+from server.errors import LedgerInconsistency, OutOfRange, StorageError
+from server.ledger import Ledger, StoredTree
 from server.storage import CheckpointRow, EntryRow, NodeRow, make_engine
 
 
@@ -325,3 +325,50 @@ def test_a_full_check_refuses_a_missing_inner_node(ledger: Ledger) -> None:
     ledger._check_log = True
     with pytest.raises(LedgerInconsistency, match=r"node \(1, 0\) of e1 is missing"):
         ledger.size("e1")
+
+
+def test_stored_tree_gives_the_roots_of_every_earlier_size(ledger: Ledger) -> None:
+    """The service state's tree (ADR 0019, voting.state.LogTree): the frontier in memory, every earlier root from
+    the stored nodes, equal to the in-memory reference; sizes beyond the log are refused."""
+    entries = [f"entry {i}".encode() for i in range(11)]
+    tree, reference = StoredTree(ledger, "e1"), merkle.MerkleTree()
+    for i, data in enumerate(entries):
+        ledger.append("e1", "x", data, extends=i)
+        tree.append(merkle.leaf_hash(data))
+        reference.append(merkle.leaf_hash(data))
+        assert tree.size == reference.size and tree.root() == reference.root()
+    assert [tree.root(m) for m in range(12)] == [reference.root(m) for m in range(12)]
+    with pytest.raises(MerkleProofError, match="out of range"):
+        tree.root(12)
+    with pytest.raises(OutOfRange):
+        ledger.root_at("e1", 12)
+
+
+def test_stored_tree_refuses_an_edited_node(ledger: Ledger) -> None:
+    """A statement naming an older tree head is checked against a root from the node rows: an edited row there is
+    DATA_LOSS, never a wrong answer to the split-view check (§P2.3)."""
+    _six(ledger)
+    tree = StoredTree(ledger, "e1")
+    for i in range(6):
+        tree.append(merkle.leaf_hash(f"entry {i}".encode()))
+    _set_node(ledger, 1, 0, b"\x00" * 32)  # not on the frontier of 6: (2, 0), (1, 2)
+    assert (
+        tree.root()
+        == merkle.MerkleTree.from_leaf_hashes([merkle.leaf_hash(f"entry {i}".encode()) for i in range(6)]).root()
+    )  # the current root is the frontier's
+    with pytest.raises(LedgerInconsistency, match="do not match its signed checkpoint of size 6"):
+        tree.root(2)
+
+
+def test_the_service_state_keeps_no_leaf_list(db_url: str) -> None:
+    """The server's election state uses the stored tree, not a list of every leaf (ADR 0019, memory flat)."""
+    from server.service import ElectionService, ServiceConfig
+
+    service = ElectionService(
+        Ledger(make_engine(db_url), NoteSigner.generate("linli-test"), "linli.test"), ServiceConfig()
+    )
+    try:
+        service._register("none-yet")
+        assert isinstance(service.state("none-yet").tree, StoredTree)
+    finally:
+        service.close()
