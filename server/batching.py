@@ -231,6 +231,7 @@ class PoolVerifier:
     tests vary both: the verdicts do not change)."""
 
     ATTEMPTS = 2  # a ballot is tried at most twice when workers die under it
+    WATCH_SECONDS = 2.0  # how often a waiting caller checks that no worker died unreported (see _watch)
     _task = staticmethod(_verify_chunk)  # what a worker runs on a chunk (the tests replace it with a crash)
 
     def __init__(self, workers: int, *, max_batch: int = 64, min_batch: int = 8) -> None:
@@ -245,6 +246,7 @@ class PoolVerifier:
         self._pending: OrderedDict[bytes, list[_Ballot]] = OrderedDict()
         self._retry: list[_Ballot] = []  # ballots a dead worker held: tried again one per chunk
         self._in_flight = 0
+        self._flight: dict[Future[list[Verdict] | None], tuple[list[_Ballot], int, bool]] = {}
         self._closed = False
         self._generation = 0
         self._executor = self._new_executor()
@@ -267,7 +269,8 @@ class PoolVerifier:
                 raise Unavailable("the server is shutting down")
             self._pending.setdefault(material.key, []).append(item)
             self._dispatch()
-        item.done.wait()
+        while not item.done.wait(self.WATCH_SECONDS):
+            self._watch()
         if item.error is not None:
             raise item.error
         _raise(item.verdict)
@@ -323,10 +326,33 @@ class PoolVerifier:
             self._in_flight -= 1
             self._crashed(chunk, generation, e)
             return
+        self._flight[future] = (chunk, generation, with_material)
         future.add_done_callback(lambda f: self._done(chunk, f, generation, with_material))
+
+    def _watch(self) -> None:
+        """A backstop for CPython's executor, which can miss a worker killed at the wrong moment (SIGKILL while it
+        held the call queue's lock: the pool then never reports it, and its futures never complete). If a process
+        of the current executor is dead, every chunk still in flight there is handled as a crash: the executor is
+        rebuilt and the ballots are tried again (a late callback of the old executor is then ignored)."""
+        with self._lock:
+            processes = dict(getattr(self._executor, "_processes", None) or {})
+            if not any(p.exitcode is not None for p in processes.values()):
+                return
+            generation = self._generation
+            stale = [(f, chunk) for f, (chunk, g, _) in self._flight.items() if g == generation]
+            if not stale:  # no ballot waits on this executor: rebuild it for the next ones
+                self._crashed([], generation, BrokenProcessPool("a verification worker died"))
+                return
+            for future, chunk in stale:
+                del self._flight[future]
+                self._in_flight -= 1
+                self._crashed(chunk, generation, BrokenProcessPool("a verification worker died unreported"))
+            self._dispatch()
 
     def _done(self, chunk: list[_Ballot], future: Future[list[Verdict] | None], generation: int, sent: bool) -> None:
         with self._lock:
+            if self._flight.pop(future, None) is None:
+                return  # already handled as a crash by _watch
             self._in_flight -= 1
             try:
                 verdicts = future.result()

@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 from hypothesis import given, settings
@@ -261,3 +261,54 @@ def test_min_batch_out_of_range_refused() -> None:
         PoolVerifier(1, max_batch=4, min_batch=5)
     with pytest.raises(ValueError, match="min_batch"):
         PoolVerifier(1, min_batch=0)
+
+
+class _Dead:
+    exitcode: int | None = None
+
+
+class _Unreporting:
+    """An executor whose worker dies without the executor ever saying so (CPython can miss a worker killed while
+    it held the call queue's lock): its futures never complete."""
+
+    def __init__(self) -> None:
+        self._processes = {1: _Dead()}
+        self.futures: list[Future[object]] = []
+
+    def submit(self, *_: object) -> Future[object]:
+        self._processes[1].exitcode = -9
+        future: Future[object] = Future()
+        self.futures.append(future)
+        return future
+
+    def shutdown(self, **_: object) -> None:
+        pass
+
+
+class _Answering:
+    def __init__(self) -> None:
+        self._processes: dict[int, _Dead] = {}
+
+    def submit(self, _task: object, _key: object, _material: object, datas: list[bytes]) -> Future[object]:
+        future: Future[object] = Future()
+        future.set_result([None] * len(datas))
+        return future
+
+    def shutdown(self, **_: object) -> None:
+        pass
+
+
+def test_a_worker_dying_unreported_is_caught_by_the_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ballot whose worker died unreported is not left waiting forever: the waiting caller's watch sees the dead
+    process, rebuilds the executor and tries the ballot again; the stale future's late answer is ignored."""
+    pool = PoolVerifier(1)
+    pool._executor.shutdown(wait=True, cancel_futures=True)
+    stuck = _Unreporting()
+    pool._executor = stuck  # type: ignore[assignment]
+    monkeypatch.setattr(pool, "_new_executor", _Answering)
+    monkeypatch.setattr(pool, "WATCH_SECONDS", 0.02)
+    material = Material(b"", b"", b"k" * 32)
+    pool.verify(None, material, b"ballot", None)  # type: ignore[arg-type]
+    assert pool.rebuilt == 1 and pool._in_flight == 0 and not pool._flight
+    stuck.futures[0].set_result([("NotEligible", "late")])  # the old executor's late callback: ignored
+    assert pool._in_flight == 0
